@@ -1,0 +1,88 @@
+/**
+ * The one catalogue of error codes. Callers branch on `err.code`, never on the message; the
+ * catalogue is mirrored in docs/errors.md and a test keeps the two in step.
+ */
+export const ERROR_CODES = {
+  // configuration
+  CONFIG_INVALID: 'the configuration file does not match the schema',
+  CONFIG_UNREADABLE: 'the configuration file cannot be read or is not JSON',
+  // firmware images
+  MANIFEST_SIGNATURE_INVALID: 'the image manifest signature does not verify with any trusted key',
+  TRUSTED_KEY_INVALID: 'a trusted manifest key file cannot be read or is not an Ed25519 public key',
+  MANIFEST_INVALID: 'the image manifest is malformed',
+  IMAGE_HASH_MISMATCH: 'an image file does not match the SHA-256 in the manifest',
+  IMAGE_SIZE_MISMATCH: 'an image file does not match the size in the manifest',
+  IMAGE_MISSING: 'an image named in the manifest is not on disk',
+  OTA_HEADER_INVALID: 'an image does not start with a valid ZigBee OTA header',
+  OTA_HEADER_MISMATCH: 'an image OTA header disagrees with the manifest',
+  // identifiers and input
+  DEVICE_ID_INVALID: 'a Device ID is not an EUI-64 in the form 00-DB-12-34-56-78-90-A0',
+  FIRMWARE_VERSION_INVALID: 'a firmware version is not 8 hex digits',
+  NOT_FOUND: 'the requested resource does not exist',
+  // links and frames
+  LINK_URL_INVALID: 'a link address is neither a device path nor socket://host:port',
+  LINK_CLOSED: 'the link closed while a reply was awaited',
+  LINK_OPEN_FAILED: 'the link could not be opened',
+  FRAME_CRC: 'a frame failed its CRC-32 check',
+  FRAME_TOO_LONG: 'a frame exceeded the maximum frame size',
+  FRAME_MALFORMED: 'a frame could not be decoded',
+  // jig control channel
+  JIG_TIMEOUT: 'the jig did not answer a command in time',
+  JIG_ERROR: 'the jig answered a command with an error',
+  JIG_PROTOCOL: 'the jig sent a line that does not follow the control protocol',
+  // hub session
+  HUB_TIMEOUT: 'the hub did not answer in time',
+  HUB_ERROR: 'the hub answered with an error status',
+  HUB_PROTOCOL: 'the hub sent a reply that does not follow the hub link protocol',
+  UNLOCK_REFUSED: 'the hub refused the unlock response',
+  UNLOCK_LOCKED_OUT: 'the hub is locked out after too many failed unlocks',
+  UNLOCK_KEY_MISSING: 'no unlock key is configured for the hub manufacturer',
+  TRANSFER_FAILED: 'the image transfer failed after bounded retries',
+  RESUME_PREFIX_MISMATCH: 'the image prefix held by the hub does not match the image',
+  VERIFY_MISMATCH: 'the SHA-256 computed on the hub differs from the image',
+  READBACK_MISMATCH: 'the version running after reboot is not the target version',
+  DEVICE_ID_CHANGED: 'the hub in the slot changed during the session',
+  SESSION_INTERRUPTED: 'the session stopped at a safe point before it finished',
+  HUB_REMOVED: 'the hub was removed from the slot during the session',
+  // eligibility
+  MODEL_UNKNOWN: 'no production image is catalogued for the Device Model',
+  HARDWARE_OUT_OF_RANGE: 'the hub hardware version is outside the image hardware range',
+  DOWNGRADE_REFUSED: 'the hub runs a newer version than the catalogue; flashd never downgrades',
+  // store
+  STORE_INVALID_STATE: 'the store refused a change that would break its invariants',
+  INTERNAL: 'an unexpected internal error',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** An error with a stable `code` from {@link ERROR_CODES}, optional structured details and a cause. */
+export class FlashdError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'FlashdError';
+    this.code = code;
+    this.details = options.details;
+  }
+}
+
+export function isFlashdError(err: unknown, code?: ErrorCode): err is FlashdError {
+  return err instanceof FlashdError && (code === undefined || err.code === code);
+}
+
+/** Plain, structured-clone-safe shape of an error for results that cross threads or go into the store. */
+export interface ErrorRecord {
+  code: ErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export function toErrorRecord(err: unknown): ErrorRecord {
+  if (err instanceof FlashdError) {
+    return err.details ? { code: err.code, message: err.message, details: { ...err.details } } : { code: err.code, message: err.message };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: 'INTERNAL', message };
+}

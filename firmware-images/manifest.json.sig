@@ -1,0 +1,1 @@
+Qrj3qtfySpKtrSZeY6XAp4liok0G3eVjxcjmb78v8+c6I5lgu6KO2TyqITDdw5vlRTwJdJXcFW1iwboFS6XBCA==

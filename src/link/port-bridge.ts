@@ -1,0 +1,74 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { Link } from './open-link.js';
+
+/**
+ * Messages of the byte pipe between a slot's port (main thread) and its hub session (worker).
+ * Only buffers cross; the port never leaves the main thread (node-serialport #2748, #2974).
+ */
+export type ToSession =
+  | { t: 'rx'; data: Uint8Array }
+  | { t: 'txdone'; id: number; error?: string }
+  | { t: 'baud'; baudRate: number; error?: string }
+  | { t: 'closed'; reason: string };
+
+export type FromSession = { t: 'tx'; id: number; data: Uint8Array } | { t: 'set-baud'; baudRate: number };
+
+/** Counters of what crossed a bridge, for throughput figures and tests. */
+export interface BridgeStats {
+  rxBytes: number;
+  txBytes: number;
+}
+
+/**
+ * Connects a link to a MessagePort for the length of one session. Received bytes are copied into
+ * a fresh buffer and transferred (no per-byte work, no shared pooled memory); a `txdone` goes back
+ * when the link has taken a write, which is when the session starts its reply timer.
+ */
+export class LinkBridge {
+  readonly stats: BridgeStats = { rxBytes: 0, txBytes: 0 };
+  readonly #link: Link;
+  readonly #port: MessagePort;
+  #attached = true;
+
+  constructor(link: Link, port: MessagePort) {
+    this.#link = link;
+    this.#port = port;
+    port.on('message', this.#onMessage);
+    link.stream.on('close', this.#onClose);
+  }
+
+  /** Called by the slot's permanent data listener while this bridge is attached. */
+  deliver(chunk: Buffer): void {
+    if (!this.#attached) return;
+    const copy = new Uint8Array(chunk);
+    this.stats.rxBytes += copy.length;
+    this.#port.postMessage({ t: 'rx', data: copy } satisfies ToSession, [copy.buffer]);
+  }
+
+  detach(): void {
+    if (!this.#attached) return;
+    this.#attached = false;
+    this.#port.off('message', this.#onMessage);
+    this.#link.stream.off('close', this.#onClose);
+    this.#port.close();
+  }
+
+  readonly #onMessage = (message: FromSession): void => {
+    if (message.t === 'tx') {
+      const data = Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength);
+      this.stats.txBytes += data.length;
+      this.#link.stream.write(data, (err) => {
+        if (this.#attached) this.#port.postMessage({ t: 'txdone', id: message.id, ...(err ? { error: err.message } : {}) } satisfies ToSession);
+      });
+    } else {
+      this.#link.setBaudRate(message.baudRate).then(
+        () => this.#attached && this.#port.postMessage({ t: 'baud', baudRate: message.baudRate } satisfies ToSession),
+        (err: Error) => this.#attached && this.#port.postMessage({ t: 'baud', baudRate: message.baudRate, error: err.message } satisfies ToSession),
+      );
+    }
+  };
+
+  readonly #onClose = (): void => {
+    if (this.#attached) this.#port.postMessage({ t: 'closed', reason: 'link closed' } satisfies ToSession);
+  };
+}

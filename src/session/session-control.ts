@@ -1,0 +1,58 @@
+import type { MessagePort } from 'node:worker_threads';
+import { FlashdError } from '../domain/errors.js';
+import type { SessionCommand, SessionDecision, SessionEvent } from './session-types.js';
+
+/**
+ * The session's side of its control port: events out, the bench's decision and cancel in.
+ * Cancel is cooperative: it aborts `signal`, and the session stops at its next safe point.
+ */
+export class SessionControl {
+  readonly #port: MessagePort;
+  readonly #abort = new AbortController();
+  #decision: ((decision: SessionDecision) => void) | undefined;
+
+  constructor(port: MessagePort) {
+    this.#port = port;
+    port.on('message', this.#onMessage);
+  }
+
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  emit(event: SessionEvent): void {
+    this.#port.postMessage(event);
+  }
+
+  /** Posts the identity and waits for the bench to say flash or finish. */
+  async decide(event: Extract<SessionEvent, { t: 'identified' }>, timeoutMs: number): Promise<SessionDecision> {
+    const decided = new Promise<SessionDecision>((resolve) => (this.#decision = resolve));
+    this.emit(event);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new FlashdError('INTERNAL', `bench gave no decision within ${timeoutMs} ms`)), timeoutMs);
+    });
+    const aborted = new Promise<never>((_, reject) => {
+      if (this.signal.aborted) reject(this.signal.reason as Error);
+      this.signal.addEventListener('abort', () => reject(this.signal.reason as Error), { once: true });
+    });
+    try {
+      return await Promise.race([decided, timeout, aborted]);
+    } finally {
+      clearTimeout(timer);
+      this.#decision = undefined;
+    }
+  }
+
+  close(): void {
+    this.#port.off('message', this.#onMessage);
+    this.#port.close();
+  }
+
+  readonly #onMessage = (command: SessionCommand): void => {
+    if (command.t === 'decision') this.#decision?.(command.decision);
+    else if (!this.#abort.signal.aborted) {
+      this.#abort.abort(new FlashdError(command.code ?? 'SESSION_INTERRUPTED', `session stopped: ${command.reason}`, { details: { reason: command.reason } }));
+    }
+  };
+}

@@ -1,0 +1,2 @@
+export * from './control-protocol.js';
+export * from './jig-controller.js';

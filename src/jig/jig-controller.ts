@@ -1,0 +1,166 @@
+import { EventEmitter } from 'node:events';
+import { ReadlineParser } from '@serialport/parser-readline';
+import type { Logger } from 'pino';
+import { FlashdError } from '../domain/errors.js';
+import type { Link } from '../link/open-link.js';
+import { formatCommand, parseJigLine, type Fields, type JigCommandName, type LedColour } from './control-protocol.js';
+
+export interface JigControllerEvents {
+  present: [slot: number];
+  removed: [slot: number];
+  button: [slot: number];
+  'power-fault': [slot: number];
+  /** The jig (re)booted; slot state must be read again. */
+  ready: [];
+  /** The control link closed. */
+  disconnected: [reason: string];
+}
+
+export interface JigInfo {
+  id: string;
+  slots: number;
+  firmware: string;
+  serial: string;
+}
+
+export interface SlotStatus {
+  slot: number;
+  present: boolean;
+  powered: boolean;
+}
+
+interface Pending {
+  resolve: (fields: Fields) => void;
+  reject: (err: Error) => void;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * Driver for one jig's control port: sends commands, matches replies by sequence id, times out,
+ * and turns unsolicited lines into typed events. One instance per jig, on the main thread.
+ */
+export class JigController extends EventEmitter<JigControllerEvents> {
+  readonly jigId: string;
+  readonly #link: Link;
+  readonly #log: Logger;
+  readonly #timeoutMs: number;
+  readonly #pending = new Map<number, Pending>();
+  #seq = 0;
+  #closed = false;
+
+  constructor(options: { jigId: string; link: Link; log: Logger; timeoutMs: number }) {
+    super();
+    this.jigId = options.jigId;
+    this.#link = options.link;
+    this.#log = options.log;
+    this.#timeoutMs = options.timeoutMs;
+    const parser = options.link.stream.pipe(new ReadlineParser({ delimiter: '\n', encoding: 'ascii' }));
+    parser.on('data', (line: string) => this.#onLine(line));
+    options.link.stream.on('close', () => this.#onClose('control link closed'));
+    options.link.stream.on('error', (err) => this.#log.warn({ err }, 'control link error'));
+  }
+
+  async info(): Promise<JigInfo> {
+    const f = await this.request('INFO');
+    return { id: f.id ?? this.jigId, slots: Number(f.slots ?? 8), firmware: f.fw ?? '', serial: f.serial ?? '' };
+  }
+
+  async status(): Promise<SlotStatus[]> {
+    const f = await this.request('STATUS');
+    const present = f.present ?? '';
+    const power = f.power ?? '';
+    if (!/^[01]+$/.test(present) || power.length !== present.length) throw new FlashdError('JIG_PROTOCOL', `STATUS reply without present/power bit strings: ${JSON.stringify(f)}`);
+    return [...present].map((bit, i) => ({ slot: i + 1, present: bit === '1', powered: power[i] === '1' }));
+  }
+
+  async setLed(slot: number, colour: LedColour, blink = false): Promise<void> {
+    await this.request('LED', [String(slot), colour, ...(blink ? ['BLINK'] : [])]);
+  }
+
+  async setPower(slot: number, on: boolean): Promise<void> {
+    await this.request('POWER', [String(slot), on ? 'ON' : 'OFF']);
+  }
+
+  /** Sends a command; the reply timer starts once the line has been written to the link. */
+  request(name: JigCommandName, args: string[] = []): Promise<Fields> {
+    if (this.#closed) return Promise.reject(new FlashdError('LINK_CLOSED', `jig ${this.jigId} control link is closed`));
+    this.#seq = (this.#seq % 9999) + 1;
+    const seq = this.#seq;
+    const line = formatCommand({ seq, name, args });
+    return new Promise<Fields>((resolve, reject) => {
+      const pending: Pending = { resolve, reject };
+      this.#pending.set(seq, pending);
+      this.#link.stream.write(line, 'ascii', (err) => {
+        if (err) {
+          this.#settle(seq)?.reject(new FlashdError('LINK_CLOSED', `cannot write to jig ${this.jigId}: ${err.message}`, { cause: err }));
+          return;
+        }
+        if (!this.#pending.has(seq)) return;
+        pending.timer = setTimeout(
+          () => this.#settle(seq)?.reject(new FlashdError('JIG_TIMEOUT', `jig ${this.jigId} did not answer ${name} within ${this.#timeoutMs} ms`)),
+          this.#timeoutMs,
+        );
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#onClose('closed by flashd');
+    await this.#link.close();
+  }
+
+  #settle(seq: number): Pending | undefined {
+    const pending = this.#pending.get(seq);
+    if (!pending) return undefined;
+    this.#pending.delete(seq);
+    clearTimeout(pending.timer);
+    return pending;
+  }
+
+  #onLine(raw: string): void {
+    const text = raw.trim();
+    if (text === '') return;
+    let line;
+    try {
+      line = parseJigLine(text);
+    } catch (err) {
+      this.#log.warn({ err, line: text.slice(0, 80) }, 'ignored malformed jig line');
+      return;
+    }
+    if (line.kind === 'ok') {
+      this.#settle(line.seq)?.resolve(line.fields);
+      return;
+    }
+    if (line.kind === 'error') {
+      this.#settle(line.seq)?.reject(new FlashdError('JIG_ERROR', `jig ${this.jigId} answered ERR ${line.code}: ${line.text}`, { details: { jigError: line.code } }));
+      return;
+    }
+    const slot = Number(line.fields.slot);
+    switch (line.name) {
+      case 'READY':
+        this.emit('ready');
+        return;
+      case 'PRESENT':
+        if (slot > 0) this.emit('present', slot);
+        return;
+      case 'REMOVED':
+        if (slot > 0) this.emit('removed', slot);
+        return;
+      case 'BUTTON':
+        if (slot > 0) this.emit('button', slot);
+        return;
+      case 'POWERFAULT':
+        if (slot > 0) this.emit('power-fault', slot);
+        return;
+      default:
+        this.#log.warn({ event: line.name }, 'ignored unknown jig event');
+    }
+  }
+
+  #onClose(reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const seq of [...this.#pending.keys()]) this.#settle(seq)?.reject(new FlashdError('LINK_CLOSED', `jig ${this.jigId}: ${reason}`));
+    this.emit('disconnected', reason);
+  }
+}

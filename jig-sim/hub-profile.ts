@@ -1,0 +1,50 @@
+/**
+ * How fast a simulated hub does things. The defaults are a plausible mid-range bootloader on an
+ * external SPI NOR part; issue-level profiles per Device Model refine them. All times in ms.
+ */
+export interface HubTimingProfile {
+  /** Time to check an unlock response (HMAC on a small MCU). */
+  unlockMs: number;
+  /** Flash sector size; the hub erases a sector just before it first writes into it. */
+  sectorBytes: number;
+  eraseMsPerSector: number;
+  /** Sustained flash program rate. */
+  writeBytesPerSecond: number;
+  /** On-hub SHA-256 rate, as time per MiB. */
+  hashMsPerMiB: number;
+  rebootMs: number;
+  /** What the hub reports in IDENTITY. */
+  maxBlockBytes: number;
+  maxWindow: number;
+  maxBaudRate: number;
+  deflate: boolean;
+  /** Failed unlocks before the hub locks itself out until power-cycled. */
+  maxUnlockAttempts: number;
+  /** Flash space for an image. */
+  flashBytes: number;
+}
+
+export const DEFAULT_HUB_PROFILE: Readonly<HubTimingProfile> = Object.freeze({
+  unlockMs: 30,
+  sectorBytes: 4096,
+  eraseMsPerSector: 20,
+  writeBytesPerSecond: 400_000,
+  hashMsPerMiB: 60,
+  rebootMs: 800,
+  maxBlockBytes: 4096,
+  maxWindow: 8,
+  maxBaudRate: 921_600,
+  deflate: true,
+  maxUnlockAttempts: 5,
+  flashBytes: 2 * 1024 * 1024,
+});
+
+/** A profile where the hub costs no time at all: the pipeline and link are all that is measured. */
+export const INSTANT_HUB_PROFILE: Readonly<HubTimingProfile> = Object.freeze({
+  ...DEFAULT_HUB_PROFILE,
+  unlockMs: 0,
+  eraseMsPerSector: 0,
+  writeBytesPerSecond: Number.POSITIVE_INFINITY,
+  hashMsPerMiB: 0,
+  rebootMs: 0,
+});

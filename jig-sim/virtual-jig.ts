@@ -1,0 +1,182 @@
+import { EventEmitter } from 'node:events';
+import { ReadlineParser } from '@serialport/parser-readline';
+import {
+  JIG_ERRORS,
+  LED_COLOURS,
+  formatError,
+  formatEvent,
+  formatOk,
+  parseCommandLine,
+  type JigCommand,
+  type JigEventName,
+  type LedColour,
+} from '../src/jig/control-protocol.js';
+import type { HubTimingProfile } from './hub-profile.js';
+import { HubResponder } from './hub-responder.js';
+import { SimLine } from './sim-line.js';
+import { VirtualHub, type HubSpec } from './virtual-hub.js';
+
+export const SLOTS_PER_JIG = 8;
+
+export interface SimSlot {
+  readonly number: number;
+  readonly line: SimLine;
+  hub: VirtualHub | undefined;
+  responder: HubResponder | undefined;
+  powered: boolean;
+  led: LedColour;
+  blink: boolean;
+}
+
+export interface VirtualJigEvents {
+  command: [command: JigCommand];
+}
+
+/**
+ * A simulated multi-jig: a control port speaking docs/protocol.md §1 and eight slot lines, each
+ * holding at most one hub. Inserting, removing, pressing a button and cutting power behave as on
+ * the bench and raise the same unsolicited events.
+ */
+export class VirtualJig extends EventEmitter<VirtualJigEvents> {
+  readonly id: string;
+  readonly control: SimLine;
+  readonly slots: readonly SimSlot[];
+  readonly #profileFor: (spec: HubSpec) => Readonly<HubTimingProfile>;
+  readonly #serial: string;
+
+  constructor(options: { id: string; serial: string; profileFor: (spec: HubSpec) => Readonly<HubTimingProfile> }) {
+    super();
+    this.id = options.id;
+    this.#serial = options.serial;
+    this.#profileFor = options.profileFor;
+    this.control = new SimLine(`${options.id}/control`);
+    this.slots = Array.from({ length: SLOTS_PER_JIG }, (_, i) => ({
+      number: i + 1,
+      line: new SimLine(`${options.id}/${i + 1}`),
+      hub: undefined,
+      responder: undefined,
+      powered: true,
+      led: 'OFF',
+      blink: false,
+    }));
+    const parser = new ReadlineParser({ delimiter: '\n', encoding: 'ascii' });
+    parser.on('data', (line: string) => this.#onCommandLine(line));
+    this.control.setDevice((chunk) => parser.write(chunk));
+    this.control.onHostAttached(() => this.#event('READY', { id: this.id }));
+  }
+
+  slot(number: number): SimSlot {
+    const slot = this.slots[number - 1];
+    if (!slot) throw new RangeError(`jig ${this.id} has slots 1..${SLOTS_PER_JIG}, not ${number}`);
+    return slot;
+  }
+
+  /** Puts a hub (new or previously removed) into a slot. */
+  insert(number: number, hub: VirtualHub | HubSpec): VirtualHub {
+    const slot = this.slot(number);
+    if (slot.hub) throw new Error(`slot ${this.id}/${number} already holds ${slot.hub.deviceId}`);
+    const virtual = hub instanceof VirtualHub ? hub : new VirtualHub(hub, this.#profileFor(hub));
+    slot.hub = virtual;
+    if (slot.powered) this.#powerUp(slot);
+    this.#event('PRESENT', { slot: String(number) });
+    return virtual;
+  }
+
+  /** Takes the hub out: it loses power (and RAM state) and the slot reports REMOVED. */
+  remove(number: number): VirtualHub | undefined {
+    const slot = this.slot(number);
+    const hub = slot.hub;
+    if (!hub) return undefined;
+    slot.responder?.powerOff();
+    slot.responder = undefined;
+    slot.hub = undefined;
+    slot.line.setDevice(() => {});
+    slot.led = 'OFF';
+    slot.blink = false;
+    this.#event('REMOVED', { slot: String(number) });
+    return hub;
+  }
+
+  pressButton(number: number): void {
+    this.slot(number);
+    this.#event('BUTTON', { slot: String(number) });
+  }
+
+  setPower(number: number, on: boolean): void {
+    const slot = this.slot(number);
+    if (slot.powered === on) return;
+    slot.powered = on;
+    if (!on) {
+      slot.responder?.powerOff();
+      slot.responder = undefined;
+      slot.line.setDevice(() => {});
+    } else if (slot.hub) {
+      this.#powerUp(slot);
+    }
+  }
+
+  #powerUp(slot: SimSlot): void {
+    const hub = slot.hub!;
+    const responder = new HubResponder(hub, (bytes) => slot.line.send(bytes));
+    slot.responder = responder;
+    slot.line.setDevice((chunk) => responder.receive(chunk));
+  }
+
+  #event(name: JigEventName, fields: Record<string, string>): void {
+    this.control.send(formatEvent(name, fields));
+  }
+
+  #onCommandLine(raw: string): void {
+    const text = raw.trim();
+    if (text === '') return;
+    let command: JigCommand;
+    try {
+      command = parseCommandLine(text);
+    } catch {
+      const seq = /^#(\d{1,4})/.exec(text)?.[1];
+      if (seq) this.control.send(formatError(Number(seq), JIG_ERRORS.BAD_ARGUMENT, 'malformed command'));
+      return;
+    }
+    this.emit('command', command);
+    this.control.send(this.#execute(command));
+  }
+
+  #execute({ seq, name, args }: JigCommand): string {
+    const slotArg = (): SimSlot | string => {
+      const n = Number(args[0]);
+      if (!Number.isInteger(n) || n < 1 || n > SLOTS_PER_JIG) return formatError(seq, JIG_ERRORS.SLOT_RANGE, `slot must be 1..${SLOTS_PER_JIG}`);
+      return this.slot(n);
+    };
+    switch (name) {
+      case 'PING':
+        return formatOk(seq);
+      case 'INFO':
+        return formatOk(seq, { id: this.id, slots: String(SLOTS_PER_JIG), fw: '1.0.0', serial: this.#serial });
+      case 'STATUS':
+        return formatOk(seq, {
+          present: this.slots.map((s) => (s.hub ? '1' : '0')).join(''),
+          power: this.slots.map((s) => (s.powered ? '1' : '0')).join(''),
+        });
+      case 'POWER': {
+        const slot = slotArg();
+        if (typeof slot === 'string') return slot;
+        if (args[1] !== 'ON' && args[1] !== 'OFF') return formatError(seq, JIG_ERRORS.BAD_ARGUMENT, 'POWER <slot> ON|OFF');
+        this.setPower(slot.number, args[1] === 'ON');
+        return formatOk(seq, { slot: String(slot.number), power: args[1] });
+      }
+      case 'LED': {
+        const slot = slotArg();
+        if (typeof slot === 'string') return slot;
+        const colour = args[1] as LedColour;
+        if (!LED_COLOURS.includes(colour) || (args[2] !== undefined && args[2] !== 'BLINK')) {
+          return formatError(seq, JIG_ERRORS.BAD_ARGUMENT, `LED <slot> ${LED_COLOURS.join('|')} [BLINK]`);
+        }
+        slot.led = colour;
+        slot.blink = args[2] === 'BLINK';
+        return formatOk(seq);
+      }
+      default:
+        return formatError(seq, JIG_ERRORS.UNKNOWN_COMMAND, `unknown command ${name}`);
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Bench } from '../bench/bench.js';
+import { isFlashdError, type ErrorCode } from '../domain/errors.js';
+import type { FlashStore } from '../store/flash-store.js';
+import { hubRoutes } from './routes/hubs.js';
+import { slotRoutes } from './routes/slots.js';
+import { healthRoutes } from './routes/health.js';
+
+export interface ApiDeps {
+  benchId: string;
+  bench: Pick<Bench, 'slots' | 'activeSessions'>;
+  store: FlashStore;
+  log: Logger;
+}
+
+const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
+  NOT_FOUND: 404,
+  DEVICE_ID_INVALID: 400,
+  FIRMWARE_VERSION_INVALID: 400,
+  STORE_INVALID_STATE: 409,
+};
+
+/** Builds the status API without listening, so tests use `inject()` and main decides where to listen. */
+export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
+  const loggerInstance: FastifyBaseLogger = deps.log;
+  const app = Fastify({
+    loggerInstance,
+    requestTimeout: 30_000,
+    bodyLimit: 1_048_576,
+    // Per-request lines would drown the bench's own log at the dashboard's poll rate.
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (isFlashdError(err)) {
+      return reply.status(STATUS_BY_CODE[err.code] ?? 500).send({ error: { code: err.code, message: err.message } });
+    }
+    if (err.validation) {
+      return reply.status(400).send({ error: { code: 'REQUEST_INVALID', message: err.message } });
+    }
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) request.log.error({ err }, 'request failed');
+    return reply.status(status).send({ error: { code: status === 500 ? 'INTERNAL' : (err.code ?? 'REQUEST_INVALID'), message: status === 500 ? 'internal error' : err.message } });
+  });
+  app.setNotFoundHandler((request, reply) => reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}` } }));
+  await app.register(healthRoutes, { prefix: '/api/v1', deps });
+  await app.register(slotRoutes, { prefix: '/api/v1', deps });
+  await app.register(hubRoutes, { prefix: '/api/v1', deps });
+  return app;
+}

@@ -1,0 +1,8 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import type { ApiDeps } from '../app.js';
+import { SlotSchema } from '../schemas.js';
+
+export const slotRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { deps }) => {
+  app.get('/slots', { schema: { response: { 200: Type.Object({ items: Type.Array(SlotSchema) }) } } }, async () => ({ items: deps.bench.slots() }));
+};

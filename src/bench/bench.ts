@@ -1,0 +1,260 @@
+import { EventEmitter } from 'node:events';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { Config, JigConfig } from '../config/schema.js';
+import { FlashdError, toErrorRecord } from '../domain/errors.js';
+import type { ImageCatalog } from '../images/catalog.js';
+import { LinkBridge } from '../link/port-bridge.js';
+import type { InProcessLines } from '../link/open-link.js';
+import type { SessionEvent, SessionResult, SessionTask } from '../session/session-types.js';
+import type { FlashStore } from '../store/flash-store.js';
+import type { HubRecord } from '../store/records.js';
+import { decideForHub } from './decide.js';
+import { JigStation } from './jig-station.js';
+import type { SessionPool } from './session-pool.js';
+import { emptySlot, type SlotView } from './slot-view.js';
+
+export interface BenchEvents {
+  slot: [view: SlotView];
+  finished: [event: { jig: string; slot: number; result: SessionResult; hub: HubRecord | undefined }];
+}
+
+export interface BenchOptions {
+  benchId: string;
+  jigs: readonly JigConfig[];
+  sessions: Config['sessions'];
+  jigTimeoutMs: number;
+  catalog: ImageCatalog;
+  store: FlashStore;
+  pool: SessionPool;
+  log: Logger;
+  inProcess?: InProcessLines | undefined;
+}
+
+interface Running {
+  done: Promise<void>;
+  control: MessagePort;
+}
+
+/**
+ * The orchestrator: watches the jigs, starts one worker session per occupied slot, answers each
+ * session's "may I flash this hub?", records every attempt, and keeps the slot views the API shows.
+ */
+export class Bench extends EventEmitter<BenchEvents> {
+  readonly #o: BenchOptions;
+  readonly #stations = new Map<string, JigStation>();
+  readonly #views = new Map<string, SlotView>();
+  readonly #running = new Map<string, Running>();
+  #stopping = false;
+
+  constructor(options: BenchOptions) {
+    super();
+    this.#o = options;
+    for (const jig of options.jigs) {
+      jig.slots.forEach((_, i) => this.#views.set(key(jig.id, i + 1), emptySlot(jig.id, i + 1)));
+    }
+  }
+
+  slots(): SlotView[] {
+    return [...this.#views.values()];
+  }
+
+  get activeSessions(): number {
+    return this.#running.size;
+  }
+
+  async start(): Promise<void> {
+    for (const jig of this.#o.jigs) {
+      const log = this.#o.log.child({ jig: jig.id });
+      const station = new JigStation({ config: jig, log, jigTimeoutMs: this.#o.jigTimeoutMs, inProcess: this.#o.inProcess });
+      this.#stations.set(jig.id, station);
+      station.on('connected', (present) => {
+        for (const view of this.slots().filter((v) => v.jig === jig.id)) {
+          if (!present.includes(view.slot)) this.#update(view.jig, view.slot, emptySlot(view.jig, view.slot));
+        }
+        for (const slot of present) this.#hubPresent(jig.id, slot);
+      });
+      station.on('present', (slot) => this.#hubPresent(jig.id, slot));
+      station.on('removed', (slot) => this.#hubRemoved(jig.id, slot));
+      station.on('button', (slot) => this.#button(jig.id, slot));
+      station.on('disconnected', (reason) => {
+        for (const [k, run] of this.#running) if (k.startsWith(`${jig.id}/`)) cancel(run, `jig disconnected: ${reason}`);
+      });
+    }
+    await Promise.all([...this.#stations.values()].map((s) => s.start()));
+  }
+
+  /**
+   * Stops at safe points: every session is asked to stop and records itself as interrupted; after
+   * the grace period, threads that have not answered are terminated (piscina abort) as a last resort.
+   */
+  async stop(): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    const running = [...this.#running.values()];
+    for (const run of running) cancel(run, 'flashd is shutting down');
+    const all = Promise.all(running.map((r) => r.done));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), this.#o.sessions.shutdownGraceMs)));
+    if ((await Promise.race([all, deadline])) === 'late') {
+      this.#o.log.error({ sessions: this.#running.size }, 'sessions did not reach a safe point in time; terminating their threads');
+      await this.#o.pool.close();
+      await all;
+    }
+    clearTimeout(timer);
+    await Promise.all([...this.#stations.values()].map((s) => s.stop()));
+  }
+
+  /** Resolves when no session is running (tests and demos). */
+  async idle(): Promise<void> {
+    while (this.#running.size > 0) await Promise.all([...this.#running.values()].map((r) => r.done));
+  }
+
+  #hubPresent(jig: string, slot: number): void {
+    const view = this.#view(jig, slot);
+    this.#update(jig, slot, { ...view, present: true });
+    if (!this.#running.has(key(jig, slot)) && view.result === null) this.#startSession(jig, slot);
+  }
+
+  #hubRemoved(jig: string, slot: number): void {
+    const run = this.#running.get(key(jig, slot));
+    if (run) cancel(run, 'hub removed from the slot', 'HUB_REMOVED');
+    this.#update(jig, slot, emptySlot(jig, slot));
+  }
+
+  /** The slot button starts a new attempt on the hub in the slot (a technician's retry). */
+  #button(jig: string, slot: number): void {
+    const view = this.#view(jig, slot);
+    if (!view.present || this.#running.has(key(jig, slot))) return;
+    this.#startSession(jig, slot);
+  }
+
+  #startSession(jig: string, slot: number): void {
+    if (this.#stopping) return;
+    const station = this.#stations.get(jig)!;
+    const link = station.link(slot);
+    if (!link) return;
+    const log = this.#o.log.child({ jig, slot });
+    const bytes = new MessageChannel();
+    const control = new MessageChannel();
+    const bridge = new LinkBridge(link, bytes.port1);
+    station.route(slot, (chunk) => bridge.deliver(chunk));
+    const jigConfig = station.config;
+    const task: SessionTask = {
+      bytePort: bytes.port2,
+      controlPort: control.port2,
+      jigId: jig,
+      slot,
+      baudRate: jigConfig.baudRate,
+      timeouts: this.#o.sessions.timeouts,
+      transfer: this.#o.sessions.transfer,
+    };
+    const startedAt = new Date();
+    let attemptId: number | undefined;
+    this.#update(jig, slot, { ...this.#view(jig, slot), phase: 'IDENTIFYING', progress: 0, deviceId: null, result: null, error: null });
+    void station.setLed(slot, 'BLUE', true);
+
+    control.port1.on('message', (event: SessionEvent) => {
+      switch (event.t) {
+        case 'identified': {
+          let reply;
+          try {
+            attemptId = this.#o.store.beginAttempt({ identity: event.identity, benchId: this.#o.benchId, jigId: jig, slot, startedAt });
+            reply = decideForHub(event.identity, this.#o.catalog);
+          } catch (err) {
+            log.error({ err }, 'could not decide for hub');
+            reply = { action: 'finish' as const, result: 'FAILED' as const, error: toErrorRecord(err) };
+          }
+          this.#update(jig, slot, { ...this.#view(jig, slot), deviceId: event.identity.deviceId });
+          log.info({ deviceId: event.identity.deviceId, model: event.identity.model, running: event.identity.firmwareVersion, action: reply.action }, 'hub identified');
+          control.port1.postMessage({ t: 'decision', decision: reply });
+          return;
+        }
+        case 'phase':
+          this.#update(jig, slot, { ...this.#view(jig, slot), phase: event.phase });
+          return;
+        case 'progress':
+          this.#update(jig, slot, { ...this.#view(jig, slot), progress: event.totalBytes > 0 ? event.doneBytes / event.totalBytes : 0 });
+          return;
+      }
+    });
+
+    const done = this.#o.pool
+      .run(task)
+      .catch((err: unknown): SessionResult => ({
+        result: 'FAILED',
+        timings: {},
+        error: { ...toErrorRecord(new FlashdError('INTERNAL', `session worker failed: ${(err as Error).message}`, { cause: err })), phase: this.#view(jig, slot).phase },
+      }))
+      .then((result) => this.#finish(jig, slot, attemptId, result, log))
+      .finally(() => {
+        station.route(slot, undefined);
+        bridge.detach();
+        control.port1.close();
+        this.#running.delete(key(jig, slot));
+      });
+    this.#running.set(key(jig, slot), { done, control: control.port1 });
+  }
+
+  #finish(jig: string, slot: number, attemptId: number | undefined, result: SessionResult, log: Logger): void {
+    let hub: HubRecord | undefined;
+    if (attemptId !== undefined) {
+      try {
+        hub = this.#o.store.finishAttempt(attemptId, {
+          result: result.result,
+          firmwareTarget: result.targetFirmwareVersion,
+          firmwareAfter: result.result === 'REFLASHED' ? result.firmwareVersion : undefined,
+          imageSha256: result.imageSha256,
+          hubSha256: result.hubSha256,
+          error: result.error,
+          timings: result.timings,
+          transfer: result.transfer,
+        });
+      } catch (err) {
+        log.error({ err, attemptId }, 'could not record attempt');
+      }
+    }
+    const view = this.#view(jig, slot);
+    const stillThere = view.present;
+    this.#update(jig, slot, {
+      ...view,
+      phase: stillThere ? 'DONE' : 'EMPTY',
+      progress: result.result === 'REFLASHED' ? 1 : view.progress,
+      result: stillThere ? result.result : null,
+      error: result.error ? { code: result.error.code, message: result.error.message } : null,
+    });
+    const level = result.result === 'FAILED' ? 'warn' : 'info';
+    log[level](
+      { deviceId: result.identity?.deviceId, result: result.result, firmwareVersion: result.firmwareVersion, timings: result.timings, err: result.error },
+      'session finished',
+    );
+    if (stillThere) {
+      const station = this.#stations.get(jig);
+      const colour = result.result === 'REFLASHED' || result.result === 'ALREADY_CURRENT' ? 'GREEN' : result.result === 'REJECTED' ? 'AMBER' : 'RED';
+      void station?.setLed(slot, colour);
+    }
+    this.emit('finished', { jig, slot, result, hub });
+  }
+
+  #view(jig: string, slot: number): SlotView {
+    return this.#views.get(key(jig, slot)) ?? emptySlot(jig, slot);
+  }
+
+  #update(jig: string, slot: number, view: SlotView): void {
+    const next = { ...view, updatedAt: new Date().toISOString() };
+    this.#views.set(key(jig, slot), next);
+    this.emit('slot', next);
+  }
+}
+
+function key(jig: string, slot: number): string {
+  return `${jig}/${slot}`;
+}
+
+function cancel(run: Running, reason: string, code: 'SESSION_INTERRUPTED' | 'HUB_REMOVED' = 'SESSION_INTERRUPTED'): void {
+  try {
+    run.control.postMessage({ t: 'cancel', reason, code });
+  } catch {
+    // The port is already closed: the session has finished.
+  }
+}

@@ -1,0 +1,5 @@
+export * from './bench.js';
+export * from './session-pool.js';
+export * from './slot-view.js';
+export * from './decide.js';
+export * from './jig-station.js';

@@ -1,0 +1,142 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { JigConfig } from '../config/schema.js';
+import { JigController } from '../jig/jig-controller.js';
+import type { LedColour } from '../jig/control-protocol.js';
+import { openLink, type InProcessLines, type Link } from '../link/open-link.js';
+
+export interface JigStationEvents {
+  present: [slot: number];
+  removed: [slot: number];
+  button: [slot: number];
+  /** Control and slot links are open and the jig has reported its slots. */
+  connected: [present: number[]];
+  disconnected: [reason: string];
+}
+
+/**
+ * One jig as the bench sees it: its control port driver and the eight slot links, reconnected
+ * with backoff when the control port goes away (a USB adapter unplugged, ser2net restarted).
+ */
+export class JigStation extends EventEmitter<JigStationEvents> {
+  readonly config: JigConfig;
+  readonly #log: Logger;
+  readonly #timeoutMs: number;
+  readonly #inProcess: InProcessLines | undefined;
+  #controller: JigController | undefined;
+  #links: Array<Link | undefined> = [];
+  #sinks: Array<((chunk: Buffer) => void) | undefined> = [];
+  #stopped = false;
+  #retryMs = 500;
+  #retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: { config: JigConfig; log: Logger; jigTimeoutMs: number; inProcess?: InProcessLines | undefined }) {
+    super();
+    this.config = options.config;
+    this.#log = options.log;
+    this.#timeoutMs = options.jigTimeoutMs;
+    this.#inProcess = options.inProcess;
+  }
+
+  get connected(): boolean {
+    return this.#controller !== undefined;
+  }
+
+  /** Tries to connect now; on failure keeps retrying in the background. */
+  async start(): Promise<void> {
+    this.#stopped = false;
+    await this.#connect();
+  }
+
+  link(slot: number): Link | undefined {
+    return this.#links[slot - 1];
+  }
+
+  /** Routes a slot's received bytes to `sink` (a session bridge) or, with undefined, drops them. */
+  route(slot: number, sink: ((chunk: Buffer) => void) | undefined): void {
+    this.#sinks[slot - 1] = sink;
+  }
+
+  async setLed(slot: number, colour: LedColour, blink = false): Promise<void> {
+    try {
+      await this.#controller?.setLed(slot, colour, blink);
+    } catch (err) {
+      this.#log.warn({ err, slot, colour }, 'could not set slot LED');
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#retryTimer);
+    const controller = this.#controller;
+    this.#controller = undefined;
+    await controller?.close().catch(() => undefined);
+    await Promise.all(this.#links.filter((l) => l !== undefined).map((l) => l.close().catch(() => undefined)));
+    this.#links = [];
+  }
+
+  async #connect(): Promise<void> {
+    const { id, control, slots, baudRate } = this.config;
+    const opened: Link[] = [];
+    try {
+      const controlLink = await openLink(control, { baudRate: 115_200, inProcess: this.#inProcess });
+      opened.push(controlLink);
+      const links: Link[] = [];
+      for (const url of slots) {
+        const link = await openLink(url, { baudRate, inProcess: this.#inProcess });
+        opened.push(link);
+        links.push(link);
+      }
+      const controller = new JigController({ jigId: id, link: controlLink, log: this.#log, timeoutMs: this.#timeoutMs });
+      const info = await controller.info();
+      const status = await controller.status();
+      this.#wire(controller, links);
+      this.#retryMs = 500;
+      this.#log.info({ serial: info.serial, firmware: info.firmware, slots: links.length }, 'jig connected');
+      this.emit('connected', status.filter((s) => s.present && s.slot <= links.length).map((s) => s.slot));
+    } catch (err) {
+      await Promise.all(opened.map((l) => l.close().catch(() => undefined)));
+      this.#log.error({ err, retryMs: this.#retryMs }, 'jig connection failed; retrying');
+      this.#scheduleRetry();
+    }
+  }
+
+  #wire(controller: JigController, links: Link[]): void {
+    this.#controller = controller;
+    this.#links = links;
+    this.#sinks = links.map(() => undefined);
+    links.forEach((link, i) => {
+      link.stream.on('data', (chunk: Buffer) => this.#sinks[i]?.(chunk));
+      link.stream.on('error', (err) => this.#log.warn({ err, slot: i + 1 }, 'slot link error'));
+    });
+    controller.on('present', (slot) => this.emit('present', slot));
+    controller.on('removed', (slot) => this.emit('removed', slot));
+    controller.on('button', (slot) => this.emit('button', slot));
+    controller.on('ready', () => {
+      // The jig rebooted under us: read its slots again.
+      controller.status().then(
+        (status) => this.emit('connected', status.filter((s) => s.present).map((s) => s.slot)),
+        (err: Error) => this.#log.warn({ err }, 'could not read slots after jig reset'),
+      );
+    });
+    controller.on('disconnected', (reason) => {
+      if (this.#controller !== controller) return;
+      this.#controller = undefined;
+      const old = this.#links;
+      this.#links = [];
+      void Promise.all(old.filter((l) => l !== undefined).map((l) => l.close().catch(() => undefined)));
+      this.emit('disconnected', reason);
+      if (!this.#stopped) {
+        this.#log.warn({ reason }, 'jig control link lost; reconnecting');
+        this.#scheduleRetry();
+      }
+    });
+  }
+
+  #scheduleRetry(): void {
+    if (this.#stopped) return;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => void this.#connect(), this.#retryMs);
+    this.#retryMs = Math.min(this.#retryMs * 2, 10_000);
+  }
+}

@@ -1,0 +1,109 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+const ManufacturerCode = Type.String({ pattern: '^[0-9A-F]{4}$', description: 'ZigBee manufacturer code, 4 upper-case hex digits' });
+const LinkUrl = Type.String({ minLength: 1, description: 'device path, socket://host:port or sim://name' });
+const Id = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$' });
+const Ms = (value: number, description: string) => Type.Integer({ minimum: 0, maximum: 3_600_000, default: value, description });
+
+/** A secret given inline (hex) or, better, by a file such as a systemd credential. */
+const SecretKey = Type.Union([
+  Type.String({ pattern: '^[0-9a-fA-F]{32,128}$', description: 'key as hex' }),
+  Type.Object({ file: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+]);
+
+const Jig = Type.Object(
+  {
+    id: Id,
+    control: LinkUrl,
+    slots: Type.Array(LinkUrl, { minItems: 1, maxItems: 8 }),
+    baudRate: Type.Integer({ minimum: 1200, maximum: 4_000_000, default: 115_200, description: 'rate every session starts at' }),
+  },
+  { additionalProperties: false },
+);
+
+const Timeouts = Type.Object(
+  {
+    requestTimeoutMs: Ms(1000, 'reply timeout for a hub request, from when it is on the wire'),
+    requestRetries: Type.Integer({ minimum: 0, maximum: 10, default: 3 }),
+    unlockTimeoutMs: Ms(3000, 'reply timeout for UNLOCK (the hub checks an HMAC)'),
+    verifyTimeoutBaseMs: Ms(5000, 'FINISH timeout before the per-MiB allowance'),
+    verifyTimeoutMsPerMiB: Ms(10_000, 'FINISH allowance per MiB for pending writes and the on-hub hash'),
+    rebootGraceMs: Ms(15_000, 'how long past the announced reboot time flashd keeps asking'),
+    ackTimeoutMs: Ms(2000, 'silence after the last block on the wire before resending'),
+    transferRetries: Type.Integer({ minimum: 0, maximum: 50, default: 8 }),
+    decisionTimeoutMs: Ms(10_000, 'how long a session waits for the bench to decide'),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    benchId: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$', default: 'BENCH-1' }),
+    api: Type.Object(
+      {
+        host: Type.String({ minLength: 1, default: '127.0.0.1' }),
+        port: Type.Integer({ minimum: 0, maximum: 65_535, default: 8080 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    store: Type.Object({ path: Type.String({ minLength: 1, default: 'var/flashd.db' }) }, { additionalProperties: false, default: {} }),
+    images: Type.Object(
+      {
+        dir: Type.String({ minLength: 1, default: 'firmware-images' }),
+        trustedKeyFiles: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, default: ['firmware-images/keys/demo-signing.pub.pem'] }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    unlock: Type.Object(
+      {
+        keys: Type.Record(ManufacturerCode, SecretKey, {
+          default: {
+            // Demo keys of the built-in simulator (jig-sim/demo-keys.ts); never valid on real hubs.
+            '1086': '17dc31313a9c88be3d475f935b6fe4df6575b4bb8d74bcfbc9e9de7f686d87fd',
+            '1178': '44258f76e93215c944a48941a4d490d5a3f7ea57fc0693cc706722d0d71dcb05',
+            '106C': '6a9cb64fa7a86ace553126ed975184d01ad85564d59dc1ef5ff957713b84f109',
+          },
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    jigs: Type.Array(Jig, { default: [], maxItems: 64 }),
+    simulator: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true, description: 'run the built-in jig simulator and flash its hubs' }),
+        jigs: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
+        hubs: Type.Integer({ minimum: 0, maximum: 512, default: 8, description: 'hubs inserted at start' }),
+        seed: Type.String({ minLength: 1, default: 'demo' }),
+        transport: Type.Union([Type.Literal('tcp'), Type.Literal('in-process')], { default: 'tcp' }),
+        profile: Type.Union([Type.Literal('default'), Type.Literal('instant')], { default: 'default' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    sessions: Type.Object(
+      {
+        maxThreads: Type.Integer({ minimum: 1, maximum: 64, default: 2 }),
+        concurrentTasksPerThread: Type.Integer({ minimum: 1, maximum: 64, default: 16 }),
+        timeouts: Timeouts,
+        transfer: Type.Object(
+          {
+            blockBytes: Type.Integer({ minimum: 64, maximum: 4096, default: 4096 }),
+            window: Type.Integer({ minimum: 1, maximum: 64, default: 8 }),
+            deflate: Type.Boolean({ default: true }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+        shutdownGraceMs: Ms(10_000, 'how long SIGTERM waits for sessions to reach a safe point'),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    jigTimeoutMs: Ms(2000, 'reply timeout on a jig control port'),
+    log: Type.Object(
+      { level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }) },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;
+export type JigConfig = Static<typeof Jig>;

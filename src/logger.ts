@@ -1,0 +1,32 @@
+import { pino, type Logger } from 'pino';
+
+/**
+ * Paths pino blanks out wherever they appear in a log object. Secrets never reach a log line by
+ * accident: a config dump, an upstream request or an error with headers attached.
+ */
+export const REDACT_PATHS = [
+  'unlock.keys',
+  '*.unlock.keys',
+  'unlockKeys',
+  '*.unlockKeys',
+  'token',
+  '*.token',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  'req.headers.authorization',
+];
+
+/** JSON lines to stdout (journald keeps them); level from config. */
+export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'flashd' },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    destination ?? pino.destination({ fd: 1, sync: false }),
+  );
+}

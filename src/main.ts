@@ -1,0 +1,134 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import type { Logger } from 'pino';
+import { buildApp } from './api/app.js';
+import { Bench } from './bench/bench.js';
+import { SessionPool } from './bench/session-pool.js';
+import { loadConfig, type Config, type JigConfig, type LoadedConfig } from './config/index.js';
+import { isFlashdError } from './domain/errors.js';
+import { ImageCatalog } from './images/index.js';
+import type { InProcessLines } from './link/open-link.js';
+import { createLogger } from './logger.js';
+import { FlashStore, openDatabase } from './store/index.js';
+
+/** Exit statuses systemd can tell apart (RestartPreventExitStatus): bad config, bad data. */
+const EX_DATAERR = 65;
+const EX_CONFIG = 78;
+
+interface Started {
+  jigs: JigConfig[];
+  inProcess?: InProcessLines;
+  close(): Promise<void>;
+}
+
+/**
+ * Wiring only: config → images → (simulator) → store → session pool → bench → API; signals.
+ * Shutdown runs in reverse order of start, each step guarded, then the logger is flushed.
+ */
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) {
+    process.stdout.write('usage: flashd [--config flashd.json]\n  without a config file flashd runs the built-in jig simulator with embedded defaults\n  env: FLASHD_CONFIG (config path), FLASHD_PORT (API port)\n');
+    return;
+  }
+  let loaded: LoadedConfig;
+  try {
+    loaded = await loadConfig({ file: values.config ?? process.env.FLASHD_CONFIG });
+  } catch (err) {
+    process.stderr.write(`flashd: ${(err as Error).message}\n`);
+    process.exitCode = EX_CONFIG;
+    return;
+  }
+  const { config } = loaded;
+  const log = createLogger(config.log.level).child({ benchId: config.benchId });
+  log.info({ source: loaded.source ?? 'embedded defaults', simulator: config.simulator.enabled }, 'flashd starting');
+
+  let catalog: ImageCatalog;
+  try {
+    catalog = await ImageCatalog.load({ dir: config.images.dir, trustedKeyFiles: config.images.trustedKeyFiles });
+  } catch (err) {
+    log.fatal({ err, code: isFlashdError(err) ? err.code : undefined }, 'firmware images refused');
+    process.stderr.write(`flashd: ${(err as Error).message}\n`);
+    log.flush();
+    process.exitCode = EX_DATAERR;
+    return;
+  }
+  log.info({ images: catalog.list().map((i) => ({ model: i.model, version: i.version, sha256: i.sha256 })) }, 'firmware catalogue verified');
+
+  const stops: Array<[string, () => Promise<void> | void]> = [];
+  const shutdown = async (signal: string): Promise<void> => {
+    log.info({ signal }, 'flashd stopping');
+    for (const [name, stop] of stops.reverse()) {
+      try {
+        await stop();
+      } catch (err) {
+        log.error({ err, step: name }, 'shutdown step failed');
+      }
+    }
+    log.info('flashd stopped');
+    log.flush();
+  };
+
+  try {
+    const hardware = config.simulator.enabled ? await startSimulator(config, log) : { jigs: [...config.jigs], close: async () => {} };
+    stops.push(['simulator', () => hardware.close()]);
+
+    const db = openDatabase(config.store.path);
+    stops.push(['store', () => void db.close()]);
+    const store = new FlashStore(db);
+    const recovered = store.recoverUnfinished();
+    if (recovered > 0) log.warn({ recovered }, 'closed attempts left open by an earlier stop as INTERRUPTED');
+
+    const pool = new SessionPool({ maxThreads: config.sessions.maxThreads, concurrentTasksPerThread: config.sessions.concurrentTasksPerThread, unlockKeys: loaded.unlockKeys });
+    stops.push(['session pool', () => pool.close()]);
+
+    const bench = new Bench({
+      benchId: config.benchId,
+      jigs: hardware.jigs,
+      sessions: config.sessions,
+      jigTimeoutMs: config.jigTimeoutMs,
+      catalog,
+      store,
+      pool,
+      log,
+      inProcess: hardware.inProcess,
+    });
+    const app = await buildApp({ benchId: config.benchId, bench, store, log });
+    await app.listen({ host: config.api.host, port: config.api.port });
+    stops.push(['api', () => app.close()]);
+    await bench.start();
+    stops.push(['bench', () => bench.stop()]);
+    log.info({ url: `http://${config.api.host}:${(app.server.address() as { port: number }).port}`, jigs: hardware.jigs.map((j) => j.id) }, 'flashd ready');
+  } catch (err) {
+    log.fatal({ err }, 'flashd could not start');
+    process.stderr.write(`flashd: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+    await shutdown('startup failure');
+    return;
+  }
+
+  let stopping = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      void shutdown(signal).then(() => process.exit(process.exitCode ?? 0));
+    });
+  }
+}
+
+async function startSimulator(config: Readonly<Config>, log: Logger): Promise<Started> {
+  const sim = await import('../jig-sim/index.js');
+  const simulator = new sim.Simulator({ jigs: config.simulator.jigs, profileFor: () => (config.simulator.profile === 'instant' ? sim.INSTANT_HUB_PROFILE : sim.DEFAULT_HUB_PROFILE) });
+  const loaded = simulator.load(sim.generateStock({ seed: config.simulator.seed, count: config.simulator.hubs }));
+  const tcp = config.simulator.transport === 'tcp';
+  const addresses = tcp ? await simulator.listenTcp() : simulator.inProcessAddresses();
+  log.info({ jigs: addresses, hubs: loaded, transport: config.simulator.transport }, 'built-in jig simulator started');
+  return {
+    jigs: addresses.map((a) => ({ id: a.id, control: a.control, slots: a.slots, baudRate: 115_200 })),
+    ...(tcp ? {} : { inProcess: simulator.openInProcess }),
+    close: () => simulator.close(),
+  };
+}
+
+await main();

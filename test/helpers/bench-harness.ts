@@ -1,0 +1,114 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { Bench, type BenchEvents } from '../../src/bench/bench.js';
+import { SessionPool } from '../../src/bench/session-pool.js';
+import { validateConfig, type Config, type JigConfig } from '../../src/config/index.js';
+import { ImageCatalog } from '../../src/images/index.js';
+import { FlashStore, openDatabase, type Db } from '../../src/store/index.js';
+import { DEFAULT_HUB_PROFILE, Simulator, demoMasterKey, generateStock, type HubSpec, type HubTimingProfile } from '../../jig-sim/index.js';
+import { PACKAGE_ROOT } from '../../src/config/package-root.js';
+
+export type Transport = 'in-process' | 'tcp';
+
+export interface HarnessOptions {
+  transport?: Transport;
+  jigs?: number;
+  stock?: HubSpec[];
+  hubs?: number;
+  seed?: string;
+  profile?: Readonly<HubTimingProfile>;
+  /** Overrides merged into the default config (validated like a config file). */
+  config?: Record<string, unknown>;
+  unlockKeys?: Map<string, Uint8Array>;
+  log?: Logger;
+}
+
+/**
+ * A whole bench for tests: simulator, real SQLite file in a temp dir, real piscina workers, the
+ * real bench. Everything the daemon wires in main.ts except the HTTP listener.
+ */
+export class BenchHarness {
+  readonly dir = mkdtempSync(join(tmpdir(), 'flashd-test-'));
+  readonly simulator: Simulator;
+  readonly config: Config;
+  readonly log: Logger;
+  db!: Db;
+  store!: FlashStore;
+  pool!: SessionPool;
+  bench!: Bench;
+  catalog!: ImageCatalog;
+  jigs: JigConfig[] = [];
+  readonly results: BenchEvents['finished'][0][] = [];
+  readonly #options: HarnessOptions;
+
+  constructor(options: HarnessOptions = {}) {
+    this.#options = options;
+    const profile = options.profile ?? DEFAULT_HUB_PROFILE;
+    this.simulator = new Simulator({ jigs: options.jigs ?? 1, profileFor: () => profile });
+    this.simulator.load(options.stock ?? generateStock({ seed: options.seed ?? 'test', count: options.hubs ?? 8 }));
+    this.config = validateConfig({ simulator: { enabled: false }, ...options.config }, 'test config');
+    this.log = options.log ?? pino({ level: 'silent' });
+  }
+
+  get dbPath(): string {
+    return join(this.dir, 'flashd.db');
+  }
+
+  async start(): Promise<this> {
+    this.catalog = await ImageCatalog.load({
+      dir: join(PACKAGE_ROOT, 'firmware-images'),
+      trustedKeyFiles: [join(PACKAGE_ROOT, 'firmware-images/keys/demo-signing.pub.pem')],
+    });
+    const transport = this.#options.transport ?? 'tcp';
+    const addresses = transport === 'tcp' ? await this.simulator.listenTcp() : this.simulator.inProcessAddresses();
+    this.jigs = addresses.map((a) => ({ id: a.id, control: a.control, slots: a.slots, baudRate: 115_200 }));
+    this.db = openDatabase(this.dbPath);
+    this.store = new FlashStore(this.db);
+    const unlockKeys = this.#options.unlockKeys ?? new Map(['1086', '1178', '106C'].map((m) => [m, demoMasterKey(m)]));
+    this.pool = new SessionPool({ maxThreads: this.config.sessions.maxThreads, concurrentTasksPerThread: this.config.sessions.concurrentTasksPerThread, unlockKeys });
+    this.bench = new Bench({
+      benchId: this.config.benchId,
+      jigs: this.jigs,
+      sessions: this.config.sessions,
+      jigTimeoutMs: this.config.jigTimeoutMs,
+      catalog: this.catalog,
+      store: this.store,
+      pool: this.pool,
+      log: this.log,
+      inProcess: transport === 'in-process' ? this.simulator.openInProcess : undefined,
+    });
+    this.bench.on('finished', (event) => this.results.push(event));
+    await this.bench.start();
+    return this;
+  }
+
+  /** Resolves once `count` sessions in total have finished since start. */
+  async finished(count: number, timeoutMs = 60_000): Promise<BenchEvents['finished'][0][]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.results.length < count) {
+      if (Date.now() > deadline) throw new Error(`only ${this.results.length} of ${count} sessions finished within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const onFinished = (): void => {
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          this.bench.off('finished', onFinished);
+          resolve();
+        }, 50);
+        this.bench.once('finished', onFinished);
+      });
+    }
+    return this.results.slice(0, count);
+  }
+
+  async stop(): Promise<void> {
+    await this.bench?.stop();
+    await this.pool?.close();
+    this.db?.close();
+    await this.simulator.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -56,7 +56,7 @@ export class HubResponder {
   readonly #transmit: (bytes: Buffer) => void;
   readonly #parser = new FrameParser();
   #powered = true;
-  #bootedAt = 0;
+  #booting = false;
   #unlocked = false;
   #nonce: Buffer | undefined;
   #rx: ReceiveState | undefined;
@@ -82,7 +82,7 @@ export class HubResponder {
 
   /** Bytes from the line. Ignored while rebooting or unpowered, as a real UART would lose them. */
   receive(chunk: Buffer): void {
-    if (!this.#powered || performance.now() < this.#bootedAt) return;
+    if (!this.#powered || this.#booting) return;
     this.#parser.feed(chunk, (frame) => this.#onFrame(frame));
   }
 
@@ -133,7 +133,7 @@ export class HubResponder {
     this.#inProgress = undefined;
     this.#lastReply = { seq: request.seq, type: request.type, frame: wire };
     this.#transmit(wire);
-    if (reply.kind === 'ACTIVATING') this.#reboot(reply.rebootMs);
+    if (reply.kind === 'ACTIVATING') this.#reboot(reply.rebootMs, true);
   }
 
   async #handle(m: HubMessage): Promise<HubMessage> {
@@ -326,35 +326,36 @@ export class HubResponder {
     return { kind: 'VERIFIED', sha256 };
   }
 
-  /** Reboots into the held image: the running version is whatever its OTA header says. */
-  #reboot(rebootMs: number): void {
+  /**
+   * Reboots: silent until boot completes, then running whatever a verified, activated image's own
+   * OTA header says. Input is ignored until the boot is over, as a real bootloader's UART is.
+   */
+  #reboot(rebootMs: number, activate: boolean): void {
     const hub = this.hub;
-    const held = hub.held;
     this.#unlocked = false;
-    this.#bootedAt = performance.now() + rebootMs;
+    this.#booting = true;
     this.#lastReply = undefined;
-    if (!held?.verified) return;
-    hub.pendingActivation = true;
+    if (activate && hub.held?.verified) hub.pendingActivation = true;
     this.#after(rebootMs, () => this.#boot());
   }
 
-  /** Boot: a verified image marked for activation becomes the running firmware. */
   #boot(): void {
     const hub = this.hub;
-    if (!hub.pendingActivation || !hub.held?.verified) return;
-    const header = parseOtaHeader(hub.flash.subarray(0, hub.held.sizeBytes));
-    hub.runningVersion = firmwareVersionFromNumber(header.fileVersion);
-    hub.held = undefined;
+    if (hub.pendingActivation && hub.held?.verified) {
+      const header = parseOtaHeader(hub.flash.subarray(0, hub.held.sizeBytes));
+      hub.runningVersion = firmwareVersionFromNumber(header.fileVersion);
+      hub.held = undefined;
+      hub.flashCount++;
+    }
     hub.pendingActivation = false;
-    hub.flashCount++;
+    this.#booting = false;
   }
 
-  /** Power comes back: the bootloader finishes an activation that a power cut interrupted. */
+  /** Power comes back: the hub boots, finishing an activation that a power cut interrupted. */
   powerOn(): void {
     if (this.#powered) return;
     this.#powered = true;
-    this.#bootedAt = performance.now() + this.hub.profile.rebootMs;
-    if (this.hub.pendingActivation) this.#after(this.hub.profile.rebootMs, () => this.#boot());
+    this.#reboot(this.hub.profile.rebootMs, false);
   }
 
   #sleep(ms: number): Promise<void> {

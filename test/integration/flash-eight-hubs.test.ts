@@ -33,7 +33,7 @@ describe.each<Transport>(['tcp', 'in-process'])('flashing 8 simulated hubs over 
     for (const hub of items) {
       const real = truth.find((t) => t.deviceId === hub.deviceId)!;
       const was = before.find((t) => t.deviceId === hub.deviceId)!;
-      expect(hub.outcome).toBe('REFLASHED');
+      expect(hub.outcome, JSON.stringify(harness.store.getHub(hub.deviceId)!.attempts)).toBe('REFLASHED');
       expect(hub.firmwareVersion).toBe(real.firmwareVersion);
       expect(hub.previousFirmwareVersion).toBe(was.firmwareVersion);
       const detail = harness.store.getHub(hub.deviceId)!;

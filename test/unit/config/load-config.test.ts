@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig, validateConfig } from '../../../src/config/index.js';
 import { isFlashdError, type FlashdError } from '../../../src/domain/errors.js';
 import { demoMasterKey } from '../../../jig-sim/demo-keys.js';
+import { PACKAGE_ROOT } from '../../../src/config/package-root.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'flashd-config-'));
 function file(name: string, content: string): string {
@@ -78,5 +79,7 @@ describe('config', () => {
     const { unlockKeys, config } = await loadConfig({ file: file('k.json', JSON.stringify({ unlock: { keys: { '1086': { file: keyFile } } }, store: { path: 'db/x.db' } })), env: {} });
     expect(Buffer.from(unlockKeys.get('1086')!).toString('hex')).toBe('ab'.repeat(32));
     expect(config.store.path).toBe(join(dir, 'db/x.db'));
+    // Paths the file does not give are flashd's own, wherever the file is.
+    expect(config.images.dir).toBe(join(PACKAGE_ROOT, 'firmware-images'));
   });
 });

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Config, JigConfig } from '../config/schema.js';
 import { FlashdError, toErrorRecord } from '../domain/errors.js';
 import type { ImageCatalog } from '../images/catalog.js';
+import { UsbHotplug, type HotplugSource } from '../jig/usb-hotplug.js';
 import { LinkBridge } from '../link/port-bridge.js';
 import type { InProcessLines } from '../link/open-link.js';
 import type { SessionEvent, SessionResult, SessionTask } from '../session/session-types.js';
@@ -29,6 +30,8 @@ export interface BenchOptions {
   pool: SessionPool;
   log: Logger;
   inProcess?: InProcessLines | undefined;
+  /** USB hotplug events; default: the `usb` package, loaded only when a jig names its adapter. */
+  hotplug?: HotplugSource | undefined;
 }
 
 interface Running {
@@ -45,11 +48,13 @@ export class Bench extends EventEmitter<BenchEvents> {
   readonly #stations = new Map<string, JigStation>();
   readonly #views = new Map<string, SlotView>();
   readonly #running = new Map<string, Running>();
+  readonly #hotplug: UsbHotplug;
   #stopping = false;
 
   constructor(options: BenchOptions) {
     super();
     this.#o = options;
+    this.#hotplug = new UsbHotplug({ jigs: options.jigs, log: options.log, source: options.hotplug });
     for (const jig of options.jigs) {
       jig.slots.forEach((_, i) => this.#views.set(key(jig.id, i + 1), emptySlot(jig.id, i + 1)));
     }
@@ -81,6 +86,12 @@ export class Bench extends EventEmitter<BenchEvents> {
         for (const [k, run] of this.#running) if (k.startsWith(`${jig.id}/`)) cancel(run, `jig disconnected: ${reason}`);
       });
     }
+    this.#hotplug.on('attach', (jigId) => {
+      this.#o.log.info({ jig: jigId }, 'jig adapter attached');
+      this.#stations.get(jigId)?.reconnectNow();
+    });
+    this.#hotplug.on('detach', (jigId) => this.#o.log.warn({ jig: jigId }, 'jig adapter detached'));
+    await this.#hotplug.start();
     await Promise.all([...this.#stations.values()].map((s) => s.start()));
   }
 
@@ -102,6 +113,7 @@ export class Bench extends EventEmitter<BenchEvents> {
       await all;
     }
     clearTimeout(timer);
+    this.#hotplug.stop();
     await Promise.all([...this.#stations.values()].map((s) => s.stop()));
   }
 

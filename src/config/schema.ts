@@ -17,6 +17,12 @@ const Jig = Type.Object(
     control: LinkUrl,
     slots: Type.Array(LinkUrl, { minItems: 1, maxItems: 8 }),
     baudRate: Type.Integer({ minimum: 1200, maximum: 4_000_000, default: 115_200, description: 'rate every session starts at' }),
+    usb: Type.Optional(
+      Type.Object(
+        { vendorId: Type.Integer({ minimum: 0, maximum: 0xffff }), productId: Type.Integer({ minimum: 0, maximum: 0xffff }) },
+        { additionalProperties: false, description: 'USB adapter of the control port; its hotplug triggers an immediate reconnect' },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

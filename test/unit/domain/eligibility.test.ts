@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { decideEligibility, type ImageTarget } from '../../../src/domain/eligibility.js';
 import type { HubIdentity } from '../../../src/domain/hub-identity.js';
 import { parseDeviceId, parseFirmwareVersion } from '../../../src/domain/identifiers.js';
-import { nextHubOutcome } from '../../../src/domain/hub-outcome.js';
 
 const hub = (firmware: string, hardwareVersion = 2): HubIdentity => ({
   deviceId: parseDeviceId('00-DB-12-34-56-78-90-A0'),
@@ -29,20 +28,10 @@ describe('eligibility', () => {
     expect(decideEligibility(hub('0002012A', 0), target)).toMatchObject({ code: 'HARDWARE_OUT_OF_RANGE' });
     expect(decideEligibility(hub('0002012A', 4), target).action).toBe('flash');
   });
-});
 
-describe('hub outcome after an attempt', () => {
-  it('keeps verified firmware when a later look fails or finds it current', () => {
-    expect(nextHubOutcome(null, 'REFLASHED')).toBe('REFLASHED');
-    expect(nextHubOutcome('REFLASHED', 'ALREADY_CURRENT')).toBe('REFLASHED');
-    expect(nextHubOutcome('REFLASHED', 'FAILED')).toBe('REFLASHED');
-    expect(nextHubOutcome('ALREADY_CURRENT', 'INTERRUPTED')).toBe('ALREADY_CURRENT');
-  });
-
-  it('never turns an interrupted or failed first attempt into success', () => {
-    expect(nextHubOutcome(null, 'INTERRUPTED')).toBe('FAILED');
-    expect(nextHubOutcome('FAILED', 'INTERRUPTED')).toBe('FAILED');
-    expect(nextHubOutcome(null, 'ALREADY_CURRENT')).toBe('ALREADY_CURRENT');
-    expect(nextHubOutcome('FAILED', 'REJECTED')).toBe('REJECTED');
+  it('refuses a hub whose Device Model differs from the one on its work order, before anything else', () => {
+    expect(decideEligibility(hub('0002012A'), target, '0102030B')).toMatchObject({ action: 'refuse', code: 'HUB_MODEL_MISMATCH' });
+    expect(decideEligibility(hub('0002012A'), target, '0101030B').action).toBe('flash');
+    expect(decideEligibility(hub('0002012A'), target, null).action).toBe('flash');
   });
 });

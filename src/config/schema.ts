@@ -82,6 +82,7 @@ export const ConfigSchema = Type.Object(
         seed: Type.String({ minLength: 1, default: 'demo' }),
         transport: Type.Union([Type.Literal('tcp'), Type.Literal('in-process')], { default: 'tcp' }),
         profile: Type.Union([Type.Literal('default'), Type.Literal('instant')], { default: 'default' }),
+        demoWorkOrder: Type.Boolean({ default: true, description: 'create and take in a work order for the simulated stock (docs/work-orders.md)' }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -99,6 +100,17 @@ export const ConfigSchema = Type.Object(
           { additionalProperties: false, default: {} },
         ),
         shutdownGraceMs: Ms(10_000, 'how long SIGTERM waits for sessions to reach a safe point'),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    process: Type.Object(
+      {
+        maxAttempts: Type.Integer({ minimum: 1, maximum: 20, default: 3, description: 'failed attempts per hub and work order before scrap is proposed' }),
+        operatorId: Type.String({
+          pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$',
+          default: 'bench',
+          description: 'operator recorded for bench actions until someone signs in (PUT /api/v1/bench/operator)',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -11,4 +11,3 @@ export * from './scrap-policy.js';
 export * from './intake.js';
 export * from './slot-binding.js';
 export * from './manifest.js';
-export * from './hub-outcome.js';

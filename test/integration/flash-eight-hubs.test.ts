@@ -12,7 +12,7 @@ describe.each<Transport>(['tcp', 'in-process'])('flashing 8 simulated hubs over 
   });
 
   it('re-flashes every hub in parallel worker sessions and the hubs really run the new version', async () => {
-    harness = new BenchHarness({ transport, hubs: 8 });
+    harness = new BenchHarness({ transport, hubs: 8, workOrder: true });
     const before = harness.simulator.truth();
     expect(before).toHaveLength(8);
     for (const hub of before) expect(hub.firmwareVersion).not.toBe(LATEST.get(hub.model));

@@ -14,7 +14,7 @@ describe('a hub that refuses the unlock', () => {
   it('fails with UNLOCK_REFUSED, keeps its firmware and is never recorded as re-flashed', async () => {
     const stock = generateStock({ seed: 'unlock', count: 2 });
     stock[1] = { ...stock[1]!, masterKey: Buffer.alloc(32, 0x42) }; // the hub's secret is not the configured one
-    harness = new BenchHarness({ stock });
+    harness = new BenchHarness({ stock, workOrder: true });
     await harness.start();
     await harness.finished(2);
 

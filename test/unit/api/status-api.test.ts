@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/api/app.js';
 import { emptySlot } from '../../../src/bench/slot-view.js';
 import { parseDeviceId, parseFirmwareVersion } from '../../../src/domain/identifiers.js';
-import { FlashStore, openDatabase, type Db } from '../../../src/store/index.js';
+import { createStores, openDatabase, type Db } from '../../../src/store/index.js';
 
 describe('status API', () => {
   let db: Db;
@@ -15,13 +15,18 @@ describe('status API', () => {
 
   beforeAll(async () => {
     db = openDatabase(join(mkdtempSync(join(tmpdir(), 'flashd-api-')), 'f.db'));
-    const store = new FlashStore(db);
+    const stores = createStores(db);
+    const store = stores.flash;
+    stores.workOrders.create({ id: 'WO-1', secPartyId: 'P1', cspRegion: 'South', source: 'api', operatorId: 't' }, { hubs: [{ deviceId }] }, () => true);
+    stores.intake.scan({ deviceId, operatorId: 't' });
     const id = store.beginAttempt({
       identity: { deviceId, gpfDeviceId: parseDeviceId('00-DB-12-34-56-78-90-A1'), manufacturer: '1086', model: '0101030B', hardwareVersion: 2, firmwareVersion: parseFirmwareVersion('0002012A'), locked: true },
       benchId: 'B',
       jigId: 'JIG-1',
       slot: 4,
       startedAt: new Date(),
+      workOrderId: 'WO-1',
+      operatorId: 't',
     });
     store.finishAttempt(id, { result: 'REFLASHED', firmwareTarget: '0002012F', firmwareAfter: '0002012F', imageSha256: 'aa'.repeat(32), hubSha256: 'aa'.repeat(32), timings: { transfer: 5 } });
     const slots = [{ ...emptySlot('JIG-1', 4), present: true, phase: 'DONE' as const, progress: 1, deviceId, result: 'REFLASHED' as const }, emptySlot('JIG-1', 5)];

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseDeviceId, parseFirmwareVersion } from '../../../src/domain/identifiers.js';
 import type { HubIdentity } from '../../../src/domain/hub-identity.js';
-import { FlashStore, MIGRATIONS, openDatabase, type Db } from '../../../src/store/index.js';
+import { createStores, FlashStore, MIGRATIONS, openDatabase, type Db } from '../../../src/store/index.js';
 
 const identity = (n: number, firmware = '0002012A'): HubIdentity => ({
   deviceId: parseDeviceId(`00-DB-12-00-00-00-00-${n.toString(16).toUpperCase().padStart(2, '0')}`),
@@ -15,7 +15,8 @@ const identity = (n: number, firmware = '0002012A'): HubIdentity => ({
   firmwareVersion: parseFirmwareVersion(firmware),
   locked: true,
 });
-const start = (n: number) => ({ identity: identity(n), benchId: 'B1', jigId: 'JIG-1', slot: 1, startedAt: new Date() });
+const start = (n: number) => ({ identity: identity(n), benchId: 'B1', jigId: 'JIG-1', slot: 1, startedAt: new Date(), workOrderId: 'WO-1', operatorId: 'tech-1' });
+const NUMBERS = [1, 2, 3, 4, 5, 30, ...Array.from({ length: 15 }, (_, i) => 10 + i)];
 const SHA = 'ab'.repeat(32);
 
 describe('FlashStore', () => {
@@ -25,7 +26,12 @@ describe('FlashStore', () => {
   beforeEach(() => {
     path = join(mkdtempSync(join(tmpdir(), 'flashd-store-')), 'f.db');
     db = openDatabase(path);
-    store = new FlashStore(db);
+    const stores = createStores(db);
+    store = stores.flash;
+    // Every attempt is made under a work order: put the test hubs on one and take them in.
+    const hubs = NUMBERS.map((n) => ({ deviceId: identity(n).deviceId }));
+    stores.workOrders.create({ id: 'WO-1', secPartyId: 'P1', cspRegion: 'South', source: 'api', operatorId: 'tech-1' }, { hubs }, () => true);
+    for (const { deviceId } of hubs) stores.intake.scan({ deviceId, operatorId: 'tech-1' });
   });
   afterEach(() => db.close());
 

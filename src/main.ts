@@ -97,7 +97,7 @@ async function main(): Promise<void> {
       log,
       inProcess: hardware.inProcess,
     });
-    const app = await buildApp({ benchId: config.benchId, bench, store, log });
+    const app = await buildApp({ benchId: config.benchId, bench, store, ...stores, isKnownModel, log });
     await app.listen({ host: config.api.host, port: config.api.port });
     stops.push(['api', () => app.close()]);
     await bench.start();

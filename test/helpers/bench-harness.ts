@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
+import { buildApp } from '../../src/api/app.js';
 import { Bench, type BenchEvents } from '../../src/bench/bench.js';
 import { SessionPool } from '../../src/bench/session-pool.js';
 import { validateConfig, type Config, type JigConfig } from '../../src/config/index.js';
@@ -52,6 +54,7 @@ export class BenchHarness {
   jigs: JigConfig[] = [];
   readonly results: BenchEvents['finished'][0][] = [];
   readonly #options: HarnessOptions;
+  #app: FastifyInstance | undefined;
 
   constructor(options: HarnessOptions = {}) {
     this.#options = options;
@@ -101,6 +104,12 @@ export class BenchHarness {
 
   isKnownModel = (model: string): boolean => this.catalog.list().some((image) => image.model === model);
 
+  /** The HTTP API over this bench and store, for `inject()`. Built once. */
+  async api(): Promise<FastifyInstance> {
+    this.#app ??= await buildApp({ benchId: this.config.benchId, bench: this.bench, store: this.store, ...this.stores, isKnownModel: this.isKnownModel, log: this.log });
+    return this.#app;
+  }
+
   #takeInStock(order: { id?: string; secPartyId?: string; cspRegion?: CspRegion }): void {
     const id = order.id ?? 'WO-TEST';
     const hubs = this.stock.map((h) => ({ deviceId: h.deviceId, model: h.model, firmwareVersion: h.firmwareVersion, smiStatus: h.smiStatus }));
@@ -129,6 +138,7 @@ export class BenchHarness {
   }
 
   async stop(): Promise<void> {
+    await this.#app?.close();
     await this.bench?.stop();
     await this.pool?.close();
     this.db?.close();

@@ -30,7 +30,8 @@ describe('status API', () => {
     });
     store.finishAttempt(id, { result: 'REFLASHED', firmwareTarget: '0002012F', firmwareAfter: '0002012F', imageSha256: 'aa'.repeat(32), hubSha256: 'aa'.repeat(32), timings: { transfer: 5 } });
     const slots = [{ ...emptySlot('JIG-1', 4), present: true, phase: 'DONE' as const, progress: 1, deviceId, result: 'REFLASHED' as const }, emptySlot('JIG-1', 5)];
-    app = await buildApp({ benchId: 'B', bench: { slots: () => slots, activeSessions: 0 }, store, log: pino({ level: 'silent' }) });
+    const bench = { slots: () => slots, activeSessions: 0, operatorId: 't', setOperator: () => {}, retry: () => ({ jig: 'JIG-1', slot: 4 }) };
+    app = await buildApp({ benchId: 'B', bench, store, ...stores, isKnownModel: () => true, log: pino({ level: 'silent' }) });
   });
   afterAll(async () => {
     await app.close();

@@ -41,7 +41,11 @@ export const hubActionRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app
   /** scrap is final only when a named technician confirms it. */
   app.post<{ Params: Static<typeof Params>; Body: Static<typeof ScrapBody> | undefined }>(
     '/hubs/:deviceId/confirm-scrap',
-    { schema: { params: Params, body: ScrapBody, response: { 200: WorkOrderHubSchema, ...errors } } },
+    {
+      schema: { params: Params, body: ScrapBody, response: { 200: WorkOrderHubSchema, ...errors } },
+      // The operator may come as a header alone; an absent body is then an empty one.
+      preValidation: async (request) => void (request.body ??= {}),
+    },
     async (request) => deps.settlement.confirmScrap(parseDeviceId(request.params.deviceId), operatorOf(request, undefined, { required: true }), request.body?.note),
   );
 };

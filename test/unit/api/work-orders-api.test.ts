@@ -127,6 +127,8 @@ describe('work order API', () => {
     expect((await post(`/hubs/${ID(7)}/retry`, {})).statusCode).toBe(404);
     expect((await post(`/hubs/${ID(2)}/confirm-scrap`, {})).json()).toMatchObject({ error: { code: 'OPERATOR_ID_INVALID' } });
     expect((await post(`/hubs/${ID(2)}/confirm-scrap`, {}, { 'x-operator-id': 'tech-1' })).json()).toMatchObject({ error: { code: 'HUB_TRANSITION_ILLEGAL' } });
+    const headerOnly = await app.inject({ method: 'POST', url: `/api/v1/hubs/${ID(2)}/confirm-scrap`, headers: { 'x-operator-id': 'tech-1' } });
+    expect(headerOnly.json()).toMatchObject({ error: { code: 'HUB_TRANSITION_ILLEGAL' } }); // no body needed
   });
 
   it('keeps who is at the bench', async () => {

@@ -18,6 +18,9 @@ export interface HubTransitionRecord {
 /**
  * Told about every hub transition inside the transaction that commits it. The N3 outbox (issue 6)
  * is one: its row then commits with the outcome or not at all. Throwing rolls the change back.
+ * For an attempt's end (`event === 'attempt-finished'`), the `attempts` row is already final when
+ * the sink runs (versions, image and hub SHA-256, jig, slot, operator: read it by `attemptId` on
+ * the same connection); the per-device summary in `hubs` is updated just after.
  */
 export interface HubTransitionSink {
   committed(change: HubTransitionRecord): void;

@@ -49,6 +49,8 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   RETURN_PARTY_MISMATCH: 409,
 };
 
+const REQUEST_CODE_BY_STATUS: Partial<Record<number, string>> = { 413: 'REQUEST_TOO_LARGE', 415: 'REQUEST_MEDIA_TYPE', 404: 'NOT_FOUND' };
+
 /** Builds the status API without listening, so tests use `inject()` and main decides where to listen. */
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const loggerInstance: FastifyBaseLogger = deps.log;
@@ -68,9 +70,12 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     if (err.validation) {
       return reply.status(400).send({ error: { code: 'REQUEST_INVALID', message: err.message } });
     }
+    // Fastify's own errors (bad JSON, body too large, wrong content type) get documented request
+    // codes, never its internal FST_ERR_* names.
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) request.log.error({ err }, 'request failed');
-    return reply.status(status).send({ error: { code: status === 500 ? 'INTERNAL' : (err.code ?? 'REQUEST_INVALID'), message: status === 500 ? 'internal error' : err.message } });
+    const code = REQUEST_CODE_BY_STATUS[status] ?? (status === 500 ? 'INTERNAL' : 'REQUEST_INVALID');
+    return reply.status(status).send({ error: { code, message: status === 500 ? 'internal error' : err.message } });
   });
   app.setNotFoundHandler((request, reply) => reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}` } }));
   await app.register(healthRoutes, { prefix: '/api/v1', deps });

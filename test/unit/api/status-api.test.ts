@@ -73,5 +73,15 @@ describe('status API', () => {
     expect(badQuery.statusCode).toBe(400);
     expect(badQuery.json()).toMatchObject({ error: { code: 'REQUEST_INVALID' } });
     expect((await app.inject('/api/v1/nothing')).statusCode).toBe(404);
+    // Fastify's own refusals carry documented codes, not FST_ERR_* names.
+    const notJson = await app.inject({ method: 'POST', url: '/api/v1/intake', headers: { 'content-type': 'application/json' }, payload: '{ "deviceId": ' });
+    expect(notJson.statusCode).toBe(400);
+    expect(notJson.json()).toMatchObject({ error: { code: 'REQUEST_INVALID' } });
+    const wrongType = await app.inject({ method: 'POST', url: '/api/v1/intake', headers: { 'content-type': 'application/xml' }, payload: '<scan/>' });
+    expect(wrongType.statusCode).toBe(415);
+    expect(wrongType.json()).toMatchObject({ error: { code: 'REQUEST_MEDIA_TYPE' } });
+    const huge = await app.inject({ method: 'POST', url: '/api/v1/intake', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ deviceId: 'x'.repeat(2_000_000) }) });
+    expect(huge.statusCode).toBe(413);
+    expect(huge.json()).toMatchObject({ error: { code: 'REQUEST_TOO_LARGE' } });
   });
 });

@@ -6,6 +6,7 @@ import { encodeFrame, type Frame } from '../src/link/frame.js';
 import { FrameParser } from '../src/link/frame-parser.js';
 import {
   ACK_GAP,
+  BAUD_IDLE_REVERT_MS,
   BEGIN_DISCARD,
   DATA_DEFLATED,
   HUB_PROTOCOL_VERSION,
@@ -13,6 +14,7 @@ import {
   IDENTITY_DEFLATE,
   IDENTITY_IMAGE_HELD,
   IDENTITY_LOCKED,
+  IDENTITY_SELECTIVE,
   MSG,
   decodeMessage,
   deriveHubKey,
@@ -34,6 +36,20 @@ interface ReceiveState {
   ackedTo: number;
   lastDataSeq: number;
   gapReportedAt: number;
+  /** Selective resend: blocks received after a gap, by offset, until the gap is filled. */
+  held: Map<number, Buffer>;
+}
+
+/** UART rates a simulated bootloader can run at (it accepts those up to its profile's maxBaudRate). */
+export const HUB_BAUD_RATES: readonly number[] = [9600, 19_200, 38_400, 57_600, 115_200, 230_400, 460_800, 921_600, 1_000_000, 1_500_000, 2_000_000, 3_000_000, 4_000_000];
+
+/**
+ * The hub's view of its UART, the seam to the simulated line: the rate it boots at, and how it
+ * switches the line after SET_BAUD (SimLine pacing; a no-op on an unpaced line).
+ */
+export interface HubUart {
+  defaultBaudRate: number;
+  setBaudRate(baudRate: number): void;
 }
 
 class HubStatusError extends Error {
@@ -66,10 +82,20 @@ export class HubResponder {
   #inProgress: { seq: number; type: number } | undefined;
   #finishWaiters: Array<() => void> = [];
   readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #uart: HubUart;
+  #baudRate: number;
+  #idleTimer: NodeJS.Timeout | undefined;
 
-  constructor(hub: VirtualHub, transmit: (bytes: Buffer) => void) {
+  constructor(hub: VirtualHub, transmit: (bytes: Buffer) => void, uart: HubUart = { defaultBaudRate: 115_200, setBaudRate: () => {} }) {
     this.hub = hub;
     this.#transmit = transmit;
+    this.#uart = uart;
+    this.#baudRate = uart.defaultBaudRate;
+  }
+
+  /** The rate this hub's UART runs at now. */
+  get baudRate(): number {
+    return this.#baudRate;
   }
 
   get unlocked(): boolean {
@@ -98,9 +124,12 @@ export class HubResponder {
     this.#lastReply = undefined;
     this.#inProgress = undefined;
     this.#finishWaiters = [];
+    clearTimeout(this.#idleTimer);
+    this.#baudRate = this.#uart.defaultBaudRate;
   }
 
   #onFrame(frame: Frame): void {
+    this.#stillHeard();
     if (frame.type === MSG.DATA) {
       this.#onData(frame);
       return;
@@ -133,7 +162,37 @@ export class HubResponder {
     this.#inProgress = undefined;
     this.#lastReply = { seq: request.seq, type: request.type, frame: wire };
     this.#transmit(wire);
-    if (reply.kind === 'ACTIVATING') this.#reboot(reply.rebootMs, true);
+    this.#stillHeard();
+    if (reply.kind === 'ACTIVATING') {
+      this.#reboot(reply.rebootMs, true);
+      this.#afterWire(wire.length, () => this.#setRate(this.#uart.defaultBaudRate));
+    }
+    // BAUD goes out at the old rate; the UART switches once it has left (docs/protocol.md §2.8).
+    if (reply.kind === 'BAUD') this.#afterWire(wire.length, () => this.#setRate(reply.baudRate));
+  }
+
+  #afterWire(bytes: number, fn: () => void): void {
+    this.#after((bytes * 10 * 1000) / this.#baudRate, fn);
+  }
+
+  #setRate(baudRate: number): void {
+    if (!this.#powered || baudRate === this.#baudRate) return;
+    this.#baudRate = baudRate;
+    this.#uart.setBaudRate(baudRate);
+    this.#stillHeard();
+  }
+
+  /**
+   * Above its default rate, a hub that hears no valid frame for BAUD_IDLE_REVERT_MS while it has
+   * nothing to do goes back to its default rate, so a host that lost track finds it there.
+   */
+  #stillHeard(): void {
+    clearTimeout(this.#idleTimer);
+    if (this.#baudRate === this.#uart.defaultBaudRate || !this.#powered) return;
+    this.#idleTimer = setTimeout(() => {
+      if (this.#inProgress || this.#writing) this.#stillHeard();
+      else this.#setRate(this.#uart.defaultBaudRate);
+    }, BAUD_IDLE_REVERT_MS).unref();
   }
 
   async #handle(m: HubMessage): Promise<HubMessage> {
@@ -155,7 +214,10 @@ export class HubResponder {
         if (!this.hub.held?.verified) throw new HubStatusError(HUB_STATUS.NOT_VERIFIED, 'no verified image to activate');
         return { kind: 'ACTIVATING', rebootMs: this.hub.profile.rebootMs };
       case 'SET_BAUD':
-        throw new HubStatusError(HUB_STATUS.BAUD_UNSUPPORTED, `baud ${m.baudRate} not supported`);
+        if (!HUB_BAUD_RATES.includes(m.baudRate) || m.baudRate > this.hub.profile.maxBaudRate) {
+          throw new HubStatusError(HUB_STATUS.BAUD_UNSUPPORTED, `baud ${m.baudRate} not supported; at most ${this.hub.profile.maxBaudRate}`);
+        }
+        return { kind: 'BAUD', baudRate: m.baudRate };
       default:
         throw new HubStatusError(HUB_STATUS.UNKNOWN_COMMAND, `unexpected ${m.kind}`);
     }
@@ -167,6 +229,7 @@ export class HubResponder {
     if (!this.#unlocked) flags |= IDENTITY_LOCKED;
     if (profile.deflate) flags |= IDENTITY_DEFLATE;
     if (this.hub.held) flags |= IDENTITY_IMAGE_HELD;
+    if (profile.selectiveResend) flags |= IDENTITY_SELECTIVE;
     return {
       kind: 'IDENTITY',
       protocolVersion: HUB_PROTOCOL_VERSION,
@@ -222,7 +285,7 @@ export class HubResponder {
     }
     held.committedBytes = resumeOffset;
     held.verified = false;
-    this.#rx = { blockBytes: m.blockBytes, window: m.window, expected: resumeOffset, queue: [], ackedTo: resumeOffset, lastDataSeq: 0, gapReportedAt: -1 };
+    this.#rx = { blockBytes: m.blockBytes, window: m.window, expected: resumeOffset, queue: [], ackedTo: resumeOffset, lastDataSeq: 0, gapReportedAt: -1, held: new Map() };
     return { kind: 'READY', resumeOffset, prefixSha256 };
   }
 
@@ -241,31 +304,52 @@ export class HubResponder {
       this.#sendAck(rx, 0); // a duplicate: repeat where we are so the host moves on
       return;
     }
-    if (message.offset > rx.expected || rx.queue.length >= 2 * rx.window) {
-      if (rx.gapReportedAt !== rx.expected) {
-        rx.gapReportedAt = rx.expected;
-        this.#sendAck(rx, ACK_GAP);
-      }
+    const selective = this.hub.profile.selectiveResend === true;
+    const aligned = (message.offset - rx.expected) % rx.blockBytes === 0 && message.offset < held.sizeBytes;
+    const ahead = message.offset > rx.expected;
+    if (!aligned || rx.queue.length + rx.held.size >= 2 * rx.window || (ahead && (!selective || rx.held.has(message.offset)))) {
+      this.#reportGap(rx, selective);
       return;
     }
-    const rawBytes = Math.min(rx.blockBytes, held.sizeBytes - message.offset);
-    let data: Buffer;
-    try {
-      data = (message.flags & DATA_DEFLATED) !== 0 ? inflateRawSync(message.data) : Buffer.from(message.data);
-    } catch {
-      data = Buffer.alloc(0);
-    }
-    if (data.length !== rawBytes) {
+    const data = this.#inflate(message, Math.min(rx.blockBytes, held.sizeBytes - message.offset));
+    if (!data) {
       // A block that does not decode to its size is treated like a corrupt frame: ask again.
-      rx.gapReportedAt = rx.expected;
-      this.#sendAck(rx, ACK_GAP);
+      this.#reportGap(rx, selective);
+      return;
+    }
+    if (ahead) {
+      rx.held.set(message.offset, data);
+      this.#reportGap(rx, selective);
       return;
     }
     rx.queue.push({ offset: message.offset, data });
-    rx.expected += rawBytes;
+    rx.expected += data.length;
+    for (let next = rx.held.get(rx.expected); next; next = rx.held.get(rx.expected)) {
+      rx.held.delete(rx.expected);
+      rx.queue.push({ offset: rx.expected, data: next });
+      rx.expected += next.length;
+    }
     rx.gapReportedAt = -1;
     this.#maybeAck(rx);
+    // Blocks still held beyond the new expected offset: the block there was lost, not late.
+    if (rx.held.size > 0) this.#reportGap(rx, selective);
     this.#pumpWrites();
+  }
+
+  /** Go-back-N: one gap report per offset. Selective: report each time; the host paces its resends. */
+  #reportGap(rx: ReceiveState, selective: boolean): void {
+    if (!selective && rx.gapReportedAt === rx.expected) return;
+    rx.gapReportedAt = rx.expected;
+    this.#sendAck(rx, ACK_GAP);
+  }
+
+  #inflate(message: MessageOf<'DATA'>, rawBytes: number): Buffer | undefined {
+    try {
+      const data = (message.flags & DATA_DEFLATED) !== 0 ? inflateRawSync(message.data, { maxOutputLength: rawBytes + 1 }) : Buffer.from(message.data);
+      return data.length === rawBytes ? data : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Acknowledge everything received while at most `window` blocks wait for flash. */

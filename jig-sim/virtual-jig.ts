@@ -117,7 +117,9 @@ export class VirtualJig extends EventEmitter<VirtualJigEvents> {
 
   #powerUp(slot: SimSlot): void {
     const hub = slot.hub!;
-    const responder = new HubResponder(hub, (bytes) => slot.line.send(bytes));
+    // Until the line is paced (SimLine.setBaudRate), a rate change has nothing to change.
+    const line = slot.line as SimLine & { setBaudRate?: (baudRate: number) => void };
+    const responder = new HubResponder(hub, (bytes) => slot.line.send(bytes), { defaultBaudRate: 115_200, setBaudRate: (rate) => line.setBaudRate?.(rate) });
     slot.responder = responder;
     slot.line.setDevice((chunk) => responder.receive(chunk));
   }

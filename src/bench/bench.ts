@@ -7,11 +7,13 @@ import type { ImageCatalog } from '../images/catalog.js';
 import { UsbHotplug, type HotplugSource } from '../jig/usb-hotplug.js';
 import { LinkBridge } from '../link/port-bridge.js';
 import type { InProcessLines } from '../link/open-link.js';
-import type { SessionEvent, SessionResult, SessionTask } from '../session/session-types.js';
+import type { HubCapabilities, SessionDecision, SessionEvent, SessionResult, SessionTask } from '../session/session-types.js';
+import { planTransfer } from '../session/transfer-plan.js';
 import type { FlashStore } from '../store/flash-store.js';
 import type { HubRecord } from '../store/records.js';
 import type { WorkOrderHubRecord } from '../store/work-order-records.js';
 import type { WorkOrderStore } from '../store/work-order-store.js';
+import { BlockCache } from './block-cache.js';
 import { decideForHub, type BenchDecision } from './decide.js';
 import { JigStation } from './jig-station.js';
 import type { SessionPool } from './session-pool.js';
@@ -55,6 +57,7 @@ export class Bench extends EventEmitter<BenchEvents> {
   readonly #views = new Map<string, SlotView>();
   readonly #running = new Map<string, Running>();
   readonly #hotplug: UsbHotplug;
+  readonly #blocks = new BlockCache();
   #stopping = false;
   #operatorId: string;
 
@@ -74,6 +77,11 @@ export class Bench extends EventEmitter<BenchEvents> {
 
   get activeSessions(): number {
     return this.#running.size;
+  }
+
+  /** The shared wire blocks of the images being flashed (one preparation per image and block size). */
+  get blockCache(): BlockCache {
+    return this.#blocks;
   }
 
   /** Who is at the bench: recorded with every attempt the bench starts by itself (insert, button). */
@@ -190,6 +198,11 @@ export class Bench extends EventEmitter<BenchEvents> {
       jigId: jig,
       slot,
       baudRate: jigConfig.baudRate,
+      baud: {
+        rates: this.#o.sessions.baud.rates,
+        maxBaudRate: jigConfig.maxBaudRate,
+        errorLimit: { errors: this.#o.sessions.baud.stepDownErrors, windowBlocks: this.#o.sessions.baud.stepDownWindowBlocks },
+      },
       timeouts: this.#o.sessions.timeouts,
       transfer: this.#o.sessions.transfer,
     };
@@ -202,7 +215,7 @@ export class Bench extends EventEmitter<BenchEvents> {
     control.port1.on('message', (event: SessionEvent) => {
       switch (event.t) {
         case 'identified': {
-          let reply;
+          let reply: BenchDecision['reply'];
           try {
             const { identity } = event;
             decided = decideForHub(identity, this.#o.catalog, this.#o.workOrders.liveHub(identity.deviceId), this.#o.process.maxAttempts);
@@ -221,7 +234,18 @@ export class Bench extends EventEmitter<BenchEvents> {
             hubState: attemptId === undefined ? null : 'FLASHING',
           });
           log.info({ deviceId: event.identity.deviceId, model: event.identity.model, running: event.identity.firmwareVersion, action: reply.action }, 'hub identified');
-          control.port1.postMessage({ t: 'decision', decision: reply });
+          this.#withBlocks(reply, event.capabilities)
+            .catch((err: unknown): SessionDecision => {
+              log.error({ err }, 'could not prepare the image blocks');
+              return { action: 'finish', result: 'FAILED', error: toErrorRecord(err) };
+            })
+            .then((decision) => {
+              try {
+                control.port1.postMessage({ t: 'decision', decision });
+              } catch {
+                // The session ended while the blocks were prepared; nothing waits for the answer.
+              }
+            }, () => undefined);
           return;
         }
         case 'phase':
@@ -248,6 +272,16 @@ export class Bench extends EventEmitter<BenchEvents> {
         this.#running.delete(key(jig, slot));
       });
     this.#running.set(key(jig, slot), { done, control: control.port1 });
+  }
+
+  /**
+   * To flash, the session also gets the image's wire blocks for its hub's transfer plan, prepared
+   * once per image and block size (compression off this thread, on libuv's pool) and shared.
+   */
+  async #withBlocks(reply: BenchDecision['reply'], capabilities: HubCapabilities): Promise<SessionDecision> {
+    if (reply.action !== 'flash') return reply;
+    const plan = planTransfer(this.#o.sessions.transfer, capabilities);
+    return { ...reply, blocks: await this.#blocks.get(reply.image, plan.blockBytes, plan.deflate) };
   }
 
   #finish(jig: string, slot: number, attemptId: number | undefined, result: SessionResult, log: Logger): void {

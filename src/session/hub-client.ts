@@ -62,12 +62,17 @@ export class HubClient {
     return this.#seq;
   }
 
-  /** Puts a message on the link without awaiting a reply; resolves when it is on the wire. */
+  /** Puts a message on the link without awaiting a reply; resolves when the link has taken it. */
   send(message: HubMessage, seq = this.nextSeq()): Promise<void> {
+    return this.post(message, seq).written;
+  }
+
+  /** Like {@link send}, and says how many bytes the frame occupies on the wire (for wire-time estimates). */
+  post(message: HubMessage, seq = this.nextSeq()): { wireBytes: number; written: Promise<void> } {
     const wire = encodeFrame(encodeMessage(message, seq));
     this.#framesOut++;
     this.#bytesOut += wire.length;
-    return this.#link.write(wire);
+    return { wireBytes: wire.length, written: this.#link.write(wire) };
   }
 
   /** Sends a request and awaits its reply of kind `expect`; an ERROR reply becomes a typed error. */

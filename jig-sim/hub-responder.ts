@@ -36,6 +36,8 @@ interface ReceiveState {
   ackedTo: number;
   lastDataSeq: number;
   gapReportedAt: number;
+  /** A gap waits to be reported until flash catches up (a report acknowledges everything before it). */
+  gapPending: boolean;
   /** Selective resend: blocks received after a gap, by offset, until the gap is filled. */
   held: Map<number, Buffer>;
 }
@@ -285,7 +287,7 @@ export class HubResponder {
     }
     held.committedBytes = resumeOffset;
     held.verified = false;
-    this.#rx = { blockBytes: m.blockBytes, window: m.window, expected: resumeOffset, queue: [], ackedTo: resumeOffset, lastDataSeq: 0, gapReportedAt: -1, held: new Map() };
+    this.#rx = { blockBytes: m.blockBytes, window: m.window, expected: resumeOffset, queue: [], ackedTo: resumeOffset, lastDataSeq: 0, gapReportedAt: -1, gapPending: false, held: new Map() };
     return { kind: 'READY', resumeOffset, prefixSha256 };
   }
 
@@ -330,17 +332,18 @@ export class HubResponder {
       rx.expected += next.length;
     }
     rx.gapReportedAt = -1;
-    this.#maybeAck(rx);
+    rx.gapPending = false;
     // Blocks still held beyond the new expected offset: the block there was lost, not late.
     if (rx.held.size > 0) this.#reportGap(rx, selective);
+    else this.#maybeAck(rx);
     this.#pumpWrites();
   }
 
   /** Go-back-N: one gap report per offset. Selective: report each time; the host paces its resends. */
   #reportGap(rx: ReceiveState, selective: boolean): void {
     if (!selective && rx.gapReportedAt === rx.expected) return;
-    rx.gapReportedAt = rx.expected;
-    this.#sendAck(rx, ACK_GAP);
+    rx.gapPending = true;
+    this.#maybeAck(rx);
   }
 
   #inflate(message: MessageOf<'DATA'>, rawBytes: number): Buffer | undefined {
@@ -352,13 +355,22 @@ export class HubResponder {
     }
   }
 
-  /** Acknowledge everything received while at most `window` blocks wait for flash. */
+  /**
+   * Acknowledge everything received while at most `window` blocks wait for flash; past that, hold
+   * back, gap reports included (a gap report acknowledges all before it, so sending it early would
+   * let the host overrun our buffers). Flash progress calls this again.
+   */
   #maybeAck(rx: ReceiveState): void {
-    if (rx.queue.length <= rx.window && rx.ackedTo < rx.expected) this.#sendAck(rx, 0);
+    if (rx.queue.length > rx.window) return;
+    if (rx.gapPending) {
+      rx.gapPending = false;
+      rx.gapReportedAt = rx.expected;
+      this.#sendAck(rx, ACK_GAP);
+    } else if (rx.ackedTo < rx.expected) this.#sendAck(rx, 0);
   }
 
   #sendAck(rx: ReceiveState, flags: number): void {
-    const offset = flags & ACK_GAP ? rx.expected : rx.queue.length <= rx.window ? rx.expected : rx.ackedTo;
+    const offset = rx.queue.length <= rx.window ? rx.expected : rx.ackedTo;
     rx.ackedTo = Math.max(rx.ackedTo, offset);
     this.#transmit(encodeFrame(encodeMessage({ kind: 'ACK', offset, flags }, rx.lastDataSeq)));
   }

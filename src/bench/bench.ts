@@ -58,6 +58,8 @@ export class Bench extends EventEmitter<BenchEvents> {
   readonly #running = new Map<string, Running>();
   readonly #hotplug: UsbHotplug;
   readonly #blocks = new BlockCache();
+  /** Slots whose session the jig's link dropped under: start again (and resume) once it is back. */
+  readonly #resumeAfterReconnect = new Set<string>();
   #stopping = false;
   #operatorId: string;
 
@@ -118,12 +120,18 @@ export class Bench extends EventEmitter<BenchEvents> {
           if (!present.includes(view.slot)) this.#update(view.jig, view.slot, emptySlot(view.jig, view.slot));
         }
         for (const slot of present) this.#hubPresent(jig.id, slot);
+        for (const slot of present) this.#resumeAfterDrop(jig.id, slot);
       });
       station.on('present', (slot) => this.#hubPresent(jig.id, slot));
       station.on('removed', (slot) => this.#hubRemoved(jig.id, slot));
       station.on('button', (slot) => this.#button(jig.id, slot));
       station.on('disconnected', (reason) => {
-        for (const [k, run] of this.#running) if (k.startsWith(`${jig.id}/`)) cancel(run, `jig disconnected: ${reason}`);
+        for (const [k, run] of this.#running) {
+          if (!k.startsWith(`${jig.id}/`)) continue;
+          // The hub keeps what it received; when the jig is back, a new session resumes from there.
+          this.#resumeAfterReconnect.add(k);
+          cancel(run, `jig disconnected: ${reason}`);
+        }
       });
     }
     this.#hotplug.on('attach', (jigId) => {
@@ -169,9 +177,17 @@ export class Bench extends EventEmitter<BenchEvents> {
   }
 
   #hubRemoved(jig: string, slot: number): void {
+    this.#resumeAfterReconnect.delete(key(jig, slot));
     const run = this.#running.get(key(jig, slot));
     if (run) cancel(run, 'hub removed from the slot', 'HUB_REMOVED');
     this.#update(jig, slot, emptySlot(jig, slot));
+  }
+
+  #resumeAfterDrop(jig: string, slot: number): void {
+    const k = key(jig, slot);
+    if (!this.#resumeAfterReconnect.has(k) || this.#running.has(k) || !this.#stations.get(jig)?.connected || !this.#view(jig, slot).present) return;
+    this.#resumeAfterReconnect.delete(k);
+    this.#startSession(jig, slot);
   }
 
   /** The slot button starts a new attempt on the hub in the slot (a technician's retry). */
@@ -270,6 +286,8 @@ export class Bench extends EventEmitter<BenchEvents> {
         bridge.detach();
         control.port1.close();
         this.#running.delete(key(jig, slot));
+        // The jig may have come back while this session was still winding down.
+        this.#resumeAfterDrop(jig, slot);
       });
     this.#running.set(key(jig, slot), { done, control: control.port1 });
   }

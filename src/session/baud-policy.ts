@@ -7,6 +7,13 @@ import type { LineErrorLimit } from './line-health.js';
  */
 export const BAUD_IDLE_REVERT_MS = 2000;
 
+/**
+ * After both ends switched, the host waits this long before its next frame, so a hub that switches
+ * a little after its BAUD reply left (or a USB adapter that applies the rate late) hears it at the
+ * new rate. esptool waits 50 ms for the same reason after CHANGE_BAUDRATE.
+ */
+export const BAUD_SETTLE_MS = 10;
+
 /** How a session chooses and changes its line rate. */
 export interface BaudPolicy {
   /** The rate every session starts at: the jig's configured rate, which is also the hub's default. */

@@ -33,12 +33,27 @@ export class HubClient {
   #waiter: Waiter | undefined;
   #onUnsolicited: (message: HubMessage, frame: Frame) => void = () => {};
   #framesOut = 0;
+  readonly #closeHandlers = new Set<(err: FlashdError) => void>();
   #bytesOut = 0;
 
   constructor(link: PortLink) {
     this.#link = link;
     link.onData((data) => this.#parser.feed(data, this.#onFrame));
-    link.onClose((reason) => this.#waiter?.reject(new FlashdError('LINK_CLOSED', `link closed while awaiting ${this.#waiter.expect}: ${reason}`)));
+    link.onClose((reason) => {
+      this.#waiter?.reject(new FlashdError('LINK_CLOSED', `link closed while awaiting ${this.#waiter.expect}: ${reason}`));
+      const err = new FlashdError('LINK_CLOSED', `link closed: ${reason}`);
+      for (const handler of this.#closeHandlers) handler(err);
+    });
+  }
+
+  /** Calls `handler` if the link closes (a transfer waiting for ACKs must not wait out its timer). */
+  whenClosed(handler: (err: FlashdError) => void): () => void {
+    if (this.#link.closedReason !== undefined) {
+      handler(new FlashdError('LINK_CLOSED', `link closed: ${this.#link.closedReason}`));
+      return () => {};
+    }
+    this.#closeHandlers.add(handler);
+    return () => this.#closeHandlers.delete(handler);
   }
 
   get parserStats(): Readonly<FrameParserStats> {

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { FlashdError, isFlashdError } from '../domain/errors.js';
 import type { PortLink } from '../link/port-link.js';
-import { BAUD_IDLE_REVERT_MS, candidateRates, lowerRate, type BaudPolicy } from './baud-policy.js';
+import { BAUD_IDLE_REVERT_MS, BAUD_SETTLE_MS, candidateRates, lowerRate, type BaudPolicy } from './baud-policy.js';
 import type { HubClient } from './hub-client.js';
 import type { LineErrorLimit } from './line-health.js';
 import { HUB_STATUS } from './hub-status.js';
@@ -103,6 +103,7 @@ export class LineRate {
     }
     await this.#link.setBaudRate(rate);
     this.#rate = rate;
+    await this.#pause(BAUD_SETTLE_MS, signal);
     try {
       await this.#client.request({ kind: 'IDENTIFY' }, 'IDENTITY', { timeoutMs: t.requestTimeoutMs, retries: 1, signal });
       return true;
@@ -113,15 +114,20 @@ export class LineRate {
     this.#failed.add(rate);
     await this.#link.setBaudRate(from);
     this.#rate = from;
-    await delay(BAUD_IDLE_REVERT_MS, undefined, { signal }).catch((err: unknown) => {
-      signal?.throwIfAborted();
-      throw err;
-    });
+    await this.#pause(BAUD_IDLE_REVERT_MS, signal);
     try {
       await this.#client.request({ kind: 'IDENTIFY' }, 'IDENTITY', { timeoutMs: t.requestTimeoutMs, retries: t.requestRetries, signal });
     } catch (err) {
       throw new FlashdError('HUB_TIMEOUT', `hub silent at ${rate} and at ${from} baud after a rate change`, { cause: err, details: { from, to: rate } });
     }
     return false;
+  }
+
+  /** A wait that a stop request ends with the stop's own reason. */
+  async #pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    await delay(ms, undefined, { signal }).catch((err: unknown) => {
+      signal?.throwIfAborted();
+      throw err;
+    });
   }
 }

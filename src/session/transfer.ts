@@ -121,6 +121,13 @@ export async function transferImage(client: HubClient, options: TransferOptions)
     waiter.wake();
   });
 
+  // A stop request or a closed link ends the wait at once, not after the ACK timer.
+  const onAbort = (): void => waiter.wake();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const offClose = client.whenClosed((err) => {
+    sendError ??= err;
+    waiter.wake();
+  });
   try {
     let stopping = false;
     while (acked < imageBytes) {
@@ -138,6 +145,7 @@ export async function transferImage(client: HubClient, options: TransferOptions)
       }
       const before = acked;
       const timedOut = await waiter.wait();
+      if (options.signal?.aborted) throw options.signal.reason;
       if (sendError) throw sendError;
       const crcNow = client.parserStats.crcErrors;
       if (crcNow > crcSeen) health.record(stats.blocksSent, crcNow - crcSeen);
@@ -164,6 +172,8 @@ export async function transferImage(client: HubClient, options: TransferOptions)
     return { outcome: 'done', ackedOffset: acked };
   } finally {
     waiter.dispose();
+    options.signal?.removeEventListener('abort', onAbort);
+    offClose();
     client.onUnsolicited(() => {});
   }
 }

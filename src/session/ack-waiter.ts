@@ -30,7 +30,6 @@ export class AckWaiter {
   /** The link took a write: the silence timer restarts from here (or from when the wire drains). */
   written(): void {
     this.#writtenAt = performance.now();
-    if (this.#resolve) this.#arm();
   }
 
   /** Resolves false when woken (an acknowledgement came), true after the silence timeout. */
@@ -50,10 +49,16 @@ export class AckWaiter {
     this.#settle(false);
   }
 
+  /**
+   * One timer per wait, checked when it fires: writes and queued frames only move the deadline, so
+   * a busy transfer does not clear and set a timer per block.
+   */
   #arm(): void {
     clearTimeout(this.#timer);
     const due = Math.max(this.#wireFreeAt, this.#writtenAt) + this.#timeoutMs;
-    this.#timer = setTimeout(() => this.#settle(true), Math.max(0, due - performance.now()));
+    const left = due - performance.now();
+    this.#timer = left > 0 ? setTimeout(() => this.#arm(), left) : undefined;
+    if (left <= 0) this.#settle(true);
   }
 
   #settle(timedOut: boolean): void {

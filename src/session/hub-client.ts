@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { FlashdError } from '../domain/errors.js';
 import { encodeFrame, type Frame } from '../link/frame.js';
 import { FrameParser, type FrameParserStats } from '../link/frame-parser.js';
@@ -109,28 +108,28 @@ export class HubClient {
 
   async #once(message: HubMessage, seq: number, expect: HubMessageKind, options: RequestOptions): Promise<HubMessage> {
     if (this.#waiter) throw new Error(`request ${message.kind} while ${this.#waiter.expect} is outstanding`);
-    const ac = new AbortController();
-    const onAbort = (): void => ac.abort(options.signal?.reason);
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const { signal } = options;
+    signal?.throwIfAborted();
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    // A stop request surfaces as its own reason.
+    let onAbort: (() => void) | undefined;
     try {
-      const reply = new Promise<HubMessage>((resolve, reject) => {
+      return await new Promise<HubMessage>((resolve, reject) => {
         this.#waiter = { seq, expect, resolve, reject };
+        onAbort = () => reject(signal?.reason as Error);
+        signal?.addEventListener('abort', onAbort, { once: true });
+        // Register the matcher, then write, then arm the timer once the frame is on the wire.
+        this.send(message, seq).then(() => {
+          if (settled) return;
+          timer = setTimeout(() => reject(new FlashdError('HUB_TIMEOUT', `no ${expect} reply to ${message.kind} within ${options.timeoutMs} ms`)), options.timeoutMs);
+        }, reject);
       });
-      // Register the matcher, then write, then arm the timer once the frame is on the wire.
-      const timeout = this.send(message, seq).then(() =>
-        delay(options.timeoutMs, undefined, { signal: ac.signal }).then(() => {
-          throw new FlashdError('HUB_TIMEOUT', `no ${expect} reply to ${message.kind} within ${options.timeoutMs} ms`);
-        }),
-      );
-      return await Promise.race([reply, timeout]);
-    } catch (err) {
-      // A stop request surfaces as its own reason, not as the timer's AbortError.
-      if (options.signal?.aborted) throw options.signal.reason;
-      throw err;
     } finally {
+      settled = true;
+      clearTimeout(timer);
       this.#waiter = undefined;
-      ac.abort();
-      options.signal?.removeEventListener('abort', onAbort);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
     }
   }
 

@@ -39,8 +39,8 @@ function prng(seed: number): () => number {
 /**
  * A hub link in memory with a seeded fault model: the session's real {@link PortLink} on one end
  * of a MessageChannel, a stand-in for the main thread's LinkBridge on the other, and the real
- * simulated hub bootloader behind it. Every write is one frame, so faults act on whole frames:
- * lost, bytes flipped, sent twice, or swapped with the next frame.
+ * simulated hub bootloader behind it. Faults act on whole frames (split at their 0x00
+ * delimiters): lost, bytes flipped, sent twice, or swapped with the next frame.
  */
 export class FaultLink {
   readonly link: PortLink;
@@ -74,7 +74,14 @@ export class FaultLink {
     this.link = new PortLink(port2);
     port1.on('message', (message: FromSession) => {
       if (message.t === 'tx') {
-        this.#pass('toHub', Buffer.from(message.data));
+        // One message may carry several frames (the session batches a window): fault each frame.
+        const bytes = Buffer.from(message.data);
+        for (let start = 0; start < bytes.length; ) {
+          const end = bytes.indexOf(0, start);
+          const stop = end === -1 ? bytes.length : end + 1;
+          this.#pass('toHub', bytes.subarray(start, stop));
+          start = stop;
+        }
         this.#post({ t: 'txdone', id: message.id });
       } else {
         this.hostRates.push(message.baudRate);

@@ -217,7 +217,7 @@ export class HubResponder {
         return { kind: 'ACTIVATING', rebootMs: this.hub.profile.rebootMs };
       case 'SET_BAUD':
         if (!HUB_BAUD_RATES.includes(m.baudRate) || m.baudRate > this.hub.profile.maxBaudRate) {
-          throw new HubStatusError(HUB_STATUS.BAUD_UNSUPPORTED, `baud ${m.baudRate} not supported; at most ${this.hub.profile.maxBaudRate}`);
+          throw new HubStatusError(HUB_STATUS.BAUD_UNSUPPORTED, `baud ${m.baudRate} not supported`);
         }
         return { kind: 'BAUD', baudRate: m.baudRate };
       default:

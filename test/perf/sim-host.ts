@@ -35,6 +35,10 @@ async function handle(request: SimRequest): Promise<unknown> {
       return sim().jigs.flatMap((jig) =>
         jig.slots.map((slot): SlotTruth => ({ jig: jig.id, slot: slot.number, committedBytes: slot.hub?.held?.committedBytes ?? 0, sizeBytes: slot.hub?.held?.sizeBytes ?? 0, runningVersion: slot.hub?.runningVersion ?? null })),
       );
+    case 'cpu': {
+      const { user, system } = process.cpuUsage();
+      return user + system;
+    }
     case 'close':
       await simulator?.close();
       setImmediate(() => process.exit(0));

@@ -14,6 +14,7 @@ export type SimRequest = { id: number } & (
   | { op: 'swap'; jig: string; slot: number; spec: HubSpec }
   | { op: 'drop'; jig: string }
   | { op: 'truth' }
+  | { op: 'cpu' }
   | { op: 'close' }
 );
 
@@ -66,6 +67,11 @@ export class SimProcess {
 
   truth(): Promise<SlotTruth[]> {
     return this.#ask({ op: 'truth' }) as Promise<SlotTruth[]>;
+  }
+
+  /** CPU time the simulator process has used, µs (user + system). */
+  async cpuMicros(): Promise<number> {
+    return (await this.#ask({ op: 'cpu' })) as number;
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { INSTANT_HUB_PROFILE, generateStock } from '../../../jig-sim/index.js';
@@ -49,13 +50,21 @@ export async function pipelineOverhead(o: PipelineOptions): Promise<Metric[]> {
     while (reflashed + failed < slots) await sleep(20);
     probe.reset();
     profiler.start();
-    const from = { at: performance.now(), reflashed, failed };
+    const from = { at: performance.now(), reflashed, failed, cpu: process.cpuUsage(), simCpu: await sim.cpuMicros() };
     await sleep(o.durationMs);
     const elapsedS = (performance.now() - from.at) / 1000;
+    const cpu = process.cpuUsage(from.cpu);
+    const simCpuMs = ((await sim.cpuMicros()) - from.simCpu) / 1000;
     const load = probe.stop();
     await profiler.stop();
-    const rate = (reflashed - from.reflashed) / elapsedS;
+    const sessions = reflashed - from.reflashed;
+    const rate = sessions / elapsedS;
+    // All the daemon's threads together: what one session costs in CPU, and what that allows on this machine's cores.
+    const cpuMsPerSession = (cpu.user + cpu.system) / 1000 / sessions;
+    const cores = availableParallelism();
     return [
+      metric('pipeline-overhead', 'daemon-cpu-ms-per-session', cpuMsPerSession, 'ms', 1000 / SESSIONS_PER_SECOND_TARGET, `CPU of all daemon threads per session; simulator used ${(simCpuMs / sessions).toFixed(1)} ms more`),
+      metric('pipeline-overhead', 'sessions-per-second-cpu-bound', (cores * 1000) / cpuMsPerSession, 'sessions/s', SESSIONS_PER_SECOND_TARGET, `${cores} cores at that cost, no simulator or other load`),
       metric('pipeline-overhead', 'sessions-per-second', rate, 'sessions/s', SESSIONS_PER_SECOND_TARGET, `target ≥ ${SESSIONS_PER_SECOND_TARGET}; ${failed - from.failed} failed in the window`),
       metric('pipeline-overhead', 'event-loop-lag-p99-ms', load.lagP99Ms, 'ms', LAG_P99_TARGET_MS, `main thread, ${slots} slots busy; max ${load.lagMaxMs.toFixed(1)} ms`),
       metric('memory', 'rss-mb-pipeline', load.peakRssMb, 'MB', RSS_TARGET_MB, `peak RSS, ${slots} sessions active (pipeline-overhead)`),

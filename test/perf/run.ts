@@ -1,7 +1,10 @@
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { formatTable, type Metric } from './metrics.js';
+import { linkCompressible } from './scenarios/link-compressible.js';
+import { linkIncompressible } from './scenarios/link-incompressible.js';
 import { pipelineOverhead } from './scenarios/pipeline-overhead.js';
+import { resume } from './scenarios/resume.js';
 
 /**
  * `npm run bench [-- --json] [--only name,...] [--quick]`: runs the scenarios against the simulator
@@ -13,7 +16,12 @@ const only = values.only?.split(',');
 const quick = values.quick === true;
 const want = (name: string): boolean => !only || only.includes(name);
 
-const scenarios: Array<[string, () => Promise<Metric[]>]> = [['pipeline-overhead', () => pipelineOverhead({ jigs: 3, durationMs: quick ? 3000 : 10_000 })]];
+const scenarios: Array<[string, () => Promise<Metric[]>]> = [
+  ['link-incompressible', () => linkIncompressible({ jigs: 3 })],
+  ['link-compressible', () => linkCompressible({ jigs: 3 })],
+  ['resume', () => resume()],
+  ['pipeline-overhead', () => pipelineOverhead({ jigs: 3, durationMs: quick ? 3000 : 10_000 })],
+];
 
 const load = { before: loadavg(), cpus: availableParallelism(), model: cpus()[0]?.model ?? 'unknown' };
 const metrics: Metric[] = [];

@@ -6,7 +6,6 @@ import { encodeFrame, type Frame } from '../src/link/frame.js';
 import { FrameParser } from '../src/link/frame-parser.js';
 import {
   ACK_GAP,
-  BAUD_IDLE_REVERT_MS,
   BEGIN_DISCARD,
   DATA_DEFLATED,
   HUB_PROTOCOL_VERSION,
@@ -23,6 +22,7 @@ import {
   type HubMessage,
   type MessageOf,
 } from '../src/session/index.js';
+import { HubUart } from './hub-uart.js';
 import type { VirtualHub } from './virtual-hub.js';
 
 interface ReceiveState {
@@ -40,18 +40,6 @@ interface ReceiveState {
   gapPending: boolean;
   /** Selective resend: blocks received after a gap, by offset, until the gap is filled. */
   held: Map<number, Buffer>;
-}
-
-/** UART rates a simulated bootloader can run at (it accepts those up to its profile's maxBaudRate). */
-export const HUB_BAUD_RATES: readonly number[] = [9600, 19_200, 38_400, 57_600, 115_200, 230_400, 460_800, 921_600, 1_000_000, 1_500_000, 2_000_000, 3_000_000, 4_000_000];
-
-/**
- * The hub's view of its UART, the seam to the simulated line: the rate it boots at, and how it
- * switches the line after SET_BAUD (SimLine pacing; a no-op on an unpaced line).
- */
-export interface HubUart {
-  defaultBaudRate: number;
-  setBaudRate(baudRate: number): void;
 }
 
 class HubStatusError extends Error {
@@ -85,19 +73,24 @@ export class HubResponder {
   #finishWaiters: Array<() => void> = [];
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #uart: HubUart;
-  #baudRate: number;
-  #idleTimer: NodeJS.Timeout | undefined;
 
-  constructor(hub: VirtualHub, transmit: (bytes: Buffer) => void, uart: HubUart = { defaultBaudRate: 115_200, setBaudRate: () => {} }) {
+  /**
+   * `line.bootBaudRate` is the rate the hub's UART starts at (the line's configured rate, default
+   * 115,200); `line.switchLine` moves the simulated line to a new rate once the reply has left.
+   */
+  constructor(hub: VirtualHub, transmit: (bytes: Buffer) => void, line: { bootBaudRate?: number; switchLine?: (baudRate: number) => Promise<void> | void } = {}) {
     this.hub = hub;
     this.#transmit = transmit;
-    this.#uart = uart;
-    this.#baudRate = uart.defaultBaudRate;
+    this.#uart = new HubUart({
+      bootBaudRate: line.bootBaudRate ?? 115_200,
+      switchLine: line.switchLine ?? (() => {}),
+      busy: () => this.#inProgress !== undefined || this.#writing || (this.#rx?.queue.length ?? 0) > 0,
+    });
   }
 
   /** The rate this hub's UART runs at now. */
   get baudRate(): number {
-    return this.#baudRate;
+    return this.#uart.baudRate;
   }
 
   get unlocked(): boolean {
@@ -126,12 +119,11 @@ export class HubResponder {
     this.#lastReply = undefined;
     this.#inProgress = undefined;
     this.#finishWaiters = [];
-    clearTimeout(this.#idleTimer);
-    this.#baudRate = this.#uart.defaultBaudRate;
+    this.#uart.reset();
   }
 
   #onFrame(frame: Frame): void {
-    this.#stillHeard();
+    this.#uart.heard();
     if (frame.type === MSG.DATA) {
       this.#onData(frame);
       return;
@@ -164,37 +156,13 @@ export class HubResponder {
     this.#inProgress = undefined;
     this.#lastReply = { seq: request.seq, type: request.type, frame: wire };
     this.#transmit(wire);
-    this.#stillHeard();
+    this.#uart.heard();
     if (reply.kind === 'ACTIVATING') {
       this.#reboot(reply.rebootMs, true);
-      this.#afterWire(wire.length, () => this.#setRate(this.#uart.defaultBaudRate));
+      this.#uart.reset();
     }
     // BAUD goes out at the old rate; the UART switches once it has left (docs/protocol.md §2.8).
-    if (reply.kind === 'BAUD') this.#afterWire(wire.length, () => this.#setRate(reply.baudRate));
-  }
-
-  #afterWire(bytes: number, fn: () => void): void {
-    this.#after((bytes * 10 * 1000) / this.#baudRate, fn);
-  }
-
-  #setRate(baudRate: number): void {
-    if (!this.#powered || baudRate === this.#baudRate) return;
-    this.#baudRate = baudRate;
-    this.#uart.setBaudRate(baudRate);
-    this.#stillHeard();
-  }
-
-  /**
-   * Above its default rate, a hub that hears no valid frame for BAUD_IDLE_REVERT_MS while it has
-   * nothing to do goes back to its default rate, so a host that lost track finds it there.
-   */
-  #stillHeard(): void {
-    clearTimeout(this.#idleTimer);
-    if (this.#baudRate === this.#uart.defaultBaudRate || !this.#powered) return;
-    this.#idleTimer = setTimeout(() => {
-      if (this.#inProgress || this.#writing) this.#stillHeard();
-      else this.#setRate(this.#uart.defaultBaudRate);
-    }, BAUD_IDLE_REVERT_MS).unref();
+    if (reply.kind === 'BAUD') this.#uart.switchTo(reply.baudRate);
   }
 
   async #handle(m: HubMessage): Promise<HubMessage> {
@@ -216,7 +184,7 @@ export class HubResponder {
         if (!this.hub.held?.verified) throw new HubStatusError(HUB_STATUS.NOT_VERIFIED, 'no verified image to activate');
         return { kind: 'ACTIVATING', rebootMs: this.hub.profile.rebootMs };
       case 'SET_BAUD':
-        if (!HUB_BAUD_RATES.includes(m.baudRate) || m.baudRate > this.hub.profile.maxBaudRate) {
+        if (!HubUart.offers(m.baudRate, this.hub.profile.maxBaudRate)) {
           throw new HubStatusError(HUB_STATUS.BAUD_UNSUPPORTED, `baud ${m.baudRate} not supported`);
         }
         return { kind: 'BAUD', baudRate: m.baudRate };

@@ -119,7 +119,7 @@ export class VirtualJig extends EventEmitter<VirtualJigEvents> {
     const hub = slot.hub!;
     // Until the line is paced (SimLine.setBaudRate), a rate change has nothing to change.
     const line = slot.line as SimLine & { setBaudRate?: (baudRate: number) => void };
-    const responder = new HubResponder(hub, (bytes) => slot.line.send(bytes), { defaultBaudRate: 115_200, setBaudRate: (rate) => line.setBaudRate?.(rate) });
+    const responder = new HubResponder(hub, (bytes) => slot.line.send(bytes), { switchLine: (rate) => line.setBaudRate?.(rate) });
     slot.responder = responder;
     slot.line.setDevice((chunk) => responder.receive(chunk));
   }

@@ -68,8 +68,10 @@ export class FaultLink {
     this.baudRate = options.defaultBaudRate ?? 115_200;
     this.hostRate = this.baudRate;
     this.responder = new HubResponder(hub, (bytes) => this.#pass('toHost', bytes), {
-      defaultBaudRate: this.baudRate,
-      setBaudRate: (rate) => (this.baudRate = rate),
+      bootBaudRate: this.baudRate,
+      switchLine: (rate) => {
+        this.baudRate = rate;
+      },
     });
     this.link = new PortLink(port2);
     port1.on('message', (message: FromSession) => {

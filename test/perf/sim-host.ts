@@ -13,10 +13,10 @@ async function handle(request: SimRequest): Promise<unknown> {
     case 'start': {
       const profile: HubTimingProfile = { ...DEFAULT_HUB_PROFILE, ...request.profile };
       simulator = new Simulator({ jigs: request.jigs, profileFor: () => profile });
-      simulator.load(request.stock);
-      // Pacing arrives with the simulator's paced lines; until then `timing` has nothing to set.
+      // Timing first: a hub's UART boots at the rate its line runs at when it is powered up.
       const lines = [...simulator.jigs.flatMap((j) => j.slots.map((s) => s.line))] as Array<{ setTiming?: (t: unknown) => void }>;
       if (request.timing) for (const line of lines) line.setTiming?.(request.timing);
+      simulator.load(request.stock);
       return simulator.listenTcp();
     }
     case 'swap': {

@@ -48,6 +48,10 @@ export const ERROR_CODES = {
   MODEL_UNKNOWN: 'no production image is catalogued for the Device Model',
   HARDWARE_OUT_OF_RANGE: 'the hub hardware version is outside the image hardware range',
   DOWNGRADE_REFUSED: 'the hub runs a newer version than the catalogue; flashd never downgrades',
+  // jig simulator (test and demo tooling)
+  SCENARIO_INVALID: 'a simulator scenario file does not match the scenario format',
+  SIM_ACTION_INVALID: 'a simulator action names no known action, jig, slot or hub',
+  SIM_PTY_FAILED: 'the simulator could not create a PTY through socat',
   // store
   STORE_INVALID_STATE: 'the store refused a change that would break its invariants',
   INTERNAL: 'an unexpected internal error',

@@ -12,3 +12,7 @@ export * from './simulator.js';
 export * from './truth.js';
 export * from './stock.js';
 export * from './demo-keys.js';
+export * from './scenario.js';
+export * from './scenario-validate.js';
+export * from './fault-engine.js';
+export * from './fault-apply.js';

@@ -43,6 +43,12 @@ export class SimLine {
     this.#toHost = new PacedPipe((chunk) => this.#arriveAtHost(chunk), timing);
   }
 
+  /** Re-seeds both directions' noise (`<seed>/to-device`, `<seed>/to-host`). */
+  reseed(seed: string): void {
+    this.toDeviceFaults.reseed(`${seed}/to-device`);
+    this.toHostFaults.reseed(`${seed}/to-host`);
+  }
+
   get connected(): boolean {
     return this.#host !== undefined && !this.#host.destroyed;
   }

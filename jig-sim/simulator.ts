@@ -4,10 +4,12 @@ import { once } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { createDuplexPair } from '../src/link/duplex-pair.js';
 import { deviceProfileFor } from './device-profiles.js';
+import { FaultEngine } from './fault-engine.js';
 import { DEFAULT_HUB_PROFILE, type HubTimingProfile } from './hub-profile.js';
 import type { HubPhaseEvent } from './hub-responder.js';
 import type { LinkTiming } from './paced-pipe.js';
 import { PtyLines } from './pty-lines.js';
+import type { Scenario } from './scenario.js';
 import type { SimLine } from './sim-line.js';
 import { hubTruth, type HubTruth } from './truth.js';
 import { VirtualHub, type HubSpec } from './virtual-hub.js';
@@ -58,6 +60,7 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
   readonly #stock: HubSpec[] = [];
   readonly #profileFor: (spec: HubSpec) => Readonly<HubTimingProfile>;
   #pty: PtyLines | undefined;
+  #faults: FaultEngine | undefined;
 
   constructor(options: SimulatorOptions) {
     super();
@@ -207,6 +210,19 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
     return result;
   }
 
+  /** Starts a scenario (link timing and faults), replacing one already running. */
+  startScenario(scenario: Scenario): FaultEngine {
+    this.#faults?.stop();
+    this.#faults = new FaultEngine(this, scenario);
+    this.#faults.start();
+    return this.#faults;
+  }
+
+  /** The running scenario's engine (an empty one if none was started): injects faults now and logs them. */
+  get faults(): FaultEngine {
+    return this.#faults ?? this.startScenario({ faults: [] });
+  }
+
   /** Ground truth: every hub in a slot, then every hub on the shelf. */
   truth(): HubTruth[] {
     const result: HubTruth[] = [];
@@ -216,6 +232,7 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
   }
 
   async close(): Promise<void> {
+    this.#faults?.stop();
     for (const jig of this.jigs) jig.close();
     await this.#pty?.close();
     await Promise.all(this.#servers.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));

@@ -37,12 +37,22 @@ type Process = 'bit' | 'drop' | 'dup' | 'garbage';
  */
 export class WireFaults {
   readonly counters: WireFaultCounters = { bytesIn: 0, bytesOut: 0, bitsFlipped: 0, dropped: 0, duplicated: 0, garbageBursts: 0, garbageBytes: 0 };
-  readonly #prng: Record<Process, Prng>;
+  #prng: Record<Process, Prng>;
   #rates: WireFaultRates = {};
   #until: Record<Process, number> = { bit: Infinity, drop: Infinity, dup: Infinity, garbage: Infinity };
 
   constructor(seed: string) {
-    this.#prng = { bit: Prng.derive(seed, 'bit'), drop: Prng.derive(seed, 'drop'), dup: Prng.derive(seed, 'dup'), garbage: Prng.derive(seed, 'garbage') };
+    this.#prng = WireFaults.#generators(seed);
+  }
+
+  static #generators(seed: string): Record<Process, Prng> {
+    return { bit: Prng.derive(seed, 'bit'), drop: Prng.derive(seed, 'drop'), dup: Prng.derive(seed, 'dup'), garbage: Prng.derive(seed, 'garbage') };
+  }
+
+  /** Starts every generator again from a new seed (a scenario brings its own), keeping the rates. */
+  reseed(seed: string): void {
+    this.#prng = WireFaults.#generators(seed);
+    this.set(this.#rates);
   }
 
   get rates(): Readonly<WireFaultRates> {

@@ -53,6 +53,8 @@ export class HubResponder {
   readonly #parser = new FrameParser();
   #powered = true;
   #bootedAt = 0;
+  /** A boot that installs the activated image is due at #bootedAt. */
+  #bootPending = false;
   #hung = false;
   #unlocked = false;
   #nonce: Buffer | undefined;
@@ -69,7 +71,7 @@ export class HubResponder {
     this.#onPhase = onPhase;
     hub.lockedOut = false; // lockout is RAM; the failed-unlock counter is not
     this.#bootedAt = performance.now() + hub.timing.rebootMs;
-    if (hub.pendingActivation) this.#after(hub.timing.rebootMs, () => this.#boot());
+    if (hub.pendingActivation) this.#scheduleBoot(hub.timing.rebootMs);
   }
 
   get unlocked(): boolean {
@@ -96,7 +98,10 @@ export class HubResponder {
 
   /** Bytes from the line. Ignored while booting, hung, dead or unpowered, as a real UART would lose them. */
   receive(chunk: Buffer): void {
-    if (!this.#answering || performance.now() < this.#bootedAt) return;
+    const now = performance.now();
+    if (!this.#answering || now < this.#bootedAt) return;
+    // The boot timer may be due but not yet run when bytes arrive in the same turn: boot first.
+    if (this.#bootPending) this.#boot();
     this.#parser.feed(chunk, (frame) => this.#onFrame(frame));
   }
 
@@ -313,12 +318,19 @@ export class HubResponder {
     if (!hub.held?.verified) return;
     hub.pendingActivation = true;
     this.#readBackNext = true;
-    this.#after(rebootMs, () => this.#boot());
+    this.#scheduleBoot(rebootMs);
+  }
+
+  #scheduleBoot(ms: number): void {
+    this.#bootPending = true;
+    this.#after(ms, () => this.#boot());
   }
 
   /** Boot: an image marked for activation becomes the running firmware. */
   #boot(): void {
     const hub = this.hub;
+    if (!this.#bootPending) return;
+    this.#bootPending = false;
     if (!hub.pendingActivation || !hub.held) return;
     const header = parseOtaHeader(hub.flash.subarray(0, hub.held.sizeBytes));
     hub.runningVersion = firmwareVersionFromNumber(header.fileVersion);

@@ -7,10 +7,11 @@ import { SessionPool } from '../../src/bench/session-pool.js';
 import { validateConfig, type Config, type JigConfig } from '../../src/config/index.js';
 import { ImageCatalog } from '../../src/images/index.js';
 import { FlashStore, openDatabase, type Db } from '../../src/store/index.js';
-import { DEFAULT_HUB_PROFILE, Simulator, demoMasterKey, generateStock, type HubSpec, type HubTimingProfile } from '../../jig-sim/index.js';
+import { DEFAULT_HUB_PROFILE, Simulator, demoMasterKey, generateStock, type HubSpec, type HubTimingProfile, type JigAddresses, type LinkTiming } from '../../jig-sim/index.js';
 import { PACKAGE_ROOT } from '../../src/config/package-root.js';
 
-export type Transport = 'in-process' | 'tcp';
+/** How the daemon reaches the simulator: `sim://` streams, `socket://` (ser2net-like) or real PTYs via socat. */
+export type Transport = 'in-process' | 'tcp' | 'pty';
 
 export interface HarnessOptions {
   transport?: Transport;
@@ -19,6 +20,8 @@ export interface HarnessOptions {
   hubs?: number;
   seed?: string;
   profile?: Readonly<HubTimingProfile>;
+  /** Link timing of every simulated line (pacing, latency); default instant. */
+  timing?: LinkTiming;
   /** Overrides merged into the default config (validated like a config file). */
   config?: Record<string, unknown>;
   unlockKeys?: Map<string, Uint8Array>;
@@ -46,7 +49,7 @@ export class BenchHarness {
   constructor(options: HarnessOptions = {}) {
     this.#options = options;
     const profile = options.profile ?? DEFAULT_HUB_PROFILE;
-    this.simulator = new Simulator({ jigs: options.jigs ?? 1, profileFor: () => profile });
+    this.simulator = new Simulator({ jigs: options.jigs ?? 1, profileFor: () => profile, ...(options.timing ? { timing: options.timing } : {}) });
     this.simulator.load(options.stock ?? generateStock({ seed: options.seed ?? 'test', count: options.hubs ?? 8 }));
     this.config = validateConfig({ simulator: { enabled: false }, ...options.config }, 'test config');
     this.log = options.log ?? pino({ level: 'silent' });
@@ -62,7 +65,10 @@ export class BenchHarness {
       trustedKeyFiles: [join(PACKAGE_ROOT, 'firmware-images/keys/demo-signing.pub.pem')],
     });
     const transport = this.#options.transport ?? 'tcp';
-    const addresses = transport === 'tcp' ? await this.simulator.listenTcp() : this.simulator.inProcessAddresses();
+    let addresses: JigAddresses[];
+    if (transport === 'tcp') addresses = await this.simulator.listenTcp();
+    else if (transport === 'pty') addresses = await this.simulator.listenPty({ dir: join(this.dir, 'pty') });
+    else addresses = this.simulator.inProcessAddresses();
     this.jigs = addresses.map((a) => ({ id: a.id, control: a.control, slots: a.slots, baudRate: 115_200 }));
     this.db = openDatabase(this.dbPath);
     this.store = new FlashStore(this.db);

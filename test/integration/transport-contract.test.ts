@@ -34,7 +34,7 @@ describe.each(TRANSPORTS)('transport contract: %s', (transport, available) => {
     expect(results.map((r) => r.result.result)).toEqual(Array(6).fill('REFLASHED'));
     for (const hub of harness.simulator.truth()) {
       expect(hub).toMatchObject({ firmwareVersion: LATEST.get(hub.model), flashCount: 1, heldImage: null, pendingActivation: false });
-      const stored = harness.store.getHub(hub.deviceId as never)!;
+      const stored = harness.store.getHub(hub.deviceId)!;
       expect(stored.outcome).toBe('REFLASHED');
       expect(stored.firmwareVersion).toBe(hub.firmwareVersion);
       expect(stored.attempts[0]!.hubSha256).toBe(stored.attempts[0]!.imageSha256);

@@ -16,3 +16,5 @@ export * from './scenario.js';
 export * from './scenario-validate.js';
 export * from './fault-engine.js';
 export * from './fault-apply.js';
+export * from './sim-actions.js';
+export * from './control-server.js';

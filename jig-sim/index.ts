@@ -18,3 +18,4 @@ export * from './fault-engine.js';
 export * from './fault-apply.js';
 export * from './sim-actions.js';
 export * from './control-server.js';
+export * from './technician.js';

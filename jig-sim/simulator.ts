@@ -112,6 +112,13 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
     return this.#stock;
   }
 
+  /** Takes a hub off the shelf for good (a finished hub leaves the bench); returns it. */
+  takeOffShelf(deviceId: string): VirtualHub | undefined {
+    const hub = this.#shelf.get(deviceId);
+    this.#shelf.delete(deviceId);
+    return hub;
+  }
+
   addStock(specs: readonly HubSpec[]): void {
     this.#stock.push(...specs);
   }

@@ -119,15 +119,32 @@ async function main(): Promise<void> {
 
 async function startSimulator(config: Readonly<Config>, log: Logger): Promise<Started> {
   const sim = await import('../jig-sim/index.js');
-  const simulator = new sim.Simulator({ jigs: config.simulator.jigs, profileFor: () => (config.simulator.profile === 'instant' ? sim.INSTANT_HUB_PROFILE : sim.DEFAULT_HUB_PROFILE) });
-  const loaded = simulator.load(sim.generateStock({ seed: config.simulator.seed, count: config.simulator.hubs }));
-  const tcp = config.simulator.transport === 'tcp';
+  const options = config.simulator;
+  const scenario = options.scenario ? await sim.loadScenario(options.scenario) : undefined;
+  const profiles = { default: () => sim.DEFAULT_HUB_PROFILE, instant: () => sim.INSTANT_HUB_PROFILE, model: sim.profileByModel };
+  const simulator = new sim.Simulator({ jigs: options.jigs, profileFor: profiles[options.profile], timing: options.link, seed: scenario?.seed ?? options.seed });
+  const specs = sim.generateStock({ seed: options.seed, count: options.hubs + (options.technician.enabled ? options.stock : 0) });
+  const loaded = simulator.load(specs.slice(0, options.hubs));
+  simulator.addStock(specs.slice(options.hubs));
+  if (scenario) simulator.startScenario(scenario);
+  const tcp = options.transport === 'tcp';
   const addresses = tcp ? await simulator.listenTcp() : simulator.inProcessAddresses();
-  log.info({ jigs: addresses, hubs: loaded, transport: config.simulator.transport }, 'built-in jig simulator started');
+  const control = options.controlPort === undefined ? undefined : new sim.ControlServer(simulator);
+  const controlUrl = await control?.listen(options.controlPort);
+  const technician = options.technician.enabled ? new sim.Technician(simulator, options.technician) : undefined;
+  technician?.start();
+  log.info(
+    { jigs: addresses, hubs: loaded, stock: simulator.stock.length, transport: options.transport, technician: options.technician.enabled, control: controlUrl, scenario: options.scenario },
+    'built-in jig simulator started',
+  );
   return {
-    jigs: addresses.map((a) => ({ id: a.id, control: a.control, slots: a.slots, baudRate: 115_200 })),
+    jigs: addresses.map((a) => ({ id: a.id, control: a.control, slots: a.slots, baudRate: options.link.baudRate })),
     ...(tcp ? {} : { inProcess: simulator.openInProcess }),
-    close: () => simulator.close(),
+    close: async () => {
+      technician?.stop();
+      await control?.close();
+      await simulator.close();
+    },
   };
 }
 

@@ -48,6 +48,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   config.store.path = config.store.path === ':memory:' ? ':memory:' : abs(config.store.path);
   config.images.dir = abs(config.images.dir);
   config.images.trustedKeyFiles = config.images.trustedKeyFiles.map(abs);
+  if (config.simulator.scenario) config.simulator.scenario = abs(config.simulator.scenario);
   const unlockKeys = await readUnlockKeys(config, abs);
   return { config: deepFreeze(config), source: options.file, unlockKeys };
 }

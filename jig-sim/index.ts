@@ -19,3 +19,4 @@ export * from './fault-apply.js';
 export * from './sim-actions.js';
 export * from './control-server.js';
 export * from './technician.js';
+export * from './cli-commands.js';

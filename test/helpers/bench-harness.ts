@@ -20,6 +20,8 @@ export interface HarnessOptions {
   hubs?: number;
   seed?: string;
   profile?: Readonly<HubTimingProfile>;
+  /** Per-hub profiles (e.g. `profileByModel`); overrides `profile`. */
+  profileFor?: (spec: HubSpec) => Readonly<HubTimingProfile>;
   /** Link timing of every simulated line (pacing, latency); default instant. */
   timing?: LinkTiming;
   /** Overrides merged into the default config (validated like a config file). */
@@ -49,7 +51,7 @@ export class BenchHarness {
   constructor(options: HarnessOptions = {}) {
     this.#options = options;
     const profile = options.profile ?? DEFAULT_HUB_PROFILE;
-    this.simulator = new Simulator({ jigs: options.jigs ?? 1, profileFor: () => profile, ...(options.timing ? { timing: options.timing } : {}) });
+    this.simulator = new Simulator({ jigs: options.jigs ?? 1, profileFor: options.profileFor ?? (() => profile), ...(options.timing ? { timing: options.timing } : {}) });
     this.simulator.load(options.stock ?? generateStock({ seed: options.seed ?? 'test', count: options.hubs ?? 8 }));
     this.config = validateConfig({ simulator: { enabled: false }, ...options.config }, 'test config');
     this.log = options.log ?? pino({ level: 'silent' });

@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { encodeFrame, FrameParser, type Frame } from '../../src/link/index.js';
-import { decodeMessage, encodeMessage, type HubMessage } from '../../src/session/index.js';
+import { deviceIdToBytes, type DeviceId } from '../../src/domain/identifiers.js';
+import { decodeMessage, deriveHubKey, encodeMessage, unlockResponse, type HubMessage } from '../../src/session/index.js';
 import type { Simulator } from '../../jig-sim/index.js';
 
 /**
@@ -63,13 +64,11 @@ export class HubWire {
 }
 
 /** Unlocks a hub with the key its spec was made with (demo keys); resolves with the UNLOCK reply. */
-export async function unlockHub(wire: HubWire, spec: { deviceId: string; gpfDeviceId: string; masterKey: Uint8Array }): Promise<HubMessage | undefined> {
-  const { deriveHubKey, unlockResponse } = await import('../../src/session/index.js');
-  const { deviceIdToBytes } = await import('../../src/domain/identifiers.js');
+export async function unlockHub(wire: HubWire, spec: { deviceId: DeviceId; gpfDeviceId: DeviceId; masterKey: Uint8Array }): Promise<HubMessage | undefined> {
   const challenge = await wire.request({ kind: 'UNLOCK_CHALLENGE' });
   if (challenge?.kind !== 'CHALLENGE') return challenge;
-  const chf = deviceIdToBytes(spec.deviceId as never);
-  const mac = unlockResponse(deriveHubKey(spec.masterKey, chf), challenge.nonce, chf, deviceIdToBytes(spec.gpfDeviceId as never));
+  const chf = deviceIdToBytes(spec.deviceId);
+  const mac = unlockResponse(deriveHubKey(spec.masterKey, chf), challenge.nonce, chf, deviceIdToBytes(spec.gpfDeviceId));
   return wire.request({ kind: 'UNLOCK', mac });
 }
 

@@ -80,6 +80,30 @@ describe('SimLine pacing (8N1: baudRate / 10 bytes per second)', () => {
     expect(ms).toBeLessThan(900);
   });
 
+  it('holds the host back once a UART buffer of bytes waits, and lets it go as the line drains', async () => {
+    const line = new SimLine('backpressure', { timing: { paced: true, baudRate: 921_600, latencyMs: 0 } });
+    lines.push(line);
+    const [host, device] = createDuplexPair();
+    line.attachHost(device);
+    let got = 0;
+    line.setDevice((chunk) => (got += chunk.length));
+    host.write(Buffer.alloc(20_000, 1));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(device.isPaused()).toBe(true);
+    while (got < 20_000) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(device.isPaused()).toBe(false);
+  });
+
+  it('takes timing per simulator and per slot from a scenario', async () => {
+    const { Simulator, parseScenario } = await import('../../../jig-sim/index.js');
+    const sim = new Simulator({ jigs: 1 });
+    sim.startScenario(parseScenario({ link: { paced: true, baudRate: 460_800, latencyMs: 3 }, slots: [{ jig: 1, slot: 8, link: { baudRate: 115_200 } }], faults: [] }));
+    expect(sim.jig(1).slot(1).line.timing).toEqual({ paced: true, baudRate: 460_800, latencyMs: 3 });
+    expect(sim.jig(1).slot(8).line.timing).toEqual({ paced: true, baudRate: 115_200, latencyMs: 3 });
+    expect(sim.jig(1).control.timing.paced).toBe(true);
+    await sim.close();
+  });
+
   it('delivers at once when pacing is off (the default)', async () => {
     const line = new SimLine('instant');
     lines.push(line);

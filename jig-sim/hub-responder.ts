@@ -64,11 +64,22 @@ export class HubResponder {
   #lastReply: { seq: number; type: number; frame: Buffer } | undefined;
   #inProgress: { seq: number; type: number } | undefined;
   readonly #timers = new Set<NodeJS.Timeout>();
+  /**
+   * Switches the slot line's rate once the reply has left at the old rate (SimLine.sentToHost,
+   * then SimLine.setBaudRate). The SET_BAUD handler is issue 4's; until then SET_BAUD is refused.
+   */
+  readonly switchLineBaud: (baudRate: number) => Promise<void>;
 
-  constructor(hub: VirtualHub, transmit: (bytes: Buffer) => void, onPhase: (event: HubPhaseEvent) => void = () => {}) {
+  constructor(
+    hub: VirtualHub,
+    transmit: (bytes: Buffer) => void,
+    onPhase: (event: HubPhaseEvent) => void = () => {},
+    switchLineBaud: (baudRate: number) => Promise<void> = async () => {},
+  ) {
     this.hub = hub;
     this.#transmit = transmit;
     this.#onPhase = onPhase;
+    this.switchLineBaud = switchLineBaud;
     hub.lockedOut = false; // lockout is RAM; the failed-unlock counter is not
     this.#bootedAt = performance.now() + hub.timing.rebootMs;
     if (hub.pendingActivation) this.#scheduleBoot(hub.timing.rebootMs);

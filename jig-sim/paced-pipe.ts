@@ -37,6 +37,7 @@ export class PacedPipe {
   #flight: Array<{ due: number; data: Buffer }> = [];
   #timer: NodeJS.Timeout | undefined;
   #onDrain: (() => void) | undefined;
+  #idleWaiters: Array<() => void> = [];
 
   constructor(deliver: (chunk: Buffer) => void, timing: LinkTiming = INSTANT_LINK) {
     checkLinkTiming(timing);
@@ -65,6 +66,7 @@ export class PacedPipe {
       clearTimeout(this.#timer);
       if (rest.length > 0) this.#deliver(Buffer.concat(rest));
       this.#onDrain?.();
+      for (const w of this.#idleWaiters.splice(0)) w();
       return;
     }
     this.#pump();
@@ -90,6 +92,12 @@ export class PacedPipe {
     return this.#pendingBytes <= highWaterBytes;
   }
 
+  /** Resolves once every byte written so far has arrived (nothing queued, nothing in flight). */
+  idle(): Promise<void> {
+    if (this.#pendingBytes === 0 && this.#flight.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
   /** Drops everything queued or in flight (the line is torn down). */
   clear(): void {
     clearTimeout(this.#timer);
@@ -97,6 +105,7 @@ export class PacedPipe {
     this.#pending = [];
     this.#pendingBytes = 0;
     this.#flight = [];
+    for (const w of this.#idleWaiters.splice(0)) w();
   }
 
   readonly #pump = (): void => {
@@ -121,6 +130,7 @@ export class PacedPipe {
     if (this.#pendingBytes > 0) next = Math.min(next, this.#wireFreeAt);
     if (next !== Number.POSITIVE_INFINITY && !this.#timer) this.#timer = setTimeout(this.#pump, Math.max(0, next - performance.now()));
     if (this.#pendingBytes === 0) this.#onDrain?.();
+    if (this.#pendingBytes === 0 && this.#flight.length === 0) for (const w of this.#idleWaiters.splice(0)) w();
   };
 
   #take(n: number): Buffer {

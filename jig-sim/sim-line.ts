@@ -72,6 +72,15 @@ export class SimLine {
     this.setTiming({ baudRate });
   }
 
+  /**
+   * Resolves when everything the device sent so far has reached the host. A hub switching baud
+   * after SET_BAUD sends its BAUD reply, awaits this, then calls {@link setBaudRate}: a real UART
+   * finishes transmitting at the old rate before it is reprogrammed.
+   */
+  sentToHost(): Promise<void> {
+    return this.#toHost.idle();
+  }
+
   /** Where bytes from the host go (the hub's or jig's receiver). */
   setDevice(receiver: (chunk: Buffer) => void): void {
     this.#device = receiver;

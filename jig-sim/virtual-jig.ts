@@ -170,6 +170,10 @@ export class VirtualJig extends EventEmitter<VirtualJigEvents> {
       hub,
       (bytes) => slot.line.send(bytes),
       (event) => this.emit('phase', slot, hub, event),
+      async (baudRate) => {
+        await slot.line.sentToHost();
+        slot.line.setBaudRate(baudRate);
+      },
     );
     slot.responder = responder;
     slot.line.setDevice((chunk) => responder.receive(chunk));

@@ -104,6 +104,18 @@ describe('SimLine pacing (8N1: baudRate / 10 bytes per second)', () => {
     await sim.close();
   });
 
+  it('lets a hub finish sending at the old rate before it switches (the SET_BAUD order)', async () => {
+    const { line, host } = pacedLine(115_200);
+    let arrived = 0;
+    host.on('data', (chunk: Buffer) => (arrived += chunk.length));
+    line.send(Buffer.alloc(1152, 2)); // 100 ms at 115,200
+    const started = performance.now();
+    await line.sentToHost();
+    line.setBaudRate(921_600);
+    expect(arrived).toBe(1152);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(99);
+  });
+
   it('delivers at once when pacing is off (the default)', async () => {
     const line = new SimLine('instant');
     lines.push(line);

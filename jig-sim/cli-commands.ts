@@ -1,9 +1,9 @@
-import type { SimAction } from './sim-actions.js';
 import type { HubTruth } from './truth.js';
 
 /** A line a person typed at the interactive simulator, understood. */
 export type CliCommand =
-  | { kind: 'action'; action: SimAction }
+  /** An action as JSON, checked by performAction like one posted to the control API. */
+  | { kind: 'action'; action: Record<string, unknown> }
   | { kind: 'truth' }
   | { kind: 'slots' }
   | { kind: 'help' }

@@ -58,7 +58,7 @@ export class ControlServer {
         return;
       }
       if (path === '/actions') {
-        if (req.method !== 'POST') return send(res, 405, { code: 'METHOD_NOT_ALLOWED', message: 'POST an action to /actions' });
+        if (req.method !== 'POST') return send(res, 405, { code: 'SIM_ACTION_INVALID', message: 'POST an action to /actions' });
         if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) return send(res, 415, { code: 'SIM_ACTION_INVALID', message: 'send the action as application/json' });
         let body: unknown;
         try {

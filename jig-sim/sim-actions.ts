@@ -5,6 +5,7 @@ import { FlashdError } from '../src/domain/errors.js';
 import { deviceIdFromBytes, deviceIdToBytes, parseDeviceId, parseFirmwareVersion } from '../src/domain/identifiers.js';
 import { demoMasterKey } from './demo-keys.js';
 import type { FiredFault } from './fault-engine.js';
+import type { Fault } from './scenario.js';
 import { checkFault } from './scenario-validate.js';
 import type { Simulator } from './simulator.js';
 import type { HubSpec } from './virtual-hub.js';
@@ -34,8 +35,10 @@ const ActionSchemas = {
   fault: Type.Object({ action: Type.Literal('fault'), fault: Type.Unknown() }, { additionalProperties: false }),
 };
 
-export type SimAction = { [K in keyof typeof ActionSchemas]: Static<(typeof ActionSchemas)[K]> }[keyof typeof ActionSchemas];
-export const SIM_ACTIONS = Object.keys(ActionSchemas) as Array<SimAction['action']>;
+type RawAction = { [K in keyof typeof ActionSchemas]: Static<(typeof ActionSchemas)[K]> }[keyof typeof ActionSchemas];
+/** An action as checked: a fault action carries a checked {@link Fault}. */
+export type SimAction = Exclude<RawAction, { action: 'fault' }> | { action: 'fault'; fault: Fault };
+export const SIM_ACTIONS = Object.keys(ActionSchemas) as Array<RawAction['action']>;
 
 export interface ActionResult {
   ok: true;
@@ -56,14 +59,15 @@ export function parseAction(raw: unknown): SimAction {
   if (typeof name !== 'string' || !(SIM_ACTIONS as string[]).includes(name)) {
     throw invalid([`/action: must be one of ${SIM_ACTIONS.map((a) => JSON.stringify(a)).join(', ')}, got ${JSON.stringify(name)}`]);
   }
-  const schema = ActionSchemas[name as SimAction['action']];
+  const schema = ActionSchemas[name as RawAction['action']];
   const problems = [...Value.Errors(schema, raw)].map((e) => `${e.path || '/'}: ${e.message === 'Unexpected property' ? 'unknown key' : e.message.toLowerCase()}`);
   if (problems.length > 0) throw invalid([...new Set(problems)]);
-  const action = raw as SimAction;
+  const action = raw as RawAction;
   if (action.action === 'fault') {
     const fault = checkFault(action.fault, '/fault');
     if (Array.isArray(fault)) throw invalid(fault);
     if (fault.when) throw invalid(['/fault/when: an action fault happens now; put triggered faults in a scenario']);
+    return { action: 'fault', fault };
   }
   if (action.action === 'insert' && action.deviceId !== undefined && action.hub !== undefined) throw invalid(['/: give deviceId (a hub from the shelf) or hub (a new one), not both']);
   return action;
@@ -92,7 +96,7 @@ export function specFromInput(input: Static<typeof HubSpecInput>): HubSpec {
 export function performAction(sim: Simulator, raw: unknown): ActionResult {
   const action = parseAction(raw);
   if (action.action === 'fault') {
-    const fired = sim.faults.inject(action.fault as never);
+    const fired = sim.faults.inject(action.fault);
     return { ok: true, done: fired.map((f) => f.what).join('; ') || 'no site matched', fired };
   }
   if (action.jig > sim.jigs.length) throw invalid([`/jig: this simulator has jigs 1..${sim.jigs.length}, not ${action.jig}`]);

@@ -1,3 +1,4 @@
+import type { HubIdentity } from '../src/domain/hub-identity.js';
 import type { DeviceId, FirmwareVersion } from '../src/domain/identifiers.js';
 import { scaleProfile } from './device-profiles.js';
 import type { HubTimingProfile } from './hub-profile.js';
@@ -15,14 +16,8 @@ export type SmiStatus =
   | 'Recovered'
   | 'NotApplicable';
 
-/** The facts of one simulated hub that a test or a stock list sets. */
-export interface HubSpec {
-  deviceId: DeviceId;
-  gpfDeviceId: DeviceId;
-  manufacturer: string;
-  model: string;
-  hardwareVersion: number;
-  firmwareVersion: FirmwareVersion;
+/** The facts of one simulated hub that a test or a stock list sets: what it reports, plus secrets. */
+export interface HubSpec extends Omit<HubIdentity, 'locked'> {
   smiStatus: SmiStatus;
   /** Manufacturer master key the hub's unlock key derives from. */
   masterKey: Uint8Array;

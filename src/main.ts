@@ -9,7 +9,7 @@ import { isFlashdError } from './domain/errors.js';
 import { ImageCatalog } from './images/index.js';
 import type { InProcessLines } from './link/open-link.js';
 import { createLogger } from './logger.js';
-import { FlashStore, openDatabase } from './store/index.js';
+import { createDemoWorkOrder, createStores, nextDemoRun, openDatabase, type Stores } from './store/index.js';
 
 /** Exit statuses systemd can tell apart (RestartPreventExitStatus): bad config, bad data. */
 const EX_DATAERR = 65;
@@ -70,14 +70,16 @@ async function main(): Promise<void> {
   };
 
   try {
-    const hardware = config.simulator.enabled ? await startSimulator(config, log) : { jigs: [...config.jigs], close: async () => {} };
-    stops.push(['simulator', () => hardware.close()]);
-
     const db = openDatabase(config.store.path);
     stops.push(['store', () => void db.close()]);
-    const store = new FlashStore(db);
+    const stores = createStores(db, { maxAttempts: config.process.maxAttempts });
+    const store = stores.flash;
     const recovered = store.recoverUnfinished();
     if (recovered > 0) log.warn({ recovered }, 'closed attempts left open by an earlier stop as INTERRUPTED');
+    const isKnownModel = (model: string): boolean => catalog.list().some((image) => image.model === model);
+
+    const hardware = config.simulator.enabled ? await startSimulator(config, log, { stores, isKnownModel }) : { jigs: [...config.jigs], close: async () => {} };
+    stops.push(['simulator', () => hardware.close()]);
 
     const pool = new SessionPool({ maxThreads: config.sessions.maxThreads, concurrentTasksPerThread: config.sessions.concurrentTasksPerThread, unlockKeys: loaded.unlockKeys });
     stops.push(['session pool', () => pool.close()]);
@@ -89,11 +91,13 @@ async function main(): Promise<void> {
       jigTimeoutMs: config.jigTimeoutMs,
       catalog,
       store,
+      workOrders: stores.workOrders,
+      process: config.process,
       pool,
       log,
       inProcess: hardware.inProcess,
     });
-    const app = await buildApp({ benchId: config.benchId, bench, store, log });
+    const app = await buildApp({ benchId: config.benchId, bench, store, ...stores, isKnownModel, log });
     await app.listen({ host: config.api.host, port: config.api.port });
     stops.push(['api', () => app.close()]);
     await bench.start();
@@ -117,13 +121,30 @@ async function main(): Promise<void> {
   }
 }
 
-async function startSimulator(config: Readonly<Config>, log: Logger): Promise<Started> {
+/**
+ * The built-in simulator. With `simulator.demoWorkOrder` (the default) each start is a new delivery:
+ * stock from seed `<seed>/<run>` on a work order DEMO-<run>, taken in at intake, so the demo bench
+ * flashes without manual steps (docs/work-orders.md, "Demo").
+ */
+async function startSimulator(config: Readonly<Config>, log: Logger, demoDeps: { stores: Stores; isKnownModel: (model: string) => boolean }): Promise<Started> {
   const sim = await import('../jig-sim/index.js');
   const options = config.simulator;
   const scenario = options.scenario ? await sim.loadScenario(options.scenario) : undefined;
   const profiles = { default: () => sim.DEFAULT_HUB_PROFILE, instant: () => sim.INSTANT_HUB_PROFILE, model: sim.profileByModel };
   const simulator = new sim.Simulator({ jigs: options.jigs, profileFor: profiles[options.profile], timing: options.link, seed: scenario?.seed ?? options.seed });
-  const specs = sim.generateStock({ seed: options.seed, count: options.hubs + (options.technician.enabled ? options.stock : 0) });
+  // The technician's stock is part of the same delivery, so it is on the demo work order too.
+  const count = options.hubs + (options.technician.enabled ? options.stock : 0);
+  const demo = options.demoWorkOrder && count > 0 ? nextDemoRun(demoDeps.stores.workOrders) : undefined;
+  const specs = sim.generateStock({ seed: demo ? `${options.seed}/${demo.run}` : options.seed, count });
+  if (demo) {
+    const lines = specs.map((h) => ({ deviceId: h.deviceId, model: h.model, firmwareVersion: h.firmwareVersion, smiStatus: h.smiStatus }));
+    try {
+      const created = createDemoWorkOrder(demoDeps.stores, demo.workOrderId, lines, { operatorId: config.process.operatorId, isKnownModel: demoDeps.isKnownModel });
+      log.info(created, 'demo work order created and its hubs taken in');
+    } catch (err) {
+      log.warn({ err }, 'could not create the demo work order; the simulated hubs will be refused at the slots');
+    }
+  }
   const loaded = simulator.load(specs.slice(0, options.hubs));
   simulator.addStock(specs.slice(options.hubs));
   if (scenario) simulator.startScenario(scenario);

@@ -1,10 +1,13 @@
 import { Type, type TLiteral, type TUnion } from '@sinclair/typebox';
+import { HUB_STATES } from '../domain/hub-state.js';
 import { ATTEMPT_RESULTS, OUTCOMES, PHASES } from '../domain/outcomes.js';
 
-const literals = <T extends string>(values: readonly T[]): TUnion<TLiteral<T>[]> => Type.Union(values.map((v) => Type.Literal(v)));
-const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
+export const literals = <T extends string>(values: readonly T[]): TUnion<TLiteral<T>[]> => Type.Union(values.map((v) => Type.Literal(v)));
+export const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
 
-export const ErrorBody = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) });
+export const ErrorBody = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }),
+});
 
 export const SlotSchema = Type.Object({
   jig: Type.String(),
@@ -15,6 +18,8 @@ export const SlotSchema = Type.Object({
   deviceId: Type.Union([Type.String(), Type.Null()]),
   result: Type.Union([literals(ATTEMPT_RESULTS), Type.Null()]),
   error: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
+  workOrderId: Nullable(Type.String()),
+  hubState: Type.Union([literals(HUB_STATES), Type.Null()]),
   updatedAt: Type.String(),
 });
 
@@ -51,6 +56,8 @@ export const AttemptSchema = Type.Object({
   error: Type.Union([Type.Object({ code: Type.String(), message: Type.String(), phase: Nullable(Type.String()) }), Type.Null()]),
   timings: Type.Record(Type.String(), Type.Number()),
   transfer: Type.Union([Type.Record(Type.String(), Type.Number()), Type.Null()]),
+  workOrderId: Nullable(Type.String()),
+  operatorId: Nullable(Type.String()),
 });
 
 export const HubDetailSchema = Type.Intersect([HubSchema, Type.Object({ attempts: Type.Array(AttemptSchema) })]);

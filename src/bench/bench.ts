@@ -4,19 +4,23 @@ import type { Logger } from 'pino';
 import type { Config, JigConfig } from '../config/schema.js';
 import { FlashdError, toErrorRecord } from '../domain/errors.js';
 import type { ImageCatalog } from '../images/catalog.js';
+import { UsbHotplug, type HotplugSource } from '../jig/usb-hotplug.js';
 import { LinkBridge } from '../link/port-bridge.js';
 import type { InProcessLines } from '../link/open-link.js';
 import type { SessionEvent, SessionResult, SessionTask } from '../session/session-types.js';
 import type { FlashStore } from '../store/flash-store.js';
 import type { HubRecord } from '../store/records.js';
-import { decideForHub } from './decide.js';
+import type { WorkOrderHubRecord } from '../store/work-order-records.js';
+import type { WorkOrderStore } from '../store/work-order-store.js';
+import { decideForHub, type BenchDecision } from './decide.js';
 import { JigStation } from './jig-station.js';
 import type { SessionPool } from './session-pool.js';
 import { emptySlot, type SlotView } from './slot-view.js';
 
 export interface BenchEvents {
   slot: [view: SlotView];
-  finished: [event: { jig: string; slot: number; result: SessionResult; hub: HubRecord | undefined }];
+  /** `hub` and `workOrderHub` are absent when no attempt was recorded (the slot refused the hub). */
+  finished: [event: { jig: string; slot: number; result: SessionResult; hub: HubRecord | undefined; workOrderHub?: WorkOrderHubRecord | undefined }];
 }
 
 export interface BenchOptions {
@@ -26,9 +30,14 @@ export interface BenchOptions {
   jigTimeoutMs: number;
   catalog: ImageCatalog;
   store: FlashStore;
+  /** Consulted after identify: the slot flashes only hubs accepted on an open work order. */
+  workOrders: Pick<WorkOrderStore, 'liveHub'>;
+  process: Config['process'];
   pool: SessionPool;
   log: Logger;
   inProcess?: InProcessLines | undefined;
+  /** USB hotplug events; default: the `usb` package, loaded only when a jig names its adapter. */
+  hotplug?: HotplugSource | undefined;
 }
 
 interface Running {
@@ -45,11 +54,15 @@ export class Bench extends EventEmitter<BenchEvents> {
   readonly #stations = new Map<string, JigStation>();
   readonly #views = new Map<string, SlotView>();
   readonly #running = new Map<string, Running>();
+  readonly #hotplug: UsbHotplug;
   #stopping = false;
+  #operatorId: string;
 
   constructor(options: BenchOptions) {
     super();
     this.#o = options;
+    this.#hotplug = new UsbHotplug({ jigs: options.jigs, log: options.log, source: options.hotplug });
+    this.#operatorId = options.process.operatorId;
     for (const jig of options.jigs) {
       jig.slots.forEach((_, i) => this.#views.set(key(jig.id, i + 1), emptySlot(jig.id, i + 1)));
     }
@@ -61,6 +74,30 @@ export class Bench extends EventEmitter<BenchEvents> {
 
   get activeSessions(): number {
     return this.#running.size;
+  }
+
+  /** Who is at the bench: recorded with every attempt the bench starts by itself (insert, button). */
+  get operatorId(): string {
+    return this.#operatorId;
+  }
+
+  setOperator(operatorId: string): void {
+    this.#operatorId = operatorId;
+  }
+
+  /**
+   * A technician's retry from the API: starts a new attempt on the slot where the hub sits idle,
+   * as the slot button does. Throws HUB_NOT_IN_SLOT when no slot holds it idle.
+   */
+  retry(deviceId: string, operatorId: string): { jig: string; slot: number } {
+    const view = this.slots().find((v) => v.present && v.deviceId === deviceId);
+    if (!view || this.#running.has(key(view.jig, view.slot)) || this.#stopping) {
+      throw new FlashdError('HUB_NOT_IN_SLOT', `${deviceId} is not sitting idle in a slot of this bench${view ? ` (slot ${view.jig}/${view.slot} is busy)` : ''}`, {
+        details: { deviceId },
+      });
+    }
+    this.#startSession(view.jig, view.slot, operatorId);
+    return { jig: view.jig, slot: view.slot };
   }
 
   async start(): Promise<void> {
@@ -81,6 +118,12 @@ export class Bench extends EventEmitter<BenchEvents> {
         for (const [k, run] of this.#running) if (k.startsWith(`${jig.id}/`)) cancel(run, `jig disconnected: ${reason}`);
       });
     }
+    this.#hotplug.on('attach', (jigId) => {
+      this.#o.log.info({ jig: jigId }, 'jig adapter attached');
+      this.#stations.get(jigId)?.reconnectNow();
+    });
+    this.#hotplug.on('detach', (jigId) => this.#o.log.warn({ jig: jigId }, 'jig adapter detached'));
+    await this.#hotplug.start();
     await Promise.all([...this.#stations.values()].map((s) => s.start()));
   }
 
@@ -102,6 +145,7 @@ export class Bench extends EventEmitter<BenchEvents> {
       await all;
     }
     clearTimeout(timer);
+    this.#hotplug.stop();
     await Promise.all([...this.#stations.values()].map((s) => s.stop()));
   }
 
@@ -129,7 +173,7 @@ export class Bench extends EventEmitter<BenchEvents> {
     this.#startSession(jig, slot);
   }
 
-  #startSession(jig: string, slot: number): void {
+  #startSession(jig: string, slot: number, operatorId = this.#operatorId): void {
     if (this.#stopping) return;
     const station = this.#stations.get(jig)!;
     const link = station.link(slot);
@@ -151,7 +195,8 @@ export class Bench extends EventEmitter<BenchEvents> {
     };
     const startedAt = new Date();
     let attemptId: number | undefined;
-    this.#update(jig, slot, { ...this.#view(jig, slot), phase: 'IDENTIFYING', progress: 0, deviceId: null, result: null, error: null });
+    let decided: BenchDecision | undefined;
+    this.#update(jig, slot, { ...this.#view(jig, slot), phase: 'IDENTIFYING', progress: 0, deviceId: null, result: null, error: null, workOrderId: null, hubState: null });
     void station.setLed(slot, 'BLUE', true);
 
     control.port1.on('message', (event: SessionEvent) => {
@@ -159,13 +204,22 @@ export class Bench extends EventEmitter<BenchEvents> {
         case 'identified': {
           let reply;
           try {
-            attemptId = this.#o.store.beginAttempt({ identity: event.identity, benchId: this.#o.benchId, jigId: jig, slot, startedAt });
-            reply = decideForHub(event.identity, this.#o.catalog);
+            const { identity } = event;
+            decided = decideForHub(identity, this.#o.catalog, this.#o.workOrders.liveHub(identity.deviceId), this.#o.process.maxAttempts);
+            if (decided.workOrderId !== undefined) {
+              attemptId = this.#o.store.beginAttempt({ identity, benchId: this.#o.benchId, jigId: jig, slot, startedAt, workOrderId: decided.workOrderId, operatorId });
+            }
+            reply = decided.reply;
           } catch (err) {
             log.error({ err }, 'could not decide for hub');
             reply = { action: 'finish' as const, result: 'FAILED' as const, error: toErrorRecord(err) };
           }
-          this.#update(jig, slot, { ...this.#view(jig, slot), deviceId: event.identity.deviceId });
+          this.#update(jig, slot, {
+            ...this.#view(jig, slot),
+            deviceId: event.identity.deviceId,
+            workOrderId: decided?.workOrderId ?? null,
+            hubState: attemptId === undefined ? null : 'FLASHING',
+          });
           log.info({ deviceId: event.identity.deviceId, model: event.identity.model, running: event.identity.firmwareVersion, action: reply.action }, 'hub identified');
           control.port1.postMessage({ t: 'decision', decision: reply });
           return;
@@ -186,7 +240,7 @@ export class Bench extends EventEmitter<BenchEvents> {
         timings: {},
         error: { ...toErrorRecord(new FlashdError('INTERNAL', `session worker failed: ${(err as Error).message}`, { cause: err })), phase: this.#view(jig, slot).phase },
       }))
-      .then((result) => this.#finish(jig, slot, attemptId, result, log))
+      .then((result) => this.#finish(jig, slot, attemptId, { ...result, targetFirmwareVersion: result.targetFirmwareVersion ?? decided?.targetVersion }, log))
       .finally(() => {
         station.route(slot, undefined);
         bridge.detach();
@@ -198,9 +252,10 @@ export class Bench extends EventEmitter<BenchEvents> {
 
   #finish(jig: string, slot: number, attemptId: number | undefined, result: SessionResult, log: Logger): void {
     let hub: HubRecord | undefined;
+    let workOrderHub: WorkOrderHubRecord | undefined;
     if (attemptId !== undefined) {
       try {
-        hub = this.#o.store.finishAttempt(attemptId, {
+        ({ hub, workOrderHub } = this.#o.store.finishAttemptOnWorkOrder(attemptId, {
           result: result.result,
           firmwareTarget: result.targetFirmwareVersion,
           firmwareAfter: result.result === 'REFLASHED' ? result.firmwareVersion : undefined,
@@ -209,7 +264,7 @@ export class Bench extends EventEmitter<BenchEvents> {
           error: result.error,
           timings: result.timings,
           transfer: result.transfer,
-        });
+        }));
       } catch (err) {
         log.error({ err, attemptId }, 'could not record attempt');
       }
@@ -222,6 +277,7 @@ export class Bench extends EventEmitter<BenchEvents> {
       progress: result.result === 'REFLASHED' ? 1 : view.progress,
       result: stillThere ? result.result : null,
       error: result.error ? { code: result.error.code, message: result.error.message } : null,
+      hubState: workOrderHub?.state ?? null,
     });
     const level = result.result === 'FAILED' ? 'warn' : 'info';
     log[level](
@@ -231,9 +287,10 @@ export class Bench extends EventEmitter<BenchEvents> {
     if (stillThere) {
       const station = this.#stations.get(jig);
       const colour = result.result === 'REFLASHED' || result.result === 'ALREADY_CURRENT' ? 'GREEN' : result.result === 'REJECTED' ? 'AMBER' : 'RED';
-      void station?.setLed(slot, colour);
+      // Blinking red: scrap is proposed and waits for a technician to confirm it (R-001).
+      void station?.setLed(slot, colour, workOrderHub?.state === 'SCRAP_PROPOSED');
     }
-    this.emit('finished', { jig, slot, result, hub });
+    this.emit('finished', { jig, slot, result, hub, workOrderHub });
   }
 
   #view(jig: string, slot: number): SlotView {

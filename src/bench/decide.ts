@@ -1,22 +1,41 @@
 import { decideEligibility } from '../domain/eligibility.js';
 import type { HubIdentity } from '../domain/hub-identity.js';
+import type { FirmwareVersion } from '../domain/identifiers.js';
+import { bindHub, type BindingCandidate } from '../domain/slot-binding.js';
 import type { ImageCatalog } from '../images/catalog.js';
 import type { SessionDecision } from '../session/session-types.js';
 
+/** The bench's answer for an identified hub, and what the attempt record needs from it. */
+export interface BenchDecision {
+  reply: SessionDecision;
+  /** Work order the slot bound the hub to; absent when the slot refused the hub (no attempt is recorded then). */
+  workOrderId?: string | undefined;
+  /** The catalogue version the decision was made against. */
+  targetVersion?: FirmwareVersion | undefined;
+}
+
 /**
- * The bench's answer for an identified hub: the catalogue's latest image for its model if it is
- * older, finish as ALREADY_CURRENT if it is equal, or REJECTED with the reason. The image goes to
- * the worker as a view over shared memory.
+ * First the slot binding: only a hub accepted at intake on an open work order (the Device ID read
+ * from the hub, not the label) is worked on; anything else is REJECTED with the reason and the hub
+ * keeps its state. Then eligibility: the catalogue's latest image for its model if it is older,
+ * ALREADY_CURRENT if equal, or REJECTED with the reason. The image goes to the worker as a view
+ * over shared memory.
  */
-export function decideForHub(identity: HubIdentity, catalog: ImageCatalog): SessionDecision {
+export function decideForHub(identity: HubIdentity, catalog: ImageCatalog, live: BindingCandidate | undefined, maxAttempts: number): BenchDecision {
+  const binding = bindHub(identity, live, maxAttempts);
+  if (!binding.bound) {
+    const details = binding.workOrderId === null ? undefined : { workOrderId: binding.workOrderId };
+    return { reply: { action: 'finish', result: 'REJECTED', error: { code: binding.code, message: binding.message, ...(details ? { details } : {}) } } };
+  }
   const image = catalog.latestFor(identity.manufacturer, identity.model);
-  const decision = decideEligibility(identity, image);
+  const decision = decideEligibility(identity, image, binding.declaredModel);
+  const bound = { workOrderId: binding.workOrderId, targetVersion: image?.version };
   switch (decision.action) {
     case 'flash':
-      return { action: 'flash', image: { version: image!.version, sha256: image!.sha256, sizeBytes: image!.sizeBytes, data: image!.data } };
+      return { ...bound, reply: { action: 'flash', image: { version: image!.version, sha256: image!.sha256, sizeBytes: image!.sizeBytes, data: image!.data } } };
     case 'already-current':
-      return { action: 'finish', result: 'ALREADY_CURRENT' };
+      return { ...bound, reply: { action: 'finish', result: 'ALREADY_CURRENT' } };
     case 'refuse':
-      return { action: 'finish', result: 'REJECTED', error: { code: decision.code, message: decision.reason } };
+      return { ...bound, reply: { action: 'finish', result: 'REJECTED', error: { code: decision.code, message: decision.reason } } };
   }
 }

@@ -48,6 +48,14 @@ export class JigStation extends EventEmitter<JigStationEvents> {
     await this.#connect();
   }
 
+  /** The jig's adapter reappeared (USB hotplug): try now rather than at the next backoff step. */
+  reconnectNow(): void {
+    if (this.#stopped || this.#controller) return;
+    this.#retryMs = 500;
+    clearTimeout(this.#retryTimer);
+    void this.#connect();
+  }
+
   link(slot: number): Link | undefined {
     return this.#links[slot - 1];
   }

@@ -1,4 +1,5 @@
 import type { ErrorRecord } from '../domain/errors.js';
+import type { HubState } from '../domain/hub-state.js';
 import type { AttemptResult, Phase } from '../domain/outcomes.js';
 
 /** What the status API and dashboard show for one slot. */
@@ -13,10 +14,15 @@ export interface SlotView {
   deviceId: string | null;
   /** Result of the last session in this slot, until the hub is taken out. */
   result: AttemptResult | null;
+  /** Why the last session refused or failed; a refused hub shows the binding reason (e.g. HUB_NOT_RECEIVED). */
   error: ErrorRecord | null;
+  /** Work order the hub in the slot was bound to, once identified and accepted. */
+  workOrderId: string | null;
+  /** The hub's state on its work order after the last attempt (e.g. SCRAP_PROPOSED). */
+  hubState: HubState | null;
   updatedAt: string;
 }
 
 export function emptySlot(jig: string, slot: number): SlotView {
-  return { jig, slot, present: false, phase: 'EMPTY', progress: 0, deviceId: null, result: null, error: null, updatedAt: new Date().toISOString() };
+  return { jig, slot, present: false, phase: 'EMPTY', progress: 0, deviceId: null, result: null, error: null, workOrderId: null, hubState: null, updatedAt: new Date().toISOString() };
 }

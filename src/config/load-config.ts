@@ -41,15 +41,19 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
       throw new FlashdError('CONFIG_UNREADABLE', `config file ${options.file} is not valid JSON: ${(err as Error).message}`, { cause: err });
     }
   }
-  const base = options.file ? dirname(resolve(options.file)) : PACKAGE_ROOT;
   const config = validateConfig(raw, options.file ?? 'embedded defaults');
   if (env.FLASHD_PORT !== undefined) config.api.port = parsePort(env.FLASHD_PORT);
-  const abs = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
-  config.store.path = config.store.path === ':memory:' ? ':memory:' : abs(config.store.path);
-  config.images.dir = abs(config.images.dir);
-  config.images.trustedKeyFiles = config.images.trustedKeyFiles.map(abs);
-  if (config.simulator.scenario) config.simulator.scenario = abs(config.simulator.scenario);
-  const unlockKeys = await readUnlockKeys(config, abs);
+  // A path the file gives is relative to the file; a default one is relative to flashd itself,
+  // so a config that only sets the port still finds the shipped images.
+  const fileDir = options.file ? dirname(resolve(options.file)) : PACKAGE_ROOT;
+  const given = raw as { store?: { path?: unknown }; images?: { dir?: unknown; trustedKeyFiles?: unknown } };
+  const abs = (p: string, fromFile: boolean): string => (isAbsolute(p) ? p : resolve(fromFile ? fileDir : PACKAGE_ROOT, p));
+  if (config.store.path !== ':memory:') config.store.path = abs(config.store.path, given.store?.path !== undefined);
+  config.images.dir = abs(config.images.dir, given.images?.dir !== undefined);
+  config.images.trustedKeyFiles = config.images.trustedKeyFiles.map((p) => abs(p, given.images?.trustedKeyFiles !== undefined));
+  // The schema has no default scenario: one that is given is always relative to the file.
+  if (config.simulator.scenario) config.simulator.scenario = abs(config.simulator.scenario, true);
+  const unlockKeys = await readUnlockKeys(config, (p) => abs(p, true));
   return { config: deepFreeze(config), source: options.file, unlockKeys };
 }
 

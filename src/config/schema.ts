@@ -17,6 +17,12 @@ const Jig = Type.Object(
     control: LinkUrl,
     slots: Type.Array(LinkUrl, { minItems: 1, maxItems: 8 }),
     baudRate: Type.Integer({ minimum: 1200, maximum: 4_000_000, default: 115_200, description: 'rate every session starts at' }),
+    usb: Type.Optional(
+      Type.Object(
+        { vendorId: Type.Integer({ minimum: 0, maximum: 0xffff }), productId: Type.Integer({ minimum: 0, maximum: 0xffff }) },
+        { additionalProperties: false, description: 'USB adapter of the control port; its hotplug triggers an immediate reconnect' },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -98,6 +104,7 @@ export const ConfigSchema = Type.Object(
         ),
         scenario: Type.Optional(Type.String({ minLength: 1, description: 'scenario file (docs/simulator.md): link timing and faults' })),
         controlPort: Type.Optional(Type.Integer({ minimum: 0, maximum: 65_535, description: 'serve the simulator control API (GET /truth, POST /actions) on 127.0.0.1; 0 = any port' })),
+        demoWorkOrder: Type.Boolean({ default: true, description: 'create and take in a work order for the simulated stock (docs/work-orders.md)' }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -115,6 +122,17 @@ export const ConfigSchema = Type.Object(
           { additionalProperties: false, default: {} },
         ),
         shutdownGraceMs: Ms(10_000, 'how long SIGTERM waits for sessions to reach a safe point'),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    process: Type.Object(
+      {
+        maxAttempts: Type.Integer({ minimum: 1, maximum: 20, default: 3, description: 'failed attempts per hub and work order before scrap is proposed' }),
+        operatorId: Type.String({
+          pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$',
+          default: 'bench',
+          description: 'operator recorded for bench actions until someone signs in (PUT /api/v1/bench/operator)',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

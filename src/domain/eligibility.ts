@@ -15,14 +15,21 @@ export interface ImageTarget {
 export type EligibilityDecision =
   | { action: 'flash'; target: ImageTarget }
   | { action: 'already-current'; target: ImageTarget }
-  | { action: 'refuse'; code: Extract<ErrorCode, 'MODEL_UNKNOWN' | 'HARDWARE_OUT_OF_RANGE' | 'DOWNGRADE_REFUSED'>; reason: string };
+  | { action: 'refuse'; code: Extract<ErrorCode, 'MODEL_UNKNOWN' | 'HARDWARE_OUT_OF_RANGE' | 'DOWNGRADE_REFUSED' | 'HUB_MODEL_MISMATCH'>; reason: string };
+
+/** Refusals that need a person to look, not just a return: the manifest and API flag these hubs. */
+export const FLAGGED_REFUSALS: ReadonlySet<string> = new Set<ErrorCode>(['DOWNGRADE_REFUSED', 'HUB_MODEL_MISMATCH']);
 
 /**
  * Decides, before any unlock, what to do with an identified hub: flash it to the latest image for
  * its model, leave it (already current), or refuse (unknown model, hardware outside the image's
- * range, or running a newer version: flashd never downgrades).
+ * range, or running a newer version: flashd never downgrades). When the work order named a Device
+ * Model, the hub must report that model: a mismatch means the order or the hub's label is wrong.
  */
-export function decideEligibility(hub: HubIdentity, target: ImageTarget | undefined): EligibilityDecision {
+export function decideEligibility(hub: HubIdentity, target: ImageTarget | undefined, declaredModel?: string | null): EligibilityDecision {
+  if (declaredModel && declaredModel !== hub.model) {
+    return { action: 'refuse', code: 'HUB_MODEL_MISMATCH', reason: `hub reports Device Model ${hub.model}; the work order lists ${declaredModel}` };
+  }
   if (!target || target.manufacturer !== hub.manufacturer) {
     return { action: 'refuse', code: 'MODEL_UNKNOWN', reason: `no production image for manufacturer ${hub.manufacturer} model ${hub.model}` };
   }

@@ -1,2 +1,3 @@
 export * from './control-protocol.js';
 export * from './jig-controller.js';
+export * from './usb-hotplug.js';

@@ -18,6 +18,8 @@ export function cobsEncode(input: Uint8Array): Buffer {
       code++;
       if (code === 0xff) {
         out[codeIndex] = code;
+        // A full block at the very end needs no further code byte (minimal encoding).
+        if (i === input.length - 1) return out.subarray(0, o);
         codeIndex = o++;
         code = 1;
       }

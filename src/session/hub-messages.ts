@@ -82,15 +82,14 @@ export function encodeMessage(message: HubMessage, seq: number): Frame {
   return { type: MSG[message.kind], seq, payload: encodePayload(message) };
 }
 
+/** Messages with an empty payload. */
+const EMPTY_KINDS = ['IDENTIFY', 'UNLOCK_CHALLENGE', 'UNLOCKED', 'FINISH', 'ACTIVATE', 'READ_VERSION'] as const;
+type EmptyKind = (typeof EMPTY_KINDS)[number];
+const isEmptyKind = (kind: HubMessageKind): kind is EmptyKind => (EMPTY_KINDS as readonly string[]).includes(kind);
+
 function encodePayload(m: HubMessage): Buffer {
+  if (isEmptyKind(m.kind)) return Buffer.alloc(0);
   switch (m.kind) {
-    case 'IDENTIFY':
-    case 'UNLOCK_CHALLENGE':
-    case 'UNLOCKED':
-    case 'FINISH':
-    case 'ACTIVATE':
-    case 'READ_VERSION':
-      return Buffer.alloc(0);
     case 'IDENTITY': {
       const b = Buffer.alloc(IDENTITY_BYTES);
       b[0] = m.protocolVersion;
@@ -167,15 +166,11 @@ export function decodeMessage(frame: Frame): HubMessage {
   const need = (n: number): void => {
     if (p.length !== n) throw protocolError(`${kind} payload must be ${n} bytes, got ${p.length}`);
   };
+  if (isEmptyKind(kind)) {
+    need(0);
+    return { kind };
+  }
   switch (kind) {
-    case 'IDENTIFY':
-    case 'UNLOCK_CHALLENGE':
-    case 'UNLOCKED':
-    case 'FINISH':
-    case 'ACTIVATE':
-    case 'READ_VERSION':
-      need(0);
-      return { kind };
     case 'IDENTITY':
       need(IDENTITY_BYTES);
       return {

@@ -1,9 +1,12 @@
+import { FLAGGED_REFUSALS } from '../domain/eligibility.js';
 import { FlashdError } from '../domain/errors.js';
 import type { HubIdentity } from '../domain/hub-identity.js';
-import { nextHubOutcome } from '../domain/hub-outcome.js';
 import type { AttemptResult, Outcome, PhaseTimings } from '../domain/outcomes.js';
+import { toAttempt, toHub, type AttemptRow, type HubRow } from './flash-rows.js';
+import { HubTransitions } from './hub-transitions.js';
 import type { Db } from './open-database.js';
-import type { AttemptRecord, HubDetail, HubRecord } from './records.js';
+import type { HubDetail, HubRecord } from './records.js';
+import type { WorkOrderHubRecord } from './work-order-records.js';
 
 export interface AttemptStart {
   identity: HubIdentity;
@@ -11,6 +14,9 @@ export interface AttemptStart {
   jigId: string;
   slot: number;
   startedAt: Date;
+  /** The work order the slot bound the hub to: every attempt is made under one (MP155). */
+  workOrderId: string;
+  operatorId: string;
 }
 
 export interface AttemptFinish {
@@ -31,55 +37,31 @@ export interface HubQuery {
   outcome?: Outcome | undefined;
 }
 
-interface HubRow {
-  device_id: string;
-  gpf_device_id: string;
-  manufacturer: string;
-  model: string;
-  hardware_version: number;
-  state: 'FLASHING' | 'FINISHED';
-  outcome: Outcome | null;
-  previous_firmware_version: string;
-  firmware_version: string;
-  attempt_count: number;
-  last_error_code: string | null;
-  first_seen_at: string;
-  updated_at: string;
-}
-
-interface AttemptRow {
-  id: number;
-  device_id: string;
-  bench_id: string;
-  jig_id: string;
-  slot: number;
-  started_at: string;
-  finished_at: string | null;
-  result: AttemptResult | null;
-  firmware_before: string;
-  firmware_target: string | null;
-  firmware_after: string | null;
-  image_sha256: string | null;
-  hub_sha256: string | null;
-  error_code: string | null;
-  error_message: string | null;
-  error_phase: string | null;
-  timings_json: string;
-  transfer_json: string | null;
+export interface FlashStoreOptions {
+  now?: () => Date;
+  /** `process.maxAttempts`: failed attempts before scrap is proposed. Default 3. */
+  maxAttempts?: number;
+  /** Shared with the other stores so every hub transition reaches the same sinks. */
+  transitions?: HubTransitions;
 }
 
 /**
  * Hubs, attempts and their journal. Every change is one transaction: a hub never shows an
- * outcome without the attempt that produced it, and nothing half-done is stored.
+ * outcome without the attempt that produced it, and nothing half-done is stored. An attempt's
+ * outcome, its work order hub's new state and the sinks' rows (the N3 outbox) commit together.
  */
 export class FlashStore {
   readonly #db: Db;
   readonly #now: () => Date;
+  readonly #maxAttempts: number;
+  readonly #transitions: HubTransitions;
   readonly #stmts;
 
-  constructor(db: Db, now: () => Date = () => new Date()) {
+  constructor(db: Db, options: FlashStoreOptions = {}) {
     this.#db = db;
-    this.#now = now;
+    this.#now = options.now ?? (() => new Date());
+    this.#maxAttempts = options.maxAttempts ?? 3;
+    this.#transitions = options.transitions ?? new HubTransitions(db);
     this.#stmts = {
       hub: db.prepare<[string], HubRow>('SELECT * FROM hubs WHERE device_id = ?'),
       insertHub: db.prepare(`INSERT INTO hubs (device_id, gpf_device_id, manufacturer, model, hardware_version, state, outcome,
@@ -87,8 +69,8 @@ export class FlashStore {
         VALUES (@deviceId, @gpfDeviceId, @manufacturer, @model, @hardwareVersion, 'FLASHING', NULL, @firmwareVersion, @firmwareVersion, 0, @now, @now)`),
       startHub: db.prepare(`UPDATE hubs SET state = 'FLASHING', gpf_device_id = @gpfDeviceId, hardware_version = @hardwareVersion,
           firmware_version = @firmwareVersion, updated_at = @now WHERE device_id = @deviceId`),
-      insertAttempt: db.prepare(`INSERT INTO attempts (device_id, bench_id, jig_id, slot, started_at, firmware_before)
-        VALUES (@deviceId, @benchId, @jigId, @slot, @startedAt, @firmwareBefore)`),
+      insertAttempt: db.prepare(`INSERT INTO attempts (device_id, bench_id, jig_id, slot, started_at, firmware_before, work_order_id, operator_id)
+        VALUES (@deviceId, @benchId, @jigId, @slot, @startedAt, @firmwareBefore, @workOrderId, @operatorId)`),
       attempt: db.prepare<[number], AttemptRow>('SELECT * FROM attempts WHERE id = ?'),
       finishAttempt: db.prepare(`UPDATE attempts SET finished_at = @finishedAt, result = @result, firmware_target = @firmwareTarget,
           firmware_after = @firmwareAfter, image_sha256 = @imageSha256, hub_sha256 = @hubSha256, error_code = @errorCode,
@@ -99,10 +81,19 @@ export class FlashStore {
       journal: db.prepare('INSERT INTO hub_events (device_id, at, kind, data_json) VALUES (?, ?, ?, ?)'),
       unfinished: db.prepare<[], AttemptRow>('SELECT * FROM attempts WHERE finished_at IS NULL ORDER BY id'),
       attemptsOf: db.prepare<[string], AttemptRow>('SELECT * FROM attempts WHERE device_id = ? ORDER BY id'),
+      sameErrorBefore: db.prepare<[string, string, number, string], { n: number }>(
+        "SELECT count(*) AS n FROM attempts WHERE work_order_id = ? AND device_id = ? AND id <> ? AND result = 'FAILED' AND error_code = ?",
+      ),
+      verifiedEarlier: db.prepare<[string, string, number, string], { n: number }>(`SELECT count(*) AS n FROM attempts WHERE work_order_id = ? AND device_id = ?
+          AND id <> ? AND hub_sha256 IS NOT NULL AND hub_sha256 = image_sha256 AND firmware_target = ?`),
     };
   }
 
-  /** Records that a session identified a hub and is about to work on it; returns the attempt id. */
+  /**
+   * Records that a session identified a hub bound to a work order and is about to work on it;
+   * returns the attempt id. Throws HUB_TRANSITION_ILLEGAL (storing nothing) when the hub's state on
+   * the work order does not allow an attempt.
+   */
   beginAttempt(start: AttemptStart): number {
     const { identity } = start;
     const now = this.#now().toISOString();
@@ -118,21 +109,37 @@ export class FlashStore {
         slot: start.slot,
         startedAt: start.startedAt.toISOString(),
         firmwareBefore: identity.firmwareVersion,
+        workOrderId: start.workOrderId,
+        operatorId: start.operatorId,
       });
       const id = Number(lastInsertRowid);
-      this.#stmts.journal.run(identity.deviceId, now, 'attempt-started', JSON.stringify({ attemptId: id, jigId: start.jigId, slot: start.slot }));
+      this.#transitions.apply(start.workOrderId, identity.deviceId, { type: 'attempt-started' }, {
+        at: now,
+        operatorId: start.operatorId,
+        attemptId: id,
+        firmwareBefore: identity.firmwareVersion,
+        data: { jigId: start.jigId, slot: start.slot },
+      });
+      this.#stmts.journal.run(identity.deviceId, now, 'attempt-started', JSON.stringify({ attemptId: id, jigId: start.jigId, slot: start.slot, workOrderId: start.workOrderId }));
       return id;
     })();
   }
 
-  /** Closes an attempt and moves its hub to the resulting outcome, in one transaction. */
+  /**
+   * Closes an attempt and moves its hub to the resulting state, in one transaction: the one place
+   * where an attempt's outcome is committed (and where issue 6's outbox row joins it, as a sink).
+   */
   finishAttempt(attemptId: number, finish: AttemptFinish): HubRecord {
+    return this.finishAttemptOnWorkOrder(attemptId, finish).hub;
+  }
+
+  /** {@link finishAttempt}, also returning the hub's new state on its work order. */
+  finishAttemptOnWorkOrder(attemptId: number, finish: AttemptFinish): { hub: HubRecord; workOrderHub: WorkOrderHubRecord | undefined } {
     const now = this.#now().toISOString();
     return this.#db.transaction(() => {
       const attempt = this.#stmts.attempt.get(attemptId);
       if (!attempt) throw new FlashdError('NOT_FOUND', `no attempt ${attemptId}`);
       if (attempt.finished_at !== null) throw new FlashdError('STORE_INVALID_STATE', `attempt ${attemptId} is already finished (${attempt.result})`);
-      const hub = this.#stmts.hub.get(attempt.device_id)!;
       this.#stmts.finishAttempt.run({
         id: attemptId,
         finishedAt: now,
@@ -147,7 +154,9 @@ export class FlashStore {
         timings: JSON.stringify(finish.timings),
         transfer: finish.transfer ? JSON.stringify(finish.transfer) : null,
       });
-      const outcome = nextHubOutcome(hub.outcome, finish.result);
+      const workOrderHub = attempt.work_order_id === null ? undefined : this.#moveWorkOrderHub(attempt, finish, now);
+      // Attempts from before work orders existed (recovered after an upgrade) have no process state.
+      const outcome: Outcome = workOrderHub?.outcome ?? 'FAILED';
       this.#stmts.finishHub.run({
         deviceId: attempt.device_id,
         outcome,
@@ -161,8 +170,40 @@ export class FlashStore {
         'attempt-finished',
         JSON.stringify({ attemptId, result: finish.result, outcome, ...(finish.error ? { error: finish.error.code } : {}) }),
       );
-      return toHub(this.#stmts.hub.get(attempt.device_id)!);
+      return { hub: toHub(this.#stmts.hub.get(attempt.device_id)!), workOrderHub };
     })();
+  }
+
+  #moveWorkOrderHub(attempt: AttemptRow, finish: AttemptFinish, at: string): WorkOrderHubRecord {
+    const wo = attempt.work_order_id!;
+    const current = this.#transitions.get(wo, attempt.device_id)!;
+    const errorCode = finish.error?.code ?? null;
+    const running = finish.firmwareAfter ?? attempt.firmware_before;
+    const seenVersion = finish.result === 'REFLASHED' || finish.result === 'ALREADY_CURRENT' || finish.result === 'REJECTED';
+    return this.#transitions.apply(
+      wo,
+      attempt.device_id,
+      {
+        type: 'attempt-finished',
+        attempt: {
+          result: finish.result,
+          errorCode,
+          failedAttempts: current.failedAttempts + (finish.result === 'FAILED' ? 1 : 0),
+          sameErrorBefore: errorCode === null ? 0 : this.#stmts.sameErrorBefore.get(wo, attempt.device_id, attempt.id, errorCode)!.n,
+          verifiedEarlier: finish.result === 'ALREADY_CURRENT' && this.#stmts.verifiedEarlier.get(wo, attempt.device_id, attempt.id, running)!.n > 0,
+          maxAttempts: this.#maxAttempts,
+        },
+      },
+      {
+        at,
+        operatorId: attempt.operator_id ?? 'unknown',
+        attemptId: attempt.id,
+        firmwareAfter: seenVersion ? running : undefined,
+        targetVersion: finish.firmwareTarget,
+        flag: finish.result === 'REJECTED' && errorCode !== null && FLAGGED_REFUSALS.has(errorCode) ? errorCode : undefined,
+        data: { result: finish.result, error: errorCode },
+      },
+    );
   }
 
   /**
@@ -204,43 +245,4 @@ export class FlashStore {
     const items = rows.slice(0, query.limit).map(toHub);
     return { items, nextCursor: more ? items[items.length - 1]!.deviceId : null };
   }
-}
-
-function toHub(row: HubRow): HubRecord {
-  return {
-    deviceId: row.device_id,
-    gpfDeviceId: row.gpf_device_id,
-    manufacturer: row.manufacturer,
-    model: row.model,
-    hardwareVersion: row.hardware_version,
-    state: row.state,
-    outcome: row.outcome,
-    previousFirmwareVersion: row.previous_firmware_version,
-    firmwareVersion: row.firmware_version,
-    attemptCount: row.attempt_count,
-    lastErrorCode: row.last_error_code as HubRecord['lastErrorCode'],
-    firstSeenAt: row.first_seen_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-function toAttempt(row: AttemptRow): AttemptRecord {
-  return {
-    id: row.id,
-    deviceId: row.device_id,
-    benchId: row.bench_id,
-    jigId: row.jig_id,
-    slot: row.slot,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    result: row.result,
-    firmwareBefore: row.firmware_before,
-    firmwareTarget: row.firmware_target,
-    firmwareAfter: row.firmware_after,
-    imageSha256: row.image_sha256,
-    hubSha256: row.hub_sha256,
-    error: row.error_code ? { code: row.error_code, message: row.error_message ?? '', phase: row.error_phase } : null,
-    timings: JSON.parse(row.timings_json) as PhaseTimings,
-    transfer: row.transfer_json ? (JSON.parse(row.transfer_json) as Record<string, number>) : null,
-  };
 }

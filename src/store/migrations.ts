@@ -58,4 +58,80 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER hub_events_append_only_update BEFORE UPDATE ON hub_events BEGIN SELECT RAISE(ABORT, 'hub_events is append-only'); END;
   CREATE TRIGGER hub_events_append_only_delete BEFORE DELETE ON hub_events BEGIN SELECT RAISE(ABORT, 'hub_events is append-only'); END;
   `,
+  // 2: the MP155 process (issue 5): work orders, each hub's state on its work order, and the
+  // journal of intake scans and decisions. Attempts learn their work order and operator.
+  `
+  CREATE TABLE work_orders (
+    id TEXT PRIMARY KEY,
+    sec_party_id TEXT NOT NULL,
+    csp_region TEXT NOT NULL CHECK (csp_region IN ('North', 'Central', 'South')),
+    state TEXT NOT NULL CHECK (state IN ('OPEN', 'CLOSED', 'CANCELLED')),
+    source TEXT NOT NULL CHECK (source IN ('api', 'csv', 'demo')),
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    closed_at TEXT,
+    closed_by TEXT,
+    CHECK ((state = 'OPEN') = (closed_at IS NULL))
+  ) STRICT;
+  CREATE INDEX work_orders_by_party ON work_orders(sec_party_id, created_at);
+
+  CREATE TABLE work_order_hubs (
+    work_order_id TEXT NOT NULL REFERENCES work_orders(id),
+    device_id TEXT NOT NULL CHECK (device_id GLOB '[0-9A-F][0-9A-F]-[0-9A-F][0-9A-F]-[0-9A-F][0-9A-F]-[0-9A-F][0-9A-F]-[0-9A-F][0-9A-F]-[0-9A-F][0-9A-F]-[0-9A-F][0-9A-F]-[0-9A-F][0-9A-F]'),
+    line INTEGER NOT NULL,
+    declared_model TEXT,
+    declared_firmware_version TEXT,
+    smi_status TEXT NOT NULL,
+    smets_version TEXT NOT NULL CHECK (smets_version IN ('SMETS1', 'SMETS2')),
+    state TEXT NOT NULL CHECK (state IN ('EXPECTED', 'ACCEPTED', 'REJECTED', 'FLASHING', 'REFLASHED', 'ALREADY_CURRENT', 'FAILED', 'SCRAP_PROPOSED', 'SCRAPPED', 'RETURNED', 'NOT_RECEIVED')),
+    outcome TEXT CHECK (outcome IN ('REFLASHED', 'ALREADY_CURRENT', 'FAILED', 'SCRAP', 'REJECTED')),
+    reason_code TEXT,
+    flags_json TEXT NOT NULL DEFAULT '[]',
+    firmware_before TEXT,
+    firmware_after TEXT,
+    target_version TEXT,
+    attempt_count INTEGER NOT NULL DEFAULT 0,
+    failed_attempts INTEGER NOT NULL DEFAULT 0,
+    received_at TEXT,
+    received_by TEXT,
+    outcome_at TEXT,
+    scrap_confirmed_at TEXT,
+    scrap_confirmed_by TEXT,
+    returned_at TEXT,
+    returned_by TEXT,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (work_order_id, device_id),
+    -- The state machine (src/domain/hub-state.ts) in SQL: state and outcome agree, scrap is confirmed by someone.
+    CHECK (state NOT IN ('EXPECTED', 'ACCEPTED', 'NOT_RECEIVED') OR outcome IS NULL),
+    CHECK (state <> 'FLASHING' OR outcome IS NULL OR outcome = 'FAILED'),
+    CHECK (state NOT IN ('REFLASHED', 'ALREADY_CURRENT', 'REJECTED', 'FAILED') OR outcome = state),
+    CHECK (state NOT IN ('SCRAP_PROPOSED', 'SCRAPPED') OR outcome = 'SCRAP'),
+    CHECK (state <> 'RETURNED' OR (outcome IN ('REFLASHED', 'ALREADY_CURRENT', 'REJECTED') AND returned_by IS NOT NULL)),
+    CHECK (state <> 'SCRAPPED' OR scrap_confirmed_by IS NOT NULL),
+    CHECK (outcome IS NOT 'REFLASHED' OR (firmware_after IS NOT NULL AND firmware_after = target_version))
+  ) STRICT;
+  -- A hub is live (not returned, scrapped or written off) on at most one work order.
+  CREATE UNIQUE INDEX work_order_hubs_live ON work_order_hubs(device_id) WHERE state NOT IN ('RETURNED', 'SCRAPPED', 'NOT_RECEIVED');
+  CREATE INDEX work_order_hubs_by_device ON work_order_hubs(device_id);
+
+  -- Append-only journal of the process: work orders created and closed, every intake scan (strangers
+  -- too, with no work order), every hub state change and who did it.
+  CREATE TABLE work_order_events (
+    id INTEGER PRIMARY KEY,
+    work_order_id TEXT REFERENCES work_orders(id),
+    device_id TEXT,
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    operator_id TEXT NOT NULL,
+    data_json TEXT NOT NULL DEFAULT '{}'
+  ) STRICT;
+  CREATE INDEX work_order_events_by_order ON work_order_events(work_order_id, id);
+  CREATE INDEX work_order_events_by_hub ON work_order_events(device_id, id);
+  CREATE TRIGGER work_order_events_append_only_update BEFORE UPDATE ON work_order_events BEGIN SELECT RAISE(ABORT, 'work_order_events is append-only'); END;
+  CREATE TRIGGER work_order_events_append_only_delete BEFORE DELETE ON work_order_events BEGIN SELECT RAISE(ABORT, 'work_order_events is append-only'); END;
+
+  ALTER TABLE attempts ADD COLUMN work_order_id TEXT REFERENCES work_orders(id);
+  ALTER TABLE attempts ADD COLUMN operator_id TEXT;
+  CREATE INDEX attempts_by_work_order ON attempts(work_order_id, device_id, id);
+  `,
 ];

@@ -37,6 +37,10 @@ export interface AttemptRecord {
   error: { code: string; message: string; phase: string | null } | null;
   timings: PhaseTimings;
   transfer: Record<string, number> | null;
+  /** Work order the attempt was made under (null only for attempts recorded before work orders existed). */
+  workOrderId: string | null;
+  /** Who was at the bench, or who asked for the retry. */
+  operatorId: string | null;
 }
 
 export interface HubDetail extends HubRecord {

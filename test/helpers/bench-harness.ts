@@ -1,12 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
+import { buildApp } from '../../src/api/app.js';
 import { Bench, type BenchEvents } from '../../src/bench/bench.js';
 import { SessionPool } from '../../src/bench/session-pool.js';
 import { validateConfig, type Config, type JigConfig } from '../../src/config/index.js';
 import { ImageCatalog } from '../../src/images/index.js';
-import { FlashStore, openDatabase, type Db } from '../../src/store/index.js';
+import type { CspRegion } from '../../src/domain/work-order.js';
+import { createStores, openDatabase, type Db, type FlashStore, type Stores } from '../../src/store/index.js';
 import { DEFAULT_HUB_PROFILE, Simulator, demoMasterKey, generateStock, type HubSpec, type HubTimingProfile, type JigAddresses, type LinkTiming } from '../../jig-sim/index.js';
 import { PACKAGE_ROOT } from '../../src/config/package-root.js';
 
@@ -20,10 +23,17 @@ export interface HarnessOptions {
   hubs?: number;
   seed?: string;
   profile?: Readonly<HubTimingProfile>;
-  /** Per-hub profiles (e.g. `profileByModel`); overrides `profile`. */
+  /** Per-hub profile, e.g. `profileByModel` or a hub that locks out sooner; overrides `profile`. */
   profileFor?: (spec: HubSpec) => Readonly<HubTimingProfile>;
+  /**
+   * Put the stock on a work order and take every hub in at intake before the bench starts, as the
+   * back-office and goods-in would. Without it the slots refuse the hubs (HUB_NOT_ON_WORK_ORDER).
+   */
+  workOrder?: boolean | { id?: string; secPartyId?: string; cspRegion?: CspRegion };
   /** Link timing of every simulated line (pacing, latency); default instant. */
   timing?: LinkTiming;
+  /** Hubs on the work order too, but kept out of the slots in the simulator's stock (a test or a technician inserts them later). */
+  reserve?: HubSpec[];
   /** Overrides merged into the default config (validated like a config file). */
   config?: Record<string, unknown>;
   unlockKeys?: Map<string, Uint8Array>;
@@ -40,19 +50,25 @@ export class BenchHarness {
   readonly config: Config;
   readonly log: Logger;
   db!: Db;
+  stores!: Stores;
   store!: FlashStore;
+  readonly stock: HubSpec[];
   pool!: SessionPool;
   bench!: Bench;
   catalog!: ImageCatalog;
   jigs: JigConfig[] = [];
   readonly results: BenchEvents['finished'][0][] = [];
   readonly #options: HarnessOptions;
+  #app: FastifyInstance | undefined;
 
   constructor(options: HarnessOptions = {}) {
     this.#options = options;
     const profile = options.profile ?? DEFAULT_HUB_PROFILE;
     this.simulator = new Simulator({ jigs: options.jigs ?? 1, profileFor: options.profileFor ?? (() => profile), ...(options.timing ? { timing: options.timing } : {}) });
-    this.simulator.load(options.stock ?? generateStock({ seed: options.seed ?? 'test', count: options.hubs ?? 8 }));
+    const loaded = options.stock ?? generateStock({ seed: options.seed ?? 'test', count: options.hubs ?? 8 });
+    this.stock = [...loaded, ...(options.reserve ?? [])];
+    this.simulator.load(loaded);
+    this.simulator.addStock(options.reserve ?? []);
     this.config = validateConfig({ simulator: { enabled: false }, ...options.config }, 'test config');
     this.log = options.log ?? pino({ level: 'silent' });
   }
@@ -73,7 +89,9 @@ export class BenchHarness {
     else addresses = this.simulator.inProcessAddresses();
     this.jigs = addresses.map((a) => ({ id: a.id, control: a.control, slots: a.slots, baudRate: 115_200 }));
     this.db = openDatabase(this.dbPath);
-    this.store = new FlashStore(this.db);
+    this.stores = createStores(this.db, { maxAttempts: this.config.process.maxAttempts });
+    this.store = this.stores.flash;
+    if (this.#options.workOrder) this.#takeInStock(this.#options.workOrder === true ? {} : this.#options.workOrder);
     const unlockKeys = this.#options.unlockKeys ?? new Map(['1086', '1178', '106C'].map((m) => [m, demoMasterKey(m)]));
     this.pool = new SessionPool({ maxThreads: this.config.sessions.maxThreads, concurrentTasksPerThread: this.config.sessions.concurrentTasksPerThread, unlockKeys });
     this.bench = new Bench({
@@ -83,6 +101,8 @@ export class BenchHarness {
       jigTimeoutMs: this.config.jigTimeoutMs,
       catalog: this.catalog,
       store: this.store,
+      workOrders: this.stores.workOrders,
+      process: this.config.process,
       pool: this.pool,
       log: this.log,
       inProcess: transport === 'in-process' ? this.simulator.openInProcess : undefined,
@@ -90,6 +110,21 @@ export class BenchHarness {
     this.bench.on('finished', (event) => this.results.push(event));
     await this.bench.start();
     return this;
+  }
+
+  isKnownModel = (model: string): boolean => this.catalog.list().some((image) => image.model === model);
+
+  /** The HTTP API over this bench and store, for `inject()`. Built once. */
+  async api(): Promise<FastifyInstance> {
+    this.#app ??= await buildApp({ benchId: this.config.benchId, bench: this.bench, store: this.store, ...this.stores, isKnownModel: this.isKnownModel, log: this.log });
+    return this.#app;
+  }
+
+  #takeInStock(order: { id?: string; secPartyId?: string; cspRegion?: CspRegion }): void {
+    const id = order.id ?? 'WO-TEST';
+    const hubs = this.stock.map((h) => ({ deviceId: h.deviceId, model: h.model, firmwareVersion: h.firmwareVersion, smiStatus: h.smiStatus }));
+    this.stores.workOrders.create({ id, secPartyId: order.secPartyId ?? 'PARTY-TEST', cspRegion: order.cspRegion ?? 'South', source: 'api', operatorId: 'harness' }, { hubs }, this.isKnownModel);
+    for (const hub of hubs) this.stores.intake.scan({ deviceId: hub.deviceId, operatorId: 'harness', workOrderId: id });
   }
 
   /** Resolves once `count` sessions in total have finished since start. */
@@ -113,6 +148,7 @@ export class BenchHarness {
   }
 
   async stop(): Promise<void> {
+    await this.#app?.close();
     await this.bench?.stop();
     await this.pool?.close();
     this.db?.close();

@@ -1,11 +1,12 @@
 import { join } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
-import { decideForHub } from '../../src/bench/decide.js';
+import { decideEligibility } from '../../src/domain/eligibility.js';
+import type { HubIdentity } from '../../src/domain/hub-identity.js';
 import { PACKAGE_ROOT } from '../../src/config/package-root.js';
 import { ImageCatalog } from '../../src/images/index.js';
 import { LinkBridge, openLink } from '../../src/link/index.js';
 import { PortLink } from '../../src/link/port-link.js';
-import { SessionControl, runHubSession, type SessionEvent, type SessionResult, type SessionTimeouts } from '../../src/session/index.js';
+import { SessionControl, runHubSession, type SessionDecision, type SessionEvent, type SessionResult, type SessionTimeouts } from '../../src/session/index.js';
 import { demoMasterKey, type Simulator } from '../../jig-sim/index.js';
 
 /** Short timeouts so a fault that stalls a session ends it in well under a second or two. */
@@ -32,6 +33,20 @@ export function demoCatalog(): Promise<ImageCatalog> {
   return catalog;
 }
 
+/** The bench's eligibility answer without the work-order binding (these tests are about the hub, not the process). */
+function decide(identity: HubIdentity, images: ImageCatalog): SessionDecision {
+  const image = images.latestFor(identity.manufacturer, identity.model);
+  const decision = decideEligibility(identity, image);
+  switch (decision.action) {
+    case 'flash':
+      return { action: 'flash', image: { version: image!.version, sha256: image!.sha256, sizeBytes: image!.sizeBytes, data: image!.data } };
+    case 'already-current':
+      return { action: 'finish', result: 'ALREADY_CURRENT' };
+    case 'refuse':
+      return { action: 'finish', result: 'REJECTED', error: { code: decision.code, message: decision.reason } };
+  }
+}
+
 /**
  * Runs the daemon's real hub session (identify → unlock → transfer → verify → activate → read
  * back) in this thread against one simulator slot, over the in-process transport: the code a
@@ -51,7 +66,7 @@ export async function flashSlot(
   link.stream.on('data', (chunk: Buffer) => bridge.deliver(chunk));
   control.port1.on('message', (event: SessionEvent) => {
     options.onEvent?.(event);
-    if (event.t === 'identified') control.port1.postMessage({ t: 'decision', decision: decideForHub(event.identity, images) });
+    if (event.t === 'identified') control.port1.postMessage({ t: 'decision', decision: decide(event.identity, images) });
   });
   try {
     return await runHubSession({

@@ -12,7 +12,7 @@ describe.each<Transport>(['tcp', 'in-process'])('flashing 8 simulated hubs over 
   });
 
   it('re-flashes every hub in parallel worker sessions and the hubs really run the new version', async () => {
-    harness = new BenchHarness({ transport, hubs: 8 });
+    harness = new BenchHarness({ transport, hubs: 8, workOrder: true });
     const before = harness.simulator.truth();
     expect(before).toHaveLength(8);
     for (const hub of before) expect(hub.firmwareVersion).not.toBe(LATEST.get(hub.model));
@@ -33,7 +33,7 @@ describe.each<Transport>(['tcp', 'in-process'])('flashing 8 simulated hubs over 
     for (const hub of items) {
       const real = truth.find((t) => t.deviceId === hub.deviceId)!;
       const was = before.find((t) => t.deviceId === hub.deviceId)!;
-      expect(hub.outcome).toBe('REFLASHED');
+      expect(hub.outcome, JSON.stringify(harness.store.getHub(hub.deviceId)!.attempts)).toBe('REFLASHED');
       expect(hub.firmwareVersion).toBe(real.firmwareVersion);
       expect(hub.previousFirmwareVersion).toBe(was.firmwareVersion);
       const detail = harness.store.getHub(hub.deviceId)!;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FlashdError } from '../../../src/domain/index.js';
 import { parseManifest, validateManifest } from '../../../src/images/index.js';
+import { thrownBy } from '../../helpers/thrown-by.js';
 
 function image(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -19,15 +20,6 @@ function image(overrides: Record<string, unknown> = {}): Record<string, unknown>
 
 function manifest(images: unknown[], overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return { schemaVersion: 1, issuedAt: '2026-11-01T00:00:00Z', images, ...overrides };
-}
-
-function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a throw');
 }
 
 function problemsOf(value: unknown): string[] {

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { deviceIdFromBytes, FlashdError } from '../../../src/domain/index.js';
 import { encodeOtaHeader, otaHeaderLengthFor, parseOtaHeader, parseOtaSubElements, type OtaHeaderFields } from '../../../src/images/index.js';
+import { thrownBy } from '../../helpers/thrown-by.js';
 
 const SAMPLES_DIR = fileURLToPath(new URL('../../fixtures/ota-samples/', import.meta.url));
 
@@ -31,15 +32,6 @@ function validHeader(overrides: Partial<OtaHeaderFields> = {}): Buffer {
     hardwareMax: 4,
     ...overrides,
   });
-}
-
-function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a throw');
 }
 
 function expectInvalid(buf: Uint8Array, messagePart: RegExp): void {

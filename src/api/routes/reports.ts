@@ -1,0 +1,79 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import { buildManifest } from '../../domain/manifest.js';
+import { ssmiFile } from '../../upstream/ssmi-file.js';
+import type { ApiDeps } from '../app.js';
+import { manifestCsv, partyChargesCsv, sendCsv, workOrderChargesCsv } from '../exports.js';
+import { ManifestSchema, SecPartyId, WorkOrderId } from '../process-schemas.js';
+import { ErrorBody, literals } from '../schemas.js';
+
+const IdParams = Type.Object({ id: WorkOrderId });
+const Format = Type.Optional(literals(['json', 'csv'] as const));
+const ManifestQuery = Type.Object({ format: Format }, { additionalProperties: false });
+const ChargesQuery = Type.Object(
+  { by: Type.Optional(literals(['work-order', 'party'] as const)), secPartyId: Type.Optional(SecPartyId), workOrderId: Type.Optional(WorkOrderId), format: Format },
+  { additionalProperties: false },
+);
+const SsmiQuery = Type.Object({ workOrderId: Type.Array(WorkOrderId, { minItems: 1, maxItems: 100 }) }, { additionalProperties: false });
+const Counts = {
+  hubs: Type.Integer(),
+  reflashed: Type.Integer(),
+  alreadyCurrent: Type.Integer(),
+  rejected: Type.Integer(),
+  scrapped: Type.Integer(),
+  inProcess: Type.Integer(),
+  notReceived: Type.Integer(),
+};
+const ChargesReply = Type.Object({
+  by: literals(['work-order', 'party'] as const),
+  items: Type.Array(
+    Type.Object({
+      ...Counts,
+      secPartyId: Type.String(),
+      workOrderId: Type.Optional(Type.String()),
+      cspRegion: Type.Optional(Type.String()),
+      workOrderState: Type.Optional(Type.String()),
+      createdAt: Type.Optional(Type.String()),
+      workOrders: Type.Optional(Type.Integer()),
+    }),
+  ),
+});
+const errors = { 400: ErrorBody, 404: ErrorBody };
+
+/** Re-delivery manifest, charging record and the SSMI upload file (Option B). CSV formats: docs/work-orders.md. */
+export const reportRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { deps }) => {
+  app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof ManifestQuery> }>(
+    '/work-orders/:id/manifest',
+    { schema: { params: IdParams, querystring: ManifestQuery, response: { 200: ManifestSchema, ...errors } } },
+    async (request, reply) => {
+      const { id } = request.params;
+      const manifest = buildManifest(deps.workOrders.require(id), deps.workOrders.hubs(id), new Date().toISOString());
+      return request.query.format === 'csv' ? sendCsv(reply, `manifest-${id}.csv`, manifestCsv(manifest)) : manifest;
+    },
+  );
+
+  app.get<{ Params: Static<typeof IdParams> }>('/work-orders/:id/ssmi', { schema: { params: IdParams, response: errors } }, async (request, reply) => {
+    const { id } = request.params;
+    return sendCsv(reply, `ssmi-${id}.csv`, ssmiFile(deps.workOrders.hubs(id)));
+  });
+
+  /** A batch: several work orders in one SSMI file (`?workOrderId=A&workOrderId=B`). */
+  app.get<{ Querystring: Static<typeof SsmiQuery> }>('/ssmi', { schema: { querystring: SsmiQuery, response: errors } }, async (request, reply) => {
+    const ids = [...new Set(request.query.workOrderId)];
+    return sendCsv(reply, `ssmi-${ids.length === 1 ? ids[0] : `batch-${ids.length}`}.csv`, ssmiFile(ids.flatMap((id) => deps.workOrders.hubs(id))));
+  });
+
+  app.get<{ Querystring: Static<typeof ChargesQuery> }>(
+    '/charges',
+    { schema: { querystring: ChargesQuery, response: { 200: ChargesReply, 400: ErrorBody } } },
+    async (request, reply) => {
+      const { by = 'work-order', format, secPartyId, workOrderId } = request.query;
+      if (by === 'party') {
+        const items = deps.charges.byParty({ secPartyId });
+        return format === 'csv' ? sendCsv(reply, 'charges-by-party.csv', partyChargesCsv(items)) : { by, items };
+      }
+      const items = deps.charges.byWorkOrder({ secPartyId, workOrderId });
+      return format === 'csv' ? sendCsv(reply, 'charges-by-work-order.csv', workOrderChargesCsv(items)) : { by, items };
+    },
+  );
+};

@@ -1,0 +1,39 @@
+import { ChargesStore } from './charges-store.js';
+import { FlashStore } from './flash-store.js';
+import { HubTransitions, type HubTransitionSink } from './hub-transitions.js';
+import { IntakeStore } from './intake-store.js';
+import type { Db } from './open-database.js';
+import { SettlementStore } from './settlement-store.js';
+import { WorkOrderStore } from './work-order-store.js';
+
+export interface StoreOptions {
+  now?: () => Date;
+  /** `process.maxAttempts`; default 3. */
+  maxAttempts?: number;
+  /** Told of every hub transition inside its transaction (the N3 outbox, issue 6). */
+  sinks?: readonly HubTransitionSink[];
+}
+
+/** Every repository over one connection, sharing one {@link HubTransitions} so all changes reach the same sinks. */
+export interface Stores {
+  flash: FlashStore;
+  workOrders: WorkOrderStore;
+  intake: IntakeStore;
+  settlement: SettlementStore;
+  charges: ChargesStore;
+  transitions: HubTransitions;
+}
+
+export function createStores(db: Db, options: StoreOptions = {}): Stores {
+  const now = options.now ?? (() => new Date());
+  const transitions = new HubTransitions(db, options.sinks);
+  const workOrders = new WorkOrderStore(db, transitions, now);
+  return {
+    flash: new FlashStore(db, { now, maxAttempts: options.maxAttempts, transitions }),
+    workOrders,
+    intake: new IntakeStore(db, transitions, now),
+    settlement: new SettlementStore(db, workOrders, transitions, now),
+    charges: new ChargesStore(db),
+    transitions,
+  };
+}

@@ -1,0 +1,83 @@
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { generateStock } from '../../jig-sim/stock.js';
+import { PACKAGE_ROOT } from '../../src/config/package-root.js';
+import { BenchHarness } from '../helpers/bench-harness.js';
+import { startDaemon } from '../helpers/daemon-process.js';
+
+describe('a hub that refuses the unlock', () => {
+  let harness: BenchHarness | undefined;
+  afterEach(async () => harness?.stop());
+
+  it('fails with UNLOCK_REFUSED, keeps its firmware and is never recorded as re-flashed', async () => {
+    const stock = generateStock({ seed: 'unlock', count: 2 });
+    stock[1] = { ...stock[1]!, masterKey: Buffer.alloc(32, 0x42) }; // the hub's secret is not the configured one
+    harness = new BenchHarness({ stock, workOrder: true });
+    await harness.start();
+    await harness.finished(2);
+
+    const truth = harness.simulator.truth();
+    const refused = harness.store.getHub(stock[1].deviceId)!;
+    expect(refused.outcome).toBe('FAILED');
+    expect(refused.lastErrorCode).toBe('UNLOCK_REFUSED');
+    expect(refused.attempts).toHaveLength(1);
+    expect(refused.attempts[0]).toMatchObject({ result: 'FAILED', error: { code: 'UNLOCK_REFUSED', phase: 'UNLOCKING' }, firmwareAfter: null, hubSha256: null });
+    expect(refused.attempts[0]!.error!.message).toMatch(/AUTH_FAILED/);
+    expect(refused.firmwareVersion).toBe(stock[1].firmwareVersion);
+    const real = truth.find((t) => t.deviceId === stock[1]!.deviceId)!;
+    expect(real).toMatchObject({ firmwareVersion: stock[1].firmwareVersion, flashCount: 0, heldImage: null, failedUnlocks: 1 });
+
+    // The other hub on the jig was not disturbed.
+    expect(harness.store.getHub(stock[0]!.deviceId)!.outcome).toBe('REFLASHED');
+    const slot = harness.bench.slots().find((s) => s.deviceId === stock[1]!.deviceId)!;
+    expect(slot).toMatchObject({ phase: 'DONE', result: 'FAILED', error: { code: 'UNLOCK_REFUSED' } });
+  });
+});
+
+describe('the daemon refuses to start on bad input, naming the cause, with nothing stored', () => {
+  const tmp = (): string => mkdtempSync(join(tmpdir(), 'flashd-refuse-'));
+
+  it('a config file with a typo', async () => {
+    const dir = tmp();
+    const config = join(dir, 'flashd.json');
+    writeFileSync(config, JSON.stringify({ store: { path: join(dir, 'flashd.db') }, simulator: { hubz: 8 } }));
+    const daemon = startDaemon(['--config', config]);
+    expect(await daemon.exited).toBe(78);
+    expect(daemon.stderr()).toContain('/simulator/hubz: unknown key "hubz" (did you mean "hubs"?)');
+    expect(daemon.stderr()).toContain(config);
+    expect(existsSync(join(dir, 'flashd.db'))).toBe(false);
+  });
+
+  it.each([
+    ['an image whose bytes do not match the manifest hash', 'IMAGE_HASH_MISMATCH', (dir: string) => flipByte(join(dir, '1178-0201040A-00030107.ota'))],
+    ['a manifest edited after it was signed', 'MANIFEST_SIGNATURE_INVALID', (dir: string) => editManifest(dir)],
+  ])('%s', async (_name, code, corrupt) => {
+    const dir = tmp();
+    const images = join(dir, 'images');
+    cpSync(join(PACKAGE_ROOT, 'firmware-images'), images, { recursive: true });
+    corrupt(images);
+    const config = join(dir, 'flashd.json');
+    writeFileSync(
+      config,
+      JSON.stringify({ store: { path: join(dir, 'flashd.db') }, images: { dir: images, trustedKeyFiles: [join(PACKAGE_ROOT, 'firmware-images/keys/demo-signing.pub.pem')] }, api: { port: 0 } }),
+    );
+    const daemon = startDaemon(['--config', config]);
+    expect(await daemon.exited).toBe(65);
+    expect(daemon.stdout()).toContain(`"code":"${code}"`);
+    expect(daemon.stderr()).toMatch(code === 'IMAGE_HASH_MISMATCH' ? /1178-0201040A-00030107\.ota/ : /manifest\.json/);
+    expect(existsSync(join(dir, 'flashd.db'))).toBe(false);
+  });
+});
+
+function flipByte(file: string): void {
+  const bytes = readFileSync(file);
+  bytes[bytes.length >> 1]! ^= 0x01;
+  writeFileSync(file, bytes);
+}
+
+function editManifest(dir: string): void {
+  const file = join(dir, 'manifest.json');
+  writeFileSync(file, readFileSync(file, 'utf8').replace('"0002012F"', '"00020130"'));
+}

@@ -1,0 +1,94 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../../src/api/app.js';
+import { runFlashctl } from '../../../src/flashctl/cli.js';
+import { createStores, openDatabase, type Db } from '../../../src/store/index.js';
+
+const ID = (n: number) => `00-DB-12-00-00-00-03-${n.toString(16).toUpperCase().padStart(2, '0')}`;
+
+/** flashctl against a real flashd API listening on a local port (real HTTP, real store). */
+describe('flashctl', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flashctl-'));
+  let db: Db;
+  let app: Awaited<ReturnType<typeof buildApp>>;
+  let url: string;
+  let operator = 'bench';
+
+  beforeAll(async () => {
+    db = openDatabase(join(dir, 'f.db'));
+    const stores = createStores(db);
+    const bench = {
+      slots: () => [],
+      activeSessions: 0,
+      get operatorId() {
+        return operator;
+      },
+      setOperator: (id: string) => void (operator = id),
+      retry: () => ({ jig: 'JIG-1', slot: 2 }),
+    };
+    app = await buildApp({ benchId: 'B', bench, store: stores.flash, ...stores, isKnownModel: () => true, log: pino({ level: 'silent' }) });
+    url = await app.listen({ host: '127.0.0.1', port: 0 });
+  });
+  afterAll(async () => {
+    await app.close();
+    db.close();
+  });
+
+  async function ctl(args: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
+    let out = '';
+    let err = '';
+    const code = await runFlashctl(['--api', url, ...args], { stdout: (t) => (out += t), stderr: (t) => (err += t), env: {}, readStdin: async () => stdin });
+    return { code, out, err };
+  }
+
+  it('imports a work order file, scans from stdin as a scanner types, and lists', async () => {
+    const file = join(dir, 'wo.csv');
+    writeFileSync(file, `deviceId,smiStatus\n${ID(1)},Pending\n${ID(2)},Pending\n${ID(3)},Commissioned\n`);
+    expect(await ctl(['import', file, '--id', 'WO-7', '--party', 'P1', '--region', 'South'])).toMatchObject({ code: 0, out: 'imported work order WO-7: 3 hubs for P1 (South)\n' });
+    const scan = await ctl(['--operator', 'gi-1', 'scan', '--work-order', 'WO-7'], `${ID(1).toLowerCase()}\r\n ${ID(3)}\n\n`);
+    expect(scan.code).toBe(4); // one was rejected
+    expect(scan.out).toBe(`ACCEPTED  ${ID(1)}  WO-7\nREJECTED  ${ID(3)}  SMI_STATUS_NOT_PENDING: ${ID(3)} has SMI status Commissioned on work order WO-7; only Pending hubs are re-flashed\n`);
+    expect((await ctl(['scan', ID(2)])).code).toBe(0);
+    const list = await ctl(['work-orders']);
+    expect(list.out.split('\n')[1]).toMatch(/^WO-7\s+P1\s+South\s+OPEN\s+3\s+ACCEPTED 2, REJECTED 1$/);
+    const hubs = await ctl(['hubs', 'WO-7', '--state', 'accepted']);
+    expect(hubs.out.trim().split('\n')).toHaveLength(3);
+    const json = JSON.parse((await ctl(['--json', 'work-order', 'WO-7'])).out) as { hubs: Array<{ receivedBy: string | null }> };
+    expect(json.hubs.map((h) => h.receivedBy)).toEqual(['gi-1', 'bench', 'gi-1']);
+  });
+
+  it('prints every bad line of a refused import and exits 1, storing nothing', async () => {
+    const file = join(dir, 'bad.csv');
+    writeFileSync(file, `deviceId,model\n${ID(9)},0101030B\nnot-an-id,0101030B\n${ID(9)},0101030B,extra\n`);
+    const r = await ctl(['import', file, '--id', 'WO-8', '--party', 'P1', '--region', 'North']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('flashctl: WORK_ORDER_INVALID: work order WO-8: 2 bad lines, nothing stored');
+    expect(r.err).toContain('  line 3: DEVICE_ID_INVALID: ');
+    expect(r.err).toContain('  line 4: CSV_COLUMN_COUNT: line 4 has 3 fields; the header has 2\n');
+    expect((await ctl(['work-order', 'WO-8'])).err).toBe('flashctl: NOT_FOUND: no work order WO-8\n');
+  });
+
+  it('retries, refuses scrap without an operator, returns all ready hubs and writes the SSMI and charges files', async () => {
+    expect((await ctl(['retry', ID(1)])).out).toBe(`retrying ${ID(1)} in JIG-1 slot 2\n`);
+    expect(await ctl(['confirm-scrap', ID(1)])).toMatchObject({ code: 1, err: expect.stringContaining('OPERATOR_ID_INVALID') });
+    expect(await ctl(['return', 'WO-7', '--all-ready', '--party', 'P1'])).toMatchObject({ code: 0, out: 'returned 1 hubs to P1; work order WO-7 is OPEN\n' });
+    const out = join(dir, 'ssmi.csv');
+    expect((await ctl(['ssmi', 'WO-7', '--out', out])).code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe('deviceId,firmwareVersion\r\n');
+    expect((await ctl(['charges', '--csv'])).out.split('\r\n')[1]).toMatch(/^P1,WO-7,South,OPEN,[^,]+,3,0,0,1,0,2,0$/);
+    expect((await ctl(['operator', 'tech-5'])).out).toBe('tech-5\n');
+    expect((await ctl(['operator'])).out).toBe('tech-5\n');
+  });
+
+  it('exits 2 on bad usage and 3 when flashd cannot be reached', async () => {
+    expect((await ctl(['frobnicate'])).code).toBe(2);
+    expect((await ctl(['import', 'x.csv'])).err).toContain('import needs --id, --party and --region');
+    expect((await ctl(['scan', '--bogus'])).code).toBe(2);
+    expect((await ctl(['--help'])).out).toContain('flashctl confirm-scrap <deviceId>');
+    const unreachable = await runFlashctl(['--api', 'http://127.0.0.1:9', 'work-orders'], { stdout: () => {}, stderr: () => {}, env: {}, readStdin: async () => '' });
+    expect(unreachable).toBe(3);
+  });
+});

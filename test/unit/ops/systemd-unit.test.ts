@@ -1,0 +1,28 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../../src/config/package-root.js';
+
+const unit = join(PACKAGE_ROOT, 'systemd/flashd.service');
+const analyzer = spawnSync('systemd-analyze', ['--version']).status === 0;
+
+describe('systemd unit', () => {
+  it('keeps the Node-specific traps out and the serial ports in', () => {
+    const text = readFileSync(unit, 'utf8');
+    expect(text).not.toMatch(/^MemoryDenyWriteExecute=yes/m); // V8 needs W+X pages
+    expect(text).not.toMatch(/^PrivateDevices=yes/m); // would hide /dev/ttyUSB*
+    expect(text).toMatch(/^DevicePolicy=closed$/m);
+    expect(text).toMatch(/^DeviceAllow=char-ttyUSB rw$/m);
+    expect(text).toMatch(/^CapabilityBoundingSet=$/m);
+    expect(text).toMatch(/^RestartPreventExitStatus=65 78$/m);
+  });
+
+  it.skipIf(!analyzer)('verifies cleanly and scores at most 2.0 exposure (systemd-analyze, offline)', () => {
+    const verify = spawnSync('systemd-analyze', ['verify', unit], { encoding: 'utf8' });
+    expect(verify.stderr.split('\n').filter((l) => l.includes('flashd.service'))).toEqual([]);
+    const out = execFileSync('systemd-analyze', ['security', '--offline=true', '--threshold=20', unit], { encoding: 'utf8' });
+    const score = Number(/Overall exposure level for flashd\.service: ([\d.]+)/.exec(out)?.[1]);
+    expect(score).toBeLessThanOrEqual(2.0);
+  });
+});

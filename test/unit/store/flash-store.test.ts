@@ -1,0 +1,112 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseDeviceId, parseFirmwareVersion } from '../../../src/domain/identifiers.js';
+import type { HubIdentity } from '../../../src/domain/hub-identity.js';
+import { createStores, FlashStore, MIGRATIONS, openDatabase, type Db } from '../../../src/store/index.js';
+
+const identity = (n: number, firmware = '0002012A'): HubIdentity => ({
+  deviceId: parseDeviceId(`00-DB-12-00-00-00-00-${n.toString(16).toUpperCase().padStart(2, '0')}`),
+  gpfDeviceId: parseDeviceId(`00-DB-12-00-00-00-01-${n.toString(16).toUpperCase().padStart(2, '0')}`),
+  manufacturer: '1086',
+  model: '0101030B',
+  hardwareVersion: 2,
+  firmwareVersion: parseFirmwareVersion(firmware),
+  locked: true,
+});
+const start = (n: number) => ({ identity: identity(n), benchId: 'B1', jigId: 'JIG-1', slot: 1, startedAt: new Date(), workOrderId: 'WO-1', operatorId: 'tech-1' });
+const NUMBERS = [1, 2, 3, 4, 5, 30, ...Array.from({ length: 15 }, (_, i) => 10 + i)];
+const SHA = 'ab'.repeat(32);
+
+describe('FlashStore', () => {
+  let db: Db;
+  let store: FlashStore;
+  let path: string;
+  beforeEach(() => {
+    path = join(mkdtempSync(join(tmpdir(), 'flashd-store-')), 'f.db');
+    db = openDatabase(path);
+    const stores = createStores(db);
+    store = stores.flash;
+    // Every attempt is made under a work order: put the test hubs on one and take them in.
+    const hubs = NUMBERS.map((n) => ({ deviceId: identity(n).deviceId }));
+    stores.workOrders.create({ id: 'WO-1', secPartyId: 'P1', cspRegion: 'South', source: 'api', operatorId: 'tech-1' }, { hubs }, () => true);
+    for (const { deviceId } of hubs) stores.intake.scan({ deviceId, operatorId: 'tech-1' });
+  });
+  afterEach(() => db.close());
+
+  it('opens a real file in WAL with synchronous=FULL and the latest schema', () => {
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('synchronous', { simple: true })).toBe(2);
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    db.close();
+    db = openDatabase(path); // migrations are idempotent on reopen
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+  });
+
+  it('records an attempt and its hub outcome together', () => {
+    const id = store.beginAttempt(start(1));
+    expect(store.getHub(identity(1).deviceId)).toMatchObject({ state: 'FLASHING', outcome: null });
+    const hub = store.finishAttempt(id, {
+      result: 'REFLASHED',
+      firmwareTarget: '0002012F',
+      firmwareAfter: '0002012F',
+      imageSha256: SHA,
+      hubSha256: SHA,
+      timings: { identify: 3, transfer: 900 },
+    });
+    expect(hub).toMatchObject({ outcome: 'REFLASHED', previousFirmwareVersion: '0002012A', firmwareVersion: '0002012F', attemptCount: 1, state: 'FINISHED' });
+    const detail = store.getHub(hub.deviceId)!;
+    expect(detail.attempts[0]).toMatchObject({ result: 'REFLASHED', timings: { identify: 3, transfer: 900 }, jigId: 'JIG-1' });
+  });
+
+  it('refuses a REFLASHED attempt without matching hub hash or read-back, and stores nothing of it', () => {
+    const id = store.beginAttempt(start(2));
+    const before = JSON.stringify(store.getHub(identity(2).deviceId));
+    expect(() => store.finishAttempt(id, { result: 'REFLASHED', firmwareTarget: '0002012F', firmwareAfter: '0002012F', imageSha256: SHA, hubSha256: 'cd'.repeat(32), timings: {} })).toThrow(
+      /CHECK constraint/,
+    );
+    expect(() => store.finishAttempt(id, { result: 'REFLASHED', firmwareTarget: '0002012F', firmwareAfter: '0002012A', imageSha256: SHA, hubSha256: SHA, timings: {} })).toThrow(/CHECK constraint/);
+    expect(JSON.stringify(store.getHub(identity(2).deviceId))).toBe(before);
+    expect(db.prepare("SELECT count(*) AS n FROM hub_events WHERE kind = 'attempt-finished'").get()).toEqual({ n: 0 });
+  });
+
+  it('refuses to finish an attempt twice', () => {
+    const id = store.beginAttempt(start(3));
+    store.finishAttempt(id, { result: 'FAILED', error: { code: 'UNLOCK_REFUSED', message: 'no', phase: 'UNLOCKING' }, timings: {} });
+    expect(() => store.finishAttempt(id, { result: 'FAILED', timings: {} })).toThrow(/already finished/);
+  });
+
+  it('closes attempts a crash left open as INTERRUPTED; the hub is FAILED, never REFLASHED', () => {
+    store.beginAttempt(start(4));
+    store.beginAttempt(start(5));
+    const reopened = new FlashStore(db);
+    expect(reopened.recoverUnfinished()).toBe(2);
+    for (const n of [4, 5]) {
+      const hub = reopened.getHub(identity(n).deviceId)!;
+      expect(hub.outcome).toBe('FAILED');
+      expect(hub.attempts[0]).toMatchObject({ result: 'INTERRUPTED', error: { code: 'SESSION_INTERRUPTED' } });
+    }
+    expect(reopened.recoverUnfinished()).toBe(0);
+  });
+
+  it('pages through hubs in Device ID order and filters by outcome', () => {
+    for (let n = 10; n < 25; n++) {
+      const id = store.beginAttempt(start(n));
+      store.finishAttempt(id, n % 2 ? { result: 'FAILED', timings: {} } : { result: 'ALREADY_CURRENT', timings: {} });
+    }
+    const first = store.listHubs({ limit: 10 });
+    expect(first.items).toHaveLength(10);
+    const second = store.listHubs({ limit: 10, after: first.nextCursor! });
+    expect(second.items).toHaveLength(5);
+    expect(second.nextCursor).toBeNull();
+    expect([...first.items, ...second.items].map((h) => h.deviceId)).toEqual([...first.items, ...second.items].map((h) => h.deviceId).sort());
+    expect(store.listHubs({ limit: 100, outcome: 'FAILED' }).items).toHaveLength(7); // odd n in 10..24
+  });
+
+  it('keeps the journal append-only', () => {
+    store.beginAttempt(start(30));
+    expect(() => db.prepare('DELETE FROM hub_events').run()).toThrow(/append-only/);
+    expect(() => db.prepare("UPDATE hub_events SET kind = 'x'").run()).toThrow(/append-only/);
+  });
+});

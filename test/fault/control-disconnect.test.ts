@@ -11,7 +11,7 @@ describe.each<Transport>(['tcp', 'in-process'])('jig control port disconnect ove
 
   it('closes the control line, refuses it for a while, and the daemon reconnects and flashes again', async () => {
     const [first, second] = generateStock({ seed: `control-${transport}`, count: 2 });
-    harness = new BenchHarness({ transport, stock: [first!], profile: INSTANT_HUB_PROFILE });
+    harness = new BenchHarness({ transport, stock: [first!], reserve: [second!], workOrder: true, profile: INSTANT_HUB_PROFILE });
     await harness.start();
     await harness.finished(1);
     const control = harness.simulator.jig(1).control;

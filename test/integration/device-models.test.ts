@@ -13,7 +13,7 @@ describe('per-model device profiles with the real daemon', () => {
   it('flashes one hub of each Device Model, each within what its flash and hash allow', async () => {
     const stock = generateStock({ seed: 'models', count: DEVICE_MODELS.length }); // the generator rotates through the models
     expect(new Set(stock.map((s) => s.model)).size).toBe(DEVICE_MODELS.length);
-    harness = new BenchHarness({ stock, profileFor: profileByModel });
+    harness = new BenchHarness({ stock, workOrder: true, profileFor: profileByModel });
     await harness.start();
     const results = await harness.finished(stock.length, 40_000);
     for (const { result } of results) {

@@ -47,7 +47,7 @@ describe('a simulator of 64 jigs × 8 slots', () => {
 
   it('the daemon drives all 64 jigs and flashes a hub in the very last slot', async () => {
     const [spec] = generateStock({ seed: '64-bench', count: 1 });
-    harness = new BenchHarness({ jigs: 64, transport: 'tcp', stock: [], profile: INSTANT_HUB_PROFILE });
+    harness = new BenchHarness({ jigs: 64, transport: 'tcp', stock: [], reserve: [spec!], workOrder: true, profile: INSTANT_HUB_PROFILE });
     await harness.start();
     harness.simulator.jig(64).insert(8, spec!);
     const [done] = await harness.finished(1, 30_000);

@@ -16,7 +16,7 @@ describe('virtual technician (demo and training mode)', () => {
 
   it('takes finished hubs out by their LEDs after the dwell time and feeds the bench from stock until it is empty', async () => {
     const stock = generateStock({ seed: 'technician', count: 11 });
-    harness = new BenchHarness({ stock, profile: INSTANT_HUB_PROFILE });
+    harness = new BenchHarness({ stock, workOrder: true, profile: INSTANT_HUB_PROFILE });
     expect(harness.simulator.stock).toHaveLength(3); // 8 in the slots, 3 waiting
     technician = new Technician(harness.simulator, { dwellMs: 150, swapMs: 50 });
     technician.start();
@@ -37,7 +37,7 @@ describe('virtual technician (demo and training mode)', () => {
   });
 
   it('leaves a hub in its slot while the daemon is still working on it (blinking BLUE)', async () => {
-    harness = new BenchHarness({ stock: generateStock({ seed: 'tech-2', count: 1 }), profile: INSTANT_HUB_PROFILE });
+    harness = new BenchHarness({ stock: generateStock({ seed: 'tech-2', count: 1 }), workOrder: true, profile: INSTANT_HUB_PROFILE });
     technician = new Technician(harness.simulator, { dwellMs: 0, swapMs: 0 });
     const slot = harness.simulator.jig(1).slot(1);
     const seen: string[] = [];

@@ -28,7 +28,7 @@ describe.each(TRANSPORTS)('transport contract: %s', (transport, available) => {
 
   it.runIf(available)('flashes every hub end to end; the hubs really run the target and flashd recorded what they run', async () => {
     const stock = generateStock({ seed: `contract-${transport}`, count: 6 });
-    harness = new BenchHarness({ transport, stock, timing: { paced: true, baudRate: 921_600, latencyMs: 2 } });
+    harness = new BenchHarness({ transport, stock, workOrder: true, timing: { paced: true, baudRate: 921_600, latencyMs: 2 } });
     await harness.start();
     const results = await harness.finished(6, 40_000);
     expect(results.map((r) => r.result.result)).toEqual(Array(6).fill('REFLASHED'));
@@ -46,7 +46,7 @@ describe.each(TRANSPORTS)('transport contract: %s', (transport, available) => {
 
   it.runIf(available)('reconnects after the jig control port drops, and flashes a hub inserted afterwards', async () => {
     const [first, second] = generateStock({ seed: `contract-reconnect-${transport}`, count: 2 });
-    harness = new BenchHarness({ transport, stock: [first!], profile: INSTANT_HUB_PROFILE });
+    harness = new BenchHarness({ transport, stock: [first!], reserve: [second!], workOrder: true, profile: INSTANT_HUB_PROFILE });
     await harness.start();
     await harness.finished(1, 20_000);
     const control = harness.simulator.jig(1).control;

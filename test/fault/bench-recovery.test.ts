@@ -15,7 +15,13 @@ describe('the bench under simulator faults', () => {
 
   it('a hub pulled at 50% and put back: the attempt is INTERRUPTED; a button press resumes it and the hub runs the target', async () => {
     const [spec] = generateStock({ seed: 'bench-remove', count: 1 });
-    harness = new BenchHarness({ stock: [spec!], workOrder: true, profile: INSTANT_HUB_PROFILE, timing: { paced: true, baudRate: 921_600, latencyMs: 1 } });
+    harness = new BenchHarness({
+      stock: [spec!],
+      workOrder: true,
+      profile: INSTANT_HUB_PROFILE,
+      timing: { paced: true, baudRate: 921_600, latencyMs: 1 },
+      config: { sessions: { timeouts: { ackTimeoutMs: 300 } } },
+    });
     harness.simulator.startScenario(parseScenario({ faults: [{ kind: 'remove', target: { jig: 1, slot: 1 }, when: { phase: 'TRANSFER', percent: 50 }, reinsertAfterMs: 300 }] }));
     await harness.start();
     const [first] = await harness.finished(1, 20_000);

@@ -44,6 +44,7 @@ export const ERROR_CODES = {
   DEVICE_ID_CHANGED: 'the hub in the slot changed during the session',
   SESSION_INTERRUPTED: 'the session stopped at a safe point before it finished',
   HUB_REMOVED: 'the hub was removed from the slot during the session',
+  SLOT_POWER_FAULT: 'the slot supply tripped during the session (the jig reported POWERFAULT)',
   // eligibility
   MODEL_UNKNOWN: 'no production image is catalogued for the Device Model',
   HARDWARE_OUT_OF_RANGE: 'the hub hardware version is outside the image hardware range',
@@ -82,6 +83,10 @@ export const ERROR_CODES = {
   HUB_TRANSITION_ILLEGAL: 'the hub state does not allow this step',
   HUB_NOT_IN_SLOT: 'the hub is not sitting idle in a slot of this bench',
   RETURN_PARTY_MISMATCH: 'hubs go back only to the SEC Party whose work order they came on',
+  // jig simulator (test and demo tooling)
+  SCENARIO_INVALID: 'a simulator scenario file does not match the scenario format',
+  SIM_ACTION_INVALID: 'a simulator action names no known action, jig, slot or hub',
+  SIM_PTY_FAILED: 'the simulator could not create a PTY through socat',
   // store
   STORE_INVALID_STATE: 'the store refused a change that would break its invariants',
   INTERNAL: 'an unexpected internal error',

@@ -84,11 +84,12 @@ class HubSession {
     } catch (err) {
       const error = { ...toErrorRecord(err), phase: this.#phase };
       this.#phaseError = error.code;
-      const interrupted = error.code === 'SESSION_INTERRUPTED' || error.code === 'HUB_REMOVED';
+      const interrupted = error.code === 'SESSION_INTERRUPTED' || error.code === 'HUB_REMOVED' || error.code === 'SLOT_POWER_FAULT';
       return this.#result(interrupted ? 'INTERRUPTED' : 'FAILED', { error });
     } finally {
-      // A removed hub cannot answer; any other ending leaves hub and line at the jig's rate.
-      if (this.#phaseError !== 'HUB_REMOVED') await this.#rate?.restore();
+      // A removed or unpowered hub cannot answer (and reboots at its start rate); any other ending
+      // leaves hub and line at the jig's rate.
+      if (this.#phaseError !== 'HUB_REMOVED' && this.#phaseError !== 'SLOT_POWER_FAULT') await this.#rate?.restore();
       this.#o.control.close();
       this.#o.link.close();
     }

@@ -1,6 +1,8 @@
 import { FlashdError } from '../domain/errors.js';
 import { AckWaiter } from './ack-waiter.js';
 import type { HubClient } from './hub-client.js';
+import type { Frame } from '../link/frame.js';
+import { hubStatusError } from './hub-errors.js';
 import { ACK_GAP, type HubMessage } from './hub-messages.js';
 import { wireBlock, type PreparedBlocks } from './image-blocks.js';
 import { LineHealth, type LineErrorLimit } from './line-health.js';
@@ -73,11 +75,17 @@ export async function transferImage(client: HubClient, options: TransferOptions)
   const resend: number[] = [];
   const resentAt = new Map<number, number>();
 
+  /** Sequence numbers of this call's DATA frames run from here (they ascend, wrapping at 16 bits). */
+  let firstSeq: number | undefined;
+  let framesSent = 0;
   const send = (offset: number): void => {
     const block = wireBlock(blocks, options.data, offset / blockBytes);
     if (offset < highestSent) stats.blocksResent++;
     const data = Buffer.from(block.payload.buffer, block.payload.byteOffset, block.payload.byteLength);
-    const { wireBytes, written } = client.post({ kind: 'DATA', offset, flags: block.flags, data });
+    const seq = client.nextSeq();
+    firstSeq ??= seq;
+    framesSent++;
+    const { wireBytes, written } = client.post({ kind: 'DATA', offset, flags: block.flags, data }, seq);
     waiter.queued(wireBytes);
     // Not awaited: the bridge keeps order, and waiting for each write would leave a gap per block.
     written.then(
@@ -93,7 +101,14 @@ export async function transferImage(client: HubClient, options: TransferOptions)
     highestSent = Math.max(highestSent, offset + blockBytes);
   };
 
-  client.onUnsolicited((message: HubMessage) => {
+  client.onUnsolicited((message: HubMessage, frame: Frame) => {
+    // A hub that cannot go on (a flash sector that will not program) says so against one of our
+    // DATA frames: stop now with its status rather than time out against its silence.
+    if (message.kind === 'ERROR' && firstSeq !== undefined && ((frame.seq - firstSeq) & 0xffff) < framesSent) {
+      sendError ??= hubStatusError(message.status, message.message, 'ACK');
+      waiter.wake();
+      return;
+    }
     if (message.kind !== 'ACK') return;
     if (message.offset > acked && message.offset <= imageBytes) {
       acked = message.offset;

@@ -67,12 +67,15 @@ export class FaultLink {
     this.#drop = options.drop;
     this.baudRate = options.defaultBaudRate ?? 115_200;
     this.hostRate = this.baudRate;
-    this.responder = new HubResponder(hub, (bytes) => this.#pass('toHost', bytes), {
-      bootBaudRate: this.baudRate,
-      switchLine: (rate) => {
+    this.responder = new HubResponder(
+      hub,
+      (bytes) => this.#pass('toHost', bytes),
+      () => {},
+      async (rate) => {
         this.baudRate = rate;
       },
-    });
+      this.baudRate,
+    );
     this.link = new PortLink(port2);
     port1.on('message', (message: FromSession) => {
       if (message.t === 'tx') {

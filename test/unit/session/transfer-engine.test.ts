@@ -5,6 +5,7 @@ import { generateStock } from '../../../jig-sim/stock.js';
 import { VirtualHub } from '../../../jig-sim/virtual-hub.js';
 import { cobsDecode } from '../../../src/link/cobs.js';
 import { MSG } from '../../../src/session/hub-messages.js';
+import { HUB_STATUS } from '../../../src/session/hub-status.js';
 import { FaultLink, NO_FAULTS } from '../../helpers/fault-link.js';
 import { FAST_TIMEOUTS, IN_MEMORY_BAUD_RATE, flashOverRig as flash, type RigOptions, type RigResult } from '../../helpers/transfer-rig.js';
 
@@ -65,6 +66,20 @@ describe('windowed transfer', () => {
     expect(summary.timeouts).toBe(1);
     expect(summary.blocksResent).toBe(1);
     expect(r.hub.flash.subarray(0, image.length).equals(image)).toBe(true);
+  });
+
+  it('stops at once, with the hub status, when the hub reports a flash sector that will not program', async () => {
+    const image = randomBytes(40 * BLOCK);
+    const r = rig({ sectorBytes: 4096 });
+    r.hub.defects.badSectors.set(3, 1);
+    const started = performance.now();
+    const err = await flashOverRig({ ...r, image, prefs }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: 'HUB_ERROR', details: { hubStatus: HUB_STATUS.FLASH_WRITE_FAILED } });
+    // Not by waiting out the acknowledgement timer and its retries.
+    expect(performance.now() - started).toBeLessThan(STEADY.ackTimeoutMs);
   });
 
   it('sends a block deflated only when that makes it smaller', async () => {

@@ -1,5 +1,7 @@
+import { connect } from 'node:net';
+import { once } from 'node:events';
 import { DEFAULT_HUB_PROFILE, Simulator, type HubTimingProfile } from '../../jig-sim/index.js';
-import type { SimRequest, SimResponse, SlotTruth } from './sim-protocol.js';
+import type { LineTiming, SimRequest, SimResponse, SlotTruth } from './sim-protocol.js';
 
 /**
  * The simulated bench for the benchmark, in its own process: its hubs, lines and pacing timers do
@@ -35,6 +37,8 @@ async function handle(request: SimRequest): Promise<unknown> {
       return sim().jigs.flatMap((jig) =>
         jig.slots.map((slot): SlotTruth => ({ jig: jig.id, slot: slot.number, committedBytes: slot.hub?.held?.committedBytes ?? 0, sizeBytes: slot.hub?.held?.sizeBytes ?? 0, runningVersion: slot.hub?.runningVersion ?? null })),
       );
+    case 'raw-line':
+      return rawLineRate(request.timing, request.seconds);
     case 'cpu': {
       const { user, system } = process.cpuUsage();
       return user + system;
@@ -57,3 +61,41 @@ process.on('message', (request: SimRequest) => {
     (err: Error) => process.send?.({ id: request.id, ok: false, error: err.message } satisfies SimResponse),
   );
 });
+
+/**
+ * The physical limit as this machine delivers it now: raw bytes streamed over TCP into one paced
+ * slot line (no protocol), bytes per second arriving at the hub's end. A simulator of its own, so
+ * the benchmark's lines are untouched.
+ */
+async function rawLineRate(timing: LineTiming, seconds: number): Promise<number> {
+  const raw = new Simulator({ jigs: 1 });
+  try {
+    const line = raw.jig('JIG-1').slot(1).line as unknown as { setTiming(t: LineTiming): void; setDevice(d: (c: Buffer) => void): void };
+    line.setTiming(timing);
+    const [jig] = await raw.listenTcp();
+    const [host, port] = jig!.slots[0]!.slice('socket://'.length).split(':');
+    const socket = connect({ host: host!, port: Number(port), noDelay: true });
+    await once(socket, 'connect');
+    const bytes = Buffer.alloc(Math.round((timing.baudRate / 10) * seconds), 0x55);
+    let got = 0;
+    let first = 0;
+    let firstBytes = 0;
+    const done = new Promise<number>((resolve) =>
+      line.setDevice((chunk) => {
+        if (got === 0) {
+          first = performance.now();
+          firstBytes = chunk.length;
+        }
+        got += chunk.length;
+        if (got >= bytes.length) resolve(performance.now());
+      }),
+    );
+    socket.write(bytes);
+    // From the first byte's arrival, so the one-way latency is not counted against the line.
+    const ms = (await done) - first;
+    socket.destroy();
+    return (bytes.length - firstBytes) / (ms / 1000);
+  } finally {
+    await raw.close();
+  }
+}

@@ -15,6 +15,7 @@ export type SimRequest = { id: number } & (
   | { op: 'drop'; jig: string }
   | { op: 'truth' }
   | { op: 'cpu' }
+  | { op: 'raw-line'; timing: LineTiming; seconds: number }
   | { op: 'close' }
 );
 
@@ -42,7 +43,8 @@ export class SimProcess {
     const ext = here.endsWith('.ts') ? '.ts' : '.js';
     this.#child = fork(fileURLToPath(new URL(`./sim-host${ext}`, import.meta.url)), {
       serialization: 'advanced',
-      execArgv: ext === '.ts' ? ['--import', 'tsx'] : [],
+      // FLASHD_PERF_SIM_PROFILE=<dir>: a CPU profile of the simulator process, to tell its cost from ours.
+      execArgv: [...(ext === '.ts' ? ['--import', 'tsx'] : []), ...(process.env.FLASHD_PERF_SIM_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FLASHD_PERF_SIM_PROFILE}`] : [])],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.#child.on('message', (response: SimResponse) => {
@@ -67,6 +69,11 @@ export class SimProcess {
 
   truth(): Promise<SlotTruth[]> {
     return this.#ask({ op: 'truth' }) as Promise<SlotTruth[]>;
+  }
+
+  /** Bytes per second a paced line carries on this machine now, raw (see sim-host rawLineRate). */
+  rawLineRate(timing: LineTiming, seconds: number): Promise<number> {
+    return this.#ask({ op: 'raw-line', timing, seconds }) as Promise<number>;
   }
 
   /** CPU time the simulator process has used, µs (user + system). */

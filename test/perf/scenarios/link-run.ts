@@ -19,6 +19,8 @@ export interface LinkRunOptions {
   during?: (sim: SimProcess, daemon: PerfDaemon) => Promise<void>;
   /** How many sessions to wait for; default one per slot. */
   sessions?: number;
+  /** Measure a raw paced line at this rate first (the physical limit as this machine delivers it now). */
+  measureLineAt?: number;
 }
 
 export interface LinkRun {
@@ -26,6 +28,8 @@ export interface LinkRun {
   catalog: PerfCatalog;
   /** Main-thread lag and peak RSS while every slot was transferring at once. */
   load: { lagP99Ms: number; lagMaxMs: number; peakRssMb: number; concurrent: number };
+  /** Raw bytes/s one paced line carried just before the run, if asked for. */
+  lineBytesPerSecond?: number;
 }
 
 /**
@@ -43,6 +47,7 @@ export async function runLinkScenario(o: LinkRunOptions): Promise<LinkRun> {
   const sim = new SimProcess();
   let daemon: PerfDaemon | undefined;
   try {
+    const measured = o.measureLineAt ? await sim.rawLineRate({ ...o.timing, baudRate: o.measureLineAt }, 2) : undefined;
     const jigs = await sim.start({ jigs: o.jigs, profile: o.profile, stock, timing: o.timing });
     daemon = new PerfDaemon({ catalogDir: catalog.dir, trustedKeyFile: catalog.trustedKeyFile, jigs, stock, ...(o.config ? { config: o.config } : {}) });
     const results: LinkRun['results'] = [];
@@ -62,7 +67,7 @@ export async function runLinkScenario(o: LinkRunOptions): Promise<LinkRun> {
     await o.during?.(sim, daemon);
     const wanted = o.sessions ?? slots;
     while (results.length < wanted) await sleep(50);
-    return { results, catalog, load: await sampled };
+    return { results, catalog, load: await sampled, ...(measured ? { lineBytesPerSecond: measured } : {}) };
   } finally {
     await daemon?.stop();
     await sim.close();

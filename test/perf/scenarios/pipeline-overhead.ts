@@ -28,7 +28,9 @@ export async function pipelineOverhead(o: PipelineOptions): Promise<Metric[]> {
   const stock = generateStock({ seed: 'perf-pipeline', count: slots + Math.ceil((o.durationMs / 1000) * 400) });
   const queue = stock.slice(slots);
   const sim = new SimProcess();
-  const jigs = await sim.start({ jigs: o.jigs, profile: { ...INSTANT_HUB_PROFILE, maxWindow: 16, selectiveResend: true }, stock: stock.slice(0, slots) });
+  // Flash sized to the demo images (≤ 320 KiB): a 2 MiB part would cost the simulator a 2 MiB fill per hub.
+  const profile = { ...INSTANT_HUB_PROFILE, maxWindow: 16, selectiveResend: true, flashBytes: 512 * 1024 };
+  const jigs = await sim.start({ jigs: o.jigs, profile, stock: stock.slice(0, slots) });
   const daemon = new PerfDaemon({
     catalogDir: join(PACKAGE_ROOT, 'firmware-images'),
     trustedKeyFile: join(PACKAGE_ROOT, 'firmware-images/keys/demo-signing.pub.pem'),

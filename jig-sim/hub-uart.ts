@@ -6,7 +6,7 @@ export const HUB_BAUD_RATES: readonly number[] = [9600, 19_200, 38_400, 57_600, 
 /**
  * A hub bootloader's UART rate (docs/protocol.md §2.8). It boots at the line's rate; SET_BAUD moves
  * it once the BAUD reply has left; a reboot or power loss puts it back; and above its boot rate,
- * 2 s without a valid frame while the hub has nothing in hand put it back too, so a host that lost
+ * 5 s without a valid frame while the hub has nothing in hand put it back too, so a host that lost
  * track finds the hub at the jig's rate. `switchLine` changes the simulated line (paced lines
  * carry bytes at the new rate); it is called with the reply still on its way, so it waits for that.
  */

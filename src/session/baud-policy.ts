@@ -1,11 +1,13 @@
 import type { LineErrorLimit } from './line-health.js';
 
 /**
- * A hub that heard no valid frame for this long while running above its default rate goes back to
- * its default rate (docs/protocol.md §2.8). A host that lost track of the rate (a failed switch, a
- * daemon restart mid-session) finds the hub at the jig's rate again by waiting this long.
+ * A hub that heard no valid frame for this long while running above its default rate, with no
+ * request in hand, goes back to its default rate (docs/protocol.md §2.8). A host that lost track of
+ * the rate (a failed switch, a daemon restart mid-session) finds the hub at the jig's rate again
+ * by waiting this long. A host keeps every silence at a raised rate well under it: its ACK timeout
+ * there is at most half of it.
  */
-export const BAUD_IDLE_REVERT_MS = 2000;
+export const BAUD_IDLE_REVERT_MS = 5000;
 
 /**
  * After both ends switched, the host waits this long before its next frame, so a hub that switches

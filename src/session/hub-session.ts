@@ -43,7 +43,7 @@ class HubSession {
   #identity: HubIdentity | undefined;
   #image: SessionImage | undefined;
   #blocks: PreparedBlocks | undefined;
-  #rate: LineRate | undefined;
+  readonly #rate: LineRate;
   #hubSha256: string | undefined;
   #transfer: TransferSummary | undefined;
   #phaseError: string | undefined;
@@ -53,6 +53,7 @@ class HubSession {
   constructor(options: HubSessionOptions) {
     this.#o = options;
     this.#client = new HubClient(options.link);
+    this.#rate = new LineRate({ client: this.#client, link: options.link, policy: options.baud, timeouts: options.timeouts });
   }
 
   get #signal(): AbortSignal | undefined {
@@ -61,7 +62,7 @@ class HubSession {
 
   async run(): Promise<SessionResult> {
     try {
-      const { identity, capabilities } = await this.#timed('identify', 'IDENTIFYING', () => this.#identify());
+      const { identity, capabilities } = await this.#timed('identify', 'IDENTIFYING', () => this.#identify(true));
       this.#identity = identity;
       this.#enter('CHECKING');
       const decision = await this.#o.control.decide({ t: 'identified', identity, capabilities }, this.#o.timeouts.decisionTimeoutMs);
@@ -89,16 +90,20 @@ class HubSession {
     } finally {
       // A removed or unpowered hub cannot answer (and reboots at its start rate); any other ending
       // leaves hub and line at the jig's rate.
-      if (this.#phaseError !== 'HUB_REMOVED' && this.#phaseError !== 'SLOT_POWER_FAULT') await this.#rate?.restore();
+      if (this.#phaseError !== 'HUB_REMOVED' && this.#phaseError !== 'SLOT_POWER_FAULT') await this.#rate.restore();
       this.#o.control.close();
       this.#o.link.close();
     }
   }
 
-  async #identify(): Promise<ReturnType<typeof identityFromPayload>> {
+  /** `first`: the session's opening IDENTIFY, which also finds a hub left at a raised rate. */
+  async #identify(first = false): Promise<ReturnType<typeof identityFromPayload>> {
     const t = this.#o.timeouts;
-    const reply = await this.#client.request({ kind: 'IDENTIFY' }, 'IDENTITY', { timeoutMs: t.requestTimeoutMs, retries: t.requestRetries, signal: this.#signal });
+    const reply = first
+      ? await this.#rate.identify(this.#signal)
+      : await this.#client.request({ kind: 'IDENTIFY' }, 'IDENTITY', { timeoutMs: t.requestTimeoutMs, retries: t.requestRetries, signal: this.#signal });
     if (reply.protocolVersion !== 1) throw new FlashdError('HUB_PROTOCOL', `hub speaks protocol version ${reply.protocolVersion}, flashd speaks 1`);
+    this.#rate.hubMaxBaudRate = reply.maxBaudRate;
     return identityFromPayload(reply);
   }
 
@@ -113,21 +118,21 @@ class HubSession {
   }
 
   async #raiseRate(capabilities: HubCapabilities): Promise<void> {
-    this.#rate = new LineRate({ client: this.#client, link: this.#o.link, policy: this.#o.baud, timeouts: this.#o.timeouts, hubMaxBaudRate: capabilities.maxBaudRate });
+    this.#rate.hubMaxBaudRate = capabilities.maxBaudRate;
     await this.#rate.raise(this.#signal);
   }
 
   async #sendImage(capabilities: HubCapabilities): Promise<void> {
     const image = this.#image!;
     const plan = planTransfer(this.#o.transfer, capabilities);
-    this.#transfer = emptyTransferSummary(image.sizeBytes, plan, this.#rate!.baudRate);
+    this.#transfer = emptyTransferSummary(image.sizeBytes, plan, this.#rate.baudRate);
     let lastReport = 0;
     await sendImage({
       client: this.#client,
       image,
       blocks: this.#blocks!,
       plan,
-      rate: this.#rate!,
+      rate: this.#rate,
       timeouts: this.#o.timeouts,
       signal: this.#signal,
       summary: this.#transfer,
@@ -159,7 +164,7 @@ class HubSession {
     this.#o.control.signal.throwIfAborted();
     this.#committed = true;
     const { rebootMs } = await this.#client.request({ kind: 'ACTIVATE' }, 'ACTIVATING', { timeoutMs: t.requestTimeoutMs, retries: t.requestRetries });
-    await this.#rate?.hubRebooted();
+    await this.#rate.hubRebooted();
     return rebootMs;
   }
 

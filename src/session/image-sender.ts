@@ -73,7 +73,7 @@ export async function sendImage(o: SendImageOptions): Promise<void> {
         selective: plan.selective,
         startOffset: offset,
         lineBytesPerSecond: o.rate.baudRate / 10,
-        ackTimeoutMs: t.ackTimeoutMs,
+        ackTimeoutMs: o.rate.ackTimeoutMs(t.ackTimeoutMs),
         maxRetries: t.transferRetries,
         errorLimit: o.rate.errorLimit,
         signal: o.signal,

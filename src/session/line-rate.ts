@@ -3,34 +3,36 @@ import { FlashdError, isFlashdError } from '../domain/errors.js';
 import type { PortLink } from '../link/port-link.js';
 import { BAUD_IDLE_REVERT_MS, BAUD_SETTLE_MS, candidateRates, lowerRate, type BaudPolicy } from './baud-policy.js';
 import type { HubClient } from './hub-client.js';
-import type { LineErrorLimit } from './line-health.js';
+import type { MessageOf } from './hub-messages.js';
 import { HUB_STATUS } from './hub-status.js';
+import type { LineErrorLimit } from './line-health.js';
 import type { SessionTimeouts } from './session-types.js';
 
 /**
- * The line rate of one session's hub link, changed in step on both ends: SET_BAUD, the hub's BAUD
- * reply at the old rate, then our side of the line (`PortLink.setBaudRate`: a real UART changes,
- * raw TCP stays), then an IDENTIFY at the new rate to prove the line works. If it does not, we go
- * back and wait for the hub to do the same on its own ({@link BAUD_IDLE_REVERT_MS}).
+ * The line rate of one session's hub link, changed in step on both ends (docs/protocol.md §2.8):
+ * SET_BAUD, the hub's BAUD reply at the old rate, then our side of the line
+ * (`PortLink.setBaudRate`: a real UART changes, raw TCP stays), then an IDENTIFY at the new rate
+ * to prove the line works. If it does not, we go to the base rate and wait for the hub to go there
+ * on its own ({@link BAUD_IDLE_REVERT_MS}).
  */
 export class LineRate {
   readonly #client: HubClient;
   readonly #link: PortLink;
   readonly #policy: BaudPolicy;
   readonly #timeouts: SessionTimeouts;
-  readonly #hubMax: number;
+  /** The hub's maxBaud from IDENTITY; unknown (no limit) until then. */
+  hubMaxBaudRate = Number.POSITIVE_INFINITY;
   #rate: number;
   /** Rates that failed their check in this session, never tried again. */
   readonly #failed = new Set<number>();
   #settled = false;
   stepDowns = 0;
 
-  constructor(options: { client: HubClient; link: PortLink; policy: BaudPolicy; timeouts: SessionTimeouts; hubMaxBaudRate: number }) {
+  constructor(options: { client: HubClient; link: PortLink; policy: BaudPolicy; timeouts: SessionTimeouts }) {
     this.#client = options.client;
     this.#link = options.link;
     this.#policy = options.policy;
     this.#timeouts = options.timeouts;
-    this.#hubMax = options.hubMaxBaudRate;
     this.#rate = options.policy.baseBaudRate;
   }
 
@@ -43,14 +45,48 @@ export class LineRate {
     return this.#rate > this.#policy.baseBaudRate && !this.#settled ? this.#policy.errorLimit : undefined;
   }
 
+  /**
+   * The ACK timeout to use now. Above the base rate it stays under half the hub's idle revert, so
+   * a hub whose acknowledgements were lost hears our resend long before it would give up on the rate.
+   */
+  ackTimeoutMs(configured: number): number {
+    return this.#rate > this.#policy.baseBaudRate ? Math.min(configured, BAUD_IDLE_REVERT_MS / 2) : configured;
+  }
+
   /** No lower rate works: stay at this one and let the transfer's own retries cope. */
   stopSteppingDown(): void {
     this.#settled = true;
   }
 
+  /**
+   * The session's first IDENTIFY. A hub left at a raised rate (flashd restarted or crashed
+   * mid-session) does not hear the base rate until its idle revert; rather than wait, try the rates
+   * a session may have left it at, then the base rate again with the full retries.
+   */
+  async identify(signal?: AbortSignal): Promise<MessageOf<'IDENTITY'>> {
+    const t = this.#timeouts;
+    const ask = (retries: number) => this.#client.request({ kind: 'IDENTIFY' }, 'IDENTITY', { timeoutMs: t.requestTimeoutMs, retries, signal });
+    try {
+      return await ask(t.requestRetries);
+    } catch (err) {
+      if (!isFlashdError(err, 'HUB_TIMEOUT') || candidateRates(this.#policy, this.hubMaxBaudRate).length === 0) throw err;
+    }
+    for (const rate of candidateRates(this.#policy, this.hubMaxBaudRate)) {
+      await this.#setOurs(rate, signal);
+      try {
+        return await ask(0);
+      } catch (err) {
+        if (!isFlashdError(err, 'HUB_TIMEOUT')) throw err;
+      }
+    }
+    await this.#setOurs(this.#policy.baseBaudRate, signal);
+    return ask(t.requestRetries);
+  }
+
   /** Switches to the best rate both ends support; stays where it is if none works. */
   async raise(signal?: AbortSignal): Promise<void> {
-    for (const rate of candidateRates(this.#policy, this.#hubMax)) {
+    for (const rate of candidateRates(this.#policy, this.hubMaxBaudRate)) {
+      if (rate <= this.#rate) return;
       if (this.#failed.has(rate)) continue;
       if (await this.#switchTo(rate, signal)) return;
     }
@@ -58,13 +94,13 @@ export class LineRate {
 
   /** Goes one rate down after the line proved too noisy; false when already at the base rate. */
   async stepDown(signal?: AbortSignal): Promise<boolean> {
-    let rate = lowerRate(this.#policy, this.#hubMax, this.#rate);
+    let rate = lowerRate(this.#policy, this.hubMaxBaudRate, this.#rate);
     while (rate !== undefined) {
       if (!this.#failed.has(rate) && (await this.#switchTo(rate, signal))) {
         this.stepDowns++;
         return true;
       }
-      rate = lowerRate(this.#policy, this.#hubMax, rate);
+      rate = lowerRate(this.#policy, this.hubMaxBaudRate, Math.min(rate, this.#rate));
     }
     return false;
   }
@@ -90,7 +126,6 @@ export class LineRate {
   }
 
   async #switchTo(rate: number, signal: AbortSignal | undefined): Promise<boolean> {
-    const from = this.#rate;
     const t = this.#timeouts;
     try {
       await this.#client.request({ kind: 'SET_BAUD', baudRate: rate }, 'BAUD', { timeoutMs: t.requestTimeoutMs, retries: t.requestRetries, signal });
@@ -101,26 +136,33 @@ export class LineRate {
       }
       throw err;
     }
-    await this.#link.setBaudRate(rate);
-    this.#rate = rate;
-    await this.#pause(BAUD_SETTLE_MS, signal);
+    await this.#setOurs(rate, signal);
     try {
       await this.#client.request({ kind: 'IDENTIFY' }, 'IDENTITY', { timeoutMs: t.requestTimeoutMs, retries: 1, signal });
       return true;
     } catch (err) {
       if (!isFlashdError(err, 'HUB_TIMEOUT')) throw err;
     }
-    // The new rate does not carry: go back, give the hub time to do the same, and prove it did.
+    // The new rate does not carry: the hub will go back to its base rate when it hears nothing
+    // valid for a while, so go there, wait for it, and prove it is there.
     this.#failed.add(rate);
-    await this.#link.setBaudRate(from);
-    this.#rate = from;
+    const base = this.#policy.baseBaudRate;
+    await this.#link.setBaudRate(base);
+    this.#rate = base;
     await this.#pause(BAUD_IDLE_REVERT_MS, signal);
     try {
       await this.#client.request({ kind: 'IDENTIFY' }, 'IDENTITY', { timeoutMs: t.requestTimeoutMs, retries: t.requestRetries, signal });
     } catch (err) {
-      throw new FlashdError('HUB_TIMEOUT', `hub silent at ${rate} and at ${from} baud after a rate change`, { cause: err, details: { from, to: rate } });
+      throw new FlashdError('HUB_TIMEOUT', `hub silent at ${rate} and at ${base} baud after a rate change`, { cause: err, details: { to: rate, base } });
     }
     return false;
+  }
+
+  /** Our end only (the hub is believed to be there already), then the settle pause. */
+  async #setOurs(rate: number, signal: AbortSignal | undefined): Promise<void> {
+    await this.#link.setBaudRate(rate);
+    this.#rate = rate;
+    await this.#pause(BAUD_SETTLE_MS, signal);
   }
 
   /** A wait that a stop request ends with the stop's own reason. */

@@ -54,7 +54,10 @@ export class FaultLink {
   readonly #bridge: MessagePort;
   readonly #random: () => number;
   readonly #faults: FaultLinkOptions['faults'];
-  readonly #drop: FaultLinkOptions['drop'];
+  /** Drops chosen frames (see {@link FaultLinkOptions.drop}); may be replaced while the link runs. */
+  drop: FaultLinkOptions['drop'];
+  /** Every rate the hub's UART switched to, in order. */
+  readonly hubRates: number[] = [];
   readonly #counts = { toHub: 0, toHost: 0 };
   readonly #held: { toHub?: Buffer | undefined; toHost?: Buffer | undefined } = {};
   readonly #timers = new Set<NodeJS.Timeout>();
@@ -64,7 +67,7 @@ export class FaultLink {
     this.#bridge = port1;
     this.#random = prng(options.seed);
     this.#faults = options.faults;
-    this.#drop = options.drop;
+    this.drop = options.drop;
     this.baudRate = options.defaultBaudRate ?? 115_200;
     this.hostRate = this.baudRate;
     this.responder = new HubResponder(
@@ -73,6 +76,7 @@ export class FaultLink {
       () => {},
       async (rate) => {
         this.baudRate = rate;
+        this.hubRates.push(rate);
       },
       this.baudRate,
     );
@@ -105,7 +109,7 @@ export class FaultLink {
   #pass(direction: 'toHub' | 'toHost', frame: Buffer): void {
     const model = this.#faults(this.baudRate)[direction];
     const r = this.#random;
-    if (this.#drop?.(direction, this.#counts[direction]++, frame)) return;
+    if (this.drop?.(direction, this.#counts[direction]++, frame)) return;
     if (this.hostRate !== this.baudRate) return; // two UARTs at different rates hear only noise
     if (r() < model.loss) return;
     let bytes = frame;

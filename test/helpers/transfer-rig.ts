@@ -53,13 +53,14 @@ export async function flashOverRig(o: RigOptions): Promise<RigResult> {
   const t = o.timeouts ?? FAST_TIMEOUTS;
   const client = new HubClient(o.link.link);
   const ask = { timeoutMs: t.requestTimeoutMs, retries: t.requestRetries };
-  const { identity, capabilities } = identityFromPayload(await client.request({ kind: 'IDENTIFY' }, 'IDENTITY', ask));
+  // The in-memory link has no wire time: a rate this high keeps the wire-time allowance negligible.
+  const rate = new LineRate({ client, link: o.link.link, policy: o.baud ?? { baseBaudRate: IN_MEMORY_BAUD_RATE, rates: [] }, timeouts: t });
+  const { identity, capabilities } = identityFromPayload(await rate.identify());
   const plan = planTransfer(o.prefs, capabilities);
   const sha256 = createHash('sha256').update(o.image).digest('hex');
   const image = { version: identity.firmwareVersion, sha256, sizeBytes: o.image.length, data: o.image };
   const blocks = await prepareBlocks(image, plan.blockBytes, plan.deflate);
-  // The in-memory link has no wire time: a rate this high keeps the wire-time allowance negligible.
-  const rate = new LineRate({ client, link: o.link.link, policy: o.baud ?? { baseBaudRate: IN_MEMORY_BAUD_RATE, rates: [] }, timeouts: t, hubMaxBaudRate: capabilities.maxBaudRate });
+  rate.hubMaxBaudRate = capabilities.maxBaudRate;
   await rate.raise();
   const { nonce } = await client.request({ kind: 'UNLOCK_CHALLENGE' }, 'CHALLENGE', ask);
   const chf = deviceIdToBytes(identity.deviceId);

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { formatTable, type Metric } from './metrics.js';
 import { linkCompressible } from './scenarios/link-compressible.js';
 import { linkIncompressible } from './scenarios/link-incompressible.js';
+import { linkNoisy } from './scenarios/link-noisy.js';
 import { pipelineOverhead } from './scenarios/pipeline-overhead.js';
 import { resume } from './scenarios/resume.js';
 
@@ -20,6 +21,7 @@ const scenarios: Array<[string, () => Promise<Metric[]>]> = [
   ['link-incompressible', () => linkIncompressible({ jigs: 3 })],
   ['link-compressible', () => linkCompressible({ jigs: 3 })],
   ['resume', () => resume()],
+  ['link-noisy', () => linkNoisy()],
   ['pipeline-overhead', () => pipelineOverhead({ jigs: 3, durationMs: quick ? 3000 : 10_000 })],
 ];
 

@@ -18,6 +18,12 @@ async function handle(request: SimRequest): Promise<unknown> {
       // Timing first: a hub's UART boots at the rate its line runs at when it is powered up.
       const lines = [...simulator.jigs.flatMap((j) => j.slots.map((s) => s.line))] as Array<{ setTiming?: (t: unknown) => void }>;
       if (request.timing) for (const line of lines) line.setTiming?.(request.timing);
+      if (request.noise) {
+        for (const { line } of simulator.jigs.flatMap((j) => j.slots)) {
+          line.toDeviceFaults.set(request.noise);
+          line.toHostFaults.set(request.noise);
+        }
+      }
       simulator.load(request.stock);
       return simulator.listenTcp();
     }

@@ -10,7 +10,7 @@ export interface LineTiming {
 }
 
 export type SimRequest = { id: number } & (
-  | { op: 'start'; jigs: number; profile: Partial<HubTimingProfile>; stock: HubSpec[]; timing?: LineTiming }
+  | { op: 'start'; jigs: number; profile: Partial<HubTimingProfile>; stock: HubSpec[]; timing?: LineTiming; noise?: LineNoise }
   | { op: 'swap'; jig: string; slot: number; spec: HubSpec }
   | { op: 'drop'; jig: string }
   | { op: 'truth' }
@@ -18,6 +18,12 @@ export type SimRequest = { id: number } & (
   | { op: 'raw-line'; timing: LineTiming; seconds: number }
   | { op: 'close' }
 );
+
+/** Line noise on every slot line, both directions (jig-sim WireFaultRates). */
+export interface LineNoise {
+  bitErrorRate?: number;
+  dropRate?: number;
+}
 
 export type SimResponse = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
 

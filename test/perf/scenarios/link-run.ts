@@ -5,13 +5,14 @@ import type { SessionResult } from '../../../src/session/session-types.js';
 import { LoadProbe } from '../metrics.js';
 import { buildPerfCatalog, type PerfCatalog } from '../perf-catalog.js';
 import { PerfDaemon } from '../perf-daemon.js';
-import { SimProcess, type LineTiming } from '../sim-protocol.js';
+import { SimProcess, type LineNoise, type LineTiming } from '../sim-protocol.js';
 
 export interface LinkRunOptions {
   /** One image body per model; the stock is drawn from these models. */
   bodies: ReadonlyMap<DeviceModelDefinition, Buffer>;
   jigs: number;
   timing: LineTiming;
+  noise?: LineNoise;
   profile: Partial<HubTimingProfile>;
   /** Daemon config overrides. */
   config?: Record<string, unknown>;
@@ -48,7 +49,7 @@ export async function runLinkScenario(o: LinkRunOptions): Promise<LinkRun> {
   let daemon: PerfDaemon | undefined;
   try {
     const measured = o.measureLineAt ? await sim.rawLineRate({ ...o.timing, baudRate: o.measureLineAt }, 2) : undefined;
-    const jigs = await sim.start({ jigs: o.jigs, profile: o.profile, stock, timing: o.timing });
+    const jigs = await sim.start({ jigs: o.jigs, profile: o.profile, stock, timing: o.timing, ...(o.noise ? { noise: o.noise } : {}) });
     daemon = new PerfDaemon({ catalogDir: catalog.dir, trustedKeyFile: catalog.trustedKeyFile, jigs, stock, ...(o.config ? { config: o.config } : {}) });
     const results: LinkRun['results'] = [];
     const probe = new LoadProbe();

@@ -93,4 +93,33 @@ describe('baud negotiation over the hub link', () => {
     expect(result.baudRate).toBe(460_800);
     expect(r.hub.flash.subarray(0, image.length).equals(image)).toBe(true);
   });
+
+  it('finds a hub left at a raised rate (flashd restarted mid-session) without waiting for its idle revert', async () => {
+    const r = rig({}, () => NO_FAULTS);
+    await flashOverRig({ ...r, image: randomBytes(8 * 1024), prefs, timeouts, baud: policy });
+    expect(r.link.baudRate).toBe(921_600);
+    // A new host starts at the base rate; the hub, never told, is still at 921,600.
+    r.link.hostRate = BASE;
+    const started = performance.now();
+    const image = randomBytes(12 * 1024);
+    const result = await flashOverRig({ ...r, image, prefs, timeouts, baud: policy });
+    expect(performance.now() - started).toBeLessThan(BAUD_IDLE_REVERT_MS);
+    expect(result.baudRate).toBe(921_600);
+    expect(r.hub.flash.subarray(0, image.length).equals(image)).toBe(true);
+  });
+
+  it('keeps its silences at a raised rate short of the hub idle revert, whatever ackTimeoutMs says', async () => {
+    let dropUntil = 0;
+    const r = rig({}, () => NO_FAULTS);
+    // Lose every acknowledgement for 3 s once data flows: the host must resend well before 5 s.
+    r.link.drop = (direction, _n, frame) => {
+      if (direction === 'toHub' && dropUntil === 0 && frame.length > 1000) dropUntil = performance.now() + 3000;
+      return direction === 'toHost' && performance.now() < dropUntil;
+    };
+    const image = randomBytes(24 * 1024);
+    const result = await flashOverRig({ ...r, image, prefs, timeouts: { ...timeouts, ackTimeoutMs: 8000 }, baud: policy });
+    expect(result.summary.timeouts).toBeGreaterThanOrEqual(1);
+    expect(r.link.hubRates).toEqual([921_600]);
+    expect(r.hub.flash.subarray(0, image.length).equals(image)).toBe(true);
+  });
 });

@@ -131,7 +131,12 @@ export const ConfigSchema = Type.Object(
               default: [230_400, 460_800, 921_600],
               description: 'rates a session may switch a hub link to after IDENTIFY, highest the hub and jig allow first; [] never switches',
             }),
-            stepDownErrors: Type.Integer({ minimum: 1, maximum: 1000, default: 8, description: 'line errors within stepDownWindowBlocks that make a session step its rate down' }),
+            stepDownErrors: Type.Integer({
+              minimum: 1,
+              maximum: 1000,
+              default: 24,
+              description: 'line errors within stepDownWindowBlocks that make a session step its rate down (half the rate pays only when over a third of frames are lost)',
+            }),
             stepDownWindowBlocks: Type.Integer({ minimum: 1, maximum: 10_000, default: 64 }),
           },
           { additionalProperties: false, default: {} },

@@ -12,7 +12,8 @@ export class AckWaiter {
   #wireFreeAt = 0;
   #writtenAt = 0;
   #timer: NodeJS.Timeout | undefined;
-  #resolve: ((timedOut: boolean) => void) | undefined;
+  #until: number | undefined;
+  #resolve: ((reason: WaitEnd) => void) | undefined;
 
   /** @param lineBytesPerSecond the line's byte rate (baudRate / 10 for 8N1). */
   constructor(timeoutMs: number, lineBytesPerSecond: number) {
@@ -27,26 +28,35 @@ export class AckWaiter {
     this.#wireFreeAt = Math.max(now, this.#wireFreeAt) + bytes / this.#bytesPerMs;
   }
 
+  /** When the last frame handed over so far will have left the wire (performance.now() time). */
+  get wireFreeAt(): number {
+    return this.#wireFreeAt;
+  }
+
   /** The link took a write: the silence timer restarts from here (or from when the wire drains). */
   written(): void {
     this.#writtenAt = performance.now();
   }
 
-  /** Resolves false when woken (an acknowledgement came), true after the silence timeout. */
-  wait(): Promise<boolean> {
-    return new Promise<boolean>((resolve) => {
+  /**
+   * Resolves `woken` when {@link wake} is called (an acknowledgement came), `silence` after the
+   * timeout, or `deadline` at `until` (a performance.now() time) if that comes first.
+   */
+  wait(until?: number): Promise<WaitEnd> {
+    return new Promise<WaitEnd>((resolve) => {
       this.#resolve = resolve;
+      this.#until = until;
       this.#arm();
     });
   }
 
   wake(): void {
-    this.#settle(false);
+    this.#settle('woken');
   }
 
   /** Releases a pending wait and its timer (the transfer ended). */
   dispose(): void {
-    this.#settle(false);
+    this.#settle('woken');
   }
 
   /**
@@ -55,17 +65,21 @@ export class AckWaiter {
    */
   #arm(): void {
     clearTimeout(this.#timer);
-    const due = Math.max(this.#wireFreeAt, this.#writtenAt) + this.#timeoutMs;
-    const left = due - performance.now();
-    this.#timer = left > 0 ? setTimeout(() => this.#arm(), left) : undefined;
-    if (left <= 0) this.#settle(true);
+    const now = performance.now();
+    const silentAt = Math.max(this.#wireFreeAt, this.#writtenAt) + this.#timeoutMs;
+    if (this.#until !== undefined && this.#until <= Math.min(now, silentAt)) return this.#settle('deadline');
+    if (silentAt <= now) return this.#settle('silence');
+    this.#timer = setTimeout(() => this.#arm(), Math.min(silentAt, this.#until ?? silentAt) - now);
   }
 
-  #settle(timedOut: boolean): void {
+  #settle(reason: WaitEnd): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     const resolve = this.#resolve;
     this.#resolve = undefined;
-    resolve?.(timedOut);
+    resolve?.(reason);
   }
 }
+
+/** Why a wait ended. */
+export type WaitEnd = 'woken' | 'silence' | 'deadline';

@@ -6,6 +6,7 @@ import { hubStatusError } from './hub-errors.js';
 import { ACK_GAP, type HubMessage } from './hub-messages.js';
 import { wireBlock, type PreparedBlocks } from './image-blocks.js';
 import { LineHealth, type LineErrorLimit } from './line-health.js';
+import { RoundTrip } from './round-trip.js';
 
 export interface TransferOptions {
   /** The image itself; raw blocks are views of it. */
@@ -74,6 +75,9 @@ export async function transferImage(client: HubClient, options: TransferOptions)
   /** Selective mode: blocks to send again, and when (in blocks sent) each last went. */
   const resend: number[] = [];
   const resentAt = new Map<number, number>();
+  const roundTrip = new RoundTrip();
+  /** The gap we resent to fill, and when to send it again if it is still open then. */
+  let hole: { offset: number; due?: number } | undefined;
 
   /** Sequence numbers of this call's DATA frames run from here (they ascend, wrapping at 16 bits). */
   let firstSeq: number | undefined;
@@ -87,6 +91,10 @@ export async function transferImage(client: HubClient, options: TransferOptions)
     framesSent++;
     const { wireBytes, written } = client.post({ kind: 'DATA', offset, flags: block.flags, data }, seq);
     waiter.queued(wireBytes);
+    if (offset >= highestSent) roundTrip.sentFirst(offset + block.rawBytes, waiter.wireFreeAt);
+    else roundTrip.sentAgain(offset + block.rawBytes);
+    const wait = roundTrip.holeTimeoutMs;
+    if (hole?.offset === offset && wait !== undefined) hole.due = waiter.wireFreeAt + wait;
     // Not awaited: the bridge keeps order, and waiting for each write would leave a gap per block.
     written.then(
       () => waiter.written(),
@@ -113,28 +121,31 @@ export async function transferImage(client: HubClient, options: TransferOptions)
     if (message.offset > acked && message.offset <= imageBytes) {
       acked = message.offset;
       failures = 0;
+      roundTrip.acknowledged(acked);
       options.onProgress?.(acked);
       if (next < acked) next = acked;
       while (resend.length > 0 && resend[0]! < acked) resend.shift();
+      if (hole && hole.offset < acked) hole = undefined;
     }
     if ((message.flags & ACK_GAP) !== 0 && message.offset === acked && acked < next) {
-      if (options.selective) {
-        // Again only once the earlier resend has had time to arrive: a window's worth of blocks later.
-        const last = resentAt.get(acked);
-        if (!resend.includes(acked) && (last === undefined || stats.blocksSent - last >= window)) {
-          resend.push(acked);
-          stats.gaps++;
-          health.record(stats.blocksSent);
-        }
-      } else if (rewoundAt !== acked) {
-        rewoundAt = acked;
-        next = acked;
-        stats.gaps++;
-        health.record(stats.blocksSent);
-      }
+      // Selective: again only once the earlier resend has had time to arrive, a window's worth of blocks later.
+      const last = resentAt.get(acked);
+      if (options.selective ? !resend.includes(acked) && (last === undefined || stats.blocksSent - last >= window) : rewoundAt !== acked) fillGap();
     }
     waiter.wake();
   });
+
+  /** Send the block at the acknowledged offset again: alone (selective) or with all after it (go-back-N). */
+  const fillGap = (): void => {
+    if (options.selective) resend.push(acked);
+    else {
+      rewoundAt = acked;
+      next = acked;
+    }
+    hole = { offset: acked };
+    stats.gaps++;
+    health.record(stats.blocksSent);
+  };
 
   // A stop request or a closed link ends the wait at once, not after the ACK timer.
   const onAbort = (): void => waiter.wake();
@@ -159,7 +170,14 @@ export async function transferImage(client: HubClient, options: TransferOptions)
         }
       }
       const before = acked;
-      const timedOut = await waiter.wait();
+      const end = await waiter.wait(stopping ? undefined : hole?.due);
+      const timedOut = end === 'silence';
+      // The block resent to fill a gap is still missing after twice the round trip: lost again.
+      if (end === 'deadline' && hole?.offset === acked && !stopping) {
+        hole = undefined;
+        fillGap();
+        continue;
+      }
       if (options.signal?.aborted) throw options.signal.reason;
       if (sendError) throw sendError;
       const crcNow = client.parserStats.crcErrors;
@@ -177,6 +195,7 @@ export async function transferImage(client: HubClient, options: TransferOptions)
         next = acked;
         rewoundAt = -1;
         resend.length = 0;
+        hole = undefined;
       }
       // Too many errors: send nothing more, let what is in flight be acknowledged, then hand back.
       if (!stopping && acked < imageBytes && health.exceeded(stats.blocksSent)) {

@@ -1,7 +1,7 @@
 import { DEVICE_MODELS } from '../../../firmware-images/models.js';
 import { metric, type Metric } from '../metrics.js';
 import { COMPRESSIBLE_SAMPLES, sampleBody } from '../perf-catalog.js';
-import { FAST_FLASH_PROFILE, LINK_LATENCY_MS, mean } from './link-incompressible.js';
+import { FAST_FLASH_PROFILE, LINK_BAUD, LINK_LATENCY_MS, mean } from './link-incompressible.js';
 import { lineBytesPerSecond, runLinkScenario } from './link-run.js';
 
 /**
@@ -16,7 +16,7 @@ export async function linkCompressible(o: { jigs: number }): Promise<Metric[]> {
     const ok = run.results.filter((r) => r.result.result === 'REFLASHED' && r.result.transfer);
     const per = ok.map(({ result }) => {
       const t = result.transfer!;
-      const capacity = (t.elapsedMs / 1000) * lineBytesPerSecond(t.baudRate);
+      const capacity = (t.elapsedMs / 1000) * lineBytesPerSecond(LINK_BAUD);
       return { wire: t.wireBytes / capacity, speedup: t.imageBytes / capacity, ratio: t.imageBytes / t.wireBytes };
     });
     const slots = o.jigs * 8;

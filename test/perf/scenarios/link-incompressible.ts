@@ -35,7 +35,7 @@ export async function linkIncompressible(o: { jigs: number }): Promise<Metric[]>
     const ok = run.results.filter((r) => r.result.result === 'REFLASHED' && r.result.transfer);
     const efficiencies = ok.map(({ result }) => {
       const t = result.transfer!;
-      return t.imageBytes / ((t.elapsedMs / 1000) * lineBytesPerSecond(t.baudRate));
+      return t.imageBytes / ((t.elapsedMs / 1000) * lineBytesPerSecond(LINK_BAUD));
     });
     const rates = ok.map((r) => r.result.transfer!.baudRate);
     const slots = o.jigs * 8;

@@ -1,7 +1,7 @@
 import { DEVICE_MODELS } from '../../../firmware-images/models.js';
 import { metric, type Metric } from '../metrics.js';
 import { randomBody } from '../perf-catalog.js';
-import { FAST_FLASH_PROFILE, LINK_LATENCY_MS, mean } from './link-incompressible.js';
+import { FAST_FLASH_PROFILE, LINK_BAUD, LINK_LATENCY_MS, mean } from './link-incompressible.js';
 import { lineBytesPerSecond, runLinkScenario } from './link-run.js';
 
 /** One bit in a million flipped, each way: about one 4 KiB frame in thirty arrives corrupt. */
@@ -25,7 +25,7 @@ export async function linkNoisy(): Promise<Metric[]> {
     });
     try {
       const ok = run.results.filter((r) => r.result.result === 'REFLASHED' && r.result.transfer);
-      const eff = ok.map(({ result: { transfer: t } }) => t!.imageBytes / ((t!.elapsedMs / 1000) * lineBytesPerSecond(t!.baudRate)));
+      const eff = ok.map(({ result: { transfer: t } }) => t!.imageBytes / ((t!.elapsedMs / 1000) * lineBytesPerSecond(LINK_BAUD)));
       const resent = ok.map(({ result: { transfer: t } }) => t!.blocksResent);
       const mode = selective ? 'selective' : 'go-back-n';
       metrics.push(

@@ -4,7 +4,8 @@ import { INSTANT_HUB_PROFILE, type HubTimingProfile } from '../../../jig-sim/hub
 import { generateStock } from '../../../jig-sim/stock.js';
 import { VirtualHub } from '../../../jig-sim/virtual-hub.js';
 import { cobsDecode } from '../../../src/link/cobs.js';
-import { MSG } from '../../../src/session/hub-messages.js';
+import { decodeFrame } from '../../../src/link/frame.js';
+import { MSG, decodeMessage } from '../../../src/session/hub-messages.js';
 import { HUB_STATUS } from '../../../src/session/hub-status.js';
 import { FaultLink, NO_FAULTS } from '../../helpers/fault-link.js';
 import { FAST_TIMEOUTS, IN_MEMORY_BAUD_RATE, flashOverRig as flash, type RigOptions, type RigResult } from '../../helpers/transfer-rig.js';
@@ -56,6 +57,20 @@ describe('windowed transfer', () => {
     expect(summary.timeouts).toBe(0);
     expect(summary.blocksResent).toBeGreaterThanOrEqual(1);
     expect(summary.blocksResent).toBeLessThanOrEqual(8);
+    expect(r.hub.flash.subarray(0, image.length).equals(image)).toBe(true);
+  });
+
+  it('sends a resend that was lost again after twice the round trip, not after the ACK timeout', async () => {
+    const image = randomBytes(40 * BLOCK);
+    const r = rig({ selectiveResend: true });
+    let copies = 0;
+    r.link.drop = (direction, _n, frame) => {
+      if (direction !== 'toHub') return false;
+      const m = decodeMessage(decodeFrame(frame.subarray(0, -1)));
+      return m.kind === 'DATA' && m.offset === 30 * BLOCK && copies++ < 2;
+    };
+    const { summary } = await flashOverRig({ ...r, image, prefs });
+    expect(summary).toMatchObject({ blocksResent: 2, timeouts: 0 });
     expect(r.hub.flash.subarray(0, image.length).equals(image)).toBe(true);
   });
 

@@ -108,6 +108,6 @@ describe('an hour-long N3 outage', () => {
     for (const a of server.acceptances) acceptedOrder.set(a.deviceId, [...(acceptedOrder.get(a.deviceId) ?? []), a.key]);
     expect(acceptedOrder).toEqual(committedOrder);
     expect([...committedOrder.values()].every((keys) => keys.length === ROUNDS)).toBe(true);
-    expect(server.acceptances.filter((a) => JSON.parse(a.body).outcome === 'SCRAP')).toHaveLength(DEVICES / 25);
+    expect(server.acceptances.filter((a) => (JSON.parse(a.body) as { outcome: string }).outcome === 'SCRAP')).toHaveLength(DEVICES / 25);
   });
 });

@@ -24,7 +24,7 @@ export function deviceIdOf(n: number): string {
 export class OutboxBench {
   readonly running = new Map<number, FirmwareVersion>();
 
-  private constructor(
+  constructor(
     readonly db: Db,
     readonly stores: Stores,
     readonly catalog: ImageCatalog,

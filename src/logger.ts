@@ -17,6 +17,8 @@ export const REDACT_PATHS = [
   '*.headers.authorization',
   'req.headers.authorization',
   '*.headers.Authorization',
+  '*.*.headers.authorization',
+  '*.*.headers.Authorization',
   'upstream.n3.token',
   '*.upstream.n3.token',
   'n3.token',

@@ -62,7 +62,7 @@ export class N3HttpTransport implements N3Transport {
       if (signal.aborted) return fail(new Error('aborted'));
       const req = send(this.#url, { method: 'POST', agent: this.#agent, headers, signal, timeout: this.#timeoutMs }, (res) => {
         readAnswer(res).then(
-          (body) => resolve({ kind: 'response', status: res.statusCode ?? 0, retryAfter: header(res, 'retry-after'), body }),
+          (body) => resolve({ kind: 'response', status: res.statusCode ?? 0, retryAfter: header(res, 'retry-after'), body: this.#scrub(body) }),
           (err: Error) => fail(err),
         );
       });
@@ -74,6 +74,11 @@ export class N3HttpTransport implements N3Transport {
 
   close(): void {
     this.#agent.destroy();
+  }
+
+  /** A server that echoes our headers back in an error page must not put the token into a dead letter's reason. */
+  #scrub(text: string): string {
+    return this.#token === undefined ? text : text.replaceAll(this.#token, '[redacted]');
   }
 }
 

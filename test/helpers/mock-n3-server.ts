@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { Socket } from 'node:net';
 
 // Captured before any test installs fake timers: the server's own waits are real.
@@ -39,6 +40,8 @@ export interface MockN3Options {
   token?: string;
   /** Decides a fault per request; undefined processes normally. */
   plan?: (request: { seq: number; key: string | undefined; body: string }) => N3Fault | undefined;
+  /** Serve HTTPS and require a client certificate signed by `ca` (mTLS). PEM. */
+  tls?: { key: Buffer; cert: Buffer; ca: Buffer };
 }
 
 /**
@@ -61,7 +64,8 @@ export class MockN3Server {
 
   constructor(options: MockN3Options = {}) {
     this.options = options;
-    this.#server = createServer((req, res) => void this.#handle(req, res));
+    const handle = (req: IncomingMessage, res: ServerResponse): void => void this.#handle(req, res);
+    this.#server = options.tls ? createTlsServer({ ...options.tls, requestCert: true, rejectUnauthorized: true }, handle) : createServer(handle);
     this.#server.on('connection', (socket: Socket) => {
       this.#sockets.add(socket);
       socket.on('close', () => this.#sockets.delete(socket));
@@ -69,7 +73,7 @@ export class MockN3Server {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.#port}/n3/notifications`;
+    return `${this.options.tls ? 'https' : 'http'}://127.0.0.1:${this.#port}/n3/notifications`;
   }
 
   /** Keys accepted, each once. */

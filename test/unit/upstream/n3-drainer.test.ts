@@ -82,12 +82,12 @@ describe('N3 drainer against a local N3 server', () => {
       now: () => now,
       random: () => 0,
     });
-    faults.set(1, { kind: 'slow', ms: 400 });
+    faults.set(1, { kind: 'slow', ms: 800 });
     expect(await drainer.pass()).toMatchObject({ retried: 1 }); // our timeout: the server is still working
     now += 1000;
     expect(await drainer.pass()).toMatchObject({ retried: 1 });
     expect(row(ids()[0]!)).toMatchObject({ lastStatus: 409, lastErrorCode: 'N3_RETRY_LATER' });
-    await new Promise((r) => setTimeout(r, 450));
+    await new Promise((r) => setTimeout(r, 850));
     now += 2000;
     expect(await drainer.pass()).toMatchObject({ delivered: 1 });
     expect(server.acceptances).toHaveLength(1);

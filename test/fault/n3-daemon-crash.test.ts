@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon } from '../helpers/daemon-process.js';
 import { MockN3Server } from '../helpers/mock-n3-server.js';
@@ -16,7 +17,7 @@ const TOKEN = 'daemon-canary-token-7f3a9c';
  * joined to the stores before anything commits, the drainer started on old rows, stopped before
  * the store closes) is what this proves; test/fault/n3-crash.test.ts does the many-kill part.
  */
-describe('flashd with upstream.mode both, killed and restarted', () => {
+describe('flashd as a child process, reporting upstream', () => {
   let server: MockN3Server;
   let dir: string;
   beforeAll(async () => {
@@ -28,6 +29,39 @@ describe('flashd with upstream.mode both, killed and restarted', () => {
   afterAll(async () => {
     await server.down();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('with upstream.mode ssmi queues nothing and sends nothing, even with an N3 url configured', { timeout: 30_000 }, async () => {
+    const config = join(dir, 'ssmi.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        store: { path: 'ssmi.db' },
+        api: { port: 0 },
+        simulator: { transport: 'in-process', profile: 'instant', hubs: 8 },
+        upstream: { mode: 'ssmi', n3: { url: server.url, token: TOKEN } },
+      }),
+    );
+    const daemon = startDaemon(['--config', config]);
+    const url = await daemon.ready;
+    let outbox: Record<string, unknown>;
+    for (;;) {
+      const slots = (await (await fetch(`${url}/api/v1/slots`)).json()) as { items: Array<{ result: string | null }> };
+      outbox = (await (await fetch(`${url}/api/v1/outbox`)).json()) as Record<string, unknown>;
+      if (slots.items.every((s) => s.result !== null)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const ssmi = await (await fetch(`${url}/api/v1/work-orders/DEMO-1/ssmi`)).text();
+    daemon.child.kill('SIGTERM');
+    expect(await daemon.exited).toBe(0);
+    expect(outbox).toMatchObject({ mode: 'ssmi', n3Enabled: false, pending: 0, delivered: 0, dead: 0 });
+    expect(ssmi.trim().split('\r\n').length).toBeGreaterThan(1); // Option B still has the re-flashed hubs
+    const db = new Database(join(dir, 'ssmi.db'), { readonly: true });
+    expect(db.prepare('SELECT count(*) FROM n3_outbox').pluck().get()).toBe(0);
+    expect(db.prepare("SELECT count(*) FROM work_order_hubs WHERE outcome = 'REFLASHED'").pluck().get()).toBeGreaterThan(0);
+    db.close();
+    expect(server.received).toEqual([]);
+    expect(daemon.stdout()).not.toContain('n3 outbox summary');
   });
 
   it('delivers every committed result exactly as stored, and never logs the token', { timeout: 90_000 }, async () => {

@@ -1,13 +1,10 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { inflateRawSync } from 'node:zlib';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { deviceIdToBytes, firmwareVersionFromNumber, firmwareVersionToNumber } from '../src/domain/identifiers.js';
 import { parseOtaHeader } from '../src/images/index.js';
 import { encodeFrame, type Frame } from '../src/link/frame.js';
 import { FrameParser } from '../src/link/frame-parser.js';
 import {
-  ACK_GAP,
   BEGIN_DISCARD,
-  DATA_DEFLATED,
   HUB_PROTOCOL_VERSION,
   HUB_STATUS,
   IDENTITY_DEFLATE,
@@ -21,19 +18,17 @@ import {
   type HubMessage,
   type MessageOf,
 } from '../src/session/index.js';
-import type { VirtualHub } from './virtual-hub.js';
+import { ImageReceiver } from './image-receiver.js';
+import type { HubPhase, VirtualHub } from './virtual-hub.js';
 
-interface ReceiveState {
-  blockBytes: number;
-  window: number;
-  /** Next image offset the hub expects. */
-  expected: number;
-  /** Blocks received and waiting to be programmed. */
-  queue: Array<{ offset: number; data: Buffer }>;
-  /** Offset up to which an ACK has been sent. */
-  ackedTo: number;
-  lastDataSeq: number;
-  gapReportedAt: number;
+/** A hub entered a phase (or, in TRANSFER, accepted a block up to `offset`). Scenario triggers watch these. */
+export interface HubPhaseEvent {
+  phase: HubPhase;
+  /** Which time this hub entered the phase (1-based); see docs/simulator.md for what counts. */
+  attempt: number;
+  /** TRANSFER only: bytes accepted so far, and the image size. */
+  offset?: number;
+  sizeBytes?: number;
 }
 
 class HubStatusError extends Error {
@@ -47,43 +42,83 @@ class HubStatusError extends Error {
 
 /**
  * A powered hub's bootloader: speaks the hub link protocol (docs/protocol.md §2) over whatever
- * line it is plugged into. It acknowledges a block once buffered and programs flash behind the
- * link, as a real bootloader with two or more receive buffers does. Power loss is `powerOff()`:
- * everything here is RAM and is gone; the {@link VirtualHub} (flash) keeps what was committed.
+ * line it is plugged into. Constructing one is powering the hub up: it boots (and finishes an
+ * activation a power cut interrupted) before it answers. `powerOff()` loses everything here, which
+ * is all RAM; the {@link VirtualHub} (flash) keeps what was committed.
  */
 export class HubResponder {
   readonly hub: VirtualHub;
   readonly #transmit: (bytes: Buffer) => void;
+  readonly #onPhase: (event: HubPhaseEvent) => void;
   readonly #parser = new FrameParser();
   #powered = true;
-  #booting = false;
+  #bootedAt = 0;
+  /** A boot that installs the activated image is due at #bootedAt. */
+  #bootPending = false;
+  #hung = false;
   #unlocked = false;
   #nonce: Buffer | undefined;
-  #rx: ReceiveState | undefined;
-  #writing = false;
-  #flashBusyUntil = 0;
+  #rx: ImageReceiver | undefined;
+  /** The next IDENTIFY is the host reading back after our activation reboot, not a new attempt. */
+  #readBackNext = false;
   #lastReply: { seq: number; type: number; frame: Buffer } | undefined;
   #inProgress: { seq: number; type: number } | undefined;
-  #finishWaiters: Array<() => void> = [];
   readonly #timers = new Set<NodeJS.Timeout>();
+  /**
+   * Switches the slot line's rate once the reply has left at the old rate (SimLine.sentToHost,
+   * then SimLine.setBaudRate). The SET_BAUD handler is issue 4's; until then SET_BAUD is refused.
+   */
+  readonly switchLineBaud: (baudRate: number) => Promise<void>;
 
-  constructor(hub: VirtualHub, transmit: (bytes: Buffer) => void) {
+  constructor(
+    hub: VirtualHub,
+    transmit: (bytes: Buffer) => void,
+    onPhase: (event: HubPhaseEvent) => void = () => {},
+    switchLineBaud: (baudRate: number) => Promise<void> = async () => {},
+  ) {
     this.hub = hub;
     this.#transmit = transmit;
+    this.#onPhase = onPhase;
+    this.switchLineBaud = switchLineBaud;
+    hub.lockedOut = false; // lockout is RAM; the failed-unlock counter is not
+    this.#bootedAt = performance.now() + hub.timing.rebootMs;
+    if (hub.pendingActivation) this.#scheduleBoot(hub.timing.rebootMs);
   }
 
   get unlocked(): boolean {
     return this.#unlocked;
   }
 
+  get powered(): boolean {
+    return this.#powered;
+  }
+
+  /** Alive but answering nothing (a hang); cleared by a power cycle, unlike a bricked hub. */
+  get hung(): boolean {
+    return this.#hung;
+  }
+
   get parserStats(): FrameParser['stats'] {
     return this.#parser.stats;
   }
 
-  /** Bytes from the line. Ignored while rebooting or unpowered, as a real UART would lose them. */
+  /** The transfer in progress, if any (tests compare acknowledged with committed bytes). */
+  get receiver(): ImageReceiver | undefined {
+    return this.#rx;
+  }
+
+  /** Bytes from the line. Ignored while booting, hung, dead or unpowered, as a real UART would lose them. */
   receive(chunk: Buffer): void {
-    if (!this.#powered || this.#booting) return;
+    const now = performance.now();
+    if (!this.#answering || now < this.#bootedAt) return;
+    // The boot timer may be due but not yet run when bytes arrive in the same turn: boot first.
+    if (this.#bootPending) this.#boot();
     this.#parser.feed(chunk, (frame) => this.#onFrame(frame));
+  }
+
+  /** Stops answering from now on until power is cut. */
+  hang(): void {
+    this.#hung = true;
   }
 
   /** Cuts power: RAM state and pending timers go; flash content already committed stays. */
@@ -94,15 +129,28 @@ export class HubResponder {
     this.#rx = undefined;
     this.#unlocked = false;
     this.#nonce = undefined;
-    this.#writing = false;
     this.#lastReply = undefined;
     this.#inProgress = undefined;
-    this.#finishWaiters = [];
+    this.hub.lockedOut = false;
+    // "Verified" is a result in RAM; only an activation already marked in flash survives.
+    if (this.hub.held && !this.hub.pendingActivation) this.hub.held.verified = false;
+  }
+
+  get #answering(): boolean {
+    return this.#powered && !this.#hung && !this.hub.defects.bricked;
+  }
+
+  /** Reports a phase to the scenario; false when that stopped the hub (power cut, removal, hang). */
+  #phase(event: Omit<HubPhaseEvent, 'attempt'> & { attempt?: number }): boolean {
+    const attempt = event.attempt ?? this.hub.enterPhase(event.phase);
+    this.#onPhase({ ...event, attempt });
+    return this.#answering;
   }
 
   #onFrame(frame: Frame): void {
+    if (!this.#answering) return;
     if (frame.type === MSG.DATA) {
-      this.#onData(frame);
+      this.#rx?.onData(frame);
       return;
     }
     if (this.#lastReply && this.#lastReply.seq === frame.seq && this.#lastReply.type === frame.type) {
@@ -117,23 +165,44 @@ export class HubResponder {
       this.#reply(frame, { kind: 'ERROR', status: HUB_STATUS.BAD_LENGTH, message: (err as Error).message });
       return;
     }
+    if (!this.#enter(message)) return;
     this.#inProgress = { seq: frame.seq, type: frame.type };
     this.#handle(message).then(
       (reply) => this.#reply(frame, reply),
       (err: unknown) => {
         if (err instanceof HubStatusError) this.#reply(frame, { kind: 'ERROR', status: err.status, message: err.message });
-        else if (this.#powered) this.#reply(frame, { kind: 'ERROR', status: HUB_STATUS.BAD_STATE, message: String(err) });
+        else this.#reply(frame, { kind: 'ERROR', status: HUB_STATUS.BAD_STATE, message: String(err) });
       },
     );
   }
 
+  /** Phase bookkeeping for a new request; false when a scenario stopped the hub on entry. */
+  #enter(message: HubMessage): boolean {
+    switch (message.kind) {
+      case 'IDENTIFY':
+        if (this.#readBackNext) {
+          this.#readBackNext = false;
+          return true;
+        }
+        return this.#phase({ phase: 'IDENTIFY' });
+      case 'UNLOCK_CHALLENGE':
+        return this.#phase({ phase: 'UNLOCK' });
+      case 'FINISH':
+        return this.#phase({ phase: 'VERIFY' });
+      case 'ACTIVATE':
+        return this.#phase({ phase: 'ACTIVATE' });
+      default:
+        return true;
+    }
+  }
+
   #reply(request: Frame, reply: HubMessage): void {
-    if (!this.#powered) return;
+    if (!this.#answering) return;
     const wire = encodeFrame(encodeMessage(reply, request.seq));
     this.#inProgress = undefined;
     this.#lastReply = { seq: request.seq, type: request.type, frame: wire };
     this.#transmit(wire);
-    if (reply.kind === 'ACTIVATING') this.#reboot(reply.rebootMs, true);
+    if (reply.kind === 'ACTIVATING') this.#reboot(reply.rebootMs);
   }
 
   async #handle(m: HubMessage): Promise<HubMessage> {
@@ -143,7 +212,7 @@ export class HubResponder {
       case 'READ_VERSION':
         return { kind: 'VERSION', firmwareVersion: firmwareVersionToNumber(this.hub.runningVersion) };
       case 'UNLOCK_CHALLENGE':
-        this.#nonce = createHash('sha256').update(this.hub.spec.deviceId).update(String(performance.now())).update(String(Math.random())).digest().subarray(0, 16);
+        this.#nonce = randomBytes(16);
         return { kind: 'CHALLENGE', nonce: this.#nonce };
       case 'UNLOCK':
         return this.#unlock(m);
@@ -153,7 +222,7 @@ export class HubResponder {
         return this.#finish();
       case 'ACTIVATE':
         if (!this.hub.held?.verified) throw new HubStatusError(HUB_STATUS.NOT_VERIFIED, 'no verified image to activate');
-        return { kind: 'ACTIVATING', rebootMs: this.hub.profile.rebootMs };
+        return { kind: 'ACTIVATING', rebootMs: Math.round(this.hub.timing.rebootMs) };
       case 'SET_BAUD':
         throw new HubStatusError(HUB_STATUS.BAUD_UNSUPPORTED, `baud ${m.baudRate} not supported`);
       default:
@@ -189,13 +258,14 @@ export class HubResponder {
     const nonce = this.#nonce;
     this.#nonce = undefined;
     if (!nonce) throw new HubStatusError(HUB_STATUS.BAD_STATE, 'no challenge outstanding');
-    await this.#sleep(hub.profile.unlockMs);
+    await this.#sleep(hub.timing.unlockMs);
     const chf = deviceIdToBytes(hub.spec.deviceId);
-    const expected = unlockResponse(deriveHubKey(hub.spec.masterKey, chf), nonce, chf, deviceIdToBytes(hub.spec.gpfDeviceId));
+    const master = hub.defects.wrongKey ? createHash('sha256').update(hub.spec.masterKey).update('not the key flashd has').digest() : hub.spec.masterKey;
+    const expected = unlockResponse(deriveHubKey(master, chf), nonce, chf, deviceIdToBytes(hub.spec.gpfDeviceId));
     if (!timingSafeEqual(expected, m.mac)) {
       hub.failedUnlocks++;
-      if (hub.failedUnlocks >= hub.profile.maxUnlockAttempts) hub.lockedOut = true;
-      throw new HubStatusError(HUB_STATUS.AUTH_FAILED, `unlock response refused (${hub.failedUnlocks} of ${hub.profile.maxUnlockAttempts})`);
+      if (hub.failedUnlocks >= hub.maxUnlockAttempts) hub.lockedOut = true;
+      throw new HubStatusError(HUB_STATUS.AUTH_FAILED, `unlock response refused (${hub.failedUnlocks} of ${hub.maxUnlockAttempts})`);
     }
     hub.failedUnlocks = 0;
     this.#unlocked = true;
@@ -204,158 +274,80 @@ export class HubResponder {
 
   async #begin(m: MessageOf<'BEGIN'>): Promise<HubMessage> {
     const hub = this.hub;
+    const p = hub.timing;
     if (!this.#unlocked) throw new HubStatusError(HUB_STATUS.LOCKED, 'unlock first');
     if (m.imageSize === 0 || m.imageSize > hub.flash.length) throw new HubStatusError(HUB_STATUS.IMAGE_TOO_LARGE, `image of ${m.imageSize} bytes does not fit ${hub.flash.length}`);
-    if (m.blockBytes === 0 || m.blockBytes > hub.profile.maxBlockBytes) throw new HubStatusError(HUB_STATUS.BAD_PARAMETER, `block of ${m.blockBytes} bytes; at most ${hub.profile.maxBlockBytes}`);
-    if (m.window === 0 || m.window > hub.profile.maxWindow) throw new HubStatusError(HUB_STATUS.BAD_PARAMETER, `window of ${m.window}; at most ${hub.profile.maxWindow}`);
-    await this.#drainWrites();
+    if (m.blockBytes === 0 || m.blockBytes > p.maxBlockBytes) throw new HubStatusError(HUB_STATUS.BAD_PARAMETER, `block of ${m.blockBytes} bytes; at most ${p.maxBlockBytes}`);
+    if (m.window === 0 || m.window > p.maxWindow) throw new HubStatusError(HUB_STATUS.BAD_PARAMETER, `window of ${m.window}; at most ${p.maxWindow}`);
+    await this.#rx?.drain();
     const same = hub.held && hub.held.sha256.equals(m.sha256) && hub.held.sizeBytes === m.imageSize;
     if (!same || (m.flags & BEGIN_DISCARD) !== 0) {
       hub.held = { sha256: Buffer.from(m.sha256), sizeBytes: m.imageSize, committedBytes: 0, verified: false };
+      hub.pendingActivation = false;
     }
     const held = hub.held!;
     const resumeOffset = Math.floor(held.committedBytes / m.blockBytes) * m.blockBytes;
     let prefixSha256: Buffer = Buffer.alloc(32);
     if (resumeOffset > 0) {
-      await this.#sleep((resumeOffset / 1_048_576) * hub.profile.hashMsPerMiB);
+      await this.#sleep((resumeOffset / 1_048_576) * p.hashMsPerMiB);
       prefixSha256 = createHash('sha256').update(hub.flash.subarray(0, resumeOffset)).digest();
     }
     held.committedBytes = resumeOffset;
     held.verified = false;
-    this.#rx = { blockBytes: m.blockBytes, window: m.window, expected: resumeOffset, queue: [], ackedTo: resumeOffset, lastDataSeq: 0, gapReportedAt: -1 };
-    return { kind: 'READY', resumeOffset, prefixSha256 };
-  }
-
-  #onData(frame: Frame): void {
-    const rx = this.#rx;
-    const held = this.hub.held;
-    if (!rx || !held) return;
-    let message: MessageOf<'DATA'>;
-    try {
-      message = decodeMessage(frame) as MessageOf<'DATA'>;
-    } catch {
-      return;
-    }
-    rx.lastDataSeq = frame.seq;
-    if (message.offset < rx.expected) {
-      this.#sendAck(rx, 0); // a duplicate: repeat where we are so the host moves on
-      return;
-    }
-    if (message.offset > rx.expected || rx.queue.length >= 2 * rx.window) {
-      if (rx.gapReportedAt !== rx.expected) {
-        rx.gapReportedAt = rx.expected;
-        this.#sendAck(rx, ACK_GAP);
-      }
-      return;
-    }
-    const rawBytes = Math.min(rx.blockBytes, held.sizeBytes - message.offset);
-    let data: Buffer;
-    try {
-      data = (message.flags & DATA_DEFLATED) !== 0 ? inflateRawSync(message.data) : Buffer.from(message.data);
-    } catch {
-      data = Buffer.alloc(0);
-    }
-    if (data.length !== rawBytes) {
-      // A block that does not decode to its size is treated like a corrupt frame: ask again.
-      rx.gapReportedAt = rx.expected;
-      this.#sendAck(rx, ACK_GAP);
-      return;
-    }
-    rx.queue.push({ offset: message.offset, data });
-    rx.expected += rawBytes;
-    rx.gapReportedAt = -1;
-    this.#maybeAck(rx);
-    this.#pumpWrites();
-  }
-
-  /** Acknowledge everything received while at most `window` blocks wait for flash. */
-  #maybeAck(rx: ReceiveState): void {
-    if (rx.queue.length <= rx.window && rx.ackedTo < rx.expected) this.#sendAck(rx, 0);
-  }
-
-  #sendAck(rx: ReceiveState, flags: number): void {
-    const offset = flags & ACK_GAP ? rx.expected : rx.queue.length <= rx.window ? rx.expected : rx.ackedTo;
-    rx.ackedTo = Math.max(rx.ackedTo, offset);
-    this.#transmit(encodeFrame(encodeMessage({ kind: 'ACK', offset, flags }, rx.lastDataSeq)));
-  }
-
-  #pumpWrites(): void {
-    if (this.#writing) return;
-    const rx = this.#rx;
-    const block = rx?.queue[0];
-    if (!rx || !block) {
-      for (const w of this.#finishWaiters.splice(0)) w();
-      return;
-    }
-    this.#writing = true;
-    const p = this.hub.profile;
-    const firstSector = Math.floor(block.offset / p.sectorBytes);
-    const lastSector = Math.floor((block.offset + block.data.length - 1) / p.sectorBytes);
-    const newSectors = block.offset % p.sectorBytes === 0 ? lastSector - firstSector + 1 : lastSector - firstSector;
-    const costMs = newSectors * p.eraseMsPerSector + (block.data.length / p.writeBytesPerSecond) * 1000;
-    const now = performance.now();
-    this.#flashBusyUntil = Math.max(now, this.#flashBusyUntil) + costMs;
-    this.#after(this.#flashBusyUntil - now, () => {
-      this.#writing = false;
-      const held = this.hub.held;
-      if (this.#rx !== rx || !held) return;
-      rx.queue.shift();
-      block.data.copy(this.hub.flash, block.offset);
-      held.committedBytes = block.offset + block.data.length;
-      this.#maybeAck(rx);
-      this.#pumpWrites();
+    const attempt = hub.enterPhase('TRANSFER');
+    this.#rx = new ImageReceiver(hub, { blockBytes: m.blockBytes, window: m.window, startOffset: resumeOffset }, {
+      transmit: (bytes) => this.#answering && this.#transmit(bytes),
+      after: (ms, fn) => this.#after(ms, fn),
+      onProgress: (offset) => this.#phase({ phase: 'TRANSFER', attempt, offset, sizeBytes: held.sizeBytes }),
     });
-  }
-
-  #drainWrites(): Promise<void> {
-    if (!this.#writing && !this.#rx?.queue.length) return Promise.resolve();
-    return new Promise((resolve) => this.#finishWaiters.push(resolve));
+    if (!this.#phase({ phase: 'TRANSFER', attempt, offset: resumeOffset, sizeBytes: held.sizeBytes })) throw new HubStatusError(HUB_STATUS.BUSY, 'stopped');
+    return { kind: 'READY', resumeOffset, prefixSha256 };
   }
 
   async #finish(): Promise<HubMessage> {
     const held = this.hub.held;
     if (!held) throw new HubStatusError(HUB_STATUS.NO_IMAGE, 'no image transfer started');
-    await this.#drainWrites();
+    const rx = this.#rx;
+    await rx?.drain();
+    if (rx?.failure) throw new HubStatusError(HUB_STATUS.FLASH_WRITE_FAILED, `flash program failed in sector ${rx.failure.sector}`);
     if (held.committedBytes < held.sizeBytes) {
       throw new HubStatusError(HUB_STATUS.BAD_STATE, `image incomplete: ${held.committedBytes} of ${held.sizeBytes} bytes`);
     }
-    await this.#sleep((held.sizeBytes / 1_048_576) * this.hub.profile.hashMsPerMiB);
+    await this.#sleep((held.sizeBytes / 1_048_576) * this.hub.timing.hashMsPerMiB);
     const sha256 = createHash('sha256').update(this.hub.flash.subarray(0, held.sizeBytes)).digest();
     held.verified = sha256.equals(held.sha256);
     this.#rx = undefined;
     return { kind: 'VERIFIED', sha256 };
   }
 
-  /**
-   * Reboots: silent until boot completes, then running whatever a verified, activated image's own
-   * OTA header says. Input is ignored until the boot is over, as a real bootloader's UART is.
-   */
-  #reboot(rebootMs: number, activate: boolean): void {
+  /** ACTIVATING is on the wire: the activation is marked in flash, then the hub reboots into it. */
+  #reboot(rebootMs: number): void {
     const hub = this.hub;
     this.#unlocked = false;
-    this.#booting = true;
+    this.#bootedAt = performance.now() + rebootMs;
     this.#lastReply = undefined;
-    if (activate && hub.held?.verified) hub.pendingActivation = true;
-    this.#after(rebootMs, () => this.#boot());
+    if (!hub.held?.verified) return;
+    hub.pendingActivation = true;
+    this.#readBackNext = true;
+    this.#scheduleBoot(rebootMs);
   }
 
+  #scheduleBoot(ms: number): void {
+    this.#bootPending = true;
+    this.#after(ms, () => this.#boot());
+  }
+
+  /** Boot: an image marked for activation becomes the running firmware. */
   #boot(): void {
     const hub = this.hub;
-    if (hub.pendingActivation && hub.held?.verified) {
-      const header = parseOtaHeader(hub.flash.subarray(0, hub.held.sizeBytes));
-      hub.runningVersion = firmwareVersionFromNumber(header.fileVersion);
-      hub.held = undefined;
-      hub.flashCount++;
-    }
+    if (!this.#bootPending) return;
+    this.#bootPending = false;
+    if (!hub.pendingActivation || !hub.held) return;
+    const header = parseOtaHeader(hub.flash.subarray(0, hub.held.sizeBytes));
+    hub.runningVersion = firmwareVersionFromNumber(header.fileVersion);
+    hub.held = undefined;
     hub.pendingActivation = false;
-    this.#booting = false;
-  }
-
-  /** Power comes back: the hub boots, finishing an activation that a power cut interrupted. */
-  powerOn(): void {
-    if (this.#powered) return;
-    this.#powered = true;
-    this.#reboot(this.hub.profile.rebootMs, false);
+    hub.flashCount++;
   }
 
   #sleep(ms: number): Promise<void> {

@@ -1,73 +1,154 @@
+import { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:net';
 import { once } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { createDuplexPair } from '../src/link/duplex-pair.js';
+import { deviceProfileFor } from './device-profiles.js';
+import { FaultEngine } from './fault-engine.js';
 import { DEFAULT_HUB_PROFILE, type HubTimingProfile } from './hub-profile.js';
+import type { HubPhaseEvent } from './hub-responder.js';
+import type { LinkTiming } from './paced-pipe.js';
+import { PtyLines } from './pty-lines.js';
+import type { Scenario } from './scenario.js';
 import type { SimLine } from './sim-line.js';
-import type { HubSpec } from './virtual-hub.js';
-import { VirtualJig } from './virtual-jig.js';
+import { hubTruth, type HubTruth } from './truth.js';
+import { VirtualHub, type HubSpec } from './virtual-hub.js';
+import { VirtualJig, type SimSlot } from './virtual-jig.js';
+
+export type { HubTruth } from './truth.js';
+
+/** Upper bound of jigs in one simulator (and one bench). */
+export const MAX_JIGS = 64;
 
 export interface SimulatorOptions {
   jigs: number;
-  /** Timing profile for each hub; default {@link DEFAULT_HUB_PROFILE}. */
+  /** Timing profile for each hub; default {@link DEFAULT_HUB_PROFILE}. {@link profileByModel} gives the per-model ones. */
   profileFor?: (spec: HubSpec) => Readonly<HubTimingProfile>;
+  /** Pacing and latency of every line at start; default instant. Change per slot with `slot.line.setTiming`. */
+  timing?: LinkTiming;
+  /** Seed for line noise and scenario randomness; default "sim". */
+  seed?: string;
 }
 
-/** What a hub really runs and holds, for tests to compare with what flashd claims. */
-export interface HubTruth {
-  jigId: string | null;
-  slot: number | null;
-  deviceId: string;
-  model: string;
-  firmwareVersion: string;
-  heldImage: { sizeBytes: number; committedBytes: number; verified: boolean } | null;
-  pendingActivation: boolean;
-  unlocked: boolean;
-  lockedOut: boolean;
-  failedUnlocks: number;
-  flashCount: number;
-}
+/** Each hub gets the profile of its Device Model (docs/simulator.md). */
+export const profileByModel = (spec: HubSpec): Readonly<HubTimingProfile> => deviceProfileFor(spec.model);
 
-/** TCP addresses of every line, as `socket://127.0.0.1:PORT` (how ser2net exposes a real jig). */
+/** Addresses of every line: `sim://`, `socket://127.0.0.1:PORT` (as ser2net gives) or a PTY path. */
 export interface JigAddresses {
   id: string;
   control: string;
   slots: string[];
 }
 
+export interface SimulatorEvents {
+  phase: [jig: VirtualJig, slot: SimSlot, hub: VirtualHub, event: HubPhaseEvent];
+  led: [jig: VirtualJig, slot: SimSlot];
+  inserted: [jig: VirtualJig, slot: SimSlot, hub: VirtualHub];
+  removed: [jig: VirtualJig, slot: SimSlot, hub: VirtualHub];
+}
+
 /**
- * A bench of virtual jigs. Lines are reachable in-process (`sim://<jig>/<line>`), and over TCP
- * with one listening port per line once {@link listenTcp} is called.
+ * A bench of virtual jigs. Lines are reachable in-process (`sim://<jig>/<line>`), over TCP with one
+ * listening port per line ({@link listenTcp}), and as real PTYs through socat ({@link listenPty}).
+ * Hubs taken out of a slot wait on a shelf and keep their flash; a stock list feeds new ones.
  */
-export class Simulator {
+export class Simulator extends EventEmitter<SimulatorEvents> {
   readonly jigs: readonly VirtualJig[];
+  readonly seed: string;
   readonly #servers: Server[] = [];
+  readonly #shelf = new Map<string, VirtualHub>();
+  readonly #stock: HubSpec[] = [];
+  readonly #profileFor: (spec: HubSpec) => Readonly<HubTimingProfile>;
+  #pty: PtyLines | undefined;
+  #faults: FaultEngine | undefined;
 
   constructor(options: SimulatorOptions) {
-    if (!Number.isInteger(options.jigs) || options.jigs < 1 || options.jigs > 64) throw new RangeError(`jigs must be 1..64, got ${options.jigs}`);
-    const profileFor = options.profileFor ?? (() => DEFAULT_HUB_PROFILE);
-    this.jigs = Array.from(
-      { length: options.jigs },
-      (_, i) => new VirtualJig({ id: `JIG-${i + 1}`, serial: `SIM${String(i + 1).padStart(4, '0')}`, profileFor }),
-    );
+    super();
+    if (!Number.isInteger(options.jigs) || options.jigs < 1 || options.jigs > MAX_JIGS) throw new RangeError(`jigs must be 1..${MAX_JIGS}, got ${options.jigs}`);
+    this.#profileFor = options.profileFor ?? (() => DEFAULT_HUB_PROFILE);
+    this.seed = options.seed ?? 'sim';
+    this.jigs = Array.from({ length: options.jigs }, (_, i) => {
+      const jig = new VirtualJig({
+        id: `JIG-${i + 1}`,
+        serial: `SIM${String(i + 1).padStart(4, '0')}`,
+        profileFor: this.#profileFor,
+        seed: this.seed,
+        ...(options.timing ? { timing: options.timing } : {}),
+      });
+      jig.on('phase', (slot, hub, event) => this.emit('phase', jig, slot, hub, event));
+      jig.on('led', (slot) => this.emit('led', jig, slot));
+      jig.on('inserted', (slot, hub) => {
+        this.#shelf.delete(hub.deviceId);
+        this.emit('inserted', jig, slot, hub);
+      });
+      jig.on('removed', (slot, hub) => {
+        this.#shelf.set(hub.deviceId, hub);
+        this.emit('removed', jig, slot, hub);
+      });
+      return jig;
+    });
   }
 
-  jig(id: string): VirtualJig {
-    const jig = this.jigs.find((j) => j.id === id);
-    if (!jig) throw new RangeError(`no simulated jig ${id}`);
+  /** A jig by id (`JIG-3`) or by number (3). */
+  jig(id: string | number): VirtualJig {
+    const name = typeof id === 'number' ? `JIG-${id}` : id;
+    const jig = this.jigs.find((j) => j.id === name);
+    if (!jig) throw new RangeError(`no simulated jig ${name}; this simulator has JIG-1..JIG-${this.jigs.length}`);
     return jig;
   }
 
-  /** Fills empty slots, jig by jig, from a stock list; returns how many hubs were inserted. */
+  /** Every slot of every jig. */
+  *slots(): Generator<{ jig: VirtualJig; slot: SimSlot }> {
+    for (const jig of this.jigs) for (const slot of jig.slots) yield { jig, slot };
+  }
+
+  /** Hubs out of any slot, kept with their flash (removed hubs). */
+  get shelf(): ReadonlyMap<string, VirtualHub> {
+    return this.#shelf;
+  }
+
+  /** Specs waiting to be inserted (what a technician takes next). */
+  get stock(): readonly HubSpec[] {
+    return this.#stock;
+  }
+
+  /** Takes a hub off the shelf for good (a finished hub leaves the bench); returns it. */
+  takeOffShelf(deviceId: string): VirtualHub | undefined {
+    const hub = this.#shelf.get(deviceId);
+    this.#shelf.delete(deviceId);
+    return hub;
+  }
+
+  addStock(specs: readonly HubSpec[]): void {
+    this.#stock.push(...specs);
+  }
+
+  /** Next hub from stock, or undefined when stock is empty. */
+  takeFromStock(): HubSpec | undefined {
+    return this.#stock.shift();
+  }
+
+  /** Builds a hub from a spec with this simulator's profile (for tests that prepare hubs). */
+  makeHub(spec: HubSpec): VirtualHub {
+    return new VirtualHub(spec, this.#profileFor(spec));
+  }
+
+  /** Fills empty slots, jig by jig, from a stock list; the rest waits in {@link stock}. Returns how many were inserted. */
   load(stock: readonly HubSpec[]): number {
     let next = 0;
-    for (const jig of this.jigs) {
-      for (const slot of jig.slots) {
-        if (next >= stock.length) return next;
-        if (!slot.hub) jig.insert(slot.number, stock[next++]!);
-      }
+    for (const { jig, slot } of this.slots()) {
+      if (next >= stock.length) break;
+      if (!slot.hub) jig.insert(slot.number, stock[next++]!);
     }
+    this.addStock(stock.slice(next));
     return next;
+  }
+
+  /** Finds a hub in a slot or on the shelf. */
+  findHub(deviceId: string): { hub: VirtualHub; jig?: VirtualJig; slot?: SimSlot } | undefined {
+    for (const { jig, slot } of this.slots()) if (slot.hub?.deviceId === deviceId) return { hub: slot.hub, jig, slot };
+    const hub = this.#shelf.get(deviceId);
+    return hub ? { hub } : undefined;
   }
 
   #lines(): Map<string, SimLine> {
@@ -96,7 +177,7 @@ export class Simulator {
     }));
   }
 
-  /** Listens on 127.0.0.1, one port per line; `basePort` 0 takes free ports. */
+  /** Listens on 127.0.0.1, one port per line (9 per jig); `basePort` 0 takes free ports. */
   async listenTcp(options: { host?: string; basePort?: number } = {}): Promise<JigAddresses[]> {
     const host = options.host ?? '127.0.0.1';
     let port = options.basePort ?? 0;
@@ -119,38 +200,48 @@ export class Simulator {
     return result;
   }
 
-  truth(): HubTruth[] {
-    const result: HubTruth[] = [];
+  /**
+   * Gives every line a real PTY pair through socat; the daemon opens the `-host` link paths with
+   * its serialport code. Needs `socat` on PATH (Debian package `socat`); SIM_PTY_FAILED otherwise.
+   */
+  async listenPty(options: { dir: string }): Promise<JigAddresses[]> {
+    this.#pty ??= new PtyLines(options.dir);
+    const result: JigAddresses[] = [];
     for (const jig of this.jigs) {
-      for (const slot of jig.slots) {
-        const hub = slot.hub;
-        if (!hub) continue;
-        result.push({
-          jigId: jig.id,
-          slot: slot.number,
-          deviceId: hub.deviceId,
-          model: hub.spec.model,
-          firmwareVersion: hub.runningVersion,
-          heldImage: hub.held ? { sizeBytes: hub.held.sizeBytes, committedBytes: hub.held.committedBytes, verified: hub.held.verified } : null,
-          pendingActivation: hub.pendingActivation,
-          unlocked: slot.responder?.unlocked ?? false,
-          lockedOut: hub.lockedOut,
-          failedUnlocks: hub.failedUnlocks,
-          flashCount: hub.flashCount,
-        });
-      }
+      const n = jig.id.slice('JIG-'.length);
+      const control = await this.#pty.open(jig.control, `jig${n}-control`);
+      const slots: string[] = [];
+      for (const slot of jig.slots) slots.push(await this.#pty.open(slot.line, `jig${n}-slot${slot.number}`));
+      result.push({ id: jig.id, control, slots });
     }
     return result;
   }
 
+  /** Starts a scenario (link timing and faults), replacing one already running. */
+  startScenario(scenario: Scenario): FaultEngine {
+    this.#faults?.stop();
+    this.#faults = new FaultEngine(this, scenario);
+    this.#faults.start();
+    return this.#faults;
+  }
+
+  /** The running scenario's engine (an empty one if none was started): injects faults now and logs them. */
+  get faults(): FaultEngine {
+    return this.#faults ?? this.startScenario({ faults: [] });
+  }
+
+  /** Ground truth: every hub in a slot, then every hub on the shelf. */
+  truth(): HubTruth[] {
+    const result: HubTruth[] = [];
+    for (const { jig, slot } of this.slots()) if (slot.hub) result.push(hubTruth(slot.hub, jig.id, slot));
+    for (const hub of this.#shelf.values()) result.push(hubTruth(hub, null, undefined));
+    return result;
+  }
+
   async close(): Promise<void> {
-    for (const jig of this.jigs) {
-      jig.control.detachHost();
-      for (const slot of jig.slots) {
-        slot.responder?.powerOff();
-        slot.line.detachHost();
-      }
-    }
+    this.#faults?.stop();
+    for (const jig of this.jigs) jig.close();
+    await this.#pty?.close();
     await Promise.all(this.#servers.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   }
 }

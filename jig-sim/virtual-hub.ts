@@ -1,5 +1,6 @@
 import type { HubIdentity } from '../src/domain/hub-identity.js';
 import type { DeviceId, FirmwareVersion } from '../src/domain/identifiers.js';
+import { scaleProfile } from './device-profiles.js';
 import type { HubTimingProfile } from './hub-profile.js';
 
 /** SMI status values as the DSP inventory records them. */
@@ -28,14 +29,38 @@ export interface HeldImage {
   sizeBytes: number;
   /** Contiguous bytes from offset 0 programmed into flash (survives power loss). */
   committedBytes: number;
-  /** Set once an on-hub hash over the whole image matched the announced SHA-256. */
+  /** Set once an on-hub hash over the whole image matched the announced SHA-256 (RAM: lost with power). */
   verified: boolean;
+}
+
+/** Hub phases that scenario triggers and attempt counters name. */
+export const HUB_PHASES = ['IDENTIFY', 'UNLOCK', 'TRANSFER', 'VERIFY', 'ACTIVATE'] as const;
+export type HubPhase = (typeof HUB_PHASES)[number];
+
+/**
+ * Defects a scenario gave this hub. They belong to the hub, not the slot: they travel with it
+ * when it is moved, as a bad flash sector or a wrong key would.
+ */
+export interface HubDefects {
+  /** Dead: answers nothing, even after a power cycle. */
+  bricked: boolean;
+  /** The hub holds a different unlock key (a mis-provisioned or foreign hub): every unlock fails. */
+  wrongKey: boolean;
+  /** Failed unlocks before lockout, overriding the profile. */
+  maxUnlockAttempts: number | undefined;
+  /** Flash sector index → how many more program operations into it fail. */
+  badSectors: Map<number, number>;
+  /** Image offsets whose next program flips bit 0 (a weak cell): the on-hub hash then differs. */
+  weakBytes: Map<number, number>;
+  /** Device-time multiplier (a slow hub); 1 = the profile. */
+  slowdown: number;
 }
 
 /**
  * The persistent state of a simulated hub: what survives removal from the slot and power loss
- * (identity, running firmware, flash content, lockout counter), as a real hub's flash would.
- * RAM state (unlock, receive buffers) lives in the hub's responder and dies with power.
+ * (identity, running firmware, flash content, committed image prefix, the failed-unlock counter),
+ * as a real hub's flash would. RAM state (unlock, receive buffers, lockout, verification) lives in
+ * the hub's responder and dies with power.
  */
 export class VirtualHub {
   readonly spec: Readonly<Omit<HubSpec, 'firmwareVersion'>>;
@@ -44,10 +69,14 @@ export class VirtualHub {
   readonly flash: Buffer;
   held: HeldImage | undefined;
   failedUnlocks = 0;
+  /** Locked out until the next power-up (the counter stays, so the next failure locks again). */
   lockedOut = false;
   /** A verified image was activated; it becomes the running firmware at the next boot. */
   pendingActivation = false;
   flashCount = 0;
+  readonly defects: HubDefects = { bricked: false, wrongKey: false, maxUnlockAttempts: undefined, badSectors: new Map(), weakBytes: new Map(), slowdown: 1 };
+  /** Simulator bookkeeping (not hub state): how often each phase was entered, for "on the Nth attempt" triggers. */
+  readonly phaseCounts = new Map<HubPhase, number>();
 
   constructor(spec: HubSpec, profile: Readonly<HubTimingProfile>) {
     const { firmwareVersion, ...rest } = spec;
@@ -59,5 +88,21 @@ export class VirtualHub {
 
   get deviceId(): DeviceId {
     return this.spec.deviceId;
+  }
+
+  /** The profile with this hub's slowdown applied: what the responder times itself by. */
+  get timing(): Readonly<HubTimingProfile> {
+    return this.defects.slowdown === 1 ? this.profile : scaleProfile(this.profile, this.defects.slowdown);
+  }
+
+  get maxUnlockAttempts(): number {
+    return this.defects.maxUnlockAttempts ?? this.profile.maxUnlockAttempts;
+  }
+
+  /** Counts entry into a phase and returns which attempt this is (1-based). */
+  enterPhase(phase: HubPhase): number {
+    const n = (this.phaseCounts.get(phase) ?? 0) + 1;
+    this.phaseCounts.set(phase, n);
+    return n;
   }
 }

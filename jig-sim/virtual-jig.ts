@@ -12,7 +12,8 @@ import {
   type LedColour,
 } from '../src/jig/control-protocol.js';
 import type { HubTimingProfile } from './hub-profile.js';
-import { HubResponder } from './hub-responder.js';
+import { HubResponder, type HubPhaseEvent } from './hub-responder.js';
+import { INSTANT_LINK, type LinkTiming } from './paced-pipe.js';
 import { SimLine } from './sim-line.js';
 import { VirtualHub, type HubSpec } from './virtual-hub.js';
 
@@ -30,6 +31,22 @@ export interface SimSlot {
 
 export interface VirtualJigEvents {
   command: [command: JigCommand];
+  /** A hub in a slot entered a phase: scenario triggers listen here. */
+  phase: [slot: SimSlot, hub: VirtualHub, event: HubPhaseEvent];
+  /** The host set a slot's LED (what a technician watches). */
+  led: [slot: SimSlot];
+  inserted: [slot: SimSlot, hub: VirtualHub];
+  removed: [slot: SimSlot, hub: VirtualHub];
+}
+
+export interface VirtualJigOptions {
+  id: string;
+  serial: string;
+  profileFor: (spec: HubSpec) => Readonly<HubTimingProfile>;
+  /** Timing of the control line and every slot line at start; default {@link INSTANT_LINK}. */
+  timing?: LinkTiming;
+  /** Seed for the lines' noise generators; default "sim". */
+  seed?: string;
 }
 
 /**
@@ -43,16 +60,19 @@ export class VirtualJig extends EventEmitter<VirtualJigEvents> {
   readonly slots: readonly SimSlot[];
   readonly #profileFor: (spec: HubSpec) => Readonly<HubTimingProfile>;
   readonly #serial: string;
+  readonly #timers = new Set<NodeJS.Timeout>();
 
-  constructor(options: { id: string; serial: string; profileFor: (spec: HubSpec) => Readonly<HubTimingProfile> }) {
+  constructor(options: VirtualJigOptions) {
     super();
     this.id = options.id;
     this.#serial = options.serial;
     this.#profileFor = options.profileFor;
-    this.control = new SimLine(`${options.id}/control`);
+    const timing = options.timing ?? INSTANT_LINK;
+    const seed = options.seed ?? 'sim';
+    this.control = new SimLine(`${options.id}/control`, { timing, seed: `${seed}/${options.id}/control` });
     this.slots = Array.from({ length: SLOTS_PER_JIG }, (_, i) => ({
       number: i + 1,
-      line: new SimLine(`${options.id}/${i + 1}`),
+      line: new SimLine(`${options.id}/${i + 1}`, { timing, seed: `${seed}/${options.id}/${i + 1}` }),
       hub: undefined,
       responder: undefined,
       powered: true,
@@ -79,6 +99,7 @@ export class VirtualJig extends EventEmitter<VirtualJigEvents> {
     slot.hub = virtual;
     if (slot.powered) this.#powerUp(slot);
     this.#event('PRESENT', { slot: String(number) });
+    this.emit('inserted', slot, virtual);
     return virtual;
   }
 
@@ -94,6 +115,7 @@ export class VirtualJig extends EventEmitter<VirtualJigEvents> {
     slot.led = 'OFF';
     slot.blink = false;
     this.#event('REMOVED', { slot: String(number) });
+    this.emit('removed', slot, hub);
     return hub;
   }
 
@@ -115,9 +137,44 @@ export class VirtualJig extends EventEmitter<VirtualJigEvents> {
     }
   }
 
+  /**
+   * A brown-out: the slot's supply drops for `forMs`. The hub loses RAM as with any power cut, and
+   * the jig reports it with a POWERFAULT event, as its supervisor would.
+   */
+  brownOut(number: number, forMs: number): void {
+    const slot = this.slot(number);
+    if (!slot.powered) return;
+    this.setPower(number, false);
+    this.#event('POWERFAULT', { slot: String(number) });
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      this.setPower(number, true);
+    }, forMs);
+    this.#timers.add(timer);
+  }
+
+  /** Cancels pending brown-out recoveries and powers every hub down (the simulator closes). */
+  close(): void {
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+    this.control.close();
+    for (const slot of this.slots) {
+      slot.responder?.powerOff();
+      slot.line.close();
+    }
+  }
+
   #powerUp(slot: SimSlot): void {
     const hub = slot.hub!;
-    const responder = new HubResponder(hub, (bytes) => slot.line.send(bytes));
+    const responder = new HubResponder(
+      hub,
+      (bytes) => slot.line.send(bytes),
+      (event) => this.emit('phase', slot, hub, event),
+      async (baudRate) => {
+        await slot.line.sentToHost();
+        slot.line.setBaudRate(baudRate);
+      },
+    );
     slot.responder = responder;
     slot.line.setDevice((chunk) => responder.receive(chunk));
   }
@@ -173,6 +230,7 @@ export class VirtualJig extends EventEmitter<VirtualJigEvents> {
         }
         slot.led = colour;
         slot.blink = args[2] === 'BLINK';
+        this.emit('led', slot);
         return formatOk(seq);
       }
       default:

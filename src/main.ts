@@ -146,11 +146,16 @@ async function main(): Promise<void> {
  */
 async function startSimulator(config: Readonly<Config>, log: Logger, demoDeps: { stores: Stores; isKnownModel: (model: string) => boolean }): Promise<Started> {
   const sim = await import('../jig-sim/index.js');
-  const simulator = new sim.Simulator({ jigs: config.simulator.jigs, profileFor: () => (config.simulator.profile === 'instant' ? sim.INSTANT_HUB_PROFILE : sim.DEFAULT_HUB_PROFILE) });
-  const demo = config.simulator.demoWorkOrder && config.simulator.hubs > 0 ? nextDemoRun(demoDeps.stores.workOrders) : undefined;
-  const stock = sim.generateStock({ seed: demo ? `${config.simulator.seed}/${demo.run}` : config.simulator.seed, count: config.simulator.hubs });
+  const options = config.simulator;
+  const scenario = options.scenario ? await sim.loadScenario(options.scenario) : undefined;
+  const profiles = { default: () => sim.DEFAULT_HUB_PROFILE, instant: () => sim.INSTANT_HUB_PROFILE, model: sim.profileByModel };
+  const simulator = new sim.Simulator({ jigs: options.jigs, profileFor: profiles[options.profile], timing: options.link, seed: scenario?.seed ?? options.seed });
+  // The technician's stock is part of the same delivery, so it is on the demo work order too.
+  const count = options.hubs + (options.technician.enabled ? options.stock : 0);
+  const demo = options.demoWorkOrder && count > 0 ? nextDemoRun(demoDeps.stores.workOrders) : undefined;
+  const specs = sim.generateStock({ seed: demo ? `${options.seed}/${demo.run}` : options.seed, count });
   if (demo) {
-    const lines = stock.map((h) => ({ deviceId: h.deviceId, model: h.model, firmwareVersion: h.firmwareVersion, smiStatus: h.smiStatus }));
+    const lines = specs.map((h) => ({ deviceId: h.deviceId, model: h.model, firmwareVersion: h.firmwareVersion, smiStatus: h.smiStatus }));
     try {
       const created = createDemoWorkOrder(demoDeps.stores, demo.workOrderId, lines, { operatorId: config.process.operatorId, isKnownModel: demoDeps.isKnownModel });
       log.info(created, 'demo work order created and its hubs taken in');
@@ -158,14 +163,27 @@ async function startSimulator(config: Readonly<Config>, log: Logger, demoDeps: {
       log.warn({ err }, 'could not create the demo work order; the simulated hubs will be refused at the slots');
     }
   }
-  const loaded = simulator.load(stock);
-  const tcp = config.simulator.transport === 'tcp';
+  const loaded = simulator.load(specs.slice(0, options.hubs));
+  simulator.addStock(specs.slice(options.hubs));
+  if (scenario) simulator.startScenario(scenario);
+  const tcp = options.transport === 'tcp';
   const addresses = tcp ? await simulator.listenTcp() : simulator.inProcessAddresses();
-  log.info({ jigs: addresses, hubs: loaded, transport: config.simulator.transport }, 'built-in jig simulator started');
+  const control = options.controlPort === undefined ? undefined : new sim.ControlServer(simulator);
+  const controlUrl = await control?.listen(options.controlPort);
+  const technician = options.technician.enabled ? new sim.Technician(simulator, options.technician) : undefined;
+  technician?.start();
+  log.info(
+    { jigs: addresses, hubs: loaded, stock: simulator.stock.length, transport: options.transport, technician: options.technician.enabled, control: controlUrl, scenario: options.scenario },
+    'built-in jig simulator started',
+  );
   return {
-    jigs: addresses.map((a) => ({ id: a.id, control: a.control, slots: a.slots, baudRate: 115_200 })),
+    jigs: addresses.map((a) => ({ id: a.id, control: a.control, slots: a.slots, baudRate: options.link.baudRate })),
     ...(tcp ? {} : { inProcess: simulator.openInProcess }),
-    close: () => simulator.close(),
+    close: async () => {
+      technician?.stop();
+      await control?.close();
+      await simulator.close();
+    },
   };
 }
 

@@ -96,12 +96,19 @@ export class JigStation extends EventEmitter<JigStationEvents> {
         links.push(link);
       }
       const controller = new JigController({ jigId: id, link: controlLink, log: this.#log, timeoutMs: this.#timeoutMs });
+      // Slot events can arrive in the same read as the STATUS reply, before #wire listens: keep
+      // them and replay them after 'connected' (replaying one STATUS already covered is harmless).
+      const early: Array<['present' | 'removed' | 'button', number]> = [];
+      const keep = (['present', 'removed', 'button'] as const).map((name) => [name, (slot: number) => void early.push([name, slot])] as const);
+      for (const [name, listener] of keep) controller.on(name, listener);
       const info = await controller.info();
       const status = await controller.status();
+      for (const [name, listener] of keep) controller.off(name, listener);
       this.#wire(controller, links);
       this.#retryMs = 500;
       this.#log.info({ serial: info.serial, firmware: info.firmware, slots: links.length }, 'jig connected');
       this.emit('connected', status.filter((s) => s.present && s.slot <= links.length).map((s) => s.slot));
+      for (const [name, slot] of early) this.emit(name, slot);
     } catch (err) {
       await Promise.all(opened.map((l) => l.close().catch(() => undefined)));
       this.#log.error({ err, retryMs: this.#retryMs }, 'jig connection failed; retrying');

@@ -52,6 +52,8 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   if (config.store.path !== ':memory:') config.store.path = abs(config.store.path, given.store?.path !== undefined);
   config.images.dir = abs(config.images.dir, given.images?.dir !== undefined);
   config.images.trustedKeyFiles = config.images.trustedKeyFiles.map((p) => abs(p, given.images?.trustedKeyFiles !== undefined));
+  // The schema has no default scenario: one that is given is always relative to the file.
+  if (config.simulator.scenario) config.simulator.scenario = abs(config.simulator.scenario, true);
   const unlockKeys = await readUnlockKeys(config, (p) => abs(p, true));
   return { config: deepFreeze(config), source: options.file, unlockKeys };
 }

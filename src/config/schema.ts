@@ -82,7 +82,29 @@ export const ConfigSchema = Type.Object(
         hubs: Type.Integer({ minimum: 0, maximum: 512, default: 8, description: 'hubs inserted at start' }),
         seed: Type.String({ minLength: 1, default: 'demo' }),
         transport: Type.Union([Type.Literal('tcp'), Type.Literal('in-process')], { default: 'tcp' }),
-        profile: Type.Union([Type.Literal('default'), Type.Literal('instant')], { default: 'default' }),
+        profile: Type.Union([Type.Literal('default'), Type.Literal('instant'), Type.Literal('model')], {
+          default: 'default',
+          description: 'hub timing: default, instant (no device time) or model (per Device Model, docs/simulator.md)',
+        }),
+        stock: Type.Integer({ minimum: 0, maximum: 100_000, default: 200, description: 'hubs waiting for the virtual technician after the first load' }),
+        technician: Type.Object(
+          {
+            enabled: Type.Boolean({ default: true, description: 'a virtual technician swaps finished hubs (by their LEDs) for new ones from stock' }),
+            dwellMs: Ms(3000, 'how long a finished hub stays in its slot'),
+            swapMs: Ms(1500, 'how long putting the next hub in takes'),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+        link: Type.Object(
+          {
+            paced: Type.Boolean({ default: false, description: 'pace slot lines at baudRate/10 bytes per second (8N1)' }),
+            baudRate: Type.Integer({ minimum: 300, maximum: 16_000_000, default: 115_200 }),
+            latencyMs: Type.Number({ minimum: 0, maximum: 10_000, default: 0, description: 'one-way latency of a USB-serial adapter' }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+        scenario: Type.Optional(Type.String({ minLength: 1, description: 'scenario file (docs/simulator.md): link timing and faults' })),
+        controlPort: Type.Optional(Type.Integer({ minimum: 0, maximum: 65_535, description: 'serve the simulator control API (GET /truth, POST /actions) on 127.0.0.1; 0 = any port' })),
         demoWorkOrder: Type.Boolean({ default: true, description: 'create and take in a work order for the simulated stock (docs/work-orders.md)' }),
       },
       { additionalProperties: false, default: {} },

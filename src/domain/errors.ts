@@ -90,6 +90,10 @@ export const ERROR_CODES = {
   N3_ACK_INVALID: 'a 2xx answer from the N3 client did not acknowledge the idempotency key sent',
   N3_FACTS_MISSING: 'a final outcome has no source for a mandatory N3 field and cannot be reported',
   OUTBOX_NOT_DEAD: 'only a dead-lettered notification can be re-queued',
+  // jig simulator (test and demo tooling)
+  SCENARIO_INVALID: 'a simulator scenario file does not match the scenario format',
+  SIM_ACTION_INVALID: 'a simulator action names no known action, jig, slot or hub',
+  SIM_PTY_FAILED: 'the simulator could not create a PTY through socat',
   // store
   STORE_INVALID_STATE: 'the store refused a change that would break its invariants',
   INTERNAL: 'an unexpected internal error',

@@ -45,7 +45,10 @@ async function openSerial(url: string, path: string, baudRate: number): Promise<
   await new Promise<void>((resolve, reject) =>
     port.open((err) => (err ? reject(new FlashdError('LINK_OPEN_FAILED', `cannot open ${path}: ${err.message}`, { cause: err, details: { url } })) : resolve())),
   );
-  return streamLink(url, port, (rate) => new Promise<void>((resolve, reject) => port.update({ baudRate: rate }, (err) => (err ? reject(err) : resolve()))));
+  // SerialPort has no _destroy: destroy() alone would leave the fd (and its exclusive lock) open,
+  // so the next open of the same device fails with "Cannot lock port". Close the binding first.
+  const release = (): Promise<void> => new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve()));
+  return streamLink(url, port, (rate) => new Promise<void>((resolve, reject) => port.update({ baudRate: rate }, (err) => (err ? reject(err) : resolve()))), release);
 }
 
 async function openTcp(url: string, host: string, port: number, timeoutMs: number): Promise<Link> {
@@ -62,12 +65,13 @@ async function openTcp(url: string, host: string, port: number, timeoutMs: numbe
   return streamLink(url, socket, async () => {});
 }
 
-function streamLink(url: string, stream: Duplex, setBaudRate: (rate: number) => Promise<void>): Link {
+function streamLink(url: string, stream: Duplex, setBaudRate: (rate: number) => Promise<void>, release?: () => Promise<void>): Link {
   return {
     url,
     stream,
     setBaudRate,
     async close() {
+      await release?.();
       if (stream.destroyed) return;
       const closed = once(stream, 'close').catch(() => undefined);
       stream.destroy();

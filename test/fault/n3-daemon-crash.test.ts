@@ -38,7 +38,7 @@ describe('flashd as a child process, reporting upstream', () => {
       JSON.stringify({
         store: { path: 'ssmi.db' },
         api: { port: 0 },
-        simulator: { transport: 'in-process', profile: 'instant', hubs: 8 },
+        simulator: { transport: 'in-process', profile: 'instant', hubs: 8, technician: { enabled: false } },
         upstream: { mode: 'ssmi', n3: { url: server.url, token: TOKEN } },
       }),
     );
@@ -72,7 +72,7 @@ describe('flashd as a child process, reporting upstream', () => {
       JSON.stringify({
         store: { path: 'flashd.db' },
         api: { port: 0 },
-        simulator: { transport: 'in-process', profile: 'instant', hubs: 8 },
+        simulator: { transport: 'in-process', profile: 'instant', hubs: 8, technician: { enabled: false } },
         upstream: { mode: 'both', n3: { url: server.url, token: { file: 'n3.token' }, pollIntervalMs: 100, summaryIntervalMs: 1000, retry: { minTimeoutMs: 50, maxTimeoutMs: 500 } } },
       }),
     );

@@ -10,10 +10,11 @@ import { validateConfig, type Config, type JigConfig } from '../../src/config/in
 import { ImageCatalog } from '../../src/images/index.js';
 import type { CspRegion } from '../../src/domain/work-order.js';
 import { createStores, openDatabase, type Db, type FlashStore, type Stores } from '../../src/store/index.js';
-import { DEFAULT_HUB_PROFILE, Simulator, demoMasterKey, generateStock, type HubSpec, type HubTimingProfile } from '../../jig-sim/index.js';
+import { DEFAULT_HUB_PROFILE, Simulator, demoMasterKey, generateStock, type HubSpec, type HubTimingProfile, type JigAddresses, type LinkTiming } from '../../jig-sim/index.js';
 import { PACKAGE_ROOT } from '../../src/config/package-root.js';
 
-export type Transport = 'in-process' | 'tcp';
+/** How the daemon reaches the simulator: `sim://` streams, `socket://` (ser2net-like) or real PTYs via socat. */
+export type Transport = 'in-process' | 'tcp' | 'pty';
 
 export interface HarnessOptions {
   transport?: Transport;
@@ -22,13 +23,17 @@ export interface HarnessOptions {
   hubs?: number;
   seed?: string;
   profile?: Readonly<HubTimingProfile>;
-  /** Per-hub profile, e.g. a hub that locks out sooner; overrides `profile`. */
+  /** Per-hub profile, e.g. `profileByModel` or a hub that locks out sooner; overrides `profile`. */
   profileFor?: (spec: HubSpec) => Readonly<HubTimingProfile>;
   /**
    * Put the stock on a work order and take every hub in at intake before the bench starts, as the
    * back-office and goods-in would. Without it the slots refuse the hubs (HUB_NOT_ON_WORK_ORDER).
    */
   workOrder?: boolean | { id?: string; secPartyId?: string; cspRegion?: CspRegion };
+  /** Link timing of every simulated line (pacing, latency); default instant. */
+  timing?: LinkTiming;
+  /** Hubs on the work order too, but kept out of the slots in the simulator's stock (a test or a technician inserts them later). */
+  reserve?: HubSpec[];
   /** Overrides merged into the default config (validated like a config file). */
   config?: Record<string, unknown>;
   unlockKeys?: Map<string, Uint8Array>;
@@ -59,9 +64,11 @@ export class BenchHarness {
   constructor(options: HarnessOptions = {}) {
     this.#options = options;
     const profile = options.profile ?? DEFAULT_HUB_PROFILE;
-    this.simulator = new Simulator({ jigs: options.jigs ?? 1, profileFor: options.profileFor ?? (() => profile) });
-    this.stock = options.stock ?? generateStock({ seed: options.seed ?? 'test', count: options.hubs ?? 8 });
-    this.simulator.load(this.stock);
+    this.simulator = new Simulator({ jigs: options.jigs ?? 1, profileFor: options.profileFor ?? (() => profile), ...(options.timing ? { timing: options.timing } : {}) });
+    const loaded = options.stock ?? generateStock({ seed: options.seed ?? 'test', count: options.hubs ?? 8 });
+    this.stock = [...loaded, ...(options.reserve ?? [])];
+    this.simulator.load(loaded);
+    this.simulator.addStock(options.reserve ?? []);
     this.config = validateConfig({ simulator: { enabled: false }, ...options.config }, 'test config');
     this.log = options.log ?? pino({ level: 'silent' });
   }
@@ -76,7 +83,10 @@ export class BenchHarness {
       trustedKeyFiles: [join(PACKAGE_ROOT, 'firmware-images/keys/demo-signing.pub.pem')],
     });
     const transport = this.#options.transport ?? 'tcp';
-    const addresses = transport === 'tcp' ? await this.simulator.listenTcp() : this.simulator.inProcessAddresses();
+    let addresses: JigAddresses[];
+    if (transport === 'tcp') addresses = await this.simulator.listenTcp();
+    else if (transport === 'pty') addresses = await this.simulator.listenPty({ dir: join(this.dir, 'pty') });
+    else addresses = this.simulator.inProcessAddresses();
     this.jigs = addresses.map((a) => ({ id: a.id, control: a.control, slots: a.slots, baudRate: 115_200 }));
     this.db = openDatabase(this.dbPath);
     this.stores = createStores(this.db, { maxAttempts: this.config.process.maxAttempts });

@@ -1,0 +1,84 @@
+import { join } from 'node:path';
+import { MessageChannel } from 'node:worker_threads';
+import { decideEligibility } from '../../src/domain/eligibility.js';
+import type { HubIdentity } from '../../src/domain/hub-identity.js';
+import { PACKAGE_ROOT } from '../../src/config/package-root.js';
+import { ImageCatalog } from '../../src/images/index.js';
+import { LinkBridge, openLink } from '../../src/link/index.js';
+import { PortLink } from '../../src/link/port-link.js';
+import { SessionControl, runHubSession, type SessionDecision, type SessionEvent, type SessionResult, type SessionTimeouts } from '../../src/session/index.js';
+import { demoMasterKey, type Simulator } from '../../jig-sim/index.js';
+
+/** Short timeouts so a fault that stalls a session ends it in well under a second or two. */
+export const FAST_TIMEOUTS: SessionTimeouts = {
+  requestTimeoutMs: 250,
+  requestRetries: 2,
+  unlockTimeoutMs: 1000,
+  verifyTimeoutBaseMs: 2000,
+  verifyTimeoutMsPerMiB: 10_000,
+  rebootGraceMs: 3000,
+  ackTimeoutMs: 300,
+  transferRetries: 2,
+  decisionTimeoutMs: 2000,
+};
+
+let catalog: Promise<ImageCatalog> | undefined;
+
+/** The repository's signed demo catalogue, loaded once per test file. */
+export function demoCatalog(): Promise<ImageCatalog> {
+  catalog ??= ImageCatalog.load({
+    dir: join(PACKAGE_ROOT, 'firmware-images'),
+    trustedKeyFiles: [join(PACKAGE_ROOT, 'firmware-images/keys/demo-signing.pub.pem')],
+  });
+  return catalog;
+}
+
+/** The bench's eligibility answer without the work-order binding (these tests are about the hub, not the process). */
+function decide(identity: HubIdentity, images: ImageCatalog): SessionDecision {
+  const image = images.latestFor(identity.manufacturer, identity.model);
+  const decision = decideEligibility(identity, image);
+  switch (decision.action) {
+    case 'flash':
+      return { action: 'flash', image: { version: image!.version, sha256: image!.sha256, sizeBytes: image!.sizeBytes, data: image!.data } };
+    case 'already-current':
+      return { action: 'finish', result: 'ALREADY_CURRENT' };
+    case 'refuse':
+      return { action: 'finish', result: 'REJECTED', error: { code: decision.code, message: decision.reason } };
+  }
+}
+
+/**
+ * Runs the daemon's real hub session (identify → unlock → transfer → verify → activate → read
+ * back) in this thread against one simulator slot, over the in-process transport: the code a
+ * piscina worker runs, without the pool, the store or the bench around it.
+ */
+export async function flashSlot(
+  sim: Simulator,
+  jigNumber: number,
+  slot: number,
+  options: { timeouts?: Partial<SessionTimeouts>; blockBytes?: number; window?: number; deflate?: boolean; onEvent?: (e: SessionEvent) => void } = {},
+): Promise<SessionResult> {
+  const images = await demoCatalog();
+  const link = await openLink(`sim://JIG-${jigNumber}/${slot}`, { baudRate: 115_200, inProcess: sim.openInProcess });
+  const bytes = new MessageChannel();
+  const control = new MessageChannel();
+  const bridge = new LinkBridge(link, bytes.port1);
+  link.stream.on('data', (chunk: Buffer) => bridge.deliver(chunk));
+  control.port1.on('message', (event: SessionEvent) => {
+    options.onEvent?.(event);
+    if (event.t === 'identified') control.port1.postMessage({ t: 'decision', decision: decide(event.identity, images) });
+  });
+  try {
+    return await runHubSession({
+      link: new PortLink(bytes.port2),
+      control: new SessionControl(control.port2),
+      unlockKeys: new Map(['1086', '1178', '106C'].map((m) => [m, demoMasterKey(m)])),
+      timeouts: { ...FAST_TIMEOUTS, ...options.timeouts },
+      transfer: { blockBytes: options.blockBytes ?? 4096, window: options.window ?? 8, deflate: options.deflate ?? true },
+    });
+  } finally {
+    bridge.detach();
+    control.port1.close();
+    await link.close();
+  }
+}

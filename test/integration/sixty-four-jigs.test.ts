@@ -1,0 +1,58 @@
+import { connect } from 'node:net';
+import { once } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodeFrame, FrameParser } from '../../src/link/index.js';
+import { decodeMessage, encodeMessage } from '../../src/session/index.js';
+import { INSTANT_HUB_PROFILE, MAX_JIGS, Simulator, generateStock } from '../../jig-sim/index.js';
+import { BenchHarness } from '../helpers/bench-harness.js';
+
+describe('a simulator of 64 jigs × 8 slots', () => {
+  let sim: Simulator | undefined;
+  let harness: BenchHarness | undefined;
+  afterEach(async () => {
+    await sim?.close();
+    await harness?.stop();
+    sim = harness = undefined;
+  });
+
+  it('listens on 64 × 9 TCP ports and the last jig and its last slot answer', async () => {
+    sim = new Simulator({ jigs: MAX_JIGS, profileFor: () => INSTANT_HUB_PROFILE });
+    const [spec] = generateStock({ seed: '64', count: 1 });
+    sim.jig(64).insert(8, spec!);
+    const addresses = await sim.listenTcp();
+    expect(addresses).toHaveLength(64);
+    const ports = new Set(addresses.flatMap((a) => [a.control, ...a.slots]));
+    expect(ports.size).toBe(64 * 9);
+
+    const last = addresses[63]!;
+    const [host, port] = last.control.slice('socket://'.length).split(':');
+    const control = connect({ host: host!, port: Number(port) });
+    await once(control, 'connect');
+    let text = '';
+    control.on('data', (chunk: Buffer) => (text += chunk.toString('ascii')));
+    control.write('#7 INFO\r\n');
+    while (!text.includes('@7 OK')) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(text).toMatch(/@7 OK id=JIG-64 slots=8 fw=\S+ serial=SIM0064/);
+    control.destroy();
+
+    const [slotHost, slotPort] = last.slots[7]!.slice('socket://'.length).split(':');
+    const slot = connect({ host: slotHost!, port: Number(slotPort) });
+    await once(slot, 'connect');
+    const parser = new FrameParser();
+    const reply = new Promise((resolve) => slot.on('data', (chunk: Buffer) => parser.feed(chunk, (frame) => resolve(decodeMessage(frame)))));
+    slot.write(encodeFrame(encodeMessage({ kind: 'IDENTIFY' }, 1)));
+    expect(await reply).toMatchObject({ kind: 'IDENTITY', firmwareVersion: Number.parseInt(spec!.firmwareVersion, 16) });
+    slot.destroy();
+  });
+
+  it('the daemon drives all 64 jigs and flashes a hub in the very last slot', async () => {
+    const [spec] = generateStock({ seed: '64-bench', count: 1 });
+    harness = new BenchHarness({ jigs: 64, transport: 'tcp', stock: [], reserve: [spec!], workOrder: true, profile: INSTANT_HUB_PROFILE });
+    await harness.start();
+    harness.simulator.jig(64).insert(8, spec!);
+    const [done] = await harness.finished(1, 30_000);
+    expect(done).toMatchObject({ jig: 'JIG-64', slot: 8, result: { result: 'REFLASHED' } });
+    expect(harness.simulator.truth()[0]).toMatchObject({ jigId: 'JIG-64', slot: 8, flashCount: 1 });
+    expect(harness.simulator.jigs.every((j) => j.control.connected)).toBe(true);
+  });
+});

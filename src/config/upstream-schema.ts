@@ -37,7 +37,7 @@ const N3 = Type.Object(
     batchSize: Type.Integer({ minimum: 1, maximum: 1000, default: 50, description: 'notifications taken per drain pass' }),
     concurrency: Type.Integer({ minimum: 1, maximum: 32, default: 4, description: 'requests in flight, each for another Device ID' }),
     requestTimeoutMs: Ms(10_000, 'silence that abandons a request (it is retried)'),
-    pollIntervalMs: Ms(5000, 'longest idle wait between looks at the outbox'),
+    pollIntervalMs: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 5000, description: 'longest idle wait between looks at the outbox' }),
     summaryIntervalMs: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 60_000, description: 'period of the outbox summary log line' }),
     retry: Retry,
   },

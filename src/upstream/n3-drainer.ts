@@ -94,8 +94,9 @@ export class N3Drainer {
       this.#failures = 0;
       if (report.sent > 0) continue;
       const next = this.#o.outbox.nextDueMs();
-      const waitMs = next === undefined ? this.#o.pollIntervalMs : Math.min(this.#o.pollIntervalMs, Math.max(0, next - this.#now()));
-      if (waitMs > 0) await this.#sleep(waitMs, true);
+      // Always a real sleep, at least 1 ms: an idle loop must never spin the event loop.
+      const waitMs = Math.max(1, next === undefined ? this.#o.pollIntervalMs : Math.min(this.#o.pollIntervalMs, next - this.#now()));
+      await this.#sleep(waitMs, true);
     }
   }
 

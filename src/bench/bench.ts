@@ -54,6 +54,8 @@ export class Bench extends EventEmitter<BenchEvents> {
   readonly #stations = new Map<string, JigStation>();
   readonly #views = new Map<string, SlotView>();
   readonly #running = new Map<string, Running>();
+  /** Slots where a hub was seated while a session still ran (it was removed and a hub put back). */
+  readonly #seatedDuringRun = new Set<string>();
   readonly #hotplug: UsbHotplug;
   #stopping = false;
   #operatorId: string;
@@ -114,6 +116,7 @@ export class Bench extends EventEmitter<BenchEvents> {
       station.on('present', (slot) => this.#hubPresent(jig.id, slot));
       station.on('removed', (slot) => this.#hubRemoved(jig.id, slot));
       station.on('button', (slot) => this.#button(jig.id, slot));
+      station.on('power-fault', (slot) => this.#powerFault(jig.id, slot));
       station.on('disconnected', (reason) => {
         for (const [k, run] of this.#running) if (k.startsWith(`${jig.id}/`)) cancel(run, `jig disconnected: ${reason}`);
       });
@@ -157,13 +160,25 @@ export class Bench extends EventEmitter<BenchEvents> {
   #hubPresent(jig: string, slot: number): void {
     const view = this.#view(jig, slot);
     this.#update(jig, slot, { ...view, present: true });
-    if (!this.#running.has(key(jig, slot)) && view.result === null) this.#startSession(jig, slot);
+    if (this.#running.has(key(jig, slot))) {
+      if (!view.present) this.#seatedDuringRun.add(key(jig, slot));
+      return;
+    }
+    if (view.result === null) this.#startSession(jig, slot);
   }
 
   #hubRemoved(jig: string, slot: number): void {
     const run = this.#running.get(key(jig, slot));
     if (run) cancel(run, 'hub removed from the slot', 'HUB_REMOVED');
+    this.#seatedDuringRun.delete(key(jig, slot));
     this.#update(jig, slot, emptySlot(jig, slot));
+  }
+
+  /** The slot's supply tripped: the hub lost power, so its session cannot finish; stop it now. */
+  #powerFault(jig: string, slot: number): void {
+    this.#o.log.warn({ jig, slot }, 'slot power fault');
+    const run = this.#running.get(key(jig, slot));
+    if (run) cancel(run, 'the slot supply tripped', 'SLOT_POWER_FAULT');
   }
 
   /** The slot button starts a new attempt on the hub in the slot (a technician's retry). */
@@ -246,6 +261,8 @@ export class Bench extends EventEmitter<BenchEvents> {
         bridge.detach();
         control.port1.close();
         this.#running.delete(key(jig, slot));
+        // A hub put (back) in while its predecessor's session was winding down gets its own session.
+        if (this.#seatedDuringRun.delete(key(jig, slot)) && this.#view(jig, slot).present) this.#startSession(jig, slot);
       });
     this.#running.set(key(jig, slot), { done, control: control.port1 });
   }
@@ -308,7 +325,7 @@ function key(jig: string, slot: number): string {
   return `${jig}/${slot}`;
 }
 
-function cancel(run: Running, reason: string, code: 'SESSION_INTERRUPTED' | 'HUB_REMOVED' = 'SESSION_INTERRUPTED'): void {
+function cancel(run: Running, reason: string, code: 'SESSION_INTERRUPTED' | 'HUB_REMOVED' | 'SLOT_POWER_FAULT' = 'SESSION_INTERRUPTED'): void {
   try {
     run.control.postMessage({ t: 'cancel', reason, code });
   } catch {

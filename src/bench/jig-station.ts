@@ -9,6 +9,7 @@ export interface JigStationEvents {
   present: [slot: number];
   removed: [slot: number];
   button: [slot: number];
+  'power-fault': [slot: number];
   /** Control and slot links are open and the jig has reported its slots. */
   connected: [present: number[]];
   disconnected: [reason: string];
@@ -127,6 +128,7 @@ export class JigStation extends EventEmitter<JigStationEvents> {
     controller.on('present', (slot) => this.emit('present', slot));
     controller.on('removed', (slot) => this.emit('removed', slot));
     controller.on('button', (slot) => this.emit('button', slot));
+    controller.on('power-fault', (slot) => this.emit('power-fault', slot));
     controller.on('ready', () => {
       // The jig rebooted under us: read its slots again.
       controller.status().then(

@@ -44,6 +44,7 @@ export const ERROR_CODES = {
   DEVICE_ID_CHANGED: 'the hub in the slot changed during the session',
   SESSION_INTERRUPTED: 'the session stopped at a safe point before it finished',
   HUB_REMOVED: 'the hub was removed from the slot during the session',
+  SLOT_POWER_FAULT: 'the slot supply tripped during the session (the jig reported POWERFAULT)',
   // eligibility
   MODEL_UNKNOWN: 'no production image is catalogued for the Device Model',
   HARDWARE_OUT_OF_RANGE: 'the hub hardware version is outside the image hardware range',

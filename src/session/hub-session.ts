@@ -72,7 +72,7 @@ class HubSession {
       return this.#result('REFLASHED', { firmwareVersion: running });
     } catch (err) {
       const error = { ...toErrorRecord(err), phase: this.#phase };
-      const interrupted = error.code === 'SESSION_INTERRUPTED' || error.code === 'HUB_REMOVED';
+      const interrupted = error.code === 'SESSION_INTERRUPTED' || error.code === 'HUB_REMOVED' || error.code === 'SLOT_POWER_FAULT';
       return this.#result(interrupted ? 'INTERRUPTED' : 'FAILED', { error });
     } finally {
       this.#o.control.close();

@@ -36,7 +36,7 @@ export type SessionEvent =
 /** Bench → session messages on the control port. */
 export type SessionCommand =
   | { t: 'decision'; decision: SessionDecision }
-  | { t: 'cancel'; reason: string; code?: 'SESSION_INTERRUPTED' | 'HUB_REMOVED' };
+  | { t: 'cancel'; reason: string; code?: 'SESSION_INTERRUPTED' | 'HUB_REMOVED' | 'SLOT_POWER_FAULT' };
 
 /** Timing parameters of a session; defaults live in the config schema. */
 export interface SessionTimeouts {

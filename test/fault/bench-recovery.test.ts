@@ -13,7 +13,7 @@ describe('the bench under simulator faults', () => {
     harness = undefined;
   });
 
-  it('a hub pulled at 50% and put back: the attempt is INTERRUPTED; a button press resumes it and the hub runs the target', async () => {
+  it('a hub pulled at 50% and put back: the attempt is INTERRUPTED, a new session resumes it by itself and the hub runs the target', async () => {
     const [spec] = generateStock({ seed: 'bench-remove', count: 1 });
     harness = new BenchHarness({
       stock: [spec!],
@@ -26,17 +26,15 @@ describe('the bench under simulator faults', () => {
     await harness.start();
     const [first] = await harness.finished(1, 20_000);
     expect(first!.result).toMatchObject({ result: 'INTERRUPTED', error: { code: 'HUB_REMOVED' } });
-    // The hub came back while the interrupted session was still winding down, so the bench shows
-    // the slot as finished; the technician presses the slot button to try again.
-    while (harness.simulator.truth()[0]!.slot !== 1 || harness.bench.activeSessions > 0) await new Promise((resolve) => setTimeout(resolve, 20));
-    harness.simulator.jig(1).pressButton(1);
+    // The hub came back while the interrupted session was still winding down: the bench starts a
+    // new session for it as soon as the old one ends, without a button press.
     const [, second] = await harness.finished(2, 20_000);
     expect(second!.result.result).toBe('REFLASHED');
     expect(second!.result.transfer!.resumedFromBytes).toBeGreaterThan(0);
     expect(harness.simulator.truth()[0]).toMatchObject({ firmwareVersion: LATEST.get(spec!.model), flashCount: 1, heldImage: null });
   });
 
-  it('a slot brown-out during transfer fails the attempt (never REFLASHED) and the hub keeps its old firmware', async () => {
+  it('a slot brown-out during transfer stops the attempt (never REFLASHED) and the hub keeps its old firmware', async () => {
     const [spec] = generateStock({ seed: 'bench-brownout', count: 1 });
     harness = new BenchHarness({
       stock: [spec!],
@@ -47,7 +45,9 @@ describe('the bench under simulator faults', () => {
     harness.simulator.startScenario(parseScenario({ faults: [{ kind: 'brown-out', target: { jig: 1, slot: 1 }, when: { phase: 'TRANSFER', offset: 16_384 }, durationMs: 100 }] }));
     await harness.start();
     const [done] = await harness.finished(1, 20_000);
-    expect(done!.result.result).toBe('FAILED');
+    // The jig reports the trip (POWERFAULT) and the bench stops the session at once, by name.
+    expect(done!.result).toMatchObject({ result: 'INTERRUPTED', error: { code: 'SLOT_POWER_FAULT', phase: 'TRANSFERRING' } });
+    expect(harness.store.getHub(spec!.deviceId)).toMatchObject({ outcome: 'FAILED', lastErrorCode: 'SLOT_POWER_FAULT' });
     expect(harness.simulator.truth()[0]).toMatchObject({ firmwareVersion: spec!.firmwareVersion, flashCount: 0, powered: true });
   });
 });

@@ -1,25 +1,26 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDaemon } from '../helpers/daemon-process.js';
+import { compileDaemon, startDaemon } from '../helpers/daemon-process.js';
 import { MockN3Server } from '../helpers/mock-n3-server.js';
 import { deviceOrders, outboxViolations } from '../helpers/outbox-invariants.js';
 
-const KILLS = 3;
+const KILLS = 50;
 const TOKEN = 'daemon-canary-token-7f3a9c';
 
 /**
- * The daemon itself (src/main.ts as systemd runs it, built-in simulator with instant hubs), pushing
- * to N3 through the flaky mock: SIGKILLed at random after it is ready, KILLS times, on one store;
- * then a last run flashes its hubs, drains and stops on SIGTERM. The wiring in main.ts (the sink
- * joined to the stores before anything commits, the drainer started on old rows, stopped before
- * the store closes) is what this proves; test/fault/n3-crash.test.ts does the many-kill part.
+ * The daemon itself (src/main.ts as systemd runs it, built-in simulator with instant hubs and the
+ * virtual technician swapping hubs), pushing to N3 through the flaky mock: SIGKILLed at a random
+ * moment 50-800 ms after it is ready, while hubs are flashed and the outbox drains, KILLS times on
+ * one store; after every kill the invariants are checked; then a last run flashes its hubs, drains
+ * and stops on SIGTERM. test/fault/n3-crash.test.ts adds kills of a lighter child at a higher rate.
  */
 describe('flashd as a child process, reporting upstream', () => {
   let server: MockN3Server;
   let dir: string;
+  let compiled: string | undefined;
   beforeAll(async () => {
     let seq = 0;
     server = new MockN3Server({ token: TOKEN, plan: () => (++seq % 5 === 0 ? { kind: 'drop-after' } : seq % 7 === 0 ? { kind: 'status', status: 503, retryAfter: '0' } : undefined) });
@@ -29,6 +30,7 @@ describe('flashd as a child process, reporting upstream', () => {
   afterAll(async () => {
     await server.down();
     rmSync(dir, { recursive: true, force: true });
+    if (compiled) rmSync(compiled, { recursive: true, force: true });
   });
 
   it('with upstream.mode ssmi queues nothing and sends nothing, even with an N3 url configured', { timeout: 30_000 }, async () => {
@@ -64,24 +66,31 @@ describe('flashd as a child process, reporting upstream', () => {
     expect(daemon.stdout()).not.toContain('n3 outbox summary');
   });
 
-  it('delivers every committed result exactly as stored, and never logs the token', { timeout: 90_000 }, async () => {
+  it('delivers every committed result exactly as stored, and never logs the token', { timeout: 240_000 }, async () => {
     writeFileSync(join(dir, 'n3.token'), `${TOKEN}\n`);
-    const config = join(dir, 'flashd.json');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        store: { path: 'flashd.db' },
-        api: { port: 0 },
-        simulator: { transport: 'in-process', profile: 'instant', hubs: 8, technician: { enabled: false } },
-        upstream: { mode: 'both', n3: { url: server.url, token: { file: 'n3.token' }, pollIntervalMs: 100, summaryIntervalMs: 1000, retry: { minTimeoutMs: 50, maxTimeoutMs: 500 } } },
-      }),
-    );
+    const configFor = (name: string, technician: boolean): string => {
+      const path = join(dir, name);
+      writeFileSync(
+        path,
+        JSON.stringify({
+          store: { path: 'flashd.db' },
+          api: { port: 0 },
+          simulator: { transport: 'in-process', profile: 'instant', hubs: 8, technician: { enabled: technician, dwellMs: 20, swapMs: 10 } },
+          upstream: { mode: 'both', n3: { url: server.url, token: { file: 'n3.token' }, pollIntervalMs: 20, summaryIntervalMs: 1000, retry: { minTimeoutMs: 20, maxTimeoutMs: 200 } } },
+        }),
+      );
+      return path;
+    };
+    const crashing = configFor('crashing.json', true);
+    const entry = await compileDaemon();
+    compiled = dirname(dirname(entry));
+    const config = configFor('flashd.json', false);
     const db = join(dir, 'flashd.db');
     const logs: string[] = [];
     for (let run = 1; run <= KILLS; run++) {
-      const daemon = startDaemon(['--config', config]);
+      const daemon = startDaemon(['--config', crashing], {}, entry);
       await daemon.ready;
-      await new Promise((r) => setTimeout(r, 100 + Math.floor(Math.random() * 900)));
+      await new Promise((r) => setTimeout(r, 50 + Math.floor(Math.random() * 750)));
       daemon.child.kill('SIGKILL');
       await daemon.exited;
       logs.push(daemon.stdout(), daemon.stderr());
@@ -102,6 +111,8 @@ describe('flashd as a child process, reporting upstream', () => {
     logs.push(daemon.stdout(), daemon.stderr());
     expect(outboxViolations(db, [], server)).toEqual([]);
     const { committed, accepted } = deviceOrders(db, server);
+    // The kills landed while results were being committed and delivered, not on an idle daemon.
+    expect(committed.size).toBeGreaterThan(KILLS * 4);
     expect(accepted).toEqual(committed);
     expect(server.acceptances.length).toBeGreaterThan(0);
     expect(server.received.every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true);

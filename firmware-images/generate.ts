@@ -54,6 +54,7 @@ export async function generateImages(outDir: string): Promise<GeneratedImage[]> 
       manufacturer: definition.manufacturer,
       model: definition.model,
       hanVariant: definition.hanVariant,
+      smetsChtsVersion: definition.smetsChtsVersion,
       version: definition.latestVersion as FirmwareVersion,
       file: fileName,
       sizeBytes,

@@ -1,1 +1,1 @@
-Qrj3qtfySpKtrSZeY6XAp4liok0G3eVjxcjmb78v8+c6I5lgu6KO2TyqITDdw5vlRTwJdJXcFW1iwboFS6XBCA==
+Ul0h3i1ooE0Buij3t+dosI0erhXessz0B1huNk9jLQuDEKH6qj+424DAqTUmkECNNw7DvDff2hB2woGwfg/eBQ==

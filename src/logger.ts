@@ -16,6 +16,13 @@ export const REDACT_PATHS = [
   'headers.authorization',
   '*.headers.authorization',
   'req.headers.authorization',
+  '*.headers.Authorization',
+  '*.*.headers.authorization',
+  '*.*.headers.Authorization',
+  'upstream.n3.token',
+  '*.upstream.n3.token',
+  'n3.token',
+  '*.n3.token',
 ];
 
 /** JSON lines to stdout (journald keeps them); level from config. */

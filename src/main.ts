@@ -10,6 +10,8 @@ import { ImageCatalog } from './images/index.js';
 import type { InProcessLines } from './link/open-link.js';
 import { createLogger } from './logger.js';
 import { createDemoWorkOrder, createStores, nextDemoRun, openDatabase, type Stores } from './store/index.js';
+import { n3Enabled } from './config/upstream-schema.js';
+import { loadN3Transport, N3Reporter, type N3HttpOptions } from './upstream/index.js';
 
 /** Exit statuses systemd can tell apart (RestartPreventExitStatus): bad config, bad data. */
 const EX_DATAERR = 65;
@@ -40,8 +42,17 @@ async function main(): Promise<void> {
     return;
   }
   const { config } = loaded;
+  // N3 secrets are read now, so a missing token file is a configuration error (exit 78), not a late failure.
+  let n3Transport: N3HttpOptions | undefined;
+  try {
+    n3Transport = n3Enabled(config.upstream) ? await loadN3Transport(config.upstream, loaded.source) : undefined;
+  } catch (err) {
+    process.stderr.write(`flashd: ${(err as Error).message}\n`);
+    process.exitCode = EX_CONFIG;
+    return;
+  }
   const log = createLogger(config.log.level).child({ benchId: config.benchId });
-  log.info({ source: loaded.source ?? 'embedded defaults', simulator: config.simulator.enabled }, 'flashd starting');
+  log.info({ source: loaded.source ?? 'embedded defaults', simulator: config.simulator.enabled, upstream: config.upstream.mode }, 'flashd starting');
 
   let catalog: ImageCatalog;
   try {
@@ -72,10 +83,16 @@ async function main(): Promise<void> {
   try {
     const db = openDatabase(config.store.path);
     stops.push(['store', () => void db.close()]);
-    const stores = createStores(db, { maxAttempts: config.process.maxAttempts });
+    // The N3 sink joins the stores before anything can commit a result: each outcome and its outbox row commit together.
+    const reporter = n3Transport ? new N3Reporter({ db, n3: config.upstream.n3, transport: n3Transport, catalogue: catalog, log }) : undefined;
+    const stores = createStores(db, { maxAttempts: config.process.maxAttempts, sinks: reporter ? [reporter.sink] : [] });
     const store = stores.flash;
     const recovered = store.recoverUnfinished();
     if (recovered > 0) log.warn({ recovered }, 'closed attempts left open by an earlier stop as INTERRUPTED');
+    if (reporter) {
+      reporter.start();
+      stops.push(['n3 reporter', () => reporter.stop()]);
+    }
     const isKnownModel = (model: string): boolean => catalog.list().some((image) => image.model === model);
 
     const hardware = config.simulator.enabled ? await startSimulator(config, log, { stores, isKnownModel }) : { jigs: [...config.jigs], close: async () => {} };
@@ -97,7 +114,8 @@ async function main(): Promise<void> {
       log,
       inProcess: hardware.inProcess,
     });
-    const app = await buildApp({ benchId: config.benchId, bench, store, ...stores, isKnownModel, log });
+    const upstream = { mode: config.upstream.mode, wake: () => reporter?.wake() };
+    const app = await buildApp({ benchId: config.benchId, bench, store, ...stores, upstream, isKnownModel, log });
     await app.listen({ host: config.api.host, port: config.api.port });
     stops.push(['api', () => app.close()]);
     await bench.start();
@@ -106,7 +124,7 @@ async function main(): Promise<void> {
   } catch (err) {
     log.fatal({ err }, 'flashd could not start');
     process.stderr.write(`flashd: ${(err as Error).message}\n`);
-    process.exitCode = 1;
+    process.exitCode = isFlashdError(err, 'MANIFEST_INVALID') ? EX_DATAERR : 1;
     await shutdown('startup failure');
     return;
   }

@@ -5,6 +5,7 @@ import { isFlashdError, type ErrorCode } from '../domain/errors.js';
 import type { ChargesStore } from '../store/charges-store.js';
 import type { FlashStore } from '../store/flash-store.js';
 import type { IntakeStore } from '../store/intake-store.js';
+import type { OutboxStore } from '../store/outbox-store.js';
 import type { SettlementStore } from '../store/settlement-store.js';
 import type { WorkOrderStore } from '../store/work-order-store.js';
 import { hubActionRoutes } from './routes/hub-actions.js';
@@ -15,6 +16,7 @@ import { reportRoutes } from './routes/reports.js';
 import { workOrderRoutes } from './routes/work-orders.js';
 import { slotRoutes } from './routes/slots.js';
 import { healthRoutes } from './routes/health.js';
+import { outboxRoutes } from './routes/outbox.js';
 
 export interface ApiDeps {
   benchId: string;
@@ -24,6 +26,10 @@ export interface ApiDeps {
   intake: IntakeStore;
   settlement: SettlementStore;
   charges: ChargesStore;
+  /** The N3 outbox table; read and re-queued through the API whatever `upstream.mode` says. */
+  outbox: OutboxStore;
+  /** `upstream.mode`, and the drainer's wake-up when N3 reporting runs. Default `ssmi`. */
+  upstream?: { mode: 'ssmi' | 'n3' | 'both'; wake?: () => void } | undefined;
   /** Device Models the image catalogue holds: a work order naming any other model is refused. */
   isKnownModel: (model: string) => boolean;
   log: Logger;
@@ -47,6 +53,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   HUB_NOT_ON_WORK_ORDER: 404,
   HUB_NOT_ON_THIS_WORK_ORDER: 409,
   RETURN_PARTY_MISMATCH: 409,
+  OUTBOX_NOT_DEAD: 409,
 };
 
 const REQUEST_CODE_BY_STATUS: Partial<Record<number, string>> = { 413: 'REQUEST_TOO_LARGE', 415: 'REQUEST_MEDIA_TYPE', 404: 'NOT_FOUND' };
@@ -86,5 +93,6 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(hubActionRoutes, { prefix: '/api/v1', deps });
   await app.register(reportRoutes, { prefix: '/api/v1', deps });
   await app.register(operatorRoutes, { prefix: '/api/v1', deps });
+  await app.register(outboxRoutes, { prefix: '/api/v1', deps });
   return app;
 }

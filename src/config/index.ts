@@ -1,3 +1,4 @@
 export * from './schema.js';
 export * from './load-config.js';
 export * from './package-root.js';
+export * from './upstream-schema.js';

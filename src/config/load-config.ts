@@ -5,6 +5,7 @@ import { FlashdError } from '../domain/errors.js';
 import { ConfigSchema, type Config } from './schema.js';
 import { PACKAGE_ROOT } from './package-root.js';
 import { suggestKey } from './suggest-key.js';
+import { upstreamProblems } from './upstream-schema.js';
 
 /** The validated, frozen configuration plus where relative paths resolve from. */
 export interface LoadedConfig {
@@ -68,6 +69,7 @@ export function validateConfig(raw: unknown, source: string): Config {
   if (problems.length === 0 && value.simulator.enabled && value.jigs.length > 0) {
     problems.push('/simulator/enabled: is true while /jigs lists real jigs; set simulator.enabled to false to use them');
   }
+  if (problems.length === 0) problems.push(...upstreamProblems(value.upstream));
   if (problems.length === 0) {
     const ids = new Set<string>();
     value.jigs.forEach((jig, i) => {
@@ -95,6 +97,8 @@ function describe(error: ValueError): string {
     return `${path}: must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(error.value)}`;
   }
   if (error.path.startsWith('/unlock/keys/')) return `${path}: must be a hex key (32..128 digits) or { "file": "<path>" }`;
+  // Never echo a secret back: the message goes to stderr and the journal.
+  if (error.path.startsWith('/upstream/n3/token')) return `/upstream/n3/token: must be a token (8..4096 visible characters) or { "file": "<path>" }`;
   const got = error.value === undefined ? 'nothing' : JSON.stringify(error.value);
   return `${path}: ${error.message.toLowerCase()}, got ${got && got.length > 60 ? `${got.slice(0, 57)}...` : got}`;
 }

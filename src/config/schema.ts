@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { UpstreamSchema } from './upstream-schema.js';
 
 const ManufacturerCode = Type.String({ pattern: '^[0-9A-F]{4}$', description: 'ZigBee manufacturer code, 4 upper-case hex digits' });
 const LinkUrl = Type.String({ minLength: 1, description: 'device path, socket://host:port or sim://name' });
@@ -157,6 +158,7 @@ export const ConfigSchema = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     jigTimeoutMs: Ms(2000, 'reply timeout on a jig control port'),
+    upstream: UpstreamSchema,
     log: Type.Object(
       { level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }) },
       { additionalProperties: false, default: {} },

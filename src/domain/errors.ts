@@ -83,6 +83,14 @@ export const ERROR_CODES = {
   HUB_TRANSITION_ILLEGAL: 'the hub state does not allow this step',
   HUB_NOT_IN_SLOT: 'the hub is not sitting idle in a slot of this bench',
   RETURN_PARTY_MISMATCH: 'hubs go back only to the SEC Party whose work order they came on',
+  // upstream N3 reporting (outbox)
+  N3_UNREACHABLE: 'the N3 client could not be reached, or the connection failed before it answered',
+  N3_RETRY_LATER: 'the N3 client asked for the notification again later (409 in flight, 429, 5xx)',
+  N3_REFUSED: 'the N3 client refused the request itself (authentication, address): check the configuration',
+  N3_REJECTED: 'the N3 client rejected the notification as invalid (400, 422): it is a dead letter',
+  N3_ACK_INVALID: 'a 2xx answer from the N3 client did not acknowledge the idempotency key sent',
+  N3_FACTS_MISSING: 'a final outcome has no source for a mandatory N3 field and cannot be reported',
+  OUTBOX_NOT_DEAD: 'only a dead-lettered notification can be re-queued',
   // jig simulator (test and demo tooling)
   SCENARIO_INVALID: 'a simulator scenario file does not match the scenario format',
   SIM_ACTION_INVALID: 'a simulator action names no known action, jig, slot or hub',

@@ -3,6 +3,7 @@ import type { Manifest } from '../domain/manifest.js';
 import type { WorkOrderHubRecord, WorkOrderRecord } from '../store/work-order-records.js';
 import type { ApiClient } from './api-client.js';
 import { counts, table } from './format.js';
+import { OUTBOX_COMMANDS } from './outbox-commands.js';
 
 /** What a command gets: the client, its positional arguments and options, and where to write. */
 export interface CommandContext {
@@ -185,6 +186,7 @@ export const COMMANDS: Record<string, Command> = {
       return print(ctx, r, () => `${r.operatorId}\n`);
     },
   },
+  ...OUTBOX_COMMANDS,
 };
 
 async function settle(ctx: CommandContext, action: 'close' | 'cancel'): Promise<number> {

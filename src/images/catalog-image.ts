@@ -15,6 +15,8 @@ import { parseOtaSubElements } from './ota-sub-elements.js';
  */
 export interface CatalogImage extends ImageTarget {
   hanVariant: HanVariant;
+  /** From the manifest; undefined when it does not say (then N3 reporting refuses to start). */
+  smetsChtsVersion: string | undefined;
   fileName: string;
   sizeBytes: number;
   /** SHA-256 of the whole file, lower-case hex; the hub's own hash is compared with it after transfer. */
@@ -92,6 +94,7 @@ export async function loadCatalogImage(dir: string, entry: ManifestImage): Promi
     hardwareMin: entry.hardwareMin,
     hardwareMax: entry.hardwareMax,
     hanVariant: entry.hanVariant,
+    smetsChtsVersion: entry.smetsChtsVersion,
     fileName: entry.file,
     sizeBytes: bytes.length,
     sha256,

@@ -14,6 +14,12 @@ export interface ManifestImage {
   model: string;
   hanVariant: HanVariant;
   version: FirmwareVersion;
+  /**
+   * SMETS/CHTS version the image complies with, as the CPL pairs it with this firmware version
+   * (e.g. `V1.3`). Optional in the file; the N3 notification needs it, so `upstream.mode` n3 or
+   * both refuses to start on a manifest that leaves it out (docs/n3.md).
+   */
+  smetsChtsVersion?: string;
   /** A bare file name in the manifest's directory; a path could point the bench anywhere. */
   file: string;
   sizeBytes: number;
@@ -31,7 +37,9 @@ export interface Manifest {
 }
 
 const TOP_KEYS = new Set(['schemaVersion', 'issuedAt', 'images']);
-const IMAGE_KEYS = new Set(['manufacturer', 'model', 'hanVariant', 'version', 'file', 'sizeBytes', 'sha256', 'hardwareMin', 'hardwareMax']);
+const IMAGE_KEYS = new Set(['manufacturer', 'model', 'hanVariant', 'smetsChtsVersion', 'version', 'file', 'sizeBytes', 'sha256', 'hardwareMin', 'hardwareMax']);
+/** Printable, short: it is copied into every N3 notification. */
+const SMETS_CHTS_RE = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,31}$/;
 const ISSUED_AT_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
 function show(value: unknown): string {
@@ -69,6 +77,7 @@ function checkImage(problems: string[], path: string, image: unknown): void {
   checkPattern(problems, `${path}.version`, image.version, /^[0-9A-F]{8}$/, '8 upper-case hex digits');
   checkPattern(problems, `${path}.sha256`, image.sha256, /^[0-9a-f]{64}$/, '64 lower-case hex digits');
   if (!HAN_VARIANTS.includes(image.hanVariant as HanVariant)) problems.push(`${path}.hanVariant: ${show(image.hanVariant)} is not one of ${HAN_VARIANTS.join(', ')}`);
+  if (image.smetsChtsVersion !== undefined) checkPattern(problems, `${path}.smetsChtsVersion`, image.smetsChtsVersion, SMETS_CHTS_RE, 'a SMETS/CHTS version like V1.3');
   const file = image.file;
   if (typeof file !== 'string' || file === '' || file === '.' || file === '..' || /[/\\\0]/.test(file)) {
     problems.push(`${path}.file: ${show(file)} is not a bare file name`);

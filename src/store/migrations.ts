@@ -134,4 +134,44 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE attempts ADD COLUMN operator_id TEXT;
   CREATE INDEX attempts_by_work_order ON attempts(work_order_id, device_id, id);
   `,
+  // 3: the N3 outbox (issue 6, docs/n3.md). One row per reported final outcome, written by a
+  // HubTransitionSink in the transaction that commits the outcome. What was reported (key, payload,
+  // its SHA-256) never changes and a row is never deleted; only its delivery state moves.
+  `
+  CREATE TABLE n3_outbox (
+    id INTEGER PRIMARY KEY,
+    idempotency_key TEXT NOT NULL UNIQUE CHECK (length(idempotency_key) BETWEEN 16 AND 128),
+    device_id TEXT NOT NULL,
+    work_order_id TEXT NOT NULL REFERENCES work_orders(id),
+    attempt_id INTEGER NOT NULL REFERENCES attempts(id),
+    outcome TEXT NOT NULL CHECK (outcome IN ('REFLASHED', 'ALREADY_CURRENT', 'SCRAP', 'REJECTED')),
+    payload_json TEXT NOT NULL CHECK (json_valid(payload_json)),
+    payload_sha256 TEXT NOT NULL CHECK (length(payload_sha256) = 64),
+    created_at TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'PENDING' CHECK (state IN ('PENDING', 'DELIVERED', 'DEAD')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_ms INTEGER NOT NULL DEFAULT 0,
+    last_attempt_at TEXT,
+    last_status INTEGER,
+    last_error_code TEXT,
+    last_error TEXT,
+    delivered_at TEXT,
+    delivered_status INTEGER,
+    dead_at TEXT,
+    dead_reason TEXT,
+    requeue_count INTEGER NOT NULL DEFAULT 0,
+    -- A hub has one final outcome per work order, so it is reported once per work order.
+    UNIQUE (work_order_id, device_id),
+    CHECK ((state = 'DELIVERED') = (delivered_at IS NOT NULL)),
+    CHECK ((state = 'DEAD') = (dead_at IS NOT NULL)),
+    CHECK (state <> 'DEAD' OR dead_reason IS NOT NULL)
+  ) STRICT;
+  CREATE INDEX n3_outbox_by_state ON n3_outbox(state, id);
+  CREATE INDEX n3_outbox_by_device ON n3_outbox(device_id, id);
+  CREATE TRIGGER n3_outbox_content_fixed BEFORE UPDATE OF idempotency_key, device_id, work_order_id, attempt_id, outcome, payload_json, payload_sha256, created_at ON n3_outbox
+    BEGIN SELECT RAISE(ABORT, 'n3_outbox content never changes'); END;
+  CREATE TRIGGER n3_outbox_delivered_final BEFORE UPDATE OF state ON n3_outbox WHEN OLD.state = 'DELIVERED' AND NEW.state <> 'DELIVERED'
+    BEGIN SELECT RAISE(ABORT, 'a delivered notification stays delivered'); END;
+  CREATE TRIGGER n3_outbox_no_delete BEFORE DELETE ON n3_outbox BEGIN SELECT RAISE(ABORT, 'n3_outbox rows are never deleted'); END;
+  `,
 ];

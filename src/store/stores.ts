@@ -2,6 +2,7 @@ import { ChargesStore } from './charges-store.js';
 import { FlashStore } from './flash-store.js';
 import { HubTransitions, type HubTransitionSink } from './hub-transitions.js';
 import { IntakeStore } from './intake-store.js';
+import { OutboxStore } from './outbox-store.js';
 import type { Db } from './open-database.js';
 import { SettlementStore } from './settlement-store.js';
 import { WorkOrderStore } from './work-order-store.js';
@@ -21,6 +22,8 @@ export interface Stores {
   intake: IntakeStore;
   settlement: SettlementStore;
   charges: ChargesStore;
+  /** The N3 outbox; rows arrive through the N3 sink (src/upstream/), the drainer and the API move them. */
+  outbox: OutboxStore;
   transitions: HubTransitions;
 }
 
@@ -34,6 +37,7 @@ export function createStores(db: Db, options: StoreOptions = {}): Stores {
     intake: new IntakeStore(db, transitions, now),
     settlement: new SettlementStore(db, workOrders, transitions, now),
     charges: new ChargesStore(db),
+    outbox: new OutboxStore(db),
     transitions,
   };
 }

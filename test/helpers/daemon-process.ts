@@ -1,4 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../src/config/package-root.js';
@@ -12,9 +14,13 @@ export interface DaemonProcess {
   ready: Promise<string>;
 }
 
-/** Runs src/main.ts as a real child process (through tsx), as systemd would run the daemon. */
-export function startDaemon(args: string[], env: Record<string, string> = {}): DaemonProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(PACKAGE_ROOT, 'src/main.ts'), ...args], {
+/**
+ * Runs the daemon as a real child process, as systemd would: src/main.ts through tsx, or a compiled
+ * main.js (see {@link compileDaemon}) where a test starts it many times and start-up time counts.
+ */
+export function startDaemon(args: string[], env: Record<string, string> = {}, entry?: string): DaemonProcess {
+  const argv = entry ? [entry, ...args] : ['--import', 'tsx', join(PACKAGE_ROOT, 'src/main.ts'), ...args];
+  const child = spawn(process.execPath, argv, {
     cwd: PACKAGE_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -37,4 +43,16 @@ export function startDaemon(args: string[], env: Record<string, string> = {}): D
   });
   ready.catch(() => undefined);
   return { child, stdout: () => out, stderr: () => err, exited, ready };
+}
+
+/**
+ * Compiles the project once into a fresh folder under .tmp/ (inside the package, so flashd finds
+ * its firmware-images) and returns the compiled main.js: half the start-up time of tsx.
+ */
+export async function compileDaemon(): Promise<string> {
+  mkdirSync(join(PACKAGE_ROOT, '.tmp'), { recursive: true });
+  const outDir = mkdtempSync(join(PACKAGE_ROOT, '.tmp', 'compiled-'));
+  const tsc = join(PACKAGE_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  await promisify(execFile)(process.execPath, [tsc, '-p', join(PACKAGE_ROOT, 'tsconfig.json'), '--outDir', outDir], { cwd: PACKAGE_ROOT });
+  return join(outDir, 'src', 'main.js');
 }

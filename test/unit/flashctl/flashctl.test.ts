@@ -5,7 +5,9 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/api/app.js';
 import { runFlashctl } from '../../../src/flashctl/cli.js';
+import type { HubIdentity } from '../../../src/domain/hub-identity.js';
 import { createStores, openDatabase, type Db } from '../../../src/store/index.js';
+import { N3OutboxSink } from '../../../src/upstream/index.js';
 
 const ID = (n: number) => `00-DB-12-00-00-00-03-${n.toString(16).toUpperCase().padStart(2, '0')}`;
 
@@ -90,5 +92,22 @@ describe('flashctl', () => {
     expect((await ctl(['--help'])).out).toContain('flashctl confirm-scrap <deviceId>');
     const unreachable = await runFlashctl(['--api', 'http://127.0.0.1:9', 'work-orders'], { stdout: () => {}, stderr: () => {}, env: {}, readStdin: async () => '' });
     expect(unreachable).toBe(3);
+  });
+  it('shows the N3 outbox with its dead letters and re-queues one', async () => {
+    const catalogue = () => ({ hanVariant: 'Single Band' as const, smetsChtsVersion: 'V1.3', version: '0002012F', sha256: 'ab'.repeat(32) });
+    const stores = createStores(db, { sinks: [new N3OutboxSink(db, { catalogue })] });
+    stores.workOrders.create({ id: 'WO-N3', secPartyId: 'P1', cspRegion: 'North', source: 'api', operatorId: 't' }, { hubs: [{ deviceId: ID(9) }] }, () => true);
+    stores.intake.scan({ deviceId: ID(9), operatorId: 't' });
+    const identity = { deviceId: ID(9), gpfDeviceId: ID(10), manufacturer: '1086', model: '0101030B', hardwareVersion: 2, firmwareVersion: '0002012A', locked: true } as HubIdentity;
+    const attemptId = stores.flash.beginAttempt({ identity, benchId: 'B', jigId: 'JIG-1', slot: 3, startedAt: new Date(), workOrderId: 'WO-N3', operatorId: 't' });
+    stores.flash.finishAttempt(attemptId, { result: 'REFLASHED', firmwareTarget: '0002012F', firmwareAfter: '0002012F', imageSha256: 'ab'.repeat(32), hubSha256: 'ab'.repeat(32), timings: {} });
+    const id = db.prepare('SELECT id FROM n3_outbox').pluck().get() as number;
+    stores.outbox.markDead(id, { at: new Date().toISOString(), status: 422, code: 'N3_REJECTED', message: 'HTTP 422: INVALID cspRegion' });
+    const shown = await ctl(['outbox']);
+    expect(shown.out.split('\n')[0]).toBe('mode ssmi: 0 pending (0 behind a dead letter), 0 delivered, 1 dead');
+    expect(shown.out).toMatch(new RegExp(`\\n${id}\\s+${ID(9)}\\s+WO-N3\\s+REFLASHED\\s+HTTP 422: INVALID cspRegion\\n`));
+    expect(await ctl(['--operator', 'tech-ben', 'requeue', String(id)])).toMatchObject({ code: 0, out: `outbox ${id} (${ID(9)}, REFLASHED) is PENDING again; last reason: HTTP 422: INVALID cspRegion\n` });
+    expect(await ctl(['requeue', String(id)])).toMatchObject({ code: 1, err: expect.stringContaining('OUTBOX_NOT_DEAD') });
+    expect(await ctl(['requeue', 'x'])).toMatchObject({ code: 2 });
   });
 });

@@ -35,8 +35,8 @@ function problemsOf(value: unknown): string[] {
 }
 
 describe('validateManifest', () => {
-  it('accepts a valid manifest, with or without hardware bounds', () => {
-    const value = manifest([image(), image({ model: '0102030B', file: 'b.ota', hanVariant: 'Dual Band', hardwareMin: undefined, hardwareMax: undefined })]);
+  it('accepts a valid manifest, with or without hardware bounds and SMETS/CHTS version', () => {
+    const value = manifest([image(), image({ model: '0102030B', file: 'b.ota', hanVariant: 'Dual Band', smetsChtsVersion: 'V1.3', hardwareMin: undefined, hardwareMax: undefined })]);
     expect(validateManifest(value, 'm')).toBe(value);
   });
 
@@ -45,7 +45,7 @@ describe('validateManifest', () => {
       manifest(
         [
           image(),
-          image({ model: '0102030b', file: 'sub/x.ota', hanVariant: 'Tri Band' }),
+          image({ model: '0102030b', file: 'sub/x.ota', hanVariant: 'Tri Band', smetsChtsVersion: '' }),
           image({ model: '0201040A', file: 'c.ota', version: '0x12', sizeBytes: 0, sha256: 'AB'.repeat(32), extra: true }),
           image({ file: 'd.ota', manufacturer: '10860', hardwareMin: 5, hardwareMax: 4 }),
           image({ model: '0301050C', file: '1086-0101030B-0002012F.ota', hardwareMax: undefined, sizeBytes: 1.5 }),
@@ -61,6 +61,7 @@ describe('validateManifest', () => {
         'issuedAt: "yesterday" is not a UTC timestamp like 2026-11-01T00:00:00Z',
         'images[1].model: "0102030b" is not 8 upper-case hex digits',
         'images[1].hanVariant: "Tri Band" is not one of Single Band, Dual Band',
+        'images[1].smetsChtsVersion: "" is not a SMETS/CHTS version like V1.3',
         'images[1].file: "sub/x.ota" is not a bare file name',
         'images[2].extra: unknown field',
         'images[2].version: "0x12" is not 8 upper-case hex digits',
@@ -74,7 +75,7 @@ describe('validateManifest', () => {
         'images[5]: "not an image" is not an object',
       ]),
     );
-    expect(problems).toHaveLength(16);
+    expect(problems).toHaveLength(17);
   });
 
   it('refuses two images for the same manufacturer and model', () => {

@@ -18,6 +18,11 @@ export interface HubTimingProfile {
   maxWindow: number;
   maxBaudRate: number;
   deflate: boolean;
+  /**
+   * The bootloader keeps blocks that arrive after a gap (up to twice the window) and says so in
+   * IDENTITY (flag 0x08), so the host resends only the missing block. Default false: go-back-N.
+   */
+  selectiveResend?: boolean;
   /** Failed unlocks before the hub locks itself out until power-cycled. */
   maxUnlockAttempts: number;
   /** Flash space for an image. */

@@ -10,6 +10,7 @@ import {
   IDENTITY_DEFLATE,
   IDENTITY_IMAGE_HELD,
   IDENTITY_LOCKED,
+  IDENTITY_SELECTIVE,
   MSG,
   decodeMessage,
   deriveHubKey,
@@ -18,6 +19,7 @@ import {
   type HubMessage,
   type MessageOf,
 } from '../src/session/index.js';
+import { HubUart } from './hub-uart.js';
 import { ImageReceiver } from './image-receiver.js';
 import type { HubPhase, VirtualHub } from './virtual-hub.js';
 
@@ -64,22 +66,23 @@ export class HubResponder {
   #lastReply: { seq: number; type: number; frame: Buffer } | undefined;
   #inProgress: { seq: number; type: number } | undefined;
   readonly #timers = new Set<NodeJS.Timeout>();
-  /**
-   * Switches the slot line's rate once the reply has left at the old rate (SimLine.sentToHost,
-   * then SimLine.setBaudRate). The SET_BAUD handler is issue 4's; until then SET_BAUD is refused.
-   */
+  /** Switches the slot line's rate once the reply has left at the old rate (SimLine.sentToHost, then SimLine.setBaudRate). */
   readonly switchLineBaud: (baudRate: number) => Promise<void>;
+  readonly #uart: HubUart;
 
+  /** `bootBaudRate`: the rate the hub's UART starts at, the line's configured rate (docs/protocol.md §2.8). */
   constructor(
     hub: VirtualHub,
     transmit: (bytes: Buffer) => void,
     onPhase: (event: HubPhaseEvent) => void = () => {},
     switchLineBaud: (baudRate: number) => Promise<void> = async () => {},
+    bootBaudRate = 115_200,
   ) {
     this.hub = hub;
     this.#transmit = transmit;
     this.#onPhase = onPhase;
     this.switchLineBaud = switchLineBaud;
+    this.#uart = new HubUart({ bootBaudRate, switchLine: switchLineBaud, busy: () => this.#inProgress !== undefined || (this.#rx?.busy ?? false) });
     hub.lockedOut = false; // lockout is RAM; the failed-unlock counter is not
     this.#bootedAt = performance.now() + hub.timing.rebootMs;
     if (hub.pendingActivation) this.#scheduleBoot(hub.timing.rebootMs);
@@ -91,6 +94,11 @@ export class HubResponder {
 
   get powered(): boolean {
     return this.#powered;
+  }
+
+  /** The rate this hub's UART runs at now. */
+  get baudRate(): number {
+    return this.#uart.baudRate;
   }
 
   /** Alive but answering nothing (a hang); cleared by a power cycle, unlike a bricked hub. */
@@ -134,6 +142,7 @@ export class HubResponder {
     this.hub.lockedOut = false;
     // "Verified" is a result in RAM; only an activation already marked in flash survives.
     if (this.hub.held && !this.hub.pendingActivation) this.hub.held.verified = false;
+    this.#uart.reset();
   }
 
   get #answering(): boolean {
@@ -149,6 +158,7 @@ export class HubResponder {
 
   #onFrame(frame: Frame): void {
     if (!this.#answering) return;
+    this.#uart.heard();
     if (frame.type === MSG.DATA) {
       this.#rx?.onData(frame);
       return;
@@ -202,7 +212,13 @@ export class HubResponder {
     this.#inProgress = undefined;
     this.#lastReply = { seq: request.seq, type: request.type, frame: wire };
     this.#transmit(wire);
-    if (reply.kind === 'ACTIVATING') this.#reboot(reply.rebootMs);
+    this.#uart.heard();
+    if (reply.kind === 'ACTIVATING') {
+      this.#reboot(reply.rebootMs);
+      this.#uart.reset();
+    }
+    // BAUD goes out at the old rate; the UART switches once it has left (docs/protocol.md §2.8).
+    if (reply.kind === 'BAUD') this.#uart.switchTo(reply.baudRate);
   }
 
   async #handle(m: HubMessage): Promise<HubMessage> {
@@ -224,7 +240,8 @@ export class HubResponder {
         if (!this.hub.held?.verified) throw new HubStatusError(HUB_STATUS.NOT_VERIFIED, 'no verified image to activate');
         return { kind: 'ACTIVATING', rebootMs: Math.round(this.hub.timing.rebootMs) };
       case 'SET_BAUD':
-        throw new HubStatusError(HUB_STATUS.BAUD_UNSUPPORTED, `baud ${m.baudRate} not supported`);
+        if (!HubUart.offers(m.baudRate, this.hub.profile.maxBaudRate)) throw new HubStatusError(HUB_STATUS.BAUD_UNSUPPORTED, `baud ${m.baudRate} not supported`);
+        return { kind: 'BAUD', baudRate: m.baudRate };
       default:
         throw new HubStatusError(HUB_STATUS.UNKNOWN_COMMAND, `unexpected ${m.kind}`);
     }
@@ -236,6 +253,7 @@ export class HubResponder {
     if (!this.#unlocked) flags |= IDENTITY_LOCKED;
     if (profile.deflate) flags |= IDENTITY_DEFLATE;
     if (this.hub.held) flags |= IDENTITY_IMAGE_HELD;
+    if (profile.selectiveResend) flags |= IDENTITY_SELECTIVE;
     return {
       kind: 'IDENTITY',
       protocolVersion: HUB_PROTOCOL_VERSION,

@@ -36,6 +36,10 @@ export class ImageReceiver {
   #ackedTo: number;
   #lastDataSeq = 0;
   #gapReportedAt = -1;
+  /** A gap waits to be reported until flash catches up (a report acknowledges everything before it). */
+  #gapPending = false;
+  /** Selective resend: blocks received after a gap, by offset, until the gap is filled. */
+  readonly #held = new Map<number, Buffer>();
   #writing = false;
   #flashBusyUntil = 0;
   #waiters: Array<() => void> = [];
@@ -55,6 +59,11 @@ export class ImageReceiver {
     return this.#ackedTo;
   }
 
+  /** Blocks wait for flash, or one is being programmed. */
+  get busy(): boolean {
+    return this.#writing || this.#queue.length > 0;
+  }
+
   onData(frame: Frame): void {
     const held = this.#hub.held;
     if (!held || this.failure) return;
@@ -69,32 +78,45 @@ export class ImageReceiver {
       this.#sendAck(0); // a duplicate: repeat where we are so the host moves on
       return;
     }
-    if (message.offset > this.#expected || this.#queue.length >= 2 * this.#window) {
-      if (this.#gapReportedAt !== this.#expected) {
-        this.#gapReportedAt = this.#expected;
-        this.#sendAck(ACK_GAP);
-      }
+    const selective = this.#hub.profile.selectiveResend === true;
+    const aligned = (message.offset - this.#expected) % this.#blockBytes === 0 && message.offset < held.sizeBytes;
+    const ahead = message.offset > this.#expected;
+    if (!aligned || this.#queue.length + this.#held.size >= 2 * this.#window || (ahead && (!selective || this.#held.has(message.offset)))) {
+      this.#reportGap(selective);
       return;
     }
-    const rawBytes = Math.min(this.#blockBytes, held.sizeBytes - message.offset);
-    let data: Buffer;
-    try {
-      data = (message.flags & DATA_DEFLATED) !== 0 ? inflateRawSync(message.data) : Buffer.from(message.data);
-    } catch {
-      data = Buffer.alloc(0);
-    }
-    if (data.length !== rawBytes) {
+    const data = inflateBlock(message, Math.min(this.#blockBytes, held.sizeBytes - message.offset));
+    if (!data) {
       // A block that does not decode to its size is treated like a corrupt frame: ask again.
-      this.#gapReportedAt = this.#expected;
-      this.#sendAck(ACK_GAP);
+      this.#reportGap(selective);
+      return;
+    }
+    if (ahead) {
+      this.#held.set(message.offset, data);
+      this.#reportGap(selective);
       return;
     }
     this.#queue.push({ offset: message.offset, data });
-    this.#expected += rawBytes;
+    this.#expected += data.length;
+    for (let next = this.#held.get(this.#expected); next; next = this.#held.get(this.#expected)) {
+      this.#held.delete(this.#expected);
+      this.#queue.push({ offset: this.#expected, data: next });
+      this.#expected += next.length;
+    }
     this.#gapReportedAt = -1;
+    this.#gapPending = false;
     if (!this.#hooks.onProgress(this.#expected)) return;
-    this.#maybeAck();
+    // Blocks still held beyond the new expected offset: the block there was lost, not late.
+    if (this.#held.size > 0) this.#reportGap(selective);
+    else this.#maybeAck();
     this.#pumpWrites();
+  }
+
+  /** Go-back-N: one gap report per offset. Selective: report each time; the host paces its resends. */
+  #reportGap(selective: boolean): void {
+    if (!selective && this.#gapReportedAt === this.#expected) return;
+    this.#gapPending = true;
+    this.#maybeAck();
   }
 
   /** Resolves once every buffered block is programmed (or a program failed). */
@@ -103,12 +125,22 @@ export class ImageReceiver {
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
+  /**
+   * Acknowledge everything received while at most `window` blocks wait for flash; past that, hold
+   * back, gap reports included (a gap report acknowledges all before it, so sending it early would
+   * let the host overrun our buffers). Flash progress calls this again.
+   */
   #maybeAck(): void {
-    if (this.#queue.length <= this.#window && this.#ackedTo < this.#expected) this.#sendAck(0);
+    if (this.#queue.length > this.#window) return;
+    if (this.#gapPending) {
+      this.#gapPending = false;
+      this.#gapReportedAt = this.#expected;
+      this.#sendAck(ACK_GAP);
+    } else if (this.#ackedTo < this.#expected) this.#sendAck(0);
   }
 
   #sendAck(flags: number): void {
-    const offset = flags & ACK_GAP ? this.#expected : this.#queue.length <= this.#window ? this.#expected : this.#ackedTo;
+    const offset = this.#queue.length <= this.#window ? this.#expected : this.#ackedTo;
     this.#ackedTo = Math.max(this.#ackedTo, offset);
     this.#hooks.transmit(encodeFrame(encodeMessage({ kind: 'ACK', offset, flags }, this.#lastDataSeq)));
   }
@@ -173,5 +205,15 @@ export class ImageReceiver {
     const text = `flash program failed in sector ${sector} at offset ${offset}`;
     this.#hooks.transmit(encodeFrame(encodeMessage({ kind: 'ERROR', status: HUB_STATUS.FLASH_WRITE_FAILED, message: text }, this.#lastDataSeq)));
     for (const w of this.#waiters.splice(0)) w();
+  }
+}
+
+/** The block's bytes, inflated if it came deflated; undefined unless that gives exactly `rawBytes`. */
+function inflateBlock(message: MessageOf<'DATA'>, rawBytes: number): Buffer | undefined {
+  try {
+    const data = (message.flags & DATA_DEFLATED) !== 0 ? inflateRawSync(message.data, { maxOutputLength: rawBytes + 1 }) : Buffer.from(message.data);
+    return data.length === rawBytes ? data : undefined;
+  } catch {
+    return undefined;
   }
 }

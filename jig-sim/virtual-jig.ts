@@ -174,6 +174,8 @@ export class VirtualJig extends EventEmitter<VirtualJigEvents> {
         await slot.line.sentToHost();
         slot.line.setBaudRate(baudRate);
       },
+      // The hub's UART boots at the rate the line is configured for (and goes back to it).
+      slot.line.timing.baudRate,
     );
     slot.responder = responder;
     slot.line.setDevice((chunk) => responder.receive(chunk));

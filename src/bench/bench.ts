@@ -7,11 +7,13 @@ import type { ImageCatalog } from '../images/catalog.js';
 import { UsbHotplug, type HotplugSource } from '../jig/usb-hotplug.js';
 import { LinkBridge } from '../link/port-bridge.js';
 import type { InProcessLines } from '../link/open-link.js';
-import type { SessionEvent, SessionResult, SessionTask } from '../session/session-types.js';
+import type { HubCapabilities, SessionDecision, SessionEvent, SessionResult, SessionTask } from '../session/session-types.js';
+import { planTransfer } from '../session/transfer-plan.js';
 import type { FlashStore } from '../store/flash-store.js';
 import type { HubRecord } from '../store/records.js';
 import type { WorkOrderHubRecord } from '../store/work-order-records.js';
 import type { WorkOrderStore } from '../store/work-order-store.js';
+import { BlockCache } from './block-cache.js';
 import { decideForHub, type BenchDecision } from './decide.js';
 import { JigStation } from './jig-station.js';
 import type { SessionPool } from './session-pool.js';
@@ -57,6 +59,9 @@ export class Bench extends EventEmitter<BenchEvents> {
   /** Slots where a hub was seated while a session still ran (it was removed and a hub put back). */
   readonly #seatedDuringRun = new Set<string>();
   readonly #hotplug: UsbHotplug;
+  readonly #blocks = new BlockCache();
+  /** Slots whose session the jig's link dropped under: start again (and resume) once it is back. */
+  readonly #resumeAfterReconnect = new Set<string>();
   #stopping = false;
   #operatorId: string;
 
@@ -76,6 +81,11 @@ export class Bench extends EventEmitter<BenchEvents> {
 
   get activeSessions(): number {
     return this.#running.size;
+  }
+
+  /** The shared wire blocks of the images being flashed (one preparation per image and block size). */
+  get blockCache(): BlockCache {
+    return this.#blocks;
   }
 
   /** Who is at the bench: recorded with every attempt the bench starts by itself (insert, button). */
@@ -112,13 +122,19 @@ export class Bench extends EventEmitter<BenchEvents> {
           if (!present.includes(view.slot)) this.#update(view.jig, view.slot, emptySlot(view.jig, view.slot));
         }
         for (const slot of present) this.#hubPresent(jig.id, slot);
+        for (const slot of present) this.#resumeAfterDrop(jig.id, slot);
       });
       station.on('present', (slot) => this.#hubPresent(jig.id, slot));
       station.on('removed', (slot) => this.#hubRemoved(jig.id, slot));
       station.on('button', (slot) => this.#button(jig.id, slot));
       station.on('power-fault', (slot) => this.#powerFault(jig.id, slot));
       station.on('disconnected', (reason) => {
-        for (const [k, run] of this.#running) if (k.startsWith(`${jig.id}/`)) cancel(run, `jig disconnected: ${reason}`);
+        for (const [k, run] of this.#running) {
+          if (!k.startsWith(`${jig.id}/`)) continue;
+          // The hub keeps what it received; when the jig is back, a new session resumes from there.
+          this.#resumeAfterReconnect.add(k);
+          cancel(run, `jig disconnected: ${reason}`);
+        }
       });
     }
     this.#hotplug.on('attach', (jigId) => {
@@ -168,10 +184,18 @@ export class Bench extends EventEmitter<BenchEvents> {
   }
 
   #hubRemoved(jig: string, slot: number): void {
+    this.#resumeAfterReconnect.delete(key(jig, slot));
     const run = this.#running.get(key(jig, slot));
     if (run) cancel(run, 'hub removed from the slot', 'HUB_REMOVED');
     this.#seatedDuringRun.delete(key(jig, slot));
     this.#update(jig, slot, emptySlot(jig, slot));
+  }
+
+  #resumeAfterDrop(jig: string, slot: number): void {
+    const k = key(jig, slot);
+    if (!this.#resumeAfterReconnect.has(k) || this.#running.has(k) || !this.#stations.get(jig)?.connected || !this.#view(jig, slot).present) return;
+    this.#resumeAfterReconnect.delete(k);
+    this.#startSession(jig, slot);
   }
 
   /** The slot's supply tripped: the hub lost power, so its session cannot finish; stop it now. */
@@ -193,6 +217,8 @@ export class Bench extends EventEmitter<BenchEvents> {
     const station = this.#stations.get(jig)!;
     const link = station.link(slot);
     if (!link) return;
+    // Any new session on the slot resumes what the hub holds: a pending resume is served by it.
+    this.#resumeAfterReconnect.delete(key(jig, slot));
     const log = this.#o.log.child({ jig, slot });
     const bytes = new MessageChannel();
     const control = new MessageChannel();
@@ -205,6 +231,11 @@ export class Bench extends EventEmitter<BenchEvents> {
       jigId: jig,
       slot,
       baudRate: jigConfig.baudRate,
+      baud: {
+        rates: this.#o.sessions.baud.rates,
+        maxBaudRate: jigConfig.maxBaudRate,
+        errorLimit: { errors: this.#o.sessions.baud.stepDownErrors, windowBlocks: this.#o.sessions.baud.stepDownWindowBlocks },
+      },
       timeouts: this.#o.sessions.timeouts,
       transfer: this.#o.sessions.transfer,
     };
@@ -217,7 +248,7 @@ export class Bench extends EventEmitter<BenchEvents> {
     control.port1.on('message', (event: SessionEvent) => {
       switch (event.t) {
         case 'identified': {
-          let reply;
+          let reply: BenchDecision['reply'];
           try {
             const { identity } = event;
             decided = decideForHub(identity, this.#o.catalog, this.#o.workOrders.liveHub(identity.deviceId), this.#o.process.maxAttempts);
@@ -236,7 +267,18 @@ export class Bench extends EventEmitter<BenchEvents> {
             hubState: attemptId === undefined ? null : 'FLASHING',
           });
           log.info({ deviceId: event.identity.deviceId, model: event.identity.model, running: event.identity.firmwareVersion, action: reply.action }, 'hub identified');
-          control.port1.postMessage({ t: 'decision', decision: reply });
+          this.#withBlocks(reply, event.capabilities)
+            .catch((err: unknown): SessionDecision => {
+              log.error({ err }, 'could not prepare the image blocks');
+              return { action: 'finish', result: 'FAILED', error: toErrorRecord(err) };
+            })
+            .then((decision) => {
+              try {
+                control.port1.postMessage({ t: 'decision', decision });
+              } catch {
+                // The session ended while the blocks were prepared; nothing waits for the answer.
+              }
+            }, () => undefined);
           return;
         }
         case 'phase':
@@ -263,8 +305,20 @@ export class Bench extends EventEmitter<BenchEvents> {
         this.#running.delete(key(jig, slot));
         // A hub put (back) in while its predecessor's session was winding down gets its own session.
         if (this.#seatedDuringRun.delete(key(jig, slot)) && this.#view(jig, slot).present) this.#startSession(jig, slot);
+        // The jig may have come back while this session was still winding down.
+        this.#resumeAfterDrop(jig, slot);
       });
     this.#running.set(key(jig, slot), { done, control: control.port1 });
+  }
+
+  /**
+   * To flash, the session also gets the image's wire blocks for its hub's transfer plan, prepared
+   * once per image and block size (compression off this thread, on libuv's pool) and shared.
+   */
+  async #withBlocks(reply: BenchDecision['reply'], capabilities: HubCapabilities): Promise<SessionDecision> {
+    if (reply.action !== 'flash') return reply;
+    const plan = planTransfer(this.#o.sessions.transfer, capabilities);
+    return { ...reply, blocks: await this.#blocks.get(reply.image, plan.blockBytes, plan.deflate) };
   }
 
   #finish(jig: string, slot: number, attemptId: number | undefined, result: SessionResult, log: Logger): void {

@@ -3,11 +3,14 @@ import type { HubIdentity } from '../domain/hub-identity.js';
 import type { FirmwareVersion } from '../domain/identifiers.js';
 import { bindHub, type BindingCandidate } from '../domain/slot-binding.js';
 import type { ImageCatalog } from '../images/catalog.js';
-import type { SessionDecision } from '../session/session-types.js';
+import type { SessionDecision, SessionImage } from '../session/session-types.js';
+
+/** What binding and eligibility say, before the image's blocks are prepared for the hub's transfer plan. */
+export type HubDecision = { action: 'flash'; image: SessionImage } | Extract<SessionDecision, { action: 'finish' }>;
 
 /** The bench's answer for an identified hub, and what the attempt record needs from it. */
 export interface BenchDecision {
-  reply: SessionDecision;
+  reply: HubDecision;
   /** Work order the slot bound the hub to; absent when the slot refused the hub (no attempt is recorded then). */
   workOrderId?: string | undefined;
   /** The catalogue version the decision was made against. */

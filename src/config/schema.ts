@@ -18,6 +18,9 @@ const Jig = Type.Object(
     control: LinkUrl,
     slots: Type.Array(LinkUrl, { minItems: 1, maxItems: 8 }),
     baudRate: Type.Integer({ minimum: 1200, maximum: 4_000_000, default: 115_200, description: 'rate every session starts at' }),
+    maxBaudRate: Type.Optional(
+      Type.Integer({ minimum: 1200, maximum: 16_000_000, description: 'highest rate sessions on this jig may switch to (its adapter or cabling); set it to baudRate for raw TCP to real hardware' }),
+    ),
     usb: Type.Optional(
       Type.Object(
         { vendorId: Type.Integer({ minimum: 0, maximum: 0xffff }), productId: Type.Integer({ minimum: 0, maximum: 0xffff }) },
@@ -117,8 +120,25 @@ export const ConfigSchema = Type.Object(
         transfer: Type.Object(
           {
             blockBytes: Type.Integer({ minimum: 64, maximum: 4096, default: 4096 }),
-            window: Type.Integer({ minimum: 1, maximum: 64, default: 8 }),
+            window: Type.Integer({ minimum: 1, maximum: 255, default: 16, description: 'blocks in flight; the hub may ask for fewer' }),
             deflate: Type.Boolean({ default: true }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+        baud: Type.Object(
+          {
+            rates: Type.Array(Type.Integer({ minimum: 1200, maximum: 16_000_000 }), {
+              maxItems: 16,
+              default: [230_400, 460_800, 921_600],
+              description: 'rates a session may switch a hub link to after IDENTIFY, highest the hub and jig allow first; [] never switches',
+            }),
+            stepDownErrors: Type.Integer({
+              minimum: 1,
+              maximum: 1000,
+              default: 24,
+              description: 'line errors within stepDownWindowBlocks that make a session step its rate down (half the rate pays only when over a third of frames are lost)',
+            }),
+            stepDownWindowBlocks: Type.Integer({ minimum: 1, maximum: 10_000, default: 64 }),
           },
           { additionalProperties: false, default: {} },
         ),

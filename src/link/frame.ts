@@ -29,11 +29,7 @@ export function encodeFrame(frame: Frame): Buffer {
   frame.payload.copy(raw, FRAME_HEADER_BYTES);
   const bodyEnd = FRAME_HEADER_BYTES + frame.payload.length;
   raw.writeUInt32LE(crc32(raw.subarray(0, bodyEnd)), bodyEnd);
-  const stuffed = cobsEncode(raw);
-  const wire = Buffer.allocUnsafe(stuffed.length + 1);
-  stuffed.copy(wire);
-  wire[stuffed.length] = FRAME_DELIMITER;
-  return wire;
+  return cobsEncode(raw, true);
 }
 
 /**

@@ -7,6 +7,7 @@ import type { Link } from './open-link.js';
  */
 export type ToSession =
   | { t: 'rx'; data: Uint8Array }
+  /** Writes up to and including `id` are on the link (a stream completes writes in order), or `id` failed. */
   | { t: 'txdone'; id: number; error?: string }
   | { t: 'baud'; baudRate: number; error?: string }
   | { t: 'closed'; reason: string };
@@ -29,6 +30,9 @@ export class LinkBridge {
   readonly #link: Link;
   readonly #port: MessagePort;
   #attached = true;
+  #writtenUpTo: number | undefined;
+  #rx: Buffer[] = [];
+  #rxBytes = 0;
 
   constructor(link: Link, port: MessagePort) {
     this.#link = link;
@@ -37,13 +41,34 @@ export class LinkBridge {
     link.stream.on('close', this.#onClose);
   }
 
-  /** Called by the slot's permanent data listener while this bridge is attached. */
+  /**
+   * Called by the slot's permanent data listener while this bridge is attached. Chunks that arrive
+   * in one turn of the event loop go to the session as one message, copied once into a fresh buffer
+   * that is transferred (no shared pooled memory crosses). A stream hands over its chunks, so
+   * holding them until then is safe.
+   */
   deliver(chunk: Buffer): void {
     if (!this.#attached) return;
-    const copy = new Uint8Array(chunk);
-    this.stats.rxBytes += copy.length;
-    this.#port.postMessage({ t: 'rx', data: copy } satisfies ToSession, [copy.buffer]);
+    this.stats.rxBytes += chunk.length;
+    this.#rx.push(chunk);
+    this.#rxBytes += chunk.length;
+    if (this.#rx.length === 1) setImmediate(this.#flushRx);
   }
+
+  readonly #flushRx = (): void => {
+    const parts = this.#rx;
+    const bytes = this.#rxBytes;
+    this.#rx = [];
+    this.#rxBytes = 0;
+    if (!this.#attached || parts.length === 0) return;
+    const data = new Uint8Array(bytes);
+    let at = 0;
+    for (const part of parts) {
+      data.set(part, at);
+      at += part.length;
+    }
+    this.#port.postMessage({ t: 'rx', data } satisfies ToSession, [data.buffer]);
+  };
 
   detach(): void {
     if (!this.#attached) return;
@@ -58,7 +83,9 @@ export class LinkBridge {
       const data = Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength);
       this.stats.txBytes += data.length;
       this.#link.stream.write(data, (err) => {
-        if (this.#attached) this.#port.postMessage({ t: 'txdone', id: message.id, ...(err ? { error: err.message } : {}) } satisfies ToSession);
+        if (!this.#attached) return;
+        if (err) this.#port.postMessage({ t: 'txdone', id: message.id, error: err.message } satisfies ToSession);
+        else this.#written(message.id);
       });
     } else {
       this.#link.setBaudRate(message.baudRate).then(
@@ -67,6 +94,21 @@ export class LinkBridge {
       );
     }
   };
+
+  /**
+   * Write completions go back in one message per turn of the event loop, not one per frame: a
+   * transfer puts a window of frames on the link at once, and each message costs the main thread.
+   */
+  #written(id: number): void {
+    const flush = this.#writtenUpTo === undefined;
+    this.#writtenUpTo = id;
+    if (!flush) return;
+    setImmediate(() => {
+      const upTo = this.#writtenUpTo;
+      this.#writtenUpTo = undefined;
+      if (this.#attached && upTo !== undefined) this.#port.postMessage({ t: 'txdone', id: upTo } satisfies ToSession);
+    });
+  }
 
   readonly #onClose = (): void => {
     if (this.#attached) this.#port.postMessage({ t: 'closed', reason: 'link closed' } satisfies ToSession);

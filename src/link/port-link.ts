@@ -11,6 +11,8 @@ export class PortLink {
   readonly #pendingWrites = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
   readonly #pendingBaud: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   #nextId = 1;
+  #outbox: Uint8Array[] = [];
+  #outboxBytes = 0;
   #closedReason: string | undefined;
   #onData: (data: Buffer) => void = () => {};
   #onClose: (reason: string) => void = () => {};
@@ -32,20 +34,46 @@ export class PortLink {
     this.#onClose = handler;
   }
 
-  /** Sends bytes; resolves once they are on the link. The buffer is transferred, not copied. */
+  /**
+   * Sends bytes; resolves once they are on the link. Writes made in one synchronous stretch (a
+   * window of blocks) cross to the main thread as one message and one link write: each message
+   * costs the main thread, whatever its size. A lone buffer of its own is transferred, not copied.
+   */
   write(data: Uint8Array): Promise<void> {
     if (this.#closedReason !== undefined) return Promise.reject(this.#closedError());
     const id = this.#nextId++;
-    // Transfer needs a buffer of our own; a view into a pooled or shared buffer is copied first.
-    const owned = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer ? data : new Uint8Array(data);
-    return new Promise<void>((resolve, reject) => {
-      this.#pendingWrites.set(id, { resolve, reject });
-      this.#port.postMessage({ t: 'tx', id, data: owned } satisfies FromSession, [owned.buffer as ArrayBuffer]);
-    });
+    this.#outbox.push(data);
+    this.#outboxBytes += data.length;
+    if (this.#outbox.length === 1) queueMicrotask(this.#flush);
+    return new Promise<void>((resolve, reject) => this.#pendingWrites.set(id, { resolve, reject }));
   }
+
+  readonly #flush = (): void => {
+    const parts = this.#outbox;
+    if (parts.length === 0 || this.#closedReason !== undefined) return;
+    this.#outbox = [];
+    const bytes = this.#outboxBytes;
+    this.#outboxBytes = 0;
+    let data: Uint8Array;
+    const only = parts.length === 1 ? parts[0]! : undefined;
+    if (only && only.byteOffset === 0 && only.byteLength === only.buffer.byteLength && only.buffer instanceof ArrayBuffer) {
+      data = only;
+    } else {
+      // Transfer needs a buffer of our own; views into pooled or shared memory are copied.
+      data = new Uint8Array(bytes);
+      let at = 0;
+      for (const part of parts) {
+        data.set(part, at);
+        at += part.length;
+      }
+    }
+    this.#port.postMessage({ t: 'tx', id: this.#nextId - 1, data } satisfies FromSession, [data.buffer as ArrayBuffer]);
+  };
 
   setBaudRate(baudRate: number): Promise<void> {
     if (this.#closedReason !== undefined) return Promise.reject(this.#closedError());
+    // Bytes written before the rate change go first, at the old rate.
+    this.#flush();
     return new Promise<void>((resolve, reject) => {
       this.#pendingBaud.push({ resolve, reject });
       this.#port.postMessage({ t: 'set-baud', baudRate } satisfies FromSession);
@@ -53,6 +81,7 @@ export class PortLink {
   }
 
   close(): void {
+    this.#outbox = [];
     this.#port.off('message', this.#onMessage);
     this.#port.close();
     this.#fail('session closed its link');
@@ -64,10 +93,14 @@ export class PortLink {
         this.#onData(Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength));
         return;
       case 'txdone': {
-        const pending = this.#pendingWrites.get(message.id);
-        this.#pendingWrites.delete(message.id);
-        if (message.error) pending?.reject(new FlashdError('LINK_CLOSED', `write failed: ${message.error}`));
-        else pending?.resolve();
+        // Every write up to this one is done, or failed with it (ids ascend; the map keeps insertion order).
+        const err = message.error === undefined ? undefined : new FlashdError('LINK_CLOSED', `write failed: ${message.error}`);
+        for (const [id, pending] of this.#pendingWrites) {
+          if (id > message.id) break;
+          this.#pendingWrites.delete(id);
+          if (err) pending.reject(err);
+          else pending.resolve();
+        }
         return;
       }
       case 'baud': {

@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { FlashdError } from '../domain/errors.js';
 import { encodeFrame, type Frame } from '../link/frame.js';
 import { FrameParser, type FrameParserStats } from '../link/frame-parser.js';
@@ -33,12 +32,27 @@ export class HubClient {
   #waiter: Waiter | undefined;
   #onUnsolicited: (message: HubMessage, frame: Frame) => void = () => {};
   #framesOut = 0;
+  readonly #closeHandlers = new Set<(err: FlashdError) => void>();
   #bytesOut = 0;
 
   constructor(link: PortLink) {
     this.#link = link;
     link.onData((data) => this.#parser.feed(data, this.#onFrame));
-    link.onClose((reason) => this.#waiter?.reject(new FlashdError('LINK_CLOSED', `link closed while awaiting ${this.#waiter.expect}: ${reason}`)));
+    link.onClose((reason) => {
+      this.#waiter?.reject(new FlashdError('LINK_CLOSED', `link closed while awaiting ${this.#waiter.expect}: ${reason}`));
+      const err = new FlashdError('LINK_CLOSED', `link closed: ${reason}`);
+      for (const handler of this.#closeHandlers) handler(err);
+    });
+  }
+
+  /** Calls `handler` if the link closes (a transfer waiting for ACKs must not wait out its timer). */
+  whenClosed(handler: (err: FlashdError) => void): () => void {
+    if (this.#link.closedReason !== undefined) {
+      handler(new FlashdError('LINK_CLOSED', `link closed: ${this.#link.closedReason}`));
+      return () => {};
+    }
+    this.#closeHandlers.add(handler);
+    return () => this.#closeHandlers.delete(handler);
   }
 
   get parserStats(): Readonly<FrameParserStats> {
@@ -62,12 +76,17 @@ export class HubClient {
     return this.#seq;
   }
 
-  /** Puts a message on the link without awaiting a reply; resolves when it is on the wire. */
+  /** Puts a message on the link without awaiting a reply; resolves when the link has taken it. */
   send(message: HubMessage, seq = this.nextSeq()): Promise<void> {
+    return this.post(message, seq).written;
+  }
+
+  /** Like {@link send}, and says how many bytes the frame occupies on the wire (for wire-time estimates). */
+  post(message: HubMessage, seq = this.nextSeq()): { wireBytes: number; written: Promise<void> } {
     const wire = encodeFrame(encodeMessage(message, seq));
     this.#framesOut++;
     this.#bytesOut += wire.length;
-    return this.#link.write(wire);
+    return { wireBytes: wire.length, written: this.#link.write(wire) };
   }
 
   /** Sends a request and awaits its reply of kind `expect`; an ERROR reply becomes a typed error. */
@@ -89,28 +108,28 @@ export class HubClient {
 
   async #once(message: HubMessage, seq: number, expect: HubMessageKind, options: RequestOptions): Promise<HubMessage> {
     if (this.#waiter) throw new Error(`request ${message.kind} while ${this.#waiter.expect} is outstanding`);
-    const ac = new AbortController();
-    const onAbort = (): void => ac.abort(options.signal?.reason);
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const { signal } = options;
+    signal?.throwIfAborted();
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    // A stop request surfaces as its own reason.
+    let onAbort: (() => void) | undefined;
     try {
-      const reply = new Promise<HubMessage>((resolve, reject) => {
+      return await new Promise<HubMessage>((resolve, reject) => {
         this.#waiter = { seq, expect, resolve, reject };
+        onAbort = () => reject(signal?.reason as Error);
+        signal?.addEventListener('abort', onAbort, { once: true });
+        // Register the matcher, then write, then arm the timer once the frame is on the wire.
+        this.send(message, seq).then(() => {
+          if (settled) return;
+          timer = setTimeout(() => reject(new FlashdError('HUB_TIMEOUT', `no ${expect} reply to ${message.kind} within ${options.timeoutMs} ms`)), options.timeoutMs);
+        }, reject);
       });
-      // Register the matcher, then write, then arm the timer once the frame is on the wire.
-      const timeout = this.send(message, seq).then(() =>
-        delay(options.timeoutMs, undefined, { signal: ac.signal }).then(() => {
-          throw new FlashdError('HUB_TIMEOUT', `no ${expect} reply to ${message.kind} within ${options.timeoutMs} ms`);
-        }),
-      );
-      return await Promise.race([reply, timeout]);
-    } catch (err) {
-      // A stop request surfaces as its own reason, not as the timer's AbortError.
-      if (options.signal?.aborted) throw options.signal.reason;
-      throw err;
     } finally {
+      settled = true;
+      clearTimeout(timer);
       this.#waiter = undefined;
-      ac.abort();
-      options.signal?.removeEventListener('abort', onAbort);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
     }
   }
 

@@ -30,6 +30,12 @@ export const HUB_PROTOCOL_VERSION = 1;
 export const IDENTITY_LOCKED = 0x01;
 export const IDENTITY_DEFLATE = 0x02;
 export const IDENTITY_IMAGE_HELD = 0x04;
+/**
+ * Flag in IDENTITY: the hub keeps blocks that arrive after a gap (within twice the window), so a
+ * host need only resend the missing block. A version 1 host ignores it and goes back N, which such
+ * a hub also serves.
+ */
+export const IDENTITY_SELECTIVE = 0x08;
 /** Flag in BEGIN: drop any held partial image and start from offset 0. */
 export const BEGIN_DISCARD = 0x01;
 /** Flag in DATA: the block is raw-deflated. */

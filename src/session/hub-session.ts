@@ -1,17 +1,18 @@
-import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { FlashdError, toErrorRecord } from '../domain/errors.js';
 import type { HubIdentity } from '../domain/hub-identity.js';
 import { deviceIdToBytes, firmwareVersionFromNumber } from '../domain/identifiers.js';
 import type { Phase, PhaseTimings, TimedPhase } from '../domain/outcomes.js';
 import type { PortLink } from '../link/port-link.js';
+import type { BaudPolicy } from './baud-policy.js';
 import { HubClient } from './hub-client.js';
-import { BEGIN_DISCARD } from './hub-messages.js';
 import { identityFromPayload } from './identity.js';
-import { wireBlocks } from './image-blocks.js';
+import type { PreparedBlocks } from './image-blocks.js';
+import { emptyTransferSummary, sendImage } from './image-sender.js';
+import { LineRate } from './line-rate.js';
 import type { SessionControl } from './session-control.js';
 import type { HubCapabilities, SessionImage, SessionResult, SessionTimeouts, TransferPreferences, TransferSummary } from './session-types.js';
-import { transferImage } from './transfer.js';
+import { planTransfer } from './transfer-plan.js';
 import { deriveHubKey, unlockResponse } from './unlock.js';
 
 export interface HubSessionOptions {
@@ -21,6 +22,8 @@ export interface HubSessionOptions {
   unlockKeys: ReadonlyMap<string, Uint8Array>;
   timeouts: SessionTimeouts;
   transfer: TransferPreferences;
+  /** Line rates: where the session starts, which it may switch to, when it steps down. */
+  baud: BaudPolicy;
 }
 
 /**
@@ -39,14 +42,18 @@ class HubSession {
   #phase: Phase = 'IDENTIFYING';
   #identity: HubIdentity | undefined;
   #image: SessionImage | undefined;
+  #blocks: PreparedBlocks | undefined;
+  readonly #rate: LineRate;
   #hubSha256: string | undefined;
   #transfer: TransferSummary | undefined;
+  #phaseError: string | undefined;
   /** Once ACTIVATE is sent the hub is committed; the session finishes read-back even if asked to stop. */
   #committed = false;
 
   constructor(options: HubSessionOptions) {
     this.#o = options;
     this.#client = new HubClient(options.link);
+    this.#rate = new LineRate({ client: this.#client, link: options.link, policy: options.baud, timeouts: options.timeouts });
   }
 
   get #signal(): AbortSignal | undefined {
@@ -55,7 +62,7 @@ class HubSession {
 
   async run(): Promise<SessionResult> {
     try {
-      const { identity, capabilities } = await this.#timed('identify', 'IDENTIFYING', () => this.#identify());
+      const { identity, capabilities } = await this.#timed('identify', 'IDENTIFYING', () => this.#identify(true));
       this.#identity = identity;
       this.#enter('CHECKING');
       const decision = await this.#o.control.decide({ t: 'identified', identity, capabilities }, this.#o.timeouts.decisionTimeoutMs);
@@ -63,7 +70,12 @@ class HubSession {
         return this.#result(decision.result, { firmwareVersion: identity.firmwareVersion, error: decision.error && { ...decision.error, phase: 'CHECKING' } });
       }
       this.#image = decision.image;
-      await this.#timed('unlock', 'UNLOCKING', () => this.#unlock(identity));
+      this.#blocks = decision.blocks;
+      // The rate switch is timed with unlock: both are the short exchanges before the transfer.
+      await this.#timed('unlock', 'UNLOCKING', async () => {
+        await this.#raiseRate(capabilities);
+        await this.#unlock(identity);
+      });
       await this.#timed('transfer', 'TRANSFERRING', () => this.#sendImage(capabilities));
       await this.#timed('verify', 'VERIFYING', () => this.#verify());
       const rebootMs = await this.#timed('activate', 'ACTIVATING', () => this.#activate());
@@ -72,18 +84,26 @@ class HubSession {
       return this.#result('REFLASHED', { firmwareVersion: running });
     } catch (err) {
       const error = { ...toErrorRecord(err), phase: this.#phase };
+      this.#phaseError = error.code;
       const interrupted = error.code === 'SESSION_INTERRUPTED' || error.code === 'HUB_REMOVED' || error.code === 'SLOT_POWER_FAULT';
       return this.#result(interrupted ? 'INTERRUPTED' : 'FAILED', { error });
     } finally {
+      // A removed or unpowered hub cannot answer (and reboots at its start rate); any other ending
+      // leaves hub and line at the jig's rate.
+      if (this.#phaseError !== 'HUB_REMOVED' && this.#phaseError !== 'SLOT_POWER_FAULT') await this.#rate.restore();
       this.#o.control.close();
       this.#o.link.close();
     }
   }
 
-  async #identify(): Promise<ReturnType<typeof identityFromPayload>> {
+  /** `first`: the session's opening IDENTIFY, which also finds a hub left at a raised rate. */
+  async #identify(first = false): Promise<ReturnType<typeof identityFromPayload>> {
     const t = this.#o.timeouts;
-    const reply = await this.#client.request({ kind: 'IDENTIFY' }, 'IDENTITY', { timeoutMs: t.requestTimeoutMs, retries: t.requestRetries, signal: this.#signal });
+    const reply = first
+      ? await this.#rate.identify(this.#signal)
+      : await this.#client.request({ kind: 'IDENTIFY' }, 'IDENTITY', { timeoutMs: t.requestTimeoutMs, retries: t.requestRetries, signal: this.#signal });
     if (reply.protocolVersion !== 1) throw new FlashdError('HUB_PROTOCOL', `hub speaks protocol version ${reply.protocolVersion}, flashd speaks 1`);
+    this.#rate.hubMaxBaudRate = reply.maxBaudRate;
     return identityFromPayload(reply);
   }
 
@@ -97,39 +117,25 @@ class HubSession {
     await this.#client.request({ kind: 'UNLOCK', mac }, 'UNLOCKED', { timeoutMs: t.unlockTimeoutMs, retries: t.requestRetries, signal: this.#signal });
   }
 
+  async #raiseRate(capabilities: HubCapabilities): Promise<void> {
+    this.#rate.hubMaxBaudRate = capabilities.maxBaudRate;
+    await this.#rate.raise(this.#signal);
+  }
+
   async #sendImage(capabilities: HubCapabilities): Promise<void> {
     const image = this.#image!;
-    const t = this.#o.timeouts;
-    const prefs = this.#o.transfer;
-    const blockBytes = Math.min(prefs.blockBytes, capabilities.maxBlockBytes);
-    const window = Math.max(1, Math.min(prefs.window, capabilities.maxWindow));
-    const sha256 = Buffer.from(image.sha256, 'hex');
-    const begin = (flags: number) =>
-      this.#client.request({ kind: 'BEGIN', sha256, imageSize: image.sizeBytes, blockBytes, window, flags }, 'READY', {
-        timeoutMs: t.requestTimeoutMs,
-        retries: t.requestRetries,
-        signal: this.#signal,
-      });
-    let ready = await begin(0);
-    if (ready.resumeOffset > 0 && !this.#prefixMatches(ready.resumeOffset, ready.prefixSha256, blockBytes)) {
-      // Never trust a prefix that cannot be confirmed: start again from zero.
-      ready = await begin(BEGIN_DISCARD);
-    }
-    if (ready.resumeOffset !== 0 && (ready.resumeOffset % blockBytes !== 0 || ready.resumeOffset > image.sizeBytes)) {
-      throw new FlashdError('HUB_PROTOCOL', `hub offered resume offset ${ready.resumeOffset}, not a block boundary of ${blockBytes} within ${image.sizeBytes}`);
-    }
-    const blocks = wireBlocks(image.sha256, image.data, blockBytes, prefs.deflate && capabilities.deflate);
-    const started = performance.now();
-    this.#o.control.emit({ t: 'progress', doneBytes: ready.resumeOffset, totalBytes: image.sizeBytes });
+    const plan = planTransfer(this.#o.transfer, capabilities);
+    this.#transfer = emptyTransferSummary(image.sizeBytes, plan, this.#rate.baudRate);
     let lastReport = 0;
-    const stats = await transferImage(this.#client, blocks, {
-      imageBytes: image.sizeBytes,
-      blockBytes,
-      window,
-      startOffset: ready.resumeOffset,
-      ackTimeoutMs: t.ackTimeoutMs,
-      maxRetries: t.transferRetries,
+    await sendImage({
+      client: this.#client,
+      image,
+      blocks: this.#blocks!,
+      plan,
+      rate: this.#rate,
+      timeouts: this.#o.timeouts,
       signal: this.#signal,
+      summary: this.#transfer,
       onProgress: (acked) => {
         const now = performance.now();
         if (now - lastReport >= 100 || acked === image.sizeBytes) {
@@ -138,21 +144,6 @@ class HubSession {
         }
       },
     });
-    this.#transfer = {
-      imageBytes: image.sizeBytes,
-      resumedFromBytes: stats.startOffset,
-      wireBytes: stats.wireBytes,
-      blocksResent: stats.blocksResent,
-      timeouts: stats.timeouts,
-      crcErrors: this.#client.parserStats.crcErrors,
-      elapsedMs: Math.round(performance.now() - started),
-    };
-  }
-
-  #prefixMatches(offset: number, prefixSha256: Buffer, blockBytes: number): boolean {
-    const image = this.#image!;
-    if (offset % blockBytes !== 0 || offset > image.sizeBytes) return false;
-    return createHash('sha256').update(image.data.subarray(0, offset)).digest().equals(prefixSha256);
   }
 
   async #verify(): Promise<void> {
@@ -173,6 +164,7 @@ class HubSession {
     this.#o.control.signal.throwIfAborted();
     this.#committed = true;
     const { rebootMs } = await this.#client.request({ kind: 'ACTIVATE' }, 'ACTIVATING', { timeoutMs: t.requestTimeoutMs, retries: t.requestRetries });
+    await this.#rate.hubRebooted();
     return rebootMs;
   }
 

@@ -1,39 +1,96 @@
-import { deflateRawSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { deflateRaw } from 'node:zlib';
+import { DATA_DEFLATED } from './hub-messages.js';
 
-/** One block of an image as it goes on the wire: raw, or raw-deflated where that is smaller. */
+const deflateRawAsync = promisify(deflateRaw);
+
+/** Entries per block in {@link PreparedBlocks.index}: payload start, payload length, DATA flags. */
+const INDEX_STRIDE = 3;
+
+/**
+ * The wire form of one image at one block size: which blocks go deflated and their deflated
+ * bytes. Prepared once per (image, block size, deflate) and shared by every session that sends the
+ * image: the typed arrays live in SharedArrayBuffers, so posting this object to a worker shares the
+ * memory rather than copying it. Raw blocks are not stored here; they are views of the image itself.
+ */
+export interface PreparedBlocks {
+  imageSha256: string;
+  imageBytes: number;
+  blockBytes: number;
+  /** Whether compression was tried; false when the hub cannot inflate or the bench turned it off. */
+  deflate: boolean;
+  /** Per block: start in `packed`, payload length, DATA flags. Over a SharedArrayBuffer. */
+  index: Uint32Array;
+  /** Deflated payloads back to back. Over a SharedArrayBuffer; empty when no block shrank. */
+  packed: Uint8Array;
+  /** Payload bytes of all blocks as they go on the wire (deflated where smaller, raw elsewhere). */
+  wireBytes: number;
+}
+
+/** One block ready to frame: the bytes to send and the DATA flags that describe them. */
 export interface WireBlock {
   offset: number;
   rawBytes: number;
   payload: Uint8Array;
-  deflated: boolean;
+  flags: number;
 }
 
-const cache = new Map<string, readonly WireBlock[]>();
-const CACHE_LIMIT = 16;
-
 /**
- * Cuts an image into blocks of `blockBytes`, each deflated independently so a transfer can resume
- * at any block boundary. A block is sent deflated only when that makes it smaller: encrypted
- * firmware (57% of real images) costs nothing extra. Cached per image, block size and mode, so a
- * worker compresses an image version once, not once per hub.
+ * Cuts an image into blocks of `blockBytes` and deflates each one independently (raw deflate,
+ * level 9), so a transfer can resume at any block boundary and the hub needs one block of window.
+ * A block is kept deflated only when that makes it smaller: encrypted firmware (57% of real images)
+ * costs nothing extra on the wire. Compression runs on libuv's thread pool (async zlib), never on
+ * the calling thread's event loop.
  */
-export function wireBlocks(imageKey: string, data: Uint8Array, blockBytes: number, deflate: boolean): readonly WireBlock[] {
-  const key = `${imageKey}:${blockBytes}:${deflate ? 'z' : 'r'}`;
-  const hit = cache.get(key);
-  if (hit) return hit;
-  const blocks: WireBlock[] = [];
-  for (let offset = 0; offset < data.length; offset += blockBytes) {
-    const raw = data.subarray(offset, Math.min(offset + blockBytes, data.length));
-    if (deflate) {
-      const packed = deflateRawSync(raw, { level: 9 });
-      if (packed.length < raw.length) {
-        blocks.push({ offset, rawBytes: raw.length, payload: packed, deflated: true });
-        continue;
-      }
+export async function prepareBlocks(image: { sha256: string; data: Uint8Array }, blockBytes: number, deflate: boolean): Promise<PreparedBlocks> {
+  if (!Number.isInteger(blockBytes) || blockBytes < 1 || blockBytes > 0xffff) throw new RangeError(`blockBytes must be 1..65535, got ${blockBytes}`);
+  const { data } = image;
+  const count = Math.ceil(data.length / blockBytes);
+  const index = new Uint32Array(new SharedArrayBuffer(count * INDEX_STRIDE * Uint32Array.BYTES_PER_ELEMENT));
+  const packedParts: Buffer[] = [];
+  let packedBytes = 0;
+  let wireBytes = 0;
+  const deflated = deflate ? await Promise.all(Array.from({ length: count }, (_, i) => deflateRawAsync(blockAt(data, blockBytes, i), { level: 9 }))) : [];
+  for (let i = 0; i < count; i++) {
+    const rawBytes = Math.min(blockBytes, data.length - i * blockBytes);
+    const packed = deflated[i];
+    if (packed && packed.length < rawBytes) {
+      index.set([packedBytes, packed.length, DATA_DEFLATED], i * INDEX_STRIDE);
+      packedParts.push(packed);
+      packedBytes += packed.length;
+      wireBytes += packed.length;
+    } else {
+      index.set([0, rawBytes, 0], i * INDEX_STRIDE);
+      wireBytes += rawBytes;
     }
-    blocks.push({ offset, rawBytes: raw.length, payload: raw, deflated: false });
   }
-  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
-  cache.set(key, blocks);
-  return blocks;
+  const packed = new Uint8Array(new SharedArrayBuffer(packedBytes));
+  let at = 0;
+  for (const part of packedParts) {
+    packed.set(part, at);
+    at += part.length;
+  }
+  return { imageSha256: image.sha256, imageBytes: data.length, blockBytes, deflate, index, packed, wireBytes };
+}
+
+/** Number of blocks in a prepared image. */
+export function blockCount(prepared: PreparedBlocks): number {
+  return prepared.index.length / INDEX_STRIDE;
+}
+
+/** Block `i` as it goes on the wire: a view, never a copy, of the packed bytes or of the image. */
+export function wireBlock(prepared: PreparedBlocks, data: Uint8Array, i: number): WireBlock {
+  const at = i * INDEX_STRIDE;
+  if (i < 0 || at >= prepared.index.length) throw new RangeError(`block ${i} outside 0..${blockCount(prepared) - 1}`);
+  const start = prepared.index[at]!;
+  const length = prepared.index[at + 1]!;
+  const flags = prepared.index[at + 2]!;
+  const offset = i * prepared.blockBytes;
+  const rawBytes = Math.min(prepared.blockBytes, prepared.imageBytes - offset);
+  const payload = (flags & DATA_DEFLATED) !== 0 ? prepared.packed.subarray(start, start + length) : blockAt(data, prepared.blockBytes, i);
+  return { offset, rawBytes, payload, flags };
+}
+
+function blockAt(data: Uint8Array, blockBytes: number, i: number): Uint8Array {
+  return data.subarray(i * blockBytes, Math.min((i + 1) * blockBytes, data.length));
 }

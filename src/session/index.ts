@@ -7,3 +7,8 @@ export * from './hub-session.js';
 export * from './session-control.js';
 export * from './image-blocks.js';
 export * from './identity.js';
+export * from './transfer-plan.js';
+export * from './baud-policy.js';
+export * from './line-health.js';
+export * from './transfer.js';
+export * from './image-sender.js';

@@ -3,6 +3,8 @@ import type { ErrorRecord } from '../domain/errors.js';
 import type { HubIdentity } from '../domain/hub-identity.js';
 import type { FirmwareVersion } from '../domain/identifiers.js';
 import type { AttemptResult, Phase, PhaseTimings } from '../domain/outcomes.js';
+import type { BaudPolicy } from './baud-policy.js';
+import type { PreparedBlocks } from './image-blocks.js';
 
 /** What the hub offers for transfers, from its IDENTITY reply. */
 export interface HubCapabilities {
@@ -12,6 +14,8 @@ export interface HubCapabilities {
   maxBaudRate: number;
   deflate: boolean;
   imageHeld: boolean;
+  /** The hub keeps blocks received after a gap (IDENTITY flag 0x08): resend only what is missing. */
+  selective: boolean;
 }
 
 /** The image a session flashes. `data` is a view over a SharedArrayBuffer: shared, never copied. */
@@ -22,9 +26,13 @@ export interface SessionImage {
   data: Uint8Array;
 }
 
-/** The bench's answer once it knows which hub is in the slot (eligibility, binding). */
+/**
+ * The bench's answer once it knows which hub is in the slot (eligibility, binding). To flash, it
+ * also hands over the image's blocks prepared for this hub's plan ({@link planTransfer}): prepared
+ * once per image and block size on the main thread's behalf and shared, never per session.
+ */
 export type SessionDecision =
-  | { action: 'flash'; image: SessionImage }
+  | { action: 'flash'; image: SessionImage; blocks: PreparedBlocks }
   | { action: 'finish'; result: Exclude<AttemptResult, 'REFLASHED' | 'INTERRUPTED'>; error?: ErrorRecord };
 
 /** Session → bench messages on the control port. */
@@ -67,19 +75,38 @@ export interface SessionTask {
   controlPort: MessagePort;
   jigId: string;
   slot: number;
+  /** The jig's configured rate: every session starts there, and leaves the line there. */
   baudRate: number;
+  /** Rates the session may switch to and when it steps down. */
+  baud: Omit<BaudPolicy, 'baseBaudRate'>;
   timeouts: SessionTimeouts;
   transfer: TransferPreferences;
 }
 
+/** How a transfer went; recorded with the attempt, also when it failed part-way. */
 export interface TransferSummary {
   imageBytes: number;
+  /** Offset the hub already held, confirmed by its prefix hash. */
   resumedFromBytes: number;
+  /** A held prefix whose hash did not match, discarded (absent when none was). */
+  prefixRejectedBytes?: number;
+  /** Image bytes sent, resends included. */
+  sentBytes: number;
+  /** DATA payload bytes sent (deflated where it was), resends included. */
   wireBytes: number;
   blocksResent: number;
+  /** Gap acknowledgements acted on (frames lost or corrupt on the way to the hub). */
+  gaps: number;
   timeouts: number;
+  /** Frames from the hub our parser dropped for a bad CRC. */
   crcErrors: number;
+  /** From the first DATA frame to the acknowledgement of the last byte. */
   elapsedMs: number;
+  blockBytes: number;
+  window: number;
+  /** Line rate at the end of the transfer. */
+  baudRate: number;
+  stepDowns: number;
 }
 
 /** What a session returns; the bench stores it as one attempt. */

@@ -1,91 +1,192 @@
 import { FlashdError } from '../domain/errors.js';
+import { AckWaiter } from './ack-waiter.js';
 import type { HubClient } from './hub-client.js';
-import { ACK_GAP, DATA_DEFLATED, type HubMessage } from './hub-messages.js';
-import type { WireBlock } from './image-blocks.js';
+import type { Frame } from '../link/frame.js';
+import { hubStatusError } from './hub-errors.js';
+import { ACK_GAP, type HubMessage } from './hub-messages.js';
+import { wireBlock, type PreparedBlocks } from './image-blocks.js';
+import { LineHealth, type LineErrorLimit } from './line-health.js';
+import { RoundTrip } from './round-trip.js';
 
 export interface TransferOptions {
-  imageBytes: number;
-  blockBytes: number;
+  /** The image itself; raw blocks are views of it. */
+  data: Uint8Array;
+  blocks: PreparedBlocks;
   /** Blocks in flight before an acknowledgement is needed. */
   window: number;
-  /** Image offset the hub already holds (a confirmed prefix); a multiple of blockBytes. */
+  /** The hub keeps blocks after a gap: resend only the missing one (else go back N). */
+  selective: boolean;
+  /** Image offset the hub already holds (a confirmed prefix); a multiple of the block size. */
   startOffset: number;
-  /** Time without progress before the unacknowledged blocks are sent again. */
+  /** The line's byte rate, so timeouts count from when queued bytes reach the wire. */
+  lineBytesPerSecond: number;
+  /** Silence after the last block reached the wire before the unacknowledged blocks go again. */
   ackTimeoutMs: number;
   /** Consecutive timeouts without progress before the transfer fails. */
   maxRetries: number;
+  /** Stop early (outcome `line-errors`) when errors crowd together; undefined: never. */
+  errorLimit?: LineErrorLimit | undefined;
   signal?: AbortSignal | undefined;
   onProgress?: (ackedOffset: number) => void;
+  /** Counters, added to (not reset) so several calls at different rates sum up. */
+  stats: TransferStats;
 }
 
 export interface TransferStats {
-  startOffset: number;
   blocksSent: number;
   blocksResent: number;
+  /** Image bytes sent, resends included. */
+  sentBytes: number;
+  /** DATA payload bytes sent (deflated where it was), resends included. */
   wireBytes: number;
+  gaps: number;
   timeouts: number;
 }
 
+export const emptyTransferStats = (): TransferStats => ({ blocksSent: 0, blocksResent: 0, sentBytes: 0, wireBytes: 0, gaps: 0, timeouts: 0 });
+
+/** `done`: the hub acknowledged the whole image. `line-errors`: stopped so the caller can slow the line. */
+export interface TransferOutcome {
+  outcome: 'done' | 'line-errors';
+  ackedOffset: number;
+}
+
 /**
- * Sends image blocks with a sliding window and cumulative acknowledgements (go-back-N). The hub
- * acknowledges a block when it has buffered it, before writing it, so the link never waits for
- * flash. A gap acknowledgement rewinds at once (as ZMODEM's ZRPOS does); silence for
- * `ackTimeoutMs` rewinds to the last acknowledged offset. Stops only between blocks.
+ * Sends image blocks with a sliding window and cumulative acknowledgements. The hub acknowledges a
+ * block once buffered, before writing it, so the link never waits for flash. A gap acknowledgement
+ * resends at once (as ZMODEM's ZRPOS does): only the missing block when the hub keeps later ones,
+ * else everything from the gap. Silence past `ackTimeoutMs` goes back to the last acknowledged
+ * offset. Stops only between blocks.
  */
-export async function transferImage(client: HubClient, blocks: readonly WireBlock[], options: TransferOptions): Promise<TransferStats> {
-  const { blockBytes, imageBytes, window } = options;
-  if (options.startOffset % blockBytes !== 0) throw new RangeError(`start offset ${options.startOffset} is not a multiple of ${blockBytes}`);
-  const stats: TransferStats = { startOffset: options.startOffset, blocksSent: 0, blocksResent: 0, wireBytes: 0, timeouts: 0 };
+export async function transferImage(client: HubClient, options: TransferOptions): Promise<TransferOutcome> {
+  const { blocks, window, stats } = options;
+  const { blockBytes, imageBytes } = blocks;
+  if (options.startOffset % blockBytes !== 0 && options.startOffset !== imageBytes) throw new RangeError(`start offset ${options.startOffset} is not a multiple of ${blockBytes}`);
+  const waiter = new AckWaiter(options.ackTimeoutMs, options.lineBytesPerSecond);
+  const health = new LineHealth(options.errorLimit);
+  const crcAtStart = client.parserStats.crcErrors;
+  let crcSeen = crcAtStart;
   let acked = options.startOffset;
   let next = options.startOffset;
   let highestSent = options.startOffset;
   let rewoundAt = -1;
   let failures = 0;
-  const waiter = new ProgressWaiter(options.ackTimeoutMs);
   let sendError: Error | undefined;
+  /** Selective mode: blocks to send again, and when (in blocks sent) each last went. */
+  const resend: number[] = [];
+  const resentAt = new Map<number, number>();
+  const roundTrip = new RoundTrip();
+  /** The gap we resent to fill, and when to send it again if it is still open then. */
+  let hole: { offset: number; due?: number } | undefined;
 
-  client.onUnsolicited((message: HubMessage) => {
+  /** Sequence numbers of this call's DATA frames run from here (they ascend, wrapping at 16 bits). */
+  let firstSeq: number | undefined;
+  let framesSent = 0;
+  const send = (offset: number): void => {
+    const block = wireBlock(blocks, options.data, offset / blockBytes);
+    if (offset < highestSent) stats.blocksResent++;
+    const data = Buffer.from(block.payload.buffer, block.payload.byteOffset, block.payload.byteLength);
+    const seq = client.nextSeq();
+    firstSeq ??= seq;
+    framesSent++;
+    const { wireBytes, written } = client.post({ kind: 'DATA', offset, flags: block.flags, data }, seq);
+    waiter.queued(wireBytes);
+    if (offset >= highestSent) roundTrip.sentFirst(offset + block.rawBytes, waiter.wireFreeAt);
+    else roundTrip.sentAgain(offset + block.rawBytes);
+    const wait = roundTrip.holeTimeoutMs;
+    if (hole?.offset === offset && wait !== undefined) hole.due = waiter.wireFreeAt + wait;
+    // Not awaited: the bridge keeps order, and waiting for each write would leave a gap per block.
+    written.then(
+      () => waiter.written(),
+      (err: Error) => {
+        sendError ??= err;
+        waiter.wake();
+      },
+    );
+    stats.blocksSent++;
+    stats.sentBytes += block.rawBytes;
+    stats.wireBytes += block.payload.length;
+    highestSent = Math.max(highestSent, offset + blockBytes);
+  };
+
+  client.onUnsolicited((message: HubMessage, frame: Frame) => {
+    // A hub that cannot go on (a flash sector that will not program) says so against one of our
+    // DATA frames: stop now with its status rather than time out against its silence.
+    if (message.kind === 'ERROR' && firstSeq !== undefined && ((frame.seq - firstSeq) & 0xffff) < framesSent) {
+      sendError ??= hubStatusError(message.status, message.message, 'ACK');
+      waiter.wake();
+      return;
+    }
     if (message.kind !== 'ACK') return;
     if (message.offset > acked && message.offset <= imageBytes) {
       acked = message.offset;
       failures = 0;
+      roundTrip.acknowledged(acked);
       options.onProgress?.(acked);
       if (next < acked) next = acked;
+      while (resend.length > 0 && resend[0]! < acked) resend.shift();
+      if (hole && hole.offset < acked) hole = undefined;
     }
-    if ((message.flags & ACK_GAP) !== 0 && message.offset === acked && rewoundAt !== acked) {
-      rewoundAt = acked;
-      next = acked;
+    if ((message.flags & ACK_GAP) !== 0 && message.offset === acked && acked < next) {
+      // Selective: again only once the earlier resend has had time to arrive, a window's worth of blocks later.
+      const last = resentAt.get(acked);
+      if (options.selective ? !resend.includes(acked) && (last === undefined || stats.blocksSent - last >= window) : rewoundAt !== acked) fillGap();
     }
     waiter.wake();
   });
 
+  /** Send the block at the acknowledged offset again: alone (selective) or with all after it (go-back-N). */
+  const fillGap = (): void => {
+    if (options.selective) resend.push(acked);
+    else {
+      rewoundAt = acked;
+      next = acked;
+    }
+    hole = { offset: acked };
+    stats.gaps++;
+    health.record(stats.blocksSent);
+  };
+
+  // A stop request or a closed link ends the wait at once, not after the ACK timer.
+  const onAbort = (): void => waiter.wake();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const offClose = client.whenClosed((err) => {
+    sendError ??= err;
+    waiter.wake();
+  });
   try {
+    let stopping = false;
     while (acked < imageBytes) {
       if (options.signal?.aborted) throw options.signal.reason;
-      while (next < imageBytes && next - acked < window * blockBytes) {
-        const block = blocks[next / blockBytes];
-        if (!block) throw new RangeError(`no block at offset ${next}`);
-        if (next < highestSent) stats.blocksResent++;
-        const flags = block.deflated ? DATA_DEFLATED : 0;
-        // Not awaited: the bridge keeps order, and waiting for each txdone would leave a gap per block.
-        const data = Buffer.from(block.payload.buffer, block.payload.byteOffset, block.payload.byteLength);
-        client.send({ kind: 'DATA', offset: block.offset, flags, data }).then(
-          () => waiter.onWire(),
-          (err: Error) => {
-            sendError = err;
-            waiter.wake();
-          },
-        );
-        stats.blocksSent++;
-        stats.wireBytes += block.payload.length;
-        next += blockBytes;
-        if (next > highestSent) highestSent = next;
+      if (!stopping) {
+        while (resend.length > 0) {
+          const offset = resend.shift()!;
+          resentAt.set(offset, stats.blocksSent);
+          send(offset);
+        }
+        while (next < imageBytes && next - acked < window * blockBytes) {
+          send(next);
+          next += blockBytes;
+        }
       }
       const before = acked;
-      const timedOut = await waiter.wait();
+      const end = await waiter.wait(stopping ? undefined : hole?.due);
+      const timedOut = end === 'silence';
+      // The block resent to fill a gap is still missing after twice the round trip: lost again.
+      if (end === 'deadline' && hole?.offset === acked && !stopping) {
+        hole = undefined;
+        fillGap();
+        continue;
+      }
+      if (options.signal?.aborted) throw options.signal.reason;
       if (sendError) throw sendError;
+      const crcNow = client.parserStats.crcErrors;
+      if (crcNow > crcSeen) health.record(stats.blocksSent, crcNow - crcSeen);
+      crcSeen = crcNow;
+      if (stopping && (timedOut || acked >= next)) return { outcome: 'line-errors', ackedOffset: acked };
       if (timedOut && acked === before) {
         stats.timeouts++;
+        health.record(stats.blocksSent);
         if (++failures > options.maxRetries) {
           throw new FlashdError('TRANSFER_FAILED', `no progress past offset ${acked} of ${imageBytes} after ${failures} timeouts of ${options.ackTimeoutMs} ms`, {
             details: { offset: acked, imageBytes },
@@ -93,51 +194,20 @@ export async function transferImage(client: HubClient, blocks: readonly WireBloc
         }
         next = acked;
         rewoundAt = -1;
+        resend.length = 0;
+        hole = undefined;
+      }
+      // Too many errors: send nothing more, let what is in flight be acknowledged, then hand back.
+      if (!stopping && acked < imageBytes && health.exceeded(stats.blocksSent)) {
+        stopping = true;
+        if (acked >= next) return { outcome: 'line-errors', ackedOffset: acked };
       }
     }
+    return { outcome: 'done', ackedOffset: acked };
   } finally {
+    waiter.dispose();
+    options.signal?.removeEventListener('abort', onAbort);
+    offClose();
     client.onUnsolicited(() => {});
-  }
-  return stats;
-}
-
-/**
- * Waits for an acknowledgement. The timeout is re-armed each time a block reaches the wire, so it
- * measures silence after the last byte left, not time spent queued behind other blocks.
- */
-class ProgressWaiter {
-  readonly #timeoutMs: number;
-  #timer: NodeJS.Timeout | undefined;
-  #resolve: ((timedOut: boolean) => void) | undefined;
-
-  constructor(timeoutMs: number) {
-    this.#timeoutMs = timeoutMs;
-  }
-
-  wait(): Promise<boolean> {
-    return new Promise<boolean>((resolve) => {
-      this.#resolve = resolve;
-      this.#arm();
-    });
-  }
-
-  onWire(): void {
-    if (this.#resolve) this.#arm();
-  }
-
-  wake(): void {
-    this.#settle(false);
-  }
-
-  #arm(): void {
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.#settle(true), this.#timeoutMs);
-  }
-
-  #settle(timedOut: boolean): void {
-    clearTimeout(this.#timer);
-    const resolve = this.#resolve;
-    this.#resolve = undefined;
-    resolve?.(timedOut);
   }
 }

@@ -21,5 +21,6 @@ export default async function runSessionTask(task: SessionTask): Promise<Session
     unlockKeys,
     timeouts: task.timeouts,
     transfer: task.transfer,
+    baud: { ...task.baud, baseBaudRate: task.baudRate },
   });
 }

@@ -48,6 +48,8 @@ describe('the bench under simulator faults', () => {
     // The jig reports the trip (POWERFAULT) and the bench stops the session at once, by name.
     expect(done!.result).toMatchObject({ result: 'INTERRUPTED', error: { code: 'SLOT_POWER_FAULT', phase: 'TRANSFERRING' } });
     expect(harness.store.getHub(spec!.deviceId)).toMatchObject({ outcome: 'FAILED', lastErrorCode: 'SLOT_POWER_FAULT' });
+    // The session stops at once, which can be inside the 100 ms brown-out: wait for the supply to return.
+    for (let i = 0; i < 100 && !harness.simulator.truth()[0]!.powered; i++) await new Promise((r) => setTimeout(r, 10));
     expect(harness.simulator.truth()[0]).toMatchObject({ firmwareVersion: spec!.firmwareVersion, flashCount: 0, powered: true });
   });
 });

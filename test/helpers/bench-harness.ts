@@ -60,6 +60,7 @@ export class BenchHarness {
   readonly results: BenchEvents['finished'][0][] = [];
   readonly #options: HarnessOptions;
   #app: FastifyInstance | undefined;
+  #started = false;
 
   constructor(options: HarnessOptions = {}) {
     this.#options = options;
@@ -88,10 +89,32 @@ export class BenchHarness {
     else if (transport === 'pty') addresses = await this.simulator.listenPty({ dir: join(this.dir, 'pty') });
     else addresses = this.simulator.inProcessAddresses();
     this.jigs = addresses.map((a) => ({ id: a.id, control: a.control, slots: a.slots, baudRate: 115_200 }));
+    await this.#startDaemon();
+    return this;
+  }
+
+  /**
+   * Stops the daemon side (bench, worker pool, database) and starts a new one on the same store and
+   * the same simulated hubs, as a restart of flashd would. `crash` terminates the session threads
+   * first, so no session reaches a safe point or says goodbye to its hub.
+   */
+  async restartDaemon(options: { crash: boolean }): Promise<void> {
+    if (options.crash) await this.pool.close();
+    await this.bench.stop();
+    await this.pool.close();
+    this.db.close();
+    this.#app = undefined;
+    await this.#startDaemon();
+  }
+
+  async #startDaemon(): Promise<void> {
+    const transport = this.#options.transport ?? 'tcp';
     this.db = openDatabase(this.dbPath);
     this.stores = createStores(this.db, { maxAttempts: this.config.process.maxAttempts });
     this.store = this.stores.flash;
-    if (this.#options.workOrder) this.#takeInStock(this.#options.workOrder === true ? {} : this.#options.workOrder);
+    if (this.#started) this.store.recoverUnfinished();
+    else if (this.#options.workOrder) this.#takeInStock(this.#options.workOrder === true ? {} : this.#options.workOrder);
+    this.#started = true;
     const unlockKeys = this.#options.unlockKeys ?? new Map(['1086', '1178', '106C'].map((m) => [m, demoMasterKey(m)]));
     this.pool = new SessionPool({ maxThreads: this.config.sessions.maxThreads, concurrentTasksPerThread: this.config.sessions.concurrentTasksPerThread, unlockKeys });
     this.bench = new Bench({
@@ -109,7 +132,6 @@ export class BenchHarness {
     });
     this.bench.on('finished', (event) => this.results.push(event));
     await this.bench.start();
-    return this;
   }
 
   isKnownModel = (model: string): boolean => this.catalog.list().some((image) => image.model === model);

@@ -6,7 +6,18 @@ import { PACKAGE_ROOT } from '../../src/config/package-root.js';
 import { ImageCatalog } from '../../src/images/index.js';
 import { LinkBridge, openLink } from '../../src/link/index.js';
 import { PortLink } from '../../src/link/port-link.js';
-import { SessionControl, runHubSession, type SessionDecision, type SessionEvent, type SessionResult, type SessionTimeouts } from '../../src/session/index.js';
+import {
+  SessionControl,
+  planTransfer,
+  prepareBlocks,
+  runHubSession,
+  type HubCapabilities,
+  type SessionDecision,
+  type SessionEvent,
+  type SessionResult,
+  type SessionTimeouts,
+  type TransferPreferences,
+} from '../../src/session/index.js';
 import { demoMasterKey, type Simulator } from '../../jig-sim/index.js';
 
 /** Short timeouts so a fault that stalls a session ends it in well under a second or two. */
@@ -33,13 +44,19 @@ export function demoCatalog(): Promise<ImageCatalog> {
   return catalog;
 }
 
-/** The bench's eligibility answer without the work-order binding (these tests are about the hub, not the process). */
-function decide(identity: HubIdentity, images: ImageCatalog): SessionDecision {
+/**
+ * The bench's eligibility answer without the work-order binding (these tests are about the hub, not
+ * the process), with the image's blocks prepared for the hub's transfer plan as the bench does.
+ */
+async function decide(identity: HubIdentity, capabilities: HubCapabilities, images: ImageCatalog, prefs: TransferPreferences): Promise<SessionDecision> {
   const image = images.latestFor(identity.manufacturer, identity.model);
   const decision = decideEligibility(identity, image);
   switch (decision.action) {
-    case 'flash':
-      return { action: 'flash', image: { version: image!.version, sha256: image!.sha256, sizeBytes: image!.sizeBytes, data: image!.data } };
+    case 'flash': {
+      const plan = planTransfer(prefs, capabilities);
+      const blocks = await prepareBlocks(image!, plan.blockBytes, plan.deflate);
+      return { action: 'flash', image: { version: image!.version, sha256: image!.sha256, sizeBytes: image!.sizeBytes, data: image!.data }, blocks };
+    }
     case 'already-current':
       return { action: 'finish', result: 'ALREADY_CURRENT' };
     case 'refuse':
@@ -56,8 +73,17 @@ export async function flashSlot(
   sim: Simulator,
   jigNumber: number,
   slot: number,
-  options: { timeouts?: Partial<SessionTimeouts>; blockBytes?: number; window?: number; deflate?: boolean; onEvent?: (e: SessionEvent) => void } = {},
+  options: {
+    timeouts?: Partial<SessionTimeouts>;
+    blockBytes?: number;
+    window?: number;
+    deflate?: boolean;
+    /** Rates the session may switch to (docs/protocol.md §2.8); default none: stay at 115,200. */
+    baudRates?: number[];
+    onEvent?: (e: SessionEvent) => void;
+  } = {},
 ): Promise<SessionResult> {
+  const transfer = { blockBytes: options.blockBytes ?? 4096, window: options.window ?? 8, deflate: options.deflate ?? true };
   const images = await demoCatalog();
   const link = await openLink(`sim://JIG-${jigNumber}/${slot}`, { baudRate: 115_200, inProcess: sim.openInProcess });
   const bytes = new MessageChannel();
@@ -66,7 +92,9 @@ export async function flashSlot(
   link.stream.on('data', (chunk: Buffer) => bridge.deliver(chunk));
   control.port1.on('message', (event: SessionEvent) => {
     options.onEvent?.(event);
-    if (event.t === 'identified') control.port1.postMessage({ t: 'decision', decision: decide(event.identity, images) });
+    if (event.t === 'identified') {
+      void decide(event.identity, event.capabilities, images, transfer).then((decision) => control.port1.postMessage({ t: 'decision', decision }));
+    }
   });
   try {
     return await runHubSession({
@@ -74,7 +102,8 @@ export async function flashSlot(
       control: new SessionControl(control.port2),
       unlockKeys: new Map(['1086', '1178', '106C'].map((m) => [m, demoMasterKey(m)])),
       timeouts: { ...FAST_TIMEOUTS, ...options.timeouts },
-      transfer: { blockBytes: options.blockBytes ?? 4096, window: options.window ?? 8, deflate: options.deflate ?? true },
+      transfer,
+      baud: { baseBaudRate: 115_200, rates: options.baudRates ?? [] },
     });
   } finally {
     bridge.detach();

@@ -17,6 +17,19 @@ describe('COBS', () => {
     );
   });
 
+  it('encodes exactly as the byte-by-byte reference algorithm, runs of 254 and trailing zeros included', () => {
+    const bytes = fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 255 }), fc.constant(7)), { maxLength: 1200 });
+    const run = (length: number, byte: number): number[] => new Array<number>(length).fill(byte);
+    const runs = fc.array(fc.oneof(fc.constant(run(1, 0)), fc.constant(run(254, 9)), fc.constant(run(253, 9)), fc.constant(run(255, 9))), { maxLength: 6 });
+    fc.assert(
+      fc.property(fc.oneof(bytes, runs.map((parts) => parts.flat())), (array) => {
+        const input = Uint8Array.from(array);
+        expect(cobsEncode(input).toString('hex')).toBe(referenceCobs(input).toString('hex'));
+        expect(cobsEncode(input, true).toString('hex')).toBe(`${referenceCobs(input).toString('hex')}00`);
+      }),
+    );
+  });
+
   it('encodes the textbook examples', () => {
     expect(cobsEncode(Buffer.from([0x00])).toString('hex')).toBe('0101');
     expect(cobsEncode(Buffer.from([0x11, 0x22, 0x00, 0x33])).toString('hex')).toBe('0311220233');
@@ -84,3 +97,27 @@ describe('frame', () => {
     expect(() => encodeFrame({ type: 0, seq: 65536, payload: Buffer.alloc(0) })).toThrow(RangeError);
   });
 });
+
+/** The plain byte-at-a-time COBS encoder (minimal: no code byte after a final full run). */
+function referenceCobs(input: Uint8Array): Buffer {
+  const out: number[] = [0];
+  let codeIndex = 0;
+  let code = 1;
+  for (let i = 0; i < input.length; i++) {
+    if (input[i] === 0) {
+      out[codeIndex] = code;
+      codeIndex = out.push(0) - 1;
+      code = 1;
+      continue;
+    }
+    out.push(input[i]!);
+    if (++code === 0xff) {
+      out[codeIndex] = code;
+      if (i === input.length - 1) return Buffer.from(out);
+      codeIndex = out.push(0) - 1;
+      code = 1;
+    }
+  }
+  out[codeIndex] = code;
+  return Buffer.from(out);
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_HUB_PROFILE } from '../../../jig-sim/hub-profile.js';
+import { DEFAULT_HUB_PROFILE, type HubTimingProfile } from '../../../jig-sim/hub-profile.js';
 import { HubResponder } from '../../../jig-sim/hub-responder.js';
 import { VirtualHub } from '../../../jig-sim/virtual-hub.js';
 import { VirtualJig } from '../../../jig-sim/virtual-jig.js';
@@ -20,9 +20,10 @@ interface JigVector {
 const hub = docJsonBlocks<HubVector>('protocol.md', 'hub-vectors');
 const jig = docJsonBlocks<JigVector>('protocol.md', 'jig-vectors');
 const vector = (kind: string) => hub.find((v) => v.message.kind === kind)!;
+const vectors = (kind: string) => hub.filter((v) => v.message.kind === kind);
 
 /** A simulated hub whose identity is the one in the IDENTITY vector. */
-function vectorHub(running: string): { replies: Buffer[]; responder: HubResponder } {
+function vectorHub(running: string, profile: Partial<HubTimingProfile> = {}): { replies: Buffer[]; responder: HubResponder } {
   const replies: Buffer[] = [];
   const identity = vector('IDENTITY').message;
   const virtual = new VirtualHub(
@@ -37,13 +38,13 @@ function vectorHub(running: string): { replies: Buffer[]; responder: HubResponde
       masterKey: Buffer.alloc(32),
     },
     // No boot time: a powered-up hub boots for rebootMs before it answers, and this test is about bytes.
-    { ...DEFAULT_HUB_PROFILE, rebootMs: 0 },
+    { ...DEFAULT_HUB_PROFILE, rebootMs: 0, ...profile },
   );
   return { replies, responder: new HubResponder(virtual, (bytes) => replies.push(Buffer.from(bytes))) };
 }
 
-async function ask(responder: HubResponder, replies: Buffer[], kind: string): Promise<string> {
-  responder.receive(Buffer.from(vector(kind).wire, 'hex'));
+async function ask(responder: HubResponder, replies: Buffer[], kind: string, nth = 0): Promise<string> {
+  responder.receive(Buffer.from(vectors(kind)[nth]!.wire, 'hex'));
   for (let i = 0; i < 50 && replies.length === 0; i++) await new Promise((r) => setTimeout(r, 1));
   return Buffer.concat(replies.splice(0)).toString('hex');
 }
@@ -52,6 +53,17 @@ describe('the simulated hub answers the documented requests with the documented 
   it('IDENTIFY → IDENTITY', async () => {
     const { responder, replies } = vectorHub('0002012A');
     expect(await ask(responder, replies, 'IDENTIFY')).toBe(vector('IDENTITY').wire);
+  });
+
+  it('IDENTIFY → IDENTITY with selective resend, from a hub that keeps out-of-order blocks', async () => {
+    const { responder, replies } = vectorHub('0002012A', { selectiveResend: true, maxWindow: 16 });
+    expect(await ask(responder, replies, 'IDENTIFY')).toBe(vectors('IDENTITY')[1]!.wire);
+  });
+
+  it('SET_BAUD to a rate it does not offer → ERROR BAUD_UNSUPPORTED', async () => {
+    const { responder, replies } = vectorHub('0002012A');
+    expect(vectors('SET_BAUD')[1]!.message).toEqual({ kind: 'SET_BAUD', baudRate: 500_000 });
+    expect(await ask(responder, replies, 'SET_BAUD', 1)).toBe(vectors('ERROR').find((v) => v.message.status === 12)!.wire);
   });
 
   it('READ_VERSION → VERSION', async () => {

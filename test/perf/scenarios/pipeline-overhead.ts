@@ -1,0 +1,79 @@
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { INSTANT_HUB_PROFILE, generateStock } from '../../../jig-sim/index.js';
+import { PACKAGE_ROOT } from '../../../src/config/package-root.js';
+import { LoadProbe, metric, type Metric } from '../metrics.js';
+import { PerfDaemon } from '../perf-daemon.js';
+import { SimProcess } from '../sim-protocol.js';
+import { WindowProfiler } from '../window-profiler.js';
+
+export interface PipelineOptions {
+  jigs: number;
+  durationMs: number;
+}
+
+export const SESSIONS_PER_SECOND_TARGET = 100;
+export const LAG_P99_TARGET_MS = 20;
+export const RSS_TARGET_MB = 250;
+
+/**
+ * Link and device cost nothing (unpaced lines, a hub whose flash, hash and reboot take no time):
+ * what is left is flashd's own pipeline per hub: worker session, protocol round trips, shared
+ * blocks, SQLite commits, events. Every slot gets a new hub as soon as its last one finished, so
+ * all slots stay busy; the rate is counted after the first round.
+ */
+export async function pipelineOverhead(o: PipelineOptions): Promise<Metric[]> {
+  const slots = o.jigs * 8;
+  const stock = generateStock({ seed: 'perf-pipeline', count: slots + Math.ceil((o.durationMs / 1000) * 400) });
+  const queue = stock.slice(slots);
+  const sim = new SimProcess();
+  // Flash sized to the demo images (≤ 320 KiB): a 2 MiB part would cost the simulator a 2 MiB fill per hub.
+  const profile = { ...INSTANT_HUB_PROFILE, maxWindow: 16, selectiveResend: true, flashBytes: 512 * 1024 };
+  const jigs = await sim.start({ jigs: o.jigs, profile, stock: stock.slice(0, slots) });
+  const daemon = new PerfDaemon({
+    catalogDir: join(PACKAGE_ROOT, 'firmware-images'),
+    trustedKeyFile: join(PACKAGE_ROOT, 'firmware-images/keys/demo-signing.pub.pem'),
+    jigs,
+    stock,
+  });
+  let reflashed = 0;
+  let failed = 0;
+  let stopping = false;
+  const probe = new LoadProbe();
+  const profiler = new WindowProfiler();
+  try {
+    await daemon.start((event) => {
+      if (event.result.result === 'REFLASHED') reflashed++;
+      else failed++;
+      const next = queue.shift();
+      if (next && !stopping) sim.swap(event.jig, event.slot, next).catch(() => undefined);
+    });
+    while (reflashed + failed < slots) await sleep(20);
+    probe.reset();
+    profiler.start();
+    const from = { at: performance.now(), reflashed, failed, cpu: process.cpuUsage(), simCpu: await sim.cpuMicros() };
+    await sleep(o.durationMs);
+    const elapsedS = (performance.now() - from.at) / 1000;
+    const cpu = process.cpuUsage(from.cpu);
+    const simCpuMs = ((await sim.cpuMicros()) - from.simCpu) / 1000;
+    const load = probe.stop();
+    await profiler.stop();
+    const sessions = reflashed - from.reflashed;
+    const rate = sessions / elapsedS;
+    // All the daemon's threads together: what one session costs in CPU, and what that allows on this machine's cores.
+    const cpuMsPerSession = (cpu.user + cpu.system) / 1000 / sessions;
+    const cores = availableParallelism();
+    return [
+      metric('pipeline-overhead', 'daemon-cpu-ms-per-session', cpuMsPerSession, 'ms', 1000 / SESSIONS_PER_SECOND_TARGET, `CPU of all daemon threads per session; simulator used ${(simCpuMs / sessions).toFixed(1)} ms more`),
+      metric('pipeline-overhead', 'sessions-per-second-cpu-bound', (cores * 1000) / cpuMsPerSession, 'sessions/s', SESSIONS_PER_SECOND_TARGET, `${cores} cores at that cost, no simulator or other load`),
+      metric('pipeline-overhead', 'sessions-per-second', rate, 'sessions/s', SESSIONS_PER_SECOND_TARGET, `target ≥ ${SESSIONS_PER_SECOND_TARGET}; ${failed - from.failed} failed in the window`),
+      metric('pipeline-overhead', 'event-loop-lag-p99-ms', load.lagP99Ms, 'ms', LAG_P99_TARGET_MS, `main thread, ${slots} slots busy; max ${load.lagMaxMs.toFixed(1)} ms`),
+      metric('memory', 'rss-mb-pipeline', load.peakRssMb, 'MB', RSS_TARGET_MB, `peak RSS, ${slots} sessions active (pipeline-overhead)`),
+    ];
+  } finally {
+    stopping = true;
+    await daemon.stop();
+    await sim.close();
+  }
+}

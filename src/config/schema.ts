@@ -35,6 +35,8 @@ const Timeouts = Type.Object(
   {
     requestTimeoutMs: Ms(1000, 'reply timeout for a hub request, from when it is on the wire'),
     requestRetries: Type.Integer({ minimum: 0, maximum: 10, default: 3 }),
+    probeTimeoutMs: Type.Integer({ minimum: 20, maximum: 10_000, default: 150, description: 'reply timeout of the opening IDENTIFY, repeated while a just-seated hub boots' }),
+    bootWaitMs: Ms(3000, 'how long the opening IDENTIFY keeps probing a hub that is still booting'),
     unlockTimeoutMs: Ms(3000, 'reply timeout for UNLOCK (the hub checks an HMAC)'),
     verifyTimeoutBaseMs: Ms(5000, 'FINISH timeout before the per-MiB allowance'),
     verifyTimeoutMsPerMiB: Ms(10_000, 'FINISH allowance per MiB for pending writes and the on-hub hash'),
@@ -100,9 +102,9 @@ export const ConfigSchema = Type.Object(
         ),
         link: Type.Object(
           {
-            paced: Type.Boolean({ default: false, description: 'pace slot lines at baudRate/10 bytes per second (8N1)' }),
+            paced: Type.Boolean({ default: true, description: 'pace slot lines at baudRate/10 bytes per second (8N1), as a real UART is' }),
             baudRate: Type.Integer({ minimum: 300, maximum: 16_000_000, default: 115_200 }),
-            latencyMs: Type.Number({ minimum: 0, maximum: 10_000, default: 0, description: 'one-way latency of a USB-serial adapter' }),
+            latencyMs: Type.Number({ minimum: 0, maximum: 10_000, default: 4, description: 'one-way latency of a USB-serial adapter' }),
           },
           { additionalProperties: false, default: {} },
         ),

@@ -66,8 +66,12 @@ export class LineRate {
   async identify(signal?: AbortSignal): Promise<MessageOf<'IDENTITY'>> {
     const t = this.#timeouts;
     const ask = (retries: number) => this.#client.request({ kind: 'IDENTIFY' }, 'IDENTITY', { timeoutMs: t.requestTimeoutMs, retries, signal });
+    // A hub seated a moment ago is still booting and drops what it hears: probe often, so the
+    // session starts as soon as it is up rather than one full request timeout later.
+    const probe = () =>
+      this.#client.request({ kind: 'IDENTIFY' }, 'IDENTITY', { timeoutMs: t.probeTimeoutMs, retries: Math.ceil(t.bootWaitMs / t.probeTimeoutMs), signal });
     try {
-      return await ask(t.requestRetries);
+      return await probe();
     } catch (err) {
       if (!isFlashdError(err, 'HUB_TIMEOUT') || candidateRates(this.#policy, this.hubMaxBaudRate).length === 0) throw err;
     }

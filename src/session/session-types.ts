@@ -50,6 +50,9 @@ export type SessionCommand =
 export interface SessionTimeouts {
   requestTimeoutMs: number;
   requestRetries: number;
+  /** Opening IDENTIFY: short timeout, repeated for up to bootWaitMs while a just-seated hub boots. */
+  probeTimeoutMs: number;
+  bootWaitMs: number;
   unlockTimeoutMs: number;
   /** Verify allows this much per MiB of image for the hub's hash plus outstanding flash writes. */
   verifyTimeoutMsPerMiB: number;

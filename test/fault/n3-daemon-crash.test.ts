@@ -40,7 +40,7 @@ describe('flashd as a child process, reporting upstream', () => {
       JSON.stringify({
         store: { path: 'ssmi.db' },
         api: { port: 0 },
-        simulator: { transport: 'in-process', profile: 'instant', hubs: 8, technician: { enabled: false } },
+        simulator: { transport: 'in-process', profile: 'instant', link: { paced: false }, hubs: 8, technician: { enabled: false } },
         upstream: { mode: 'ssmi', n3: { url: server.url, token: TOKEN } },
       }),
     );
@@ -75,7 +75,7 @@ describe('flashd as a child process, reporting upstream', () => {
         JSON.stringify({
           store: { path: 'flashd.db' },
           api: { port: 0 },
-          simulator: { transport: 'in-process', profile: 'instant', hubs: 8, technician: { enabled: technician, dwellMs: 20, swapMs: 10 } },
+          simulator: { transport: 'in-process', profile: 'instant', link: { paced: false }, hubs: 8, technician: { enabled: technician, dwellMs: 20, swapMs: 10 } },
           upstream: { mode: 'both', n3: { url: server.url, token: { file: 'n3.token' }, pollIntervalMs: 20, summaryIntervalMs: 1000, retry: { minTimeoutMs: 20, maxTimeoutMs: 200 } } },
         }),
       );

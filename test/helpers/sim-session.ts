@@ -24,6 +24,8 @@ import { demoMasterKey, type Simulator } from '../../jig-sim/index.js';
 export const FAST_TIMEOUTS: SessionTimeouts = {
   requestTimeoutMs: 250,
   requestRetries: 2,
+  probeTimeoutMs: 100,
+  bootWaitMs: 1000,
   unlockTimeoutMs: 1000,
   verifyTimeoutBaseMs: 2000,
   verifyTimeoutMsPerMiB: 10_000,

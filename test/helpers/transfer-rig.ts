@@ -17,6 +17,8 @@ import type { FaultLink } from './fault-link.js';
 export const FAST_TIMEOUTS: SessionTimeouts = Object.freeze({
   requestTimeoutMs: 25,
   requestRetries: 10,
+  probeTimeoutMs: 25,
+  bootWaitMs: 250,
   unlockTimeoutMs: 100,
   verifyTimeoutMsPerMiB: 1000,
   verifyTimeoutBaseMs: 200,

@@ -294,7 +294,8 @@ export class HubResponder {
     const hub = this.hub;
     const p = hub.timing;
     if (!this.#unlocked) throw new HubStatusError(HUB_STATUS.LOCKED, 'unlock first');
-    if (m.imageSize === 0 || m.imageSize > hub.flash.length) throw new HubStatusError(HUB_STATUS.IMAGE_TOO_LARGE, `image of ${m.imageSize} bytes does not fit ${hub.flash.length}`);
+    const capacity = hub.profile.flashBytes;
+    if (m.imageSize === 0 || m.imageSize > capacity) throw new HubStatusError(HUB_STATUS.IMAGE_TOO_LARGE, `image of ${m.imageSize} bytes does not fit ${capacity}`);
     if (m.blockBytes === 0 || m.blockBytes > p.maxBlockBytes) throw new HubStatusError(HUB_STATUS.BAD_PARAMETER, `block of ${m.blockBytes} bytes; at most ${p.maxBlockBytes}`);
     if (m.window === 0 || m.window > p.maxWindow) throw new HubStatusError(HUB_STATUS.BAD_PARAMETER, `window of ${m.window}; at most ${p.maxWindow}`);
     await this.#rx?.drain();
@@ -366,6 +367,7 @@ export class HubResponder {
     hub.held = undefined;
     hub.pendingActivation = false;
     hub.flashCount++;
+    hub.releaseDownloadArea();
   }
 
   #sleep(ms: number): Promise<void> {

@@ -66,7 +66,7 @@ export class VirtualHub {
   readonly spec: Readonly<Omit<HubSpec, 'firmwareVersion'>>;
   readonly profile: Readonly<HubTimingProfile>;
   runningVersion: FirmwareVersion;
-  readonly flash: Buffer;
+  #flash: Buffer | undefined;
   held: HeldImage | undefined;
   failedUnlocks = 0;
   /** Locked out until the next power-up (the counter stays, so the next failure locks again). */
@@ -83,7 +83,20 @@ export class VirtualHub {
     this.spec = Object.freeze(rest);
     this.profile = profile;
     this.runningVersion = firmwareVersion;
-    this.flash = Buffer.alloc(profile.flashBytes, 0xff);
+  }
+
+  /**
+   * The download area, allocated when first written: a stock of hundreds of simulated hubs (and
+   * the shelf of finished ones) must not cost 2 MiB each while holding nothing.
+   */
+  get flash(): Buffer {
+    this.#flash ??= Buffer.alloc(this.profile.flashBytes, 0xff);
+    return this.#flash;
+  }
+
+  /** After activation the bootloader has moved the image; the simulator keeps only its version. */
+  releaseDownloadArea(): void {
+    if (!this.held) this.#flash = undefined;
   }
 
   get deviceId(): DeviceId {

@@ -128,6 +128,14 @@ export class Bench extends EventEmitter<BenchEvents> {
       station.on('removed', (slot) => this.#hubRemoved(jig.id, slot));
       station.on('button', (slot) => this.#button(jig.id, slot));
       station.on('power-fault', (slot) => this.#powerFault(jig.id, slot));
+      station.on('slot-lost', (slot) => {
+        const run = this.#running.get(key(jig.id, slot));
+        if (!run) return;
+        // As for a whole jig: the hub keeps what it received, and a new session resumes from there.
+        this.#resumeAfterReconnect.add(key(jig.id, slot));
+        cancel(run, 'slot link lost');
+      });
+      station.on('slot-restored', (slot) => this.#resumeAfterDrop(jig.id, slot));
       station.on('disconnected', (reason) => {
         for (const [k, run] of this.#running) {
           if (!k.startsWith(`${jig.id}/`)) continue;
@@ -193,7 +201,8 @@ export class Bench extends EventEmitter<BenchEvents> {
 
   #resumeAfterDrop(jig: string, slot: number): void {
     const k = key(jig, slot);
-    if (!this.#resumeAfterReconnect.has(k) || this.#running.has(k) || !this.#stations.get(jig)?.connected || !this.#view(jig, slot).present) return;
+    const station = this.#stations.get(jig);
+    if (!this.#resumeAfterReconnect.has(k) || this.#running.has(k) || !station?.connected || !station.link(slot) || !this.#view(jig, slot).present) return;
     this.#resumeAfterReconnect.delete(k);
     this.#startSession(jig, slot);
   }

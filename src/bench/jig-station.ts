@@ -10,6 +10,10 @@ export interface JigStationEvents {
   removed: [slot: number];
   button: [slot: number];
   'power-fault': [slot: number];
+  /** One slot's link closed (a ser2net port restarted, a USB-serial adapter reset) while the jig stays up. */
+  'slot-lost': [slot: number];
+  /** That slot's link is open again. */
+  'slot-restored': [slot: number];
   /** Control and slot links are open and the jig has reported its slots. */
   connected: [present: number[]];
   disconnected: [reason: string];
@@ -121,10 +125,7 @@ export class JigStation extends EventEmitter<JigStationEvents> {
     this.#controller = controller;
     this.#links = links;
     this.#sinks = links.map(() => undefined);
-    links.forEach((link, i) => {
-      link.stream.on('data', (chunk: Buffer) => this.#sinks[i]?.(chunk));
-      link.stream.on('error', (err) => this.#log.warn({ err, slot: i + 1 }, 'slot link error'));
-    });
+    links.forEach((link, i) => this.#wireSlot(link, i + 1));
     controller.on('present', (slot) => this.emit('present', slot));
     controller.on('removed', (slot) => this.emit('removed', slot));
     controller.on('button', (slot) => this.emit('button', slot));
@@ -148,6 +149,42 @@ export class JigStation extends EventEmitter<JigStationEvents> {
         this.#scheduleRetry();
       }
     });
+  }
+
+  #wireSlot(link: Link, slot: number): void {
+    link.stream.on('data', (chunk: Buffer) => this.#sinks[slot - 1]?.(chunk));
+    link.stream.on('error', (err) => this.#log.warn({ err, slot }, 'slot link error'));
+    link.stream.on('close', () => {
+      if (this.#links[slot - 1] !== link || !this.#controller || this.#stopped) return;
+      this.#links[slot - 1] = undefined;
+      this.#log.warn({ slot }, 'slot link lost; reopening');
+      this.emit('slot-lost', slot);
+      this.#reopenSlot(slot, 250);
+    });
+  }
+
+  /** Reopens one slot's link with its own backoff; a whole-jig reconnect supersedes it. */
+  #reopenSlot(slot: number, delayMs: number): void {
+    const controller = this.#controller;
+    setTimeout(() => {
+      if (this.#stopped || this.#controller !== controller || !controller) return;
+      openLink(this.config.slots[slot - 1]!, { baudRate: this.config.baudRate, inProcess: this.#inProcess }).then(
+        (link) => {
+          if (this.#stopped || this.#controller !== controller) {
+            void link.close();
+            return;
+          }
+          this.#links[slot - 1] = link;
+          this.#wireSlot(link, slot);
+          this.#log.info({ slot }, 'slot link reopened');
+          this.emit('slot-restored', slot);
+        },
+        (err: Error) => {
+          this.#log.warn({ err, slot, retryMs: delayMs * 2 }, 'slot link still down');
+          this.#reopenSlot(slot, Math.min(delayMs * 2, 10_000));
+        },
+      );
+    }, delayMs).unref();
   }
 
   #scheduleRetry(): void {

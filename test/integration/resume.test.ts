@@ -85,6 +85,15 @@ describe('a transfer cut off part-way resumes from what the hub holds', () => {
     expectReflashedByResume(h, imageBytes, heldAtCut);
   });
 
+  it('after only the slot\'s own link drops (its ser2net port restarts) while the jig stays connected', async () => {
+    const { h, jig, imageBytes } = await midTransfer('resume-slot-drop');
+    const heldAtCut = committed(jig);
+    jig.slot(1).line.detachHost();
+    await h.finished(2);
+    expect(h.results[0]!.result.result).toBe('INTERRUPTED');
+    expectReflashedByResume(h, imageBytes, heldAtCut);
+  });
+
   it('after flashd itself restarts (its session threads killed mid-transfer), with the same hub state', async () => {
     const { h, jig, imageBytes } = await midTransfer('resume-restart');
     const heldAtCut = committed(jig);

@@ -1,20 +1,11 @@
 import type { HubIdentity } from '../src/domain/hub-identity.js';
 import type { DeviceId, FirmwareVersion } from '../src/domain/identifiers.js';
+import type { SmiStatus } from '../src/domain/work-order.js';
 import { scaleProfile } from './device-profiles.js';
 import type { HubTimingProfile } from './hub-profile.js';
 
-/** SMI status values as the DSP inventory records them. */
-export type SmiStatus =
-  | 'Pending'
-  | 'Whitelisted'
-  | 'InstalledNotCommissioned'
-  | 'Commissioned'
-  | 'Decommissioned'
-  | 'Withdrawn'
-  | 'Suspended'
-  | 'Recovery'
-  | 'Recovered'
-  | 'NotApplicable';
+/** SMI status values, as the domain defines them (the DSP inventory's list). */
+export type { SmiStatus };
 
 /** The facts of one simulated hub that a test or a stock list sets: what it reports, plus secrets. */
 export interface HubSpec extends Omit<HubIdentity, 'locked'> {

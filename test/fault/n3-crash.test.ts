@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/config/package-root.js';
+import { spawnCaptured } from '../helpers/daemon-process.js';
 import { MockN3Server, type N3Fault } from '../helpers/mock-n3-server.js';
 import { deviceOrders, outboxViolations, parseAcks, type Ack } from '../helpers/outbox-invariants.js';
 
@@ -32,26 +31,8 @@ interface Child {
 }
 
 function startChild(env: Record<string, string>): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(PACKAGE_ROOT, 'test/helpers/crash-child.ts')], {
-    cwd: PACKAGE_ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  child.stdin.on('error', () => undefined); // a child killed before GO
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  const ready = new Promise<void>((resolve, reject) => {
-    const check = (): void => {
-      if (out.startsWith('READY\n')) resolve();
-    };
-    child.stdout.on('data', check);
-    void exited.then((code) => reject(new Error(`child exited with ${code} before READY: ${err.slice(-2000)}`)));
-  });
-  ready.catch(() => undefined);
-  return { go: () => void child.stdin.write('GO\n'), stdout: () => out, exited, kill: () => void child.kill('SIGKILL'), ready };
+  const p = spawnCaptured(['--import', 'tsx', join(PACKAGE_ROOT, 'test/helpers/crash-child.ts')], env, (out) => (out.startsWith('READY\n') ? true : undefined), 'pipe');
+  return { go: () => void p.child.stdin!.write('GO\n'), stdout: p.stdout, exited: p.exited, kill: () => void p.child.kill('SIGKILL'), ready: p.ready.then(() => undefined) };
 }
 
 /**

@@ -4,35 +4,13 @@
  *
  *   npx tsx test/perf/sim-link.ts
  */
-import { connect } from 'node:net';
-import { once } from 'node:events';
-import { INSTANT_HUB_PROFILE, Simulator, generateStock } from '../../jig-sim/index.js';
+import { INSTANT_HUB_PROFILE, generateStock } from '../../jig-sim/index.js';
 import { BenchHarness, type Transport } from '../helpers/bench-harness.js';
+import { measureRawStream } from '../helpers/raw-stream.js';
 
 async function rawStream(baudRate: number, latencyMs: number): Promise<string> {
-  const sim = new Simulator({ jigs: 1, timing: { paced: true, baudRate, latencyMs } });
-  try {
-    const [jig] = await sim.listenTcp();
-    const [host, port] = jig!.slots[0]!.slice('socket://'.length).split(':');
-    const socket = connect({ host: host!, port: Number(port), noDelay: true });
-    await once(socket, 'connect');
-    const bytes = Buffer.alloc(Math.round((baudRate / 10) * 1.5), 0x55);
-    let got = 0;
-    const done = new Promise<number>((resolve) =>
-      sim.jig(1).slot(1).line.setDevice((chunk) => {
-        got += chunk.length;
-        if (got >= bytes.length) resolve(performance.now());
-      }),
-    );
-    const started = performance.now();
-    socket.write(bytes);
-    const ms = (await done) - started;
-    socket.destroy();
-    const rate = bytes.length / (ms / 1000);
-    return `raw stream ${baudRate} baud, latency ${latencyMs} ms: ${bytes.length} B in ${ms.toFixed(1)} ms = ${rate.toFixed(0)} B/s = ${(rate / (baudRate / 10)).toFixed(4)} × line rate`;
-  } finally {
-    await sim.close();
-  }
+  const { sentBytes, ms, bytesPerSecond } = await measureRawStream({ baudRate, latencyMs });
+  return `raw stream ${baudRate} baud, latency ${latencyMs} ms: ${sentBytes} B in ${ms.toFixed(1)} ms = ${bytesPerSecond.toFixed(0)} B/s = ${(bytesPerSecond / (baudRate / 10)).toFixed(4)} × line rate`;
 }
 
 async function reflash(transport: Transport, baudRate: number): Promise<string[]> {

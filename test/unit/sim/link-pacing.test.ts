@@ -1,6 +1,6 @@
 import { once } from 'node:events';
-import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { measureRawStream } from '../../helpers/raw-stream.js';
 import { createDuplexPair } from '../../../src/link/duplex-pair.js';
 import { SimLine } from '../../../jig-sim/sim-line.js';
 import { Simulator, parseScenario } from '../../../jig-sim/index.js';
@@ -37,30 +37,10 @@ async function timeToDevice(line: SimLine, host: ReturnType<typeof createDuplexP
 
 describe('SimLine pacing (8N1: baudRate / 10 bytes per second)', () => {
   it.each([115_200, 921_600])('carries a %i-baud stream into a simulator slot over TCP within 2%% of the line rate', async (baudRate) => {
-    const sim = new Simulator({ jigs: 1, timing: { paced: true, baudRate, latencyMs: 0 } });
-    try {
-      const [jig] = await sim.listenTcp();
-      const [host, port] = jig!.slots[2]!.slice('socket://'.length).split(':');
-      const socket = connect({ host: host!, port: Number(port), noDelay: true });
-      await once(socket, 'connect');
-      const expectedBytesPerSecond = baudRate / 10;
-      const bytes = Buffer.alloc(Math.round(expectedBytesPerSecond * 1.5), 0x55); // 1.5 s of stream
-      let got = 0;
-      const done = new Promise<number>((resolve) =>
-        sim.jig(1).slot(3).line.setDevice((chunk) => {
-          got += chunk.length;
-          if (got >= bytes.length) resolve(performance.now());
-        }),
-      );
-      const started = performance.now();
-      socket.write(bytes);
-      const measured = bytes.length / (((await done) - started) / 1000);
-      socket.destroy();
-      expect(got).toBe(bytes.length);
-      expect(Math.abs(measured / expectedBytesPerSecond - 1), `measured ${measured.toFixed(0)} B/s, line rate ${expectedBytesPerSecond} B/s`).toBeLessThan(0.02);
-    } finally {
-      await sim.close();
-    }
+    const expectedBytesPerSecond = baudRate / 10;
+    const { sentBytes, receivedBytes, bytesPerSecond } = await measureRawStream({ baudRate, latencyMs: 0, slot: 3, seconds: 1.5 });
+    expect(receivedBytes).toBe(sentBytes);
+    expect(Math.abs(bytesPerSecond / expectedBytesPerSecond - 1), `measured ${bytesPerSecond.toFixed(0)} B/s, line rate ${expectedBytesPerSecond} B/s`).toBeLessThan(0.02);
   });
 
   it('paces device → host on its own and at the same rate', async () => {

@@ -56,12 +56,14 @@ export class Bench extends EventEmitter<BenchEvents> {
   readonly #stations = new Map<string, JigStation>();
   readonly #views = new Map<string, SlotView>();
   readonly #running = new Map<string, Running>();
-  /** Slots where a hub was seated while a session still ran (it was removed and a hub put back). */
-  readonly #seatedDuringRun = new Set<string>();
   readonly #hotplug: UsbHotplug;
   readonly #blocks = new BlockCache();
-  /** Slots whose session the jig's link dropped under: start again (and resume) once it is back. */
-  readonly #resumeAfterReconnect = new Set<string>();
+  /**
+   * Slots that want a new session as soon as they can have one: a hub was seated while the last
+   * session still ran, or the link dropped under a session (the hub keeps what it received, so the
+   * new session resumes from there). Served by {@link #startIfWaiting}.
+   */
+  readonly #startWhenFree = new Set<string>();
   #stopping = false;
   #operatorId: string;
 
@@ -122,7 +124,7 @@ export class Bench extends EventEmitter<BenchEvents> {
           if (!present.includes(view.slot)) this.#update(view.jig, view.slot, emptySlot(view.jig, view.slot));
         }
         for (const slot of present) this.#hubPresent(jig.id, slot);
-        for (const slot of present) this.#resumeAfterDrop(jig.id, slot);
+        for (const slot of present) this.#startIfWaiting(jig.id, slot);
       });
       station.on('present', (slot) => this.#hubPresent(jig.id, slot));
       station.on('removed', (slot) => this.#hubRemoved(jig.id, slot));
@@ -131,16 +133,14 @@ export class Bench extends EventEmitter<BenchEvents> {
       station.on('slot-lost', (slot) => {
         const run = this.#running.get(key(jig.id, slot));
         if (!run) return;
-        // As for a whole jig: the hub keeps what it received, and a new session resumes from there.
-        this.#resumeAfterReconnect.add(key(jig.id, slot));
+        this.#startWhenFree.add(key(jig.id, slot));
         cancel(run, 'slot link lost');
       });
-      station.on('slot-restored', (slot) => this.#resumeAfterDrop(jig.id, slot));
+      station.on('slot-restored', (slot) => this.#startIfWaiting(jig.id, slot));
       station.on('disconnected', (reason) => {
         for (const [k, run] of this.#running) {
           if (!k.startsWith(`${jig.id}/`)) continue;
-          // The hub keeps what it received; when the jig is back, a new session resumes from there.
-          this.#resumeAfterReconnect.add(k);
+          this.#startWhenFree.add(k);
           cancel(run, `jig disconnected: ${reason}`);
         }
       });
@@ -185,25 +185,23 @@ export class Bench extends EventEmitter<BenchEvents> {
     const view = this.#view(jig, slot);
     this.#update(jig, slot, { ...view, present: true });
     if (this.#running.has(key(jig, slot))) {
-      if (!view.present) this.#seatedDuringRun.add(key(jig, slot));
+      if (!view.present) this.#startWhenFree.add(key(jig, slot));
       return;
     }
     if (view.result === null) this.#startSession(jig, slot);
   }
 
   #hubRemoved(jig: string, slot: number): void {
-    this.#resumeAfterReconnect.delete(key(jig, slot));
+    this.#startWhenFree.delete(key(jig, slot));
     const run = this.#running.get(key(jig, slot));
     if (run) cancel(run, 'hub removed from the slot', 'HUB_REMOVED');
-    this.#seatedDuringRun.delete(key(jig, slot));
     this.#update(jig, slot, emptySlot(jig, slot));
   }
 
-  #resumeAfterDrop(jig: string, slot: number): void {
+  #startIfWaiting(jig: string, slot: number): void {
     const k = key(jig, slot);
     const station = this.#stations.get(jig);
-    if (!this.#resumeAfterReconnect.has(k) || this.#running.has(k) || !station?.connected || !station.link(slot) || !this.#view(jig, slot).present) return;
-    this.#resumeAfterReconnect.delete(k);
+    if (!this.#startWhenFree.has(k) || this.#running.has(k) || !station?.connected || !station.link(slot) || !this.#view(jig, slot).present) return;
     this.#startSession(jig, slot);
   }
 
@@ -226,8 +224,8 @@ export class Bench extends EventEmitter<BenchEvents> {
     const station = this.#stations.get(jig)!;
     const link = station.link(slot);
     if (!link) return;
-    // Any new session on the slot resumes what the hub holds: a pending resume is served by it.
-    this.#resumeAfterReconnect.delete(key(jig, slot));
+    // Any new session on the slot serves a pending restart (it resumes what the hub holds).
+    this.#startWhenFree.delete(key(jig, slot));
     const log = this.#o.log.child({ jig, slot });
     const bytes = new MessageChannel();
     const control = new MessageChannel();
@@ -312,10 +310,8 @@ export class Bench extends EventEmitter<BenchEvents> {
         bridge.detach();
         control.port1.close();
         this.#running.delete(key(jig, slot));
-        // A hub put (back) in while its predecessor's session was winding down gets its own session.
-        if (this.#seatedDuringRun.delete(key(jig, slot)) && this.#view(jig, slot).present) this.#startSession(jig, slot);
-        // The jig may have come back while this session was still winding down.
-        this.#resumeAfterDrop(jig, slot);
+        // A hub seated, or a link back, while this session was winding down: its turn now.
+        this.#startIfWaiting(jig, slot);
       });
     this.#running.set(key(jig, slot), { done, control: control.port1 });
   }

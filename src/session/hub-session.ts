@@ -15,6 +15,8 @@ import type { HubCapabilities, SessionImage, SessionResult, SessionTimeouts, Tra
 import { planTransfer } from './transfer-plan.js';
 import { deriveHubKey, unlockResponse } from './unlock.js';
 
+const INTERRUPTING: ReadonlySet<string> = new Set(['SESSION_INTERRUPTED', 'HUB_REMOVED', 'SLOT_POWER_FAULT', 'LINK_CLOSED']);
+
 export interface HubSessionOptions {
   link: PortLink;
   control: SessionControl;
@@ -85,7 +87,9 @@ class HubSession {
     } catch (err) {
       const error = { ...toErrorRecord(err), phase: this.#phase };
       this.#phaseError = error.code;
-      const interrupted = error.code === 'SESSION_INTERRUPTED' || error.code === 'HUB_REMOVED' || error.code === 'SLOT_POWER_FAULT';
+      // Stopped from outside (shutdown, hub pulled, supply trip, the link itself gone), not failed
+      // by the hub: whichever of the link's close and the bench's stop request arrives first.
+      const interrupted = INTERRUPTING.has(error.code);
       return this.#result(interrupted ? 'INTERRUPTED' : 'FAILED', { error });
     } finally {
       // A removed or unpowered hub cannot answer (and reboots at its start rate); any other ending

@@ -1,28 +1,22 @@
 import { EventEmitter } from 'node:events';
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Config, JigConfig } from '../config/schema.js';
-import { FlashdError, toErrorRecord } from '../domain/errors.js';
+import { FlashdError } from '../domain/errors.js';
 import type { ImageCatalog } from '../images/catalog.js';
 import { UsbHotplug, type HotplugSource } from '../jig/usb-hotplug.js';
-import { LinkBridge } from '../link/port-bridge.js';
 import type { InProcessLines } from '../link/open-link.js';
-import type { HubCapabilities, SessionDecision, SessionEvent, SessionResult, SessionTask } from '../session/session-types.js';
-import { planTransfer } from '../session/transfer-plan.js';
 import type { FlashStore } from '../store/flash-store.js';
-import type { HubRecord } from '../store/records.js';
-import type { WorkOrderHubRecord } from '../store/work-order-records.js';
 import type { WorkOrderStore } from '../store/work-order-store.js';
 import { BlockCache } from './block-cache.js';
-import { decideForHub, type BenchDecision } from './decide.js';
 import { JigStation } from './jig-station.js';
 import type { SessionPool } from './session-pool.js';
+import { startSlotSession, type SlotSessionDeps, type SlotSessionEnd } from './slot-session.js';
 import { emptySlot, type SlotView } from './slot-view.js';
 
 export interface BenchEvents {
   slot: [view: SlotView];
-  /** `hub` and `workOrderHub` are absent when no attempt was recorded (the slot refused the hub). */
-  finished: [event: { jig: string; slot: number; result: SessionResult; hub: HubRecord | undefined; workOrderHub?: WorkOrderHubRecord | undefined }];
+  finished: [event: SlotSessionEnd];
 }
 
 export interface BenchOptions {
@@ -48,8 +42,9 @@ interface Running {
 }
 
 /**
- * The orchestrator: watches the jigs, starts one worker session per occupied slot, answers each
- * session's "may I flash this hub?", records every attempt, and keeps the slot views the API shows.
+ * The orchestrator: watches the jigs, decides when a slot gets a session (hub seated, button,
+ * retry, link back) and when one must stop (hub pulled, supply trip, link lost, shutdown), and keeps
+ * the slot views the API shows. Each session itself runs in {@link startSlotSession}.
  */
 export class Bench extends EventEmitter<BenchEvents> {
   readonly #o: BenchOptions;
@@ -58,6 +53,7 @@ export class Bench extends EventEmitter<BenchEvents> {
   readonly #running = new Map<string, Running>();
   readonly #hotplug: UsbHotplug;
   readonly #blocks = new BlockCache();
+  readonly #sessionDeps: SlotSessionDeps;
   /**
    * Slots that want a new session as soon as they can have one: a hub was seated while the last
    * session still ran, or the link dropped under a session (the hub keeps what it received, so the
@@ -72,6 +68,8 @@ export class Bench extends EventEmitter<BenchEvents> {
     this.#o = options;
     this.#hotplug = new UsbHotplug({ jigs: options.jigs, log: options.log, source: options.hotplug });
     this.#operatorId = options.process.operatorId;
+    const { benchId, sessions, process, catalog, store, workOrders, pool, log } = options;
+    this.#sessionDeps = { benchId, sessions, process, catalog, store, workOrders, pool, blocks: this.#blocks, log };
     for (const jig of options.jigs) {
       jig.slots.forEach((_, i) => this.#views.set(key(jig.id, i + 1), emptySlot(jig.id, i + 1)));
     }
@@ -222,151 +220,25 @@ export class Bench extends EventEmitter<BenchEvents> {
   #startSession(jig: string, slot: number, operatorId = this.#operatorId): void {
     if (this.#stopping) return;
     const station = this.#stations.get(jig)!;
-    const link = station.link(slot);
-    if (!link) return;
+    if (!station.link(slot)) return;
+    const k = key(jig, slot);
     // Any new session on the slot serves a pending restart (it resumes what the hub holds).
-    this.#startWhenFree.delete(key(jig, slot));
-    const log = this.#o.log.child({ jig, slot });
-    const bytes = new MessageChannel();
-    const control = new MessageChannel();
-    const bridge = new LinkBridge(link, bytes.port1);
-    station.route(slot, (chunk) => bridge.deliver(chunk));
-    const jigConfig = station.config;
-    const task: SessionTask = {
-      bytePort: bytes.port2,
-      controlPort: control.port2,
-      jigId: jig,
+    this.#startWhenFree.delete(k);
+    const session = startSlotSession(this.#sessionDeps, {
+      station,
       slot,
-      baudRate: jigConfig.baudRate,
-      baud: {
-        rates: this.#o.sessions.baud.rates,
-        maxBaudRate: jigConfig.maxBaudRate,
-        errorLimit: { errors: this.#o.sessions.baud.stepDownErrors, windowBlocks: this.#o.sessions.baud.stepDownWindowBlocks },
-      },
-      timeouts: this.#o.sessions.timeouts,
-      transfer: this.#o.sessions.transfer,
-    };
-    const startedAt = new Date();
-    let attemptId: number | undefined;
-    let decided: BenchDecision | undefined;
-    this.#update(jig, slot, { ...this.#view(jig, slot), phase: 'IDENTIFYING', progress: 0, deviceId: null, result: null, error: null, workOrderId: null, hubState: null });
-    void station.setLed(slot, 'BLUE', true);
-
-    control.port1.on('message', (event: SessionEvent) => {
-      switch (event.t) {
-        case 'identified': {
-          let reply: BenchDecision['reply'];
-          try {
-            const { identity } = event;
-            decided = decideForHub(identity, this.#o.catalog, this.#o.workOrders.liveHub(identity.deviceId), this.#o.process.maxAttempts);
-            if (decided.workOrderId !== undefined) {
-              attemptId = this.#o.store.beginAttempt({ identity, benchId: this.#o.benchId, jigId: jig, slot, startedAt, workOrderId: decided.workOrderId, operatorId });
-            }
-            reply = decided.reply;
-          } catch (err) {
-            log.error({ err }, 'could not decide for hub');
-            reply = { action: 'finish' as const, result: 'FAILED' as const, error: toErrorRecord(err) };
-          }
-          this.#update(jig, slot, {
-            ...this.#view(jig, slot),
-            deviceId: event.identity.deviceId,
-            workOrderId: decided?.workOrderId ?? null,
-            hubState: attemptId === undefined ? null : 'FLASHING',
-          });
-          log.info({ deviceId: event.identity.deviceId, model: event.identity.model, running: event.identity.firmwareVersion, action: reply.action }, 'hub identified');
-          this.#withBlocks(reply, event.capabilities)
-            .catch((err: unknown): SessionDecision => {
-              log.error({ err }, 'could not prepare the image blocks');
-              return { action: 'finish', result: 'FAILED', error: toErrorRecord(err) };
-            })
-            .then((decision) => {
-              try {
-                control.port1.postMessage({ t: 'decision', decision });
-              } catch {
-                // The session ended while the blocks were prepared; nothing waits for the answer.
-              }
-            }, () => undefined);
-          return;
-        }
-        case 'phase':
-          this.#update(jig, slot, { ...this.#view(jig, slot), phase: event.phase });
-          return;
-        case 'progress':
-          this.#update(jig, slot, { ...this.#view(jig, slot), progress: event.totalBytes > 0 ? event.doneBytes / event.totalBytes : 0 });
-          return;
-      }
+      operatorId,
+      view: () => this.#view(jig, slot),
+      update: (view) => this.#update(jig, slot, view),
     });
-
-    const done = this.#o.pool
-      .run(task)
-      .catch((err: unknown): SessionResult => ({
-        result: 'FAILED',
-        timings: {},
-        error: { ...toErrorRecord(new FlashdError('INTERNAL', `session worker failed: ${(err as Error).message}`, { cause: err })), phase: this.#view(jig, slot).phase },
-      }))
-      .then((result) => this.#finish(jig, slot, attemptId, { ...result, targetFirmwareVersion: result.targetFirmwareVersion ?? decided?.targetVersion }, log))
+    const done = session.finished
+      .then((end) => void this.emit('finished', end))
       .finally(() => {
-        station.route(slot, undefined);
-        bridge.detach();
-        control.port1.close();
-        this.#running.delete(key(jig, slot));
+        this.#running.delete(k);
         // A hub seated, or a link back, while this session was winding down: its turn now.
         this.#startIfWaiting(jig, slot);
       });
-    this.#running.set(key(jig, slot), { done, control: control.port1 });
-  }
-
-  /**
-   * To flash, the session also gets the image's wire blocks for its hub's transfer plan, prepared
-   * once per image and block size (compression off this thread, on libuv's pool) and shared.
-   */
-  async #withBlocks(reply: BenchDecision['reply'], capabilities: HubCapabilities): Promise<SessionDecision> {
-    if (reply.action !== 'flash') return reply;
-    const plan = planTransfer(this.#o.sessions.transfer, capabilities);
-    return { ...reply, blocks: await this.#blocks.get(reply.image, plan.blockBytes, plan.deflate) };
-  }
-
-  #finish(jig: string, slot: number, attemptId: number | undefined, result: SessionResult, log: Logger): void {
-    let hub: HubRecord | undefined;
-    let workOrderHub: WorkOrderHubRecord | undefined;
-    if (attemptId !== undefined) {
-      try {
-        ({ hub, workOrderHub } = this.#o.store.finishAttemptOnWorkOrder(attemptId, {
-          result: result.result,
-          firmwareTarget: result.targetFirmwareVersion,
-          firmwareAfter: result.result === 'REFLASHED' ? result.firmwareVersion : undefined,
-          imageSha256: result.imageSha256,
-          hubSha256: result.hubSha256,
-          error: result.error,
-          timings: result.timings,
-          transfer: result.transfer,
-        }));
-      } catch (err) {
-        log.error({ err, attemptId }, 'could not record attempt');
-      }
-    }
-    const view = this.#view(jig, slot);
-    const stillThere = view.present;
-    this.#update(jig, slot, {
-      ...view,
-      phase: stillThere ? 'DONE' : 'EMPTY',
-      progress: result.result === 'REFLASHED' ? 1 : view.progress,
-      result: stillThere ? result.result : null,
-      error: result.error ? { code: result.error.code, message: result.error.message } : null,
-      hubState: workOrderHub?.state ?? null,
-    });
-    const level = result.result === 'FAILED' ? 'warn' : 'info';
-    log[level](
-      { deviceId: result.identity?.deviceId, result: result.result, firmwareVersion: result.firmwareVersion, timings: result.timings, err: result.error },
-      'session finished',
-    );
-    if (stillThere) {
-      const station = this.#stations.get(jig);
-      const colour = result.result === 'REFLASHED' || result.result === 'ALREADY_CURRENT' ? 'GREEN' : result.result === 'REJECTED' ? 'AMBER' : 'RED';
-      // Blinking red: scrap is proposed and waits for a technician to confirm it (R-001).
-      void station?.setLed(slot, colour, workOrderHub?.state === 'SCRAP_PROPOSED');
-    }
-    this.emit('finished', { jig, slot, result, hub, workOrderHub });
+    this.#running.set(k, { done, control: session.control });
   }
 
   #view(jig: string, slot: number): SlotView {

@@ -1,0 +1,202 @@
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { FlashdError, toErrorRecord } from '../domain/errors.js';
+import type { ImageCatalog } from '../images/catalog.js';
+import { LinkBridge } from '../link/port-bridge.js';
+import type { HubCapabilities, SessionDecision, SessionEvent, SessionResult, SessionTask } from '../session/session-types.js';
+import { planTransfer } from '../session/transfer-plan.js';
+import type { FlashStore } from '../store/flash-store.js';
+import type { HubRecord } from '../store/records.js';
+import type { WorkOrderHubRecord } from '../store/work-order-records.js';
+import type { WorkOrderStore } from '../store/work-order-store.js';
+import type { BlockCache } from './block-cache.js';
+import { decideForHub, type BenchDecision } from './decide.js';
+import type { JigStation } from './jig-station.js';
+import type { SessionPool } from './session-pool.js';
+import type { SlotView } from './slot-view.js';
+
+/** What the bench shares with every session it starts. */
+export interface SlotSessionDeps {
+  benchId: string;
+  sessions: Config['sessions'];
+  process: Config['process'];
+  catalog: ImageCatalog;
+  store: FlashStore;
+  workOrders: Pick<WorkOrderStore, 'liveHub'>;
+  pool: SessionPool;
+  blocks: BlockCache;
+  log: Logger;
+}
+
+/** One slot as the session sees it: its jig, who started it, and the view the API shows. */
+export interface SlotSessionTarget {
+  station: JigStation;
+  slot: number;
+  operatorId: string;
+  view(): SlotView;
+  update(view: SlotView): void;
+}
+
+/** `hub` and `workOrderHub` are absent when no attempt was recorded (the slot refused the hub). */
+export interface SlotSessionEnd {
+  jig: string;
+  slot: number;
+  result: SessionResult;
+  hub: HubRecord | undefined;
+  workOrderHub?: WorkOrderHubRecord | undefined;
+}
+
+export interface SlotSession {
+  /** Settles once the attempt is recorded and the slot's bytes no longer reach the session. */
+  finished: Promise<SlotSessionEnd>;
+  /** The session's control port: the bench posts `cancel` here. */
+  control: MessagePort;
+}
+
+/**
+ * Runs one hub session on a slot: hands the slot's bytes to a worker, answers its "may I flash
+ * this hub?" (work order, catalogue, attempts left), opens and closes the attempt in the store,
+ * keeps the slot view current and sets the slot LED for the result.
+ */
+export function startSlotSession(deps: SlotSessionDeps, target: SlotSessionTarget): SlotSession {
+  const { station, slot, operatorId } = target;
+  const jig = station.config.id;
+  const link = station.link(slot);
+  if (!link) throw new FlashdError('INTERNAL', `slot ${jig}/${slot} has no link`);
+  const log = deps.log.child({ jig, slot });
+  const bytes = new MessageChannel();
+  const control = new MessageChannel();
+  const bridge = new LinkBridge(link, bytes.port1);
+  station.route(slot, (chunk) => bridge.deliver(chunk));
+  const task: SessionTask = {
+    bytePort: bytes.port2,
+    controlPort: control.port2,
+    jigId: jig,
+    slot,
+    baudRate: station.config.baudRate,
+    baud: {
+      rates: deps.sessions.baud.rates,
+      maxBaudRate: station.config.maxBaudRate,
+      errorLimit: { errors: deps.sessions.baud.stepDownErrors, windowBlocks: deps.sessions.baud.stepDownWindowBlocks },
+    },
+    timeouts: deps.sessions.timeouts,
+    transfer: deps.sessions.transfer,
+  };
+  const startedAt = new Date();
+  let attemptId: number | undefined;
+  let decided: BenchDecision | undefined;
+  target.update({ ...target.view(), phase: 'IDENTIFYING', progress: 0, deviceId: null, result: null, error: null, workOrderId: null, hubState: null });
+  void station.setLed(slot, 'BLUE', true);
+
+  const decide = (event: Extract<SessionEvent, { t: 'identified' }>): void => {
+    let reply: BenchDecision['reply'];
+    try {
+      const { identity } = event;
+      decided = decideForHub(identity, deps.catalog, deps.workOrders.liveHub(identity.deviceId), deps.process.maxAttempts);
+      if (decided.workOrderId !== undefined) {
+        attemptId = deps.store.beginAttempt({ identity, benchId: deps.benchId, jigId: jig, slot, startedAt, workOrderId: decided.workOrderId, operatorId });
+      }
+      reply = decided.reply;
+    } catch (err) {
+      log.error({ err }, 'could not decide for hub');
+      reply = { action: 'finish' as const, result: 'FAILED' as const, error: toErrorRecord(err) };
+    }
+    target.update({
+      ...target.view(),
+      deviceId: event.identity.deviceId,
+      workOrderId: decided?.workOrderId ?? null,
+      hubState: attemptId === undefined ? null : 'FLASHING',
+    });
+    log.info({ deviceId: event.identity.deviceId, model: event.identity.model, running: event.identity.firmwareVersion, action: reply.action }, 'hub identified');
+    withBlocks(deps, reply, event.capabilities)
+      .catch((err: unknown): SessionDecision => {
+        log.error({ err }, 'could not prepare the image blocks');
+        return { action: 'finish', result: 'FAILED', error: toErrorRecord(err) };
+      })
+      .then((decision) => {
+        try {
+          control.port1.postMessage({ t: 'decision', decision });
+        } catch {
+          // The session ended while the blocks were prepared; nothing waits for the answer.
+        }
+      }, () => undefined);
+  };
+
+  control.port1.on('message', (event: SessionEvent) => {
+    switch (event.t) {
+      case 'identified':
+        return decide(event);
+      case 'phase':
+        return target.update({ ...target.view(), phase: event.phase });
+      case 'progress':
+        return target.update({ ...target.view(), progress: event.totalBytes > 0 ? event.doneBytes / event.totalBytes : 0 });
+    }
+  });
+
+  const finished = deps.pool
+    .run(task)
+    .catch((err: unknown): SessionResult => ({
+      result: 'FAILED',
+      timings: {},
+      error: { ...toErrorRecord(new FlashdError('INTERNAL', `session worker failed: ${(err as Error).message}`, { cause: err })), phase: target.view().phase },
+    }))
+    .then((result) => record(deps, target, attemptId, { ...result, targetFirmwareVersion: result.targetFirmwareVersion ?? decided?.targetVersion }, log))
+    .finally(() => {
+      station.route(slot, undefined);
+      bridge.detach();
+      control.port1.close();
+    });
+  return { finished, control: control.port1 };
+}
+
+/**
+ * To flash, the session also gets the image's wire blocks for its hub's transfer plan, prepared
+ * once per image and block size (compression off this thread, on libuv's pool) and shared.
+ */
+async function withBlocks(deps: SlotSessionDeps, reply: BenchDecision['reply'], capabilities: HubCapabilities): Promise<SessionDecision> {
+  if (reply.action !== 'flash') return reply;
+  const plan = planTransfer(deps.sessions.transfer, capabilities);
+  return { ...reply, blocks: await deps.blocks.get(reply.image, plan.blockBytes, plan.deflate) };
+}
+
+/** Closes the attempt (hub outcome, work order state and any outbox row in one transaction) and shows the result. */
+function record(deps: SlotSessionDeps, target: SlotSessionTarget, attemptId: number | undefined, result: SessionResult, log: Logger): SlotSessionEnd {
+  const { station, slot } = target;
+  let hub: HubRecord | undefined;
+  let workOrderHub: WorkOrderHubRecord | undefined;
+  if (attemptId !== undefined) {
+    try {
+      ({ hub, workOrderHub } = deps.store.finishAttemptOnWorkOrder(attemptId, {
+        result: result.result,
+        firmwareTarget: result.targetFirmwareVersion,
+        firmwareAfter: result.result === 'REFLASHED' ? result.firmwareVersion : undefined,
+        imageSha256: result.imageSha256,
+        hubSha256: result.hubSha256,
+        error: result.error,
+        timings: result.timings,
+        transfer: result.transfer,
+      }));
+    } catch (err) {
+      log.error({ err, attemptId }, 'could not record attempt');
+    }
+  }
+  const view = target.view();
+  const stillThere = view.present;
+  target.update({
+    ...view,
+    phase: stillThere ? 'DONE' : 'EMPTY',
+    progress: result.result === 'REFLASHED' ? 1 : view.progress,
+    result: stillThere ? result.result : null,
+    error: result.error ? { code: result.error.code, message: result.error.message } : null,
+    hubState: workOrderHub?.state ?? null,
+  });
+  const level = result.result === 'FAILED' ? 'warn' : 'info';
+  log[level]({ deviceId: result.identity?.deviceId, result: result.result, firmwareVersion: result.firmwareVersion, timings: result.timings, err: result.error }, 'session finished');
+  if (stillThere) {
+    const colour = result.result === 'REFLASHED' || result.result === 'ALREADY_CURRENT' ? 'GREEN' : result.result === 'REJECTED' ? 'AMBER' : 'RED';
+    // Blinking red: scrap is proposed and waits for a technician to confirm it (R-001).
+    void station.setLed(slot, colour, workOrderHub?.state === 'SCRAP_PROPOSED');
+  }
+  return { jig: station.config.id, slot, result, hub, workOrderHub };
+}

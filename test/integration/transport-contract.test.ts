@@ -33,6 +33,9 @@ describe.each(TRANSPORTS)('transport contract: %s', (transport, available) => {
     await harness.start();
     const results = await harness.finished(6, 40_000);
     expect(results.map((r) => r.result.result)).toEqual(Array(6).fill('REFLASHED'));
+    // The jig's lines start at 115,200; every session switched its line (for a PTY, serialport's
+    // update() on the real device) and the hub followed.
+    expect(results.map((r) => r.result.transfer?.baudRate)).toEqual(Array(6).fill(921_600));
     for (const hub of harness.simulator.truth()) {
       expect(hub).toMatchObject({ firmwareVersion: LATEST.get(hub.model), flashCount: 1, heldImage: null, pendingActivation: false });
       const stored = harness.store.getHub(hub.deviceId)!;

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
 import { buildApp } from './api/app.js';
+import { FlashdMetrics } from './api/metrics.js';
 import { Bench } from './bench/bench.js';
 import { SessionPool } from './bench/session-pool.js';
 import { loadConfig, type Config, type JigConfig, type LoadedConfig } from './config/index.js';
@@ -115,7 +116,9 @@ async function main(): Promise<void> {
       inProcess: hardware.inProcess,
     });
     const upstream = { mode: config.upstream.mode, wake: () => reporter?.wake() };
-    const app = await buildApp({ benchId: config.benchId, bench, store, ...stores, upstream, isKnownModel, log });
+    const metrics = new FlashdMetrics({ bench, outbox: stores.outbox, n3Enabled: reporter !== undefined });
+    bench.on('finished', (end) => metrics.observe(end));
+    const app = await buildApp({ benchId: config.benchId, bench, store, ...stores, upstream, isKnownModel, metrics, log });
     await app.listen({ host: config.api.host, port: config.api.port });
     stops.push(['api', () => app.close()]);
     await bench.start();

@@ -17,6 +17,8 @@ import { workOrderRoutes } from './routes/work-orders.js';
 import { slotRoutes } from './routes/slots.js';
 import { healthRoutes } from './routes/health.js';
 import { outboxRoutes } from './routes/outbox.js';
+import { metricsRoutes } from './routes/metrics.js';
+import type { FlashdMetrics } from './metrics.js';
 
 export interface ApiDeps {
   benchId: string;
@@ -32,6 +34,8 @@ export interface ApiDeps {
   upstream?: { mode: 'ssmi' | 'n3' | 'both'; wake?: () => void } | undefined;
   /** Device Models the image catalogue holds: a work order naming any other model is refused. */
   isKnownModel: (model: string) => boolean;
+  /** Served at `GET /metrics`; fed by whoever owns the bench (main wires its `finished` events). */
+  metrics: FlashdMetrics;
   log: Logger;
 }
 
@@ -94,5 +98,6 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(reportRoutes, { prefix: '/api/v1', deps });
   await app.register(operatorRoutes, { prefix: '/api/v1', deps });
   await app.register(outboxRoutes, { prefix: '/api/v1', deps });
+  await app.register(metricsRoutes, { deps });
   return app;
 }

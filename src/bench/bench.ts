@@ -79,6 +79,11 @@ export class Bench extends EventEmitter<BenchEvents> {
     return [...this.#views.values()];
   }
 
+  /** Each configured jig and whether its control port is connected now. */
+  jigs(): Array<{ id: string; connected: boolean }> {
+    return this.#o.jigs.map((jig) => ({ id: jig.id, connected: this.#stations.get(jig.id)?.connected ?? false }));
+  }
+
   get activeSessions(): number {
     return this.#running.size;
   }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { buildApp } from '../../src/api/app.js';
+import { FlashdMetrics } from '../../src/api/metrics.js';
 import { Bench, type BenchEvents } from '../../src/bench/bench.js';
 import { SessionPool } from '../../src/bench/session-pool.js';
 import { validateConfig, type Config, type JigConfig } from '../../src/config/index.js';
@@ -55,6 +56,7 @@ export class BenchHarness {
   readonly stock: HubSpec[];
   pool!: SessionPool;
   bench!: Bench;
+  metrics!: FlashdMetrics;
   catalog!: ImageCatalog;
   jigs: JigConfig[] = [];
   readonly results: BenchEvents['finished'][0][] = [];
@@ -131,6 +133,8 @@ export class BenchHarness {
       inProcess: transport === 'in-process' ? this.simulator.openInProcess : undefined,
     });
     this.bench.on('finished', (event) => this.results.push(event));
+    this.metrics = new FlashdMetrics({ bench: this.bench, outbox: this.stores.outbox, n3Enabled: false });
+    this.bench.on('finished', (event) => this.metrics.observe(event));
     await this.bench.start();
   }
 
@@ -138,7 +142,7 @@ export class BenchHarness {
 
   /** The HTTP API over this bench and store, for `inject()`. Built once. */
   async api(): Promise<FastifyInstance> {
-    this.#app ??= await buildApp({ benchId: this.config.benchId, bench: this.bench, store: this.store, ...this.stores, isKnownModel: this.isKnownModel, log: this.log });
+    this.#app ??= await buildApp({ benchId: this.config.benchId, bench: this.bench, store: this.store, ...this.stores, isKnownModel: this.isKnownModel, metrics: this.metrics, log: this.log });
     return this.#app;
   }
 

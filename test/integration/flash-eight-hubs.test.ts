@@ -52,5 +52,12 @@ describe.each<Transport>(['tcp', 'in-process'])('flashing 8 simulated hubs over 
     const firstEnd = Math.min(...attempts.map((a) => Date.parse(a.finishedAt!)));
     expect(lastStart).toBeLessThan(firstEnd);
     expect(harness.pool.threads).toBeGreaterThanOrEqual(1);
+
+    // What operations scrape says the same: eight re-flashed, at least eight images' bytes sent.
+    const metrics = await (await harness.api()).inject('/metrics');
+    expect(metrics.body).toMatch(/^flashd_sessions_finished_total\{result="REFLASHED"\} 8$/m);
+    expect(metrics.body).toMatch(/^flashd_jig_connected\{jig="JIG-1"\} 1$/m);
+    const sent = Number(/^flashd_transfer_image_bytes_total (\d+)$/m.exec(metrics.body)?.[1]);
+    expect(sent).toBeGreaterThanOrEqual(attempts.reduce((n, a) => n + (a.transfer?.["imageBytes"] ?? Number.NaN), 0));
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/api/app.js';
+import { FlashdMetrics } from '../../../src/api/metrics.js';
 import { FlashdError } from '../../../src/domain/errors.js';
 import { createStores, openDatabase, type Db, type Stores } from '../../../src/store/index.js';
 
@@ -39,7 +40,15 @@ describe('work order API', () => {
         return { jig: 'JIG-1', slot: 3 };
       },
     };
-    app = await buildApp({ benchId: 'B', bench, store: stores.flash, ...stores, isKnownModel: (m) => m === MODEL, log: pino({ level: 'silent' }) });
+    app = await buildApp({
+      benchId: 'B',
+      bench,
+      store: stores.flash,
+      ...stores,
+      isKnownModel: (m) => m === MODEL,
+      metrics: new FlashdMetrics({ bench: { ...bench, jigs: () => [] }, outbox: stores.outbox, n3Enabled: false }),
+      log: pino({ level: 'silent' }),
+    });
   });
   afterEach(async () => {
     await app.close();

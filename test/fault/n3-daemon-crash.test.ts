@@ -54,6 +54,7 @@ describe('flashd as a child process, reporting upstream', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     const ssmi = await (await fetch(`${url}/api/v1/work-orders/DEMO-1/ssmi`)).text();
+    const metrics = await (await fetch(`${url}/metrics`)).text();
     daemon.child.kill('SIGTERM');
     expect(await daemon.exited).toBe(0);
     expect(outbox).toMatchObject({ mode: 'ssmi', n3Enabled: false, pending: 0, delivered: 0, dead: 0 });
@@ -64,6 +65,9 @@ describe('flashd as a child process, reporting upstream', () => {
     db.close();
     expect(server.received).toEqual([]);
     expect(daemon.stdout()).not.toContain('n3 outbox summary');
+    // The daemon's own wiring feeds the scrape endpoint; with N3 off it exports no outbox figures.
+    expect(metrics).toMatch(/^flashd_sessions_finished_total\{result="REFLASHED"\} 8$/m);
+    expect(metrics).not.toContain('flashd_n3_outbox');
   });
 
   it('delivers every committed result exactly as stored, and never logs the token', { timeout: 240_000 }, async () => {

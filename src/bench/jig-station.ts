@@ -74,6 +74,8 @@ export class JigStation extends EventEmitter<JigStationEvents> {
     try {
       await this.#controller?.setLed(slot, colour, blink);
     } catch (err) {
+      // A command still queued when flashd closes the jig is dropped by design, not a fault.
+      if (this.#stopped) return;
       this.#log.warn({ err, slot, colour }, 'could not set slot LED');
     }
   }

@@ -29,6 +29,14 @@ describe('SIGTERM', () => {
     daemon.child.kill('SIGTERM');
     expect(await daemon.exited).toBe(0);
     expect(daemon.stdout()).toContain('"flashd stopped"');
+    // A planned stop is not an incident: nothing at warn or above, so alerts on the log stay quiet.
+    const loud = daemon
+      .stdout()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { level: number; msg: string })
+      .filter((entry) => entry.level >= 40);
+    expect(loud.map((entry) => entry.msg)).toEqual([]);
 
     const store = new Database(db, { readonly: true });
     const attempts = store.prepare('SELECT result, error_code, error_phase, finished_at FROM attempts').all() as Array<Record<string, string | null>>;

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './api/app.js';
 import { FlashdMetrics } from './api/metrics.js';
 import { Bench } from './bench/bench.js';
 import { SessionPool } from './bench/session-pool.js';
 import { loadConfig, type Config, type JigConfig, type LoadedConfig } from './config/index.js';
-import { isFlashdError } from './domain/errors.js';
+import { FlashdError, isFlashdError } from './domain/errors.js';
 import { ImageCatalog } from './images/index.js';
 import type { InProcessLines } from './link/open-link.js';
 import { createLogger } from './logger.js';
@@ -21,6 +22,8 @@ const EX_CONFIG = 78;
 interface Started {
   jigs: JigConfig[];
   inProcess?: InProcessLines;
+  /** Stores what the hardware needs on record before the bench starts (the demo work order). */
+  commit(): void;
   close(): Promise<void>;
 }
 
@@ -96,7 +99,7 @@ async function main(): Promise<void> {
     }
     const isKnownModel = (model: string): boolean => catalog.list().some((image) => image.model === model);
 
-    const hardware = config.simulator.enabled ? await startSimulator(config, log, { stores, isKnownModel }) : { jigs: [...config.jigs], close: async () => {} };
+    const hardware = config.simulator.enabled ? await startSimulator(config, log, { stores, isKnownModel }) : { jigs: [...config.jigs], commit: () => {}, close: async () => {} };
     stops.push(['simulator', () => hardware.close()]);
 
     const pool = new SessionPool({ maxThreads: config.sessions.maxThreads, concurrentTasksPerThread: config.sessions.concurrentTasksPerThread, unlockKeys: loaded.unlockKeys });
@@ -119,8 +122,10 @@ async function main(): Promise<void> {
     const metrics = new FlashdMetrics({ bench, outbox: stores.outbox, n3Enabled: reporter !== undefined });
     bench.on('finished', (end) => metrics.observe(end));
     const app = await buildApp({ benchId: config.benchId, bench, store, ...stores, upstream, isKnownModel, metrics, log });
-    await app.listen({ host: config.api.host, port: config.api.port });
+    await listen(app, config.api);
     stops.push(['api', () => app.close()]);
+    // Only once nothing else can fail to start: a refused start leaves no demo work order behind.
+    hardware.commit();
     await bench.start();
     stops.push(['bench', () => bench.stop()]);
     log.info({ url: `http://${config.api.host}:${(app.server.address() as { port: number }).port}`, jigs: hardware.jigs.map((j) => j.id) }, 'flashd ready');
@@ -142,6 +147,17 @@ async function main(): Promise<void> {
   }
 }
 
+/** Listens, or names the address and the fix when the port is taken (the usual first-run snag). */
+async function listen(app: FastifyInstance, api: Config['api']): Promise<void> {
+  try {
+    await app.listen({ host: api.host, port: api.port });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
+    const hint = code === 'EADDRINUSE' ? ': another process holds the port; set api.port in the config or FLASHD_PORT' : '';
+    throw new FlashdError('API_LISTEN_FAILED', `cannot serve the API on ${api.host}:${api.port} (${code})${hint}`, { cause: err });
+  }
+}
+
 /**
  * The built-in simulator. With `simulator.demoWorkOrder` (the default) each start is a new delivery:
  * stock from seed `<seed>/<run>` on a work order DEMO-<run>, taken in at intake, so the demo bench
@@ -157,7 +173,8 @@ async function startSimulator(config: Readonly<Config>, log: Logger, demoDeps: {
   const count = options.hubs + (options.technician.enabled ? options.stock : 0);
   const demo = options.demoWorkOrder && count > 0 ? nextDemoRun(demoDeps.stores.workOrders) : undefined;
   const specs = sim.generateStock({ seed: demo ? `${options.seed}/${demo.run}` : options.seed, count });
-  if (demo) {
+  const commitDemo = (): void => {
+    if (!demo) return;
     const lines = specs.map((h) => ({ deviceId: h.deviceId, model: h.model, firmwareVersion: h.firmwareVersion, smiStatus: h.smiStatus }));
     try {
       const created = createDemoWorkOrder(demoDeps.stores, demo.workOrderId, lines, { operatorId: config.process.operatorId, isKnownModel: demoDeps.isKnownModel });
@@ -165,7 +182,7 @@ async function startSimulator(config: Readonly<Config>, log: Logger, demoDeps: {
     } catch (err) {
       log.warn({ err }, 'could not create the demo work order; the simulated hubs will be refused at the slots');
     }
-  }
+  };
   const loaded = simulator.load(specs.slice(0, options.hubs));
   simulator.addStock(specs.slice(options.hubs));
   if (scenario) simulator.startScenario(scenario);
@@ -182,6 +199,7 @@ async function startSimulator(config: Readonly<Config>, log: Logger, demoDeps: {
   return {
     jigs: addresses.map((a) => ({ id: a.id, control: a.control, slots: a.slots, baudRate: options.link.baudRate })),
     ...(tcp ? {} : { inProcess: simulator.openInProcess }),
+    commit: commitDemo,
     close: async () => {
       technician?.stop();
       await control?.close();

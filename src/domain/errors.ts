@@ -6,6 +6,7 @@ export const ERROR_CODES = {
   // configuration
   CONFIG_INVALID: 'the configuration file does not match the schema',
   CONFIG_UNREADABLE: 'the configuration file cannot be read or is not JSON',
+  API_LISTEN_FAILED: 'the status API cannot listen on api.host:api.port (port in use, or address not available)',
   // firmware images
   MANIFEST_SIGNATURE_INVALID: 'the image manifest signature does not verify with any trusted key',
   TRUSTED_KEY_INVALID: 'a trusted manifest key file cannot be read or is not an Ed25519 public key',

@@ -1,6 +1,8 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateStock } from '../../jig-sim/stock.js';
 import { PACKAGE_ROOT } from '../../src/config/package-root.js';
@@ -68,6 +70,29 @@ describe('the daemon refuses to start on bad input, naming the cause, with nothi
     expect(daemon.stdout()).toContain(`"code":"${code}"`);
     expect(daemon.stderr()).toMatch(code === 'IMAGE_HASH_MISMATCH' ? /1178-0201040A-00030107\.ota/ : /manifest\.json/);
     expect(existsSync(join(dir, 'flashd.db'))).toBe(false);
+  });
+});
+
+describe('the daemon whose API port is taken', () => {
+  it('exits naming the address and the fix, and leaves no demo work order behind', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as AddressInfo).port;
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'flashd-port-'));
+      const config = join(dir, 'flashd.json');
+      writeFileSync(config, JSON.stringify({ store: { path: join(dir, 'flashd.db') }, api: { port } }));
+      const daemon = startDaemon(['--config', config]);
+      expect(await daemon.exited).toBe(1);
+      expect(daemon.stderr()).toContain(`cannot serve the API on 127.0.0.1:${port} (EADDRINUSE): another process holds the port`);
+      expect(daemon.stdout()).toContain('"code":"API_LISTEN_FAILED"');
+      const db = new Database(join(dir, 'flashd.db'), { readonly: true });
+      expect(db.prepare('SELECT count(*) FROM work_orders').pluck().get()).toBe(0);
+      expect(db.prepare('SELECT count(*) FROM attempts').pluck().get()).toBe(0);
+      db.close();
+    } finally {
+      holder.close();
+    }
   });
 });
 

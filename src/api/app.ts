@@ -58,6 +58,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   HUB_NOT_ON_THIS_WORK_ORDER: 409,
   RETURN_PARTY_MISMATCH: 409,
   OUTBOX_NOT_DEAD: 409,
+  PERIOD_INVALID: 400,
 };
 
 const REQUEST_CODE_BY_STATUS: Partial<Record<number, string>> = { 413: 'REQUEST_TOO_LARGE', 415: 'REQUEST_MEDIA_TYPE', 404: 'NOT_FOUND' };

@@ -63,6 +63,7 @@ export const ERROR_CODES = {
   CSV_HEADER_INVALID: 'the CSV header is missing, repeats a column, or names an unknown column',
   CSV_COLUMN_COUNT: 'a CSV line has a different number of fields than the header',
   SMI_STATUS_INVALID: 'an SMI status is not one of the SMI status values',
+  PERIOD_INVALID: 'a reporting period is not a date or date-time at each end, with from before to',
   SMETS_VERSION_INVALID: 'a SMETS version is neither SMETS1 nor SMETS2',
   SEC_PARTY_ID_INVALID: 'a SEC Party id is not 1..64 letters, digits, ".", "_" or "-"',
   WORK_ORDER_ID_INVALID: 'a work order id is not 1..64 letters, digits, ".", "_" or "-"',

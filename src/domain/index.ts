@@ -11,3 +11,4 @@ export * from './scrap-policy.js';
 export * from './intake.js';
 export * from './slot-binding.js';
 export * from './manifest.js';
+export * from './billing-period.js';

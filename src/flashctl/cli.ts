@@ -25,6 +25,8 @@ const OPTIONS = {
   out: { type: 'string' },
   csv: { type: 'boolean' },
   by: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
   'all-ready': { type: 'boolean' },
   'work-order': { type: 'string' },
 } as const;

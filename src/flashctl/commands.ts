@@ -160,10 +160,12 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   charges: {
-    usage: 'charges [--by work-order|party] [--party ID] [--csv] [--out FILE]',
+    usage: 'charges [--by work-order|party] [--party ID] [--from DATE] [--to DATE] [--csv] [--out FILE]   (period: from inclusive, to exclusive, UTC)',
     run: async (ctx) => {
       const query = new URLSearchParams({ by: str(ctx, 'by') ?? 'work-order' });
       if (str(ctx, 'party')) query.set('secPartyId', str(ctx, 'party')!);
+      if (str(ctx, 'from')) query.set('from', str(ctx, 'from')!);
+      if (str(ctx, 'to')) query.set('to', str(ctx, 'to')!);
       if (ctx.options.csv) return file(ctx, await ctx.api.text(`/charges?${query.toString()}&format=csv`));
       const r = await ctx.api.json<{ items: Array<Record<string, string | number>> }>('GET', `/charges?${query.toString()}`);
       const cols = ['secPartyId', ...(query.get('by') === 'party' ? ['workOrders'] : ['workOrderId']), 'reflashed', 'alreadyCurrent', 'rejected', 'scrapped', 'inProcess', 'notReceived'];

@@ -1,17 +1,26 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
+import { parsePeriod } from '../../domain/billing-period.js';
 import { buildManifest } from '../../domain/manifest.js';
 import { ssmiFile } from '../../upstream/ssmi-file.js';
 import type { ApiDeps } from '../app.js';
 import { manifestCsv, partyChargesCsv, sendCsv, workOrderChargesCsv } from '../exports.js';
 import { ManifestSchema, SecPartyId, WorkOrderId } from '../process-schemas.js';
-import { ErrorBody, literals } from '../schemas.js';
+import { ErrorBody, Nullable, literals } from '../schemas.js';
 
 const IdParams = Type.Object({ id: WorkOrderId });
 const Format = Type.Optional(literals(['json', 'csv'] as const));
 const ManifestQuery = Type.Object({ format: Format }, { additionalProperties: false });
 const ChargesQuery = Type.Object(
-  { by: Type.Optional(literals(['work-order', 'party'] as const)), secPartyId: Type.Optional(SecPartyId), workOrderId: Type.Optional(WorkOrderId), format: Format },
+  {
+    by: Type.Optional(literals(['work-order', 'party'] as const)),
+    secPartyId: Type.Optional(SecPartyId),
+    workOrderId: Type.Optional(WorkOrderId),
+    /** Billing period, checked by parsePeriod (PERIOD_INVALID names the bad end). */
+    from: Type.Optional(Type.String({ maxLength: 40 })),
+    to: Type.Optional(Type.String({ maxLength: 40 })),
+    format: Format,
+  },
   { additionalProperties: false },
 );
 const SsmiQuery = Type.Object({ workOrderId: Type.Array(WorkOrderId, { minItems: 1, maxItems: 100 }) }, { additionalProperties: false });
@@ -26,6 +35,7 @@ const Counts = {
 };
 const ChargesReply = Type.Object({
   by: literals(['work-order', 'party'] as const),
+  period: Type.Object({ from: Nullable(Type.String()), to: Nullable(Type.String()) }),
   items: Type.Array(
     Type.Object({
       ...Counts,
@@ -67,13 +77,15 @@ export const reportRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, {
     '/charges',
     { schema: { querystring: ChargesQuery, response: { 200: ChargesReply, 400: ErrorBody } } },
     async (request, reply) => {
-      const { by = 'work-order', format, secPartyId, workOrderId } = request.query;
+      const { by = 'work-order', format, secPartyId, workOrderId, from, to } = request.query;
+      const period = parsePeriod({ from, to });
+      const suffix = period.from || period.to ? `-${(period.from ?? 'start').slice(0, 10)}-${(period.to ?? 'now').slice(0, 10)}` : '';
       if (by === 'party') {
-        const items = deps.charges.byParty({ secPartyId });
-        return format === 'csv' ? sendCsv(reply, 'charges-by-party.csv', partyChargesCsv(items)) : { by, items };
+        const items = deps.charges.byParty({ secPartyId, period });
+        return format === 'csv' ? sendCsv(reply, `charges-by-party${suffix}.csv`, partyChargesCsv(items)) : { by, period, items };
       }
-      const items = deps.charges.byWorkOrder({ secPartyId, workOrderId });
-      return format === 'csv' ? sendCsv(reply, 'charges-by-work-order.csv', workOrderChargesCsv(items)) : { by, items };
+      const items = deps.charges.byWorkOrder({ secPartyId, workOrderId, period });
+      return format === 'csv' ? sendCsv(reply, `charges-by-work-order${suffix}.csv`, workOrderChargesCsv(items)) : { by, period, items };
     },
   );
 };

@@ -167,6 +167,12 @@ describe('work order API', () => {
       `WO-1,P1,${ID(2)},RETURN_REJECTED,REJECTED,false,,,SMI_STATUS_NOT_PENDING,`,
     ]);
     expect((await get('/charges?by=party&format=csv')).body).toBe('secPartyId,workOrders,hubs,reflashed,alreadyCurrent,rejected,scrapped,inProcess,notReceived\r\nP1,2,3,2,0,1,0,0,0\r\n');
+    const period = await get('/charges?from=2026-11-01&to=2026-12-01');
+    expect(period.json()).toMatchObject({ by: 'work-order', period: { from: '2026-11-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z' } });
+    const bad = await get('/charges?from=2026-11-31');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ error: { code: 'PERIOD_INVALID', details: { from: '2026-11-31' } } });
+    expect((await get('/charges?from=2026-12-01&to=2026-11-01')).json()).toMatchObject({ error: { code: 'PERIOD_INVALID' } });
     expect((await get('/ssmi?workOrderId=WO-2&workOrderId=WO-1')).body).toBe(`deviceId,firmwareVersion\r\n${ID(1)},0002012F\r\n${ID(3)},0002012F\r\n`);
     expect((await get('/ssmi?workOrderId=WO-9')).statusCode).toBe(404);
   });

@@ -82,6 +82,9 @@ describe('flashctl', () => {
     expect((await ctl(['ssmi', 'WO-7', '--out', out])).code).toBe(0);
     expect(readFileSync(out, 'utf8')).toBe('deviceId,firmwareVersion\r\n');
     expect((await ctl(['charges', '--csv'])).out.split('\r\n')[1]).toMatch(/^P1,WO-7,South,OPEN,[^,]+,3,0,0,1,0,2,0$/);
+    // A billing period that ended before the work order existed charges nothing; a bad date is named.
+    expect((await ctl(['charges', '--csv', '--to', '2020-01-01'])).out).toBe('secPartyId,workOrderId,cspRegion,workOrderState,createdAt,hubs,reflashed,alreadyCurrent,rejected,scrapped,inProcess,notReceived\r\n');
+    expect(await ctl(['charges', '--from', '2026-02-30'])).toMatchObject({ code: 1, err: expect.stringContaining('PERIOD_INVALID') });
     expect((await ctl(['operator', 'tech-5'])).out).toBe('tech-5\n');
     expect((await ctl(['operator'])).out).toBe('tech-5\n');
   });

@@ -168,4 +168,28 @@ describe('work orders in the store', () => {
     expect(s.charges.byParty()).toEqual([expect.objectContaining({ secPartyId: 'P1', workOrders: 2, hubs: 5, reflashed: 2 })]);
     expect(s.charges.byParty({ secPartyId: 'P9' })).toEqual([]);
   });
+
+  it('charges a billing period by when each hub reached its disposition', () => {
+    s.workOrders.create(order('WO-1', 'P1'), { hubs: [1, 2, 3, 4, 5, 6].map((n) => ({ deviceId: ID(n) })) }, known);
+    s.workOrders.create(order('WO-2', 'P2'), { hubs: [{ deviceId: ID(7) }] }, known);
+    const set = (n: number, state: string, outcome: string | null, at: { outcome?: string; received?: string; scrap?: string }) =>
+      db
+        .prepare(
+          "UPDATE work_order_hubs SET state = ?, outcome = ?, outcome_at = ?, received_at = ?, scrap_confirmed_at = ?, scrap_confirmed_by = ?, returned_by = ?, firmware_after = 'A', target_version = 'A' WHERE device_id = ?",
+        )
+        .run(state, outcome, at.outcome ?? null, at.received ?? null, at.scrap ?? null, at.scrap ? 'tech' : null, state === 'RETURNED' ? 'office' : null, ID(n));
+    set(1, 'RETURNED', 'REFLASHED', { outcome: '2026-10-31T23:59:59.999Z' }); // October
+    set(2, 'REFLASHED', 'REFLASHED', { outcome: '2026-11-01T00:00:00.000Z' }); // first instant of November
+    set(3, 'ALREADY_CURRENT', 'ALREADY_CURRENT', { outcome: '2026-11-15T10:00:00.000Z' });
+    set(4, 'REJECTED', 'REJECTED', { received: '2026-11-20T10:00:00.000Z' }); // refused at intake: no attempt, no outcome time
+    set(5, 'SCRAPPED', 'SCRAP', { outcome: '2026-10-30T10:00:00.000Z', scrap: '2026-11-02T08:00:00.000Z' }); // confirmed in November
+    set(6, 'FAILED', 'FAILED', { outcome: '2026-11-03T10:00:00.000Z' });
+    set(7, 'REFLASHED', 'REFLASHED', { outcome: '2026-12-01T00:00:00.000Z' }); // December: WO-2 has nothing in November
+    const november = { from: '2026-11-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z' };
+    expect(s.charges.byWorkOrder({ period: november }).map((r) => [r.workOrderId, r.hubs, r.reflashed, r.alreadyCurrent, r.rejected, r.scrapped, r.inProcess])).toEqual([
+      ['WO-1', 6, 1, 1, 1, 1, 1],
+    ]);
+    expect(s.charges.byParty({ period: { from: november.to, to: null } })).toEqual([expect.objectContaining({ secPartyId: 'P2', reflashed: 1 })]);
+    expect(s.charges.byWorkOrder({ period: { from: null, to: november.from } }).map((r) => [r.workOrderId, r.reflashed, r.scrapped])).toEqual([['WO-1', 1, 0]]);
+  });
 });

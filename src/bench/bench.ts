@@ -69,7 +69,7 @@ export class Bench extends EventEmitter<BenchEvents> {
     this.#hotplug = new UsbHotplug({ jigs: options.jigs, log: options.log, source: options.hotplug });
     this.#operatorId = options.process.operatorId;
     const { benchId, sessions, process, catalog, store, workOrders, pool, log } = options;
-    this.#sessionDeps = { benchId, sessions, process, catalog, store, workOrders, pool, blocks: this.#blocks, log };
+    this.#sessionDeps = { benchId, sessions, process, catalog, store, workOrders, pool, blocks: this.#blocks, log, stopping: () => this.#stopping };
     for (const jig of options.jigs) {
       jig.slots.forEach((_, i) => this.#views.set(key(jig.id, i + 1), emptySlot(jig.id, i + 1)));
     }

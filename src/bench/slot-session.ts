@@ -27,6 +27,8 @@ export interface SlotSessionDeps {
   pool: SessionPool;
   blocks: BlockCache;
   log: Logger;
+  /** The bench is shutting down: a session thread that dies now was terminated by us. */
+  stopping(): boolean;
 }
 
 /** One slot as the session sees it: its jig, who started it, and the view the API shows. */
@@ -86,6 +88,7 @@ export function startSlotSession(deps: SlotSessionDeps, target: SlotSessionTarge
   const startedAt = new Date();
   let attemptId: number | undefined;
   let decided: BenchDecision | undefined;
+  let verifiedSha256: string | undefined;
   target.update({ ...target.view(), phase: 'IDENTIFYING', progress: 0, deviceId: null, result: null, error: null, workOrderId: null, hubState: null });
   void station.setLed(slot, 'BLUE', true);
 
@@ -131,16 +134,29 @@ export function startSlotSession(deps: SlotSessionDeps, target: SlotSessionTarge
         return target.update({ ...target.view(), phase: event.phase });
       case 'progress':
         return target.update({ ...target.view(), progress: event.totalBytes > 0 ? event.doneBytes / event.totalBytes : 0 });
+      case 'verified':
+        verifiedSha256 = event.hubSha256;
+        return;
     }
   });
 
   const finished = deps.pool
     .run(task)
-    .catch((err: unknown): SessionResult => ({
-      result: 'FAILED',
-      timings: {},
-      error: { ...toErrorRecord(new FlashdError('INTERNAL', `session worker failed: ${(err as Error).message}`, { cause: err })), phase: target.view().phase },
-    }))
+    .catch((err: unknown): SessionResult => {
+      // The thread ended without a result: terminated by a shutdown that outwaited its grace, or a
+      // crash. What the hub verified before is kept, so a later attempt can count the flash as ours.
+      const terminated = deps.stopping();
+      const error = terminated
+        ? new FlashdError('SESSION_INTERRUPTED', 'session thread terminated at shutdown: no safe point within sessions.shutdownGraceMs', { cause: err })
+        : new FlashdError('INTERNAL', `session worker failed: ${(err as Error).message}`, { cause: err });
+      return {
+        result: terminated ? 'INTERRUPTED' : 'FAILED',
+        timings: {},
+        imageSha256: decided?.reply.action === 'flash' ? decided.reply.image.sha256 : undefined,
+        hubSha256: verifiedSha256,
+        error: { ...toErrorRecord(error), phase: target.view().phase },
+      };
+    })
     .then((result) => record(deps, target, attemptId, { ...result, targetFirmwareVersion: result.targetFirmwareVersion ?? decided?.targetVersion }, log))
     .finally(() => {
       station.route(slot, undefined);

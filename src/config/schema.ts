@@ -144,7 +144,8 @@ export const ConfigSchema = Type.Object(
           },
           { additionalProperties: false, default: {} },
         ),
-        shutdownGraceMs: Ms(10_000, 'how long SIGTERM waits for sessions to reach a safe point'),
+        // A committed hub's read-back (its reboot plus rebootGraceMs) must fit, inside systemd's TimeoutStopSec=30s.
+        shutdownGraceMs: Ms(25_000, 'how long SIGTERM waits for sessions to reach a safe point'),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -16,6 +16,10 @@ import { planTransfer } from './transfer-plan.js';
 import { deriveHubKey, unlockResponse } from './unlock.js';
 
 const INTERRUPTING: ReadonlySet<string> = new Set(['SESSION_INTERRUPTED', 'HUB_REMOVED', 'SLOT_POWER_FAULT', 'LINK_CLOSED']);
+/** Stop requests for a hub that can no longer answer: they end even a committed read-back at once. */
+const HUB_GONE: ReadonlySet<string> = new Set(['HUB_REMOVED', 'SLOT_POWER_FAULT']);
+/** Silence, not a verdict: after a stop request these are the stop's doing, not the hub's. */
+const SILENCE: ReadonlySet<string> = new Set(['HUB_TIMEOUT', 'TRANSFER_FAILED']);
 
 export interface HubSessionOptions {
   link: PortLink;
@@ -51,15 +55,26 @@ class HubSession {
   #phaseError: string | undefined;
   /** Once ACTIVATE is sent the hub is committed; the session finishes read-back even if asked to stop. */
   #committed = false;
+  /** Aborts only when the hub is pulled or loses power: what a committed session still listens to. */
+  readonly #gone = new AbortController();
 
   constructor(options: HubSessionOptions) {
     this.#o = options;
     this.#client = new HubClient(options.link);
     this.#rate = new LineRate({ client: this.#client, link: options.link, policy: options.baud, timeouts: options.timeouts });
+    const control = options.control.signal;
+    control.addEventListener(
+      'abort',
+      () => {
+        const reason = control.reason as unknown;
+        if (reason instanceof FlashdError && HUB_GONE.has(reason.code)) this.#gone.abort(reason);
+      },
+      { once: true },
+    );
   }
 
-  get #signal(): AbortSignal | undefined {
-    return this.#committed ? undefined : this.#o.control.signal;
+  get #signal(): AbortSignal {
+    return this.#committed ? this.#gone.signal : this.#o.control.signal;
   }
 
   async run(): Promise<SessionResult> {
@@ -85,16 +100,20 @@ class HubSession {
       this.#enter('DONE');
       return this.#result('REFLASHED', { firmwareVersion: running });
     } catch (err) {
-      const error = { ...toErrorRecord(err), phase: this.#phase };
-      this.#phaseError = error.code;
       // Stopped from outside (shutdown, hub pulled, supply trip, the link itself gone), not failed
-      // by the hub: whichever of the link's close and the bench's stop request arrives first.
+      // by the hub: whichever of the link's close and the bench's stop request arrives first. A hub
+      // that went silent after a stop request (pulled during its reboot) is the stop's doing too;
+      // a verdict the hub gave (hash, version, unlock) stands whatever was asked.
+      const stop = this.#o.control.signal.aborted ? (this.#o.control.signal.reason as unknown) : undefined;
+      const cause = stop !== undefined && err instanceof FlashdError && SILENCE.has(err.code) ? stop : err;
+      const error = { ...toErrorRecord(cause), phase: this.#phase };
+      this.#phaseError = error.code;
       const interrupted = INTERRUPTING.has(error.code);
       return this.#result(interrupted ? 'INTERRUPTED' : 'FAILED', { error });
     } finally {
-      // A removed or unpowered hub cannot answer (and reboots at its start rate); any other ending
-      // leaves hub and line at the jig's rate.
-      if (this.#phaseError !== 'HUB_REMOVED' && this.#phaseError !== 'SLOT_POWER_FAULT') await this.#rate.restore();
+      // Every ending leaves the line at the jig's rate. A removed or unpowered hub cannot answer
+      // (and comes back at its start rate), so only our end changes for those.
+      await this.#rate.restore({ askHub: this.#phaseError === undefined || !HUB_GONE.has(this.#phaseError) });
       this.#o.control.close();
       this.#o.link.close();
     }
@@ -161,13 +180,14 @@ class HubSession {
         details: { expected: image.sha256, actual: this.#hubSha256 },
       });
     }
+    this.#o.control.emit({ t: 'verified', hubSha256: this.#hubSha256 });
   }
 
   async #activate(): Promise<number> {
     const t = this.#o.timeouts;
     this.#o.control.signal.throwIfAborted();
     this.#committed = true;
-    const { rebootMs } = await this.#client.request({ kind: 'ACTIVATE' }, 'ACTIVATING', { timeoutMs: t.requestTimeoutMs, retries: t.requestRetries });
+    const { rebootMs } = await this.#client.request({ kind: 'ACTIVATE' }, 'ACTIVATING', { timeoutMs: t.requestTimeoutMs, retries: t.requestRetries, signal: this.#signal });
     await this.#rate.hubRebooted();
     return rebootMs;
   }
@@ -175,7 +195,7 @@ class HubSession {
   /** Waits out the reboot, then reads the running version (the SR 11.2 analogue) and the identity. */
   async #readBack(before: HubIdentity, rebootMs: number): Promise<ReturnType<typeof firmwareVersionFromNumber>> {
     const t = this.#o.timeouts;
-    await delay(rebootMs);
+    await pause(rebootMs, this.#signal);
     const deadline = performance.now() + t.rebootGraceMs;
     let identity: HubIdentity | undefined;
     for (;;) {
@@ -189,7 +209,7 @@ class HubSession {
     if (identity.deviceId !== before.deviceId) {
       throw new FlashdError('DEVICE_ID_CHANGED', `slot now holds ${identity.deviceId}, session started with ${before.deviceId}`);
     }
-    const { firmwareVersion } = await this.#client.request({ kind: 'READ_VERSION' }, 'VERSION', { timeoutMs: t.requestTimeoutMs, retries: t.requestRetries });
+    const { firmwareVersion } = await this.#client.request({ kind: 'READ_VERSION' }, 'VERSION', { timeoutMs: t.requestTimeoutMs, retries: t.requestRetries, signal: this.#signal });
     const running = firmwareVersionFromNumber(firmwareVersion);
     const target = this.#image!.version;
     if (running !== target) {
@@ -226,5 +246,15 @@ class HubSession {
       transfer: this.#transfer,
       ...extra,
     };
+  }
+}
+
+/** Waits `ms`, or ends at once with the stop's own error (not a bare AbortError) when `signal` aborts. */
+async function pause(ms: number, signal: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, { signal });
+  } catch (err) {
+    if (signal.aborted) throw signal.reason;
+    throw err;
   }
 }

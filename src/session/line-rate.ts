@@ -116,12 +116,16 @@ export class LineRate {
     this.#rate = this.#policy.baseBaudRate;
   }
 
-  /** Best effort at session end: leave hub and line at the base rate for the next session. */
-  async restore(): Promise<void> {
+  /**
+   * Best effort at session end: leave hub and line at the base rate for the next session. Without
+   * `askHub` (the hub was pulled or lost power, and comes back at its base rate by itself) only our
+   * end of the line changes.
+   */
+  async restore(options: { askHub: boolean } = { askHub: true }): Promise<void> {
     const base = this.#policy.baseBaudRate;
     if (this.#rate === base || this.#link.closedReason !== undefined) return;
     try {
-      await this.#client.request({ kind: 'SET_BAUD', baudRate: base }, 'BAUD', { timeoutMs: this.#timeouts.requestTimeoutMs, retries: 0 });
+      if (options.askHub) await this.#client.request({ kind: 'SET_BAUD', baudRate: base }, 'BAUD', { timeoutMs: this.#timeouts.requestTimeoutMs, retries: 0 });
     } catch {
       // The hub falls back by itself after BAUD_IDLE_REVERT_MS of silence.
     }

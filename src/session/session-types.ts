@@ -39,7 +39,9 @@ export type SessionDecision =
 export type SessionEvent =
   | { t: 'identified'; identity: HubIdentity; capabilities: HubCapabilities }
   | { t: 'phase'; phase: Phase }
-  | { t: 'progress'; doneBytes: number; totalBytes: number };
+  | { t: 'progress'; doneBytes: number; totalBytes: number }
+  /** The hub's SHA-256 matched the image: sent at once, so the fact outlives a thread killed later. */
+  | { t: 'verified'; hubSha256: string };
 
 /** Bench → session messages on the control port. */
 export type SessionCommand =

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEVICE_MODELS } from '../../firmware-images/models.js';
-import { INSTANT_HUB_PROFILE, generateStock, parseScenario } from '../../jig-sim/index.js';
+import { INSTANT_HUB_PROFILE, generateStock, parseScenario, type VirtualHub } from '../../jig-sim/index.js';
 import { BenchHarness } from '../helpers/bench-harness.js';
 
 const LATEST = new Map(DEVICE_MODELS.map((m) => [m.model, m.latestVersion]));
@@ -32,6 +32,59 @@ describe('the bench under simulator faults', () => {
     expect(second!.result.result).toBe('REFLASHED');
     expect(second!.result.transfer!.resumedFromBytes).toBeGreaterThan(0);
     expect(harness.simulator.truth()[0]).toMatchObject({ firmwareVersion: LATEST.get(spec!.model), flashCount: 1, heldImage: null });
+  });
+
+  it('a hub pulled while it reboots into the new image: INTERRUPTED at once, not a failed attempt; put back, it counts as re-flashed', async () => {
+    const [spec] = generateStock({ seed: 'bench-pull-reboot', count: 1 });
+    harness = new BenchHarness({ stock: [spec!], workOrder: true, profile: { ...INSTANT_HUB_PROFILE, rebootMs: 1_500 } });
+    let pulled: VirtualHub | undefined;
+    let pulledAt = 0;
+    // ACTIVATE answered, the hub is rebooting into the new image: the technician takes it out.
+    harness.simulator.on('phase', (jig, slot, _hub, event) => {
+      if (event.phase === 'ACTIVATE' && !pulled) {
+        setTimeout(() => {
+          pulled = jig.remove(slot.number);
+          pulledAt = performance.now();
+        }, 300);
+      }
+    });
+    await harness.start();
+    const [first] = await harness.finished(1, 20_000);
+    // Stopped as soon as the jig said the hub was gone, not after the reboot grace (15 s) ran out.
+    expect(performance.now() - pulledAt).toBeLessThan(5_000);
+    expect(first!.result).toMatchObject({ result: 'INTERRUPTED', error: { code: 'HUB_REMOVED', phase: 'READING_BACK' } });
+    expect(first!.workOrderHub).toMatchObject({ failedAttempts: 0 });
+    // On the shelf, unpowered: the verified image is marked for activation and finishes it at power-up.
+    expect(harness.simulator.truth()[0]).toMatchObject({ slot: null, pendingActivation: true, heldImage: { verified: true } });
+    // Back in the slot it runs the target; the hash it gave before its reboot makes this flash ours.
+    harness.simulator.jig(1).insert(1, pulled!);
+    const [, second] = await harness.finished(2, 20_000);
+    expect(second!.result.result).toBe('ALREADY_CURRENT');
+    expect(second!.workOrderHub).toMatchObject({ state: 'REFLASHED', outcome: 'REFLASHED' });
+    expect(harness.store.getHub(spec!.deviceId)).toMatchObject({ outcome: 'REFLASHED', firmwareVersion: LATEST.get(spec!.model) });
+    expect(harness.simulator.truth()[0]).toMatchObject({ firmwareVersion: LATEST.get(spec!.model), flashCount: 1, pendingActivation: false });
+  });
+
+  it('a shutdown that outwaits its grace terminates the thread: INTERRUPTED, and the hash the hub verified is kept', async () => {
+    const [spec] = generateStock({ seed: 'bench-terminate', count: 1 });
+    harness = new BenchHarness({
+      stock: [spec!],
+      workOrder: true,
+      profile: INSTANT_HUB_PROFILE,
+      // Committed hubs finish their read-back through a shutdown; this one stops answering at ACTIVATE.
+      config: { sessions: { shutdownGraceMs: 300, timeouts: { requestTimeoutMs: 5_000 } } },
+    });
+    harness.simulator.startScenario(parseScenario({ faults: [{ kind: 'brick', target: { jig: 1, slot: 1 }, when: { phase: 'ACTIVATE' } }] }));
+    const activated = new Promise<void>((resolve) => harness!.simulator.on('phase', (_j, _s, _h, e) => e.phase === 'ACTIVATE' && resolve()));
+    await harness.start();
+    await activated;
+    await harness.bench.stop();
+    const [done] = harness.results;
+    expect(done!.result).toMatchObject({ result: 'INTERRUPTED', error: { code: 'SESSION_INTERRUPTED', phase: 'ACTIVATING' } });
+    const attempt = harness.store.getHub(spec!.deviceId)!.attempts[0]!;
+    expect(attempt).toMatchObject({ result: 'INTERRUPTED', error: { code: 'SESSION_INTERRUPTED' }, firmwareTarget: LATEST.get(spec!.model) });
+    expect(attempt.hubSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(attempt.hubSha256).toBe(attempt.imageSha256);
   });
 
   it('a slot brown-out during transfer stops the attempt (never REFLASHED) and the hub keeps its old firmware', async () => {

@@ -181,6 +181,7 @@ function record(deps: SlotSessionDeps, target: SlotSessionTarget, attemptId: num
   const { station, slot } = target;
   let hub: HubRecord | undefined;
   let workOrderHub: WorkOrderHubRecord | undefined;
+  let unrecorded: FlashdError | undefined;
   if (attemptId !== undefined) {
     try {
       ({ hub, workOrderHub } = deps.store.finishAttemptOnWorkOrder(attemptId, {
@@ -194,7 +195,10 @@ function record(deps: SlotSessionDeps, target: SlotSessionTarget, attemptId: num
         transfer: result.transfer,
       }));
     } catch (err) {
-      log.error({ err, attemptId }, 'could not record attempt');
+      // The attempt stays open and is closed as INTERRUPTED at the next start; the technician must
+      // not take a green LED for a recorded result.
+      unrecorded = new FlashdError('STORE_WRITE_FAILED', `the ${result.result} result of ${result.identity?.deviceId ?? 'this hub'} could not be recorded: ${(err as Error).message}`, { cause: err });
+      log.error({ err, attemptId, result: result.result }, 'could not record attempt');
     }
   }
   const view = target.view();
@@ -204,15 +208,16 @@ function record(deps: SlotSessionDeps, target: SlotSessionTarget, attemptId: num
     phase: stillThere ? 'DONE' : 'EMPTY',
     progress: result.result === 'REFLASHED' ? 1 : view.progress,
     result: stillThere ? result.result : null,
-    error: result.error ? { code: result.error.code, message: result.error.message } : null,
+    error: unrecorded ? { code: unrecorded.code, message: unrecorded.message } : result.error ? { code: result.error.code, message: result.error.message } : null,
     hubState: workOrderHub?.state ?? null,
   });
   const level = result.result === 'FAILED' ? 'warn' : 'info';
   log[level]({ deviceId: result.identity?.deviceId, result: result.result, firmwareVersion: result.firmwareVersion, timings: result.timings, err: result.error }, 'session finished');
   if (stillThere) {
-    const colour = result.result === 'REFLASHED' || result.result === 'ALREADY_CURRENT' ? 'GREEN' : result.result === 'REJECTED' ? 'AMBER' : 'RED';
-    // Blinking red: scrap is proposed and waits for a technician to confirm it (R-001).
-    void station.setLed(slot, colour, workOrderHub?.state === 'SCRAP_PROPOSED');
+    const colour = unrecorded ? 'RED' : result.result === 'REFLASHED' || result.result === 'ALREADY_CURRENT' ? 'GREEN' : result.result === 'REJECTED' ? 'AMBER' : 'RED';
+    // Blinking red: scrap is proposed and waits for a technician to confirm it (R-001), or the
+    // result could not be stored and the hub must not leave as if it had been.
+    void station.setLed(slot, colour, workOrderHub?.state === 'SCRAP_PROPOSED' || unrecorded !== undefined);
   }
   return { jig: station.config.id, slot, result, hub, workOrderHub };
 }

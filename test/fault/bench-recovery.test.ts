@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEVICE_MODELS } from '../../firmware-images/models.js';
 import { INSTANT_HUB_PROFILE, generateStock, parseScenario, type VirtualHub } from '../../jig-sim/index.js';
+import { FlashStore } from '../../src/store/flash-store.js';
 import { BenchHarness } from '../helpers/bench-harness.js';
 
 const LATEST = new Map(DEVICE_MODELS.map((m) => [m.model, m.latestVersion]));
@@ -85,6 +86,26 @@ describe('the bench under simulator faults', () => {
     expect(attempt).toMatchObject({ result: 'INTERRUPTED', error: { code: 'SESSION_INTERRUPTED' }, firmwareTarget: LATEST.get(spec!.model) });
     expect(attempt.hubSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(attempt.hubSha256).toBe(attempt.imageSha256);
+  });
+
+  it('a result the store cannot take is shown as such: red blinking, STORE_WRITE_FAILED, never a green slot', async () => {
+    const [spec] = generateStock({ seed: 'bench-disk-full', count: 1 });
+    harness = new BenchHarness({ stock: [spec!], workOrder: true, profile: INSTANT_HUB_PROFILE });
+    const full = vi.spyOn(FlashStore.prototype, 'finishAttemptOnWorkOrder').mockImplementation(() => {
+      throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    });
+    try {
+      await harness.start();
+      await harness.finished(1, 20_000);
+    } finally {
+      full.mockRestore();
+    }
+    const slot = harness.simulator.jig(1).slot(1);
+    for (let i = 0; i < 100 && slot.led === 'BLUE'; i++) await new Promise((r) => setTimeout(r, 10));
+    expect({ led: slot.led, blink: slot.blink }).toEqual({ led: 'RED', blink: true });
+    expect(harness.bench.slots()[0]).toMatchObject({ phase: 'DONE', error: { code: 'STORE_WRITE_FAILED', message: expect.stringContaining('database or disk is full') } });
+    // The attempt is still open in the store: the next start closes it as INTERRUPTED, never REFLASHED.
+    expect(harness.store.getHub(spec!.deviceId)!.attempts[0]).toMatchObject({ finishedAt: null });
   });
 
   it('a slot brown-out during transfer stops the attempt (never REFLASHED) and the hub keeps its old firmware', async () => {

@@ -34,6 +34,8 @@ export class JigStation extends EventEmitter<JigStationEvents> {
   #stopped = false;
   #retryMs = 500;
   #retryTimer: NodeJS.Timeout | undefined;
+  /** The one connect in progress: hotplug events and the retry timer join it rather than race it. */
+  #connecting: Promise<void> | undefined;
 
   constructor(options: { config: JigConfig; log: Logger; jigTimeoutMs: number; inProcess?: InProcessLines | undefined }) {
     super();
@@ -55,7 +57,7 @@ export class JigStation extends EventEmitter<JigStationEvents> {
 
   /** The jig's adapter reappeared (USB hotplug): try now rather than at the next backoff step. */
   reconnectNow(): void {
-    if (this.#stopped || this.#controller) return;
+    if (this.#stopped || this.#controller || this.#connecting) return;
     this.#retryMs = 500;
     clearTimeout(this.#retryTimer);
     void this.#connect();
@@ -83,6 +85,7 @@ export class JigStation extends EventEmitter<JigStationEvents> {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#retryTimer);
+    await this.#connecting;
     const controller = this.#controller;
     this.#controller = undefined;
     await controller?.close().catch(() => undefined);
@@ -90,7 +93,13 @@ export class JigStation extends EventEmitter<JigStationEvents> {
     this.#links = [];
   }
 
-  async #connect(): Promise<void> {
+  #connect(): Promise<void> {
+    if (this.#stopped || this.#controller) return Promise.resolve();
+    this.#connecting ??= this.#tryConnect().finally(() => (this.#connecting = undefined));
+    return this.#connecting;
+  }
+
+  async #tryConnect(): Promise<void> {
     const { id, control, slots, baudRate } = this.config;
     const opened: Link[] = [];
     try {
@@ -111,13 +120,21 @@ export class JigStation extends EventEmitter<JigStationEvents> {
       const info = await controller.info();
       const status = await controller.status();
       for (const [name, listener] of keep) controller.off(name, listener);
+      if (this.#stopped) {
+        // stop() ran while we connected: nothing may stay open after it.
+        await controller.close().catch(() => undefined);
+        await Promise.all(opened.map((l) => l.close().catch(() => undefined)));
+        return;
+      }
       this.#wire(controller, links);
+      clearTimeout(this.#retryTimer);
       this.#retryMs = 500;
       this.#log.info({ serial: info.serial, firmware: info.firmware, slots: links.length }, 'jig connected');
       this.emit('connected', status.filter((s) => s.present && s.slot <= links.length).map((s) => s.slot));
       for (const [name, slot] of early) this.emit(name, slot);
     } catch (err) {
       await Promise.all(opened.map((l) => l.close().catch(() => undefined)));
+      if (this.#stopped) return;
       this.#log.error({ err, retryMs: this.#retryMs }, 'jig connection failed; retrying');
       this.#scheduleRetry();
     }

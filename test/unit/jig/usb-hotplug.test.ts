@@ -49,4 +49,30 @@ describe('USB hotplug', () => {
     await station.stop();
     await sim.close();
   });
+
+  it('joins a burst of attach events into one connect, and leaves no retry behind it', async () => {
+    const sim = new Simulator({ jigs: 1 });
+    const [address] = sim.inProcessAddresses();
+    let plugged = false;
+    let controlOpens = 0;
+    const lines = (name: string) => {
+      if (!plugged) return undefined;
+      if (`sim://${name}` === address!.control) controlOpens++;
+      return sim.openInProcess(name);
+    };
+    const station = new JigStation({ config: { ...address!, baudRate: 115_200 }, log, jigTimeoutMs: 500, inProcess: lines });
+    await station.start(); // unplugged: a retry is scheduled 500 ms out
+    plugged = true;
+    const connected = once(station, 'connected');
+    // Several adapters with the same USB ids each announce themselves.
+    station.reconnectNow();
+    station.reconnectNow();
+    station.reconnectNow();
+    await connected;
+    await new Promise((resolve) => setTimeout(resolve, 1_200)); // past the first backoff steps
+    expect(controlOpens).toBe(1);
+    expect(station.connected).toBe(true);
+    await station.stop();
+    await sim.close();
+  });
 });

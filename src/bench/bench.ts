@@ -113,6 +113,12 @@ export class Bench extends EventEmitter<BenchEvents> {
         details: { deviceId },
       });
     }
+    const station = this.#stations.get(view.jig);
+    if (!station?.connected || !station.link(view.slot)) {
+      throw new FlashdError('SLOT_UNAVAILABLE', `${deviceId} sits in ${view.jig}/${view.slot}, but ${station?.connected ? 'that slot\'s serial link' : `jig ${view.jig}`} is down; retry when it is back`, {
+        details: { deviceId, jig: view.jig, slot: view.slot },
+      });
+    }
     this.#startSession(view.jig, view.slot, operatorId);
     return { jig: view.jig, slot: view.slot };
   }

@@ -84,6 +84,7 @@ export const ERROR_CODES = {
   ATTEMPTS_EXHAUSTED: 'the hub failed as many attempts as process.maxAttempts allows',
   HUB_TRANSITION_ILLEGAL: 'the hub state does not allow this step',
   HUB_NOT_IN_SLOT: 'the hub is not sitting idle in a slot of this bench',
+  SLOT_UNAVAILABLE: 'the slot holding the hub cannot start a session now: its jig or its serial link is down',
   RETURN_PARTY_MISMATCH: 'hubs go back only to the SEC Party whose work order they came on',
   // upstream N3 reporting (outbox)
   N3_UNREACHABLE: 'the N3 client could not be reached, or the connection failed before it answered',

@@ -108,6 +108,22 @@ describe('the bench under simulator faults', () => {
     expect(harness.store.getHub(spec!.deviceId)!.attempts[0]).toMatchObject({ finishedAt: null });
   });
 
+  it('a retry while the jig is disconnected is refused with SLOT_UNAVAILABLE, not accepted and dropped', async () => {
+    const stock = generateStock({ seed: 'bench-retry-down', count: 1 });
+    stock[0] = { ...stock[0]!, masterKey: Buffer.alloc(32, 0x42) }; // fails its unlock: a hub to retry
+    harness = new BenchHarness({ stock, workOrder: true, profile: INSTANT_HUB_PROFILE });
+    await harness.start();
+    await harness.finished(1, 20_000);
+    const api = await harness.api();
+    harness.simulator.faults.inject({ kind: 'control-disconnect', target: { jig: 1 }, refuseMs: 5_000 });
+    for (let i = 0; i < 200 && harness.bench.jigs()[0]!.connected; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(harness.bench.jigs()[0]!.connected).toBe(false);
+    const res = await api.inject({ method: 'POST', url: `/api/v1/hubs/${stock[0].deviceId}/retry`, headers: { 'x-operator-id': 'tech-1' } });
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toMatchObject({ error: { code: 'SLOT_UNAVAILABLE', message: expect.stringContaining('jig JIG-1 is down') } });
+    expect(harness.bench.activeSessions).toBe(0);
+  });
+
   it('a slot brown-out during transfer stops the attempt (never REFLASHED) and the hub keeps its old firmware', async () => {
     const [spec] = generateStock({ seed: 'bench-brownout', count: 1 });
     harness = new BenchHarness({

@@ -71,18 +71,25 @@ async function main(): Promise<void> {
   log.info({ images: catalog.list().map((i) => ({ model: i.model, version: i.version, sha256: i.sha256 })) }, 'firmware catalogue verified');
 
   const stops: Array<[string, () => Promise<void> | void]> = [];
-  const shutdown = async (signal: string): Promise<void> => {
-    log.info({ signal }, 'flashd stopping');
-    for (const [name, stop] of stops.reverse()) {
-      try {
-        await stop();
-      } catch (err) {
-        log.error({ err, step: name }, 'shutdown step failed');
+  let stopped: Promise<void> | undefined;
+  // Once only, whoever asks first (a signal, or a failed start): steps in reverse order of start.
+  const shutdown = (signal: string): Promise<void> =>
+    (stopped ??= (async () => {
+      log.info({ signal }, 'flashd stopping');
+      for (const [name, stop] of [...stops].reverse()) {
+        try {
+          await stop();
+        } catch (err) {
+          log.error({ err, step: name }, 'shutdown step failed');
+        }
       }
-    }
-    log.info('flashd stopped');
-    log.flush();
-  };
+      log.info('flashd stopped');
+      log.flush();
+    })());
+  // From here on, not only once ready: sessions start as soon as the first jig connects.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => void shutdown(signal).then(() => process.exit(process.exitCode ?? 0)));
+  }
 
   try {
     const db = openDatabase(config.store.path);
@@ -126,8 +133,9 @@ async function main(): Promise<void> {
     stops.push(['api', () => app.close()]);
     // Only once nothing else can fail to start: a refused start leaves no demo work order behind.
     hardware.commit();
-    await bench.start();
     stops.push(['bench', () => bench.stop()]);
+    await bench.start();
+    if (stopped) return; // a signal came while the jigs connected: it is shutting down, not ready
     log.info({ url: `http://${config.api.host}:${(app.server.address() as { port: number }).port}`, jigs: hardware.jigs.map((j) => j.id) }, 'flashd ready');
   } catch (err) {
     log.fatal({ err }, 'flashd could not start');
@@ -137,14 +145,6 @@ async function main(): Promise<void> {
     return;
   }
 
-  let stopping = false;
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(signal, () => {
-      if (stopping) return;
-      stopping = true;
-      void shutdown(signal).then(() => process.exit(process.exitCode ?? 0));
-    });
-  }
 }
 
 /** Listens, or names the address and the fix when the port is taken (the usual first-run snag). */

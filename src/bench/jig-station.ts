@@ -36,6 +36,8 @@ export class JigStation extends EventEmitter<JigStationEvents> {
   #retryTimer: NodeJS.Timeout | undefined;
   /** The one connect in progress: hotplug events and the retry timer join it rather than race it. */
   #connecting: Promise<void> | undefined;
+  /** Links that connect has opened so far; stop() closes them so a connect waiting on a silent jig ends now. */
+  #opening: Link[] = [];
 
   constructor(options: { config: JigConfig; log: Logger; jigTimeoutMs: number; inProcess?: InProcessLines | undefined }) {
     super();
@@ -85,7 +87,10 @@ export class JigStation extends EventEmitter<JigStationEvents> {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#retryTimer);
-    await this.#connecting;
+    if (this.#connecting) {
+      await Promise.all(this.#opening.map((l) => l.close().catch(() => undefined)));
+      await this.#connecting;
+    }
     const controller = this.#controller;
     this.#controller = undefined;
     await controller?.close().catch(() => undefined);
@@ -102,6 +107,7 @@ export class JigStation extends EventEmitter<JigStationEvents> {
   async #tryConnect(): Promise<void> {
     const { id, control, slots, baudRate } = this.config;
     const opened: Link[] = [];
+    this.#opening = opened;
     try {
       const controlLink = await openLink(control, { baudRate: 115_200, inProcess: this.#inProcess });
       opened.push(controlLink);

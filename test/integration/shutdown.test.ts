@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -10,6 +11,34 @@ interface SlotsBody {
 }
 
 describe('SIGTERM', () => {
+  it('while a jig is still connecting (before ready): stops in order and exits 0, not killed mid-start', async () => {
+    // A jig adapter that accepts connections and never answers: start-up waits on its INFO reply.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const url = `socket://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'flashd-sigterm-start-'));
+      const config = join(dir, 'flashd.json');
+      writeFileSync(
+        config,
+        JSON.stringify({ store: { path: join(dir, 'flashd.db') }, api: { port: 0 }, simulator: { enabled: false }, jigTimeoutMs: 20_000, jigs: [{ id: 'JIG-1', control: url, slots: [url, url] }] }),
+      );
+      const daemon = startDaemon(['--config', config]);
+      for (let i = 0; i < 500 && sockets.length < 3; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(sockets.length).toBe(3); // control and both slots opened: the bench is starting
+      const signalled = performance.now();
+      daemon.child.kill('SIGTERM');
+      expect(await daemon.exited).toBe(0);
+      expect(performance.now() - signalled).toBeLessThan(10_000); // not the 20 s jig timeout
+      expect(daemon.stdout()).toContain('"flashd stopped"');
+      expect(daemon.stdout()).not.toContain('"flashd ready"');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+  });
+
   it('stops sessions at a safe point, records them as interrupted and exits cleanly', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'flashd-sigterm-'));
     const db = join(dir, 'flashd.db');

@@ -39,7 +39,7 @@ export function usage(): string {
     '  --operator  who is acting, sent as X-Operator-Id (env FLASHCTL_OPERATOR)',
     '  --json      print the API answer as JSON',
     ...lines,
-    'exit status: 0 ok, 1 refused by flashd (code on stderr), 2 usage, 3 flashd unreachable, 4 a scanned hub was rejected',
+    'exit status: 0 ok, 1 refused by flashd (code on stderr), 2 usage, 3 flashd unreachable, 4 a scanned hub was rejected or its scan refused (the rest of the batch still goes in)',
     '',
   ].join('\n');
 }
@@ -69,7 +69,7 @@ export async function runFlashctl(argv: string[], io: FlashctlIo): Promise<numbe
   }
   const api = new ApiClient({ baseUrl: values.api ?? io.env.FLASHCTL_API ?? 'http://127.0.0.1:8080', operatorId: values.operator ?? io.env.FLASHCTL_OPERATOR });
   try {
-    return await command.run({ api, args, options: values, out: io.stdout, json: values.json ?? false, readStdin: io.readStdin });
+    return await command.run({ api, args, options: values, out: io.stdout, err: io.stderr, json: values.json ?? false, readStdin: io.readStdin });
   } catch (err) {
     if (err instanceof UsageError) {
       io.stderr(`flashctl ${name}: ${err.message}\nusage: flashctl ${command.usage}\n`);

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Manifest } from '../domain/manifest.js';
 import type { WorkOrderHubRecord, WorkOrderRecord } from '../store/work-order-records.js';
-import type { ApiClient } from './api-client.js';
+import { ApiError, type ApiClient } from './api-client.js';
 import { counts, table } from './format.js';
 import { OUTBOX_COMMANDS } from './outbox-commands.js';
 
@@ -11,6 +11,8 @@ export interface CommandContext {
   args: string[];
   options: Record<string, string | boolean | string[] | undefined>;
   out: (text: string) => void;
+  /** Per-item problems that do not stop a batch (stderr). */
+  err: (text: string) => void;
   json: boolean;
   readStdin: () => Promise<string>;
 }
@@ -88,10 +90,16 @@ export const COMMANDS: Record<string, Command> = {
       if (ids.length === 0) throw new UsageError('missing Device IDs');
       let rejected = 0;
       for (const deviceId of ids) {
-        const r = await ctx.api.json<{ decision: string; deviceId: string; workOrderId: string | null; code?: string; message?: string }>('POST', '/intake', {
-          deviceId,
-          ...(str(ctx, 'work-order') ? { workOrderId: str(ctx, 'work-order') } : {}),
-        });
+        let r: { decision: string; deviceId: string; workOrderId: string | null; code?: string; message?: string };
+        try {
+          r = await ctx.api.json('POST', '/intake', { deviceId, ...(str(ctx, 'work-order') ? { workOrderId: str(ctx, 'work-order') } : {}) });
+        } catch (err) {
+          // A mis-scan (not a Device ID at all) is refused by the API; the rest of the batch still goes in.
+          if (!(err instanceof ApiError)) throw err;
+          rejected++;
+          ctx.err(`REFUSED   ${deviceId.trim()}  ${err.code}: ${err.message}\n`);
+          continue;
+        }
         if (r.decision !== 'ACCEPTED') rejected++;
         print(ctx, r, () => (r.decision === 'ACCEPTED' ? `ACCEPTED  ${r.deviceId}  ${r.workOrderId}\n` : `REJECTED  ${r.deviceId}  ${r.code}: ${r.message}\n`));
       }

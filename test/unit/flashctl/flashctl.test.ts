@@ -55,6 +55,11 @@ describe('flashctl', () => {
     expect(scan.code).toBe(4); // one was rejected
     expect(scan.out).toBe(`ACCEPTED  ${ID(1)}  WO-7\nREJECTED  ${ID(3)}  SMI_STATUS_NOT_PENDING: ${ID(3)} has SMI status Commissioned on work order WO-7; only Pending hubs are re-flashed\n`);
     expect((await ctl(['scan', ID(2)])).code).toBe(0);
+    // A mis-scan in a batch is named and skipped; the scans after it still go in.
+    const batch = await ctl(['scan'], `00-DB-12-XX\n${ID(2)}\n`);
+    expect(batch.code).toBe(4);
+    expect(batch.err).toMatch(/^REFUSED {3}00-DB-12-XX {2}DEVICE_ID_INVALID: /);
+    expect(batch.out).toMatch(new RegExp(`^REJECTED  ${ID(2)}  HUB_ALREADY_RECEIVED`));
     const list = await ctl(['work-orders']);
     expect(list.out.split('\n')[1]).toMatch(/^WO-7\s+P1\s+South\s+OPEN\s+3\s+ACCEPTED 2, REJECTED 1$/);
     const hubs = await ctl(['hubs', 'WO-7', '--state', 'accepted']);

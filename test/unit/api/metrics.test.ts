@@ -68,20 +68,22 @@ describe('GET /metrics', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     const m = samples(res.body);
-    expect(m.get('flashd_sessions_active')).toBe(2);
-    expect(m.get('flashd_slots{phase="TRANSFERRING"}')).toBe(2);
-    expect(m.get('flashd_slots{phase="DONE"}')).toBe(1);
-    expect(m.get('flashd_slots{phase="EMPTY"}')).toBe(1);
-    expect(m.get('flashd_slots{phase="VERIFYING"}')).toBe(0);
-    expect(m.get('flashd_jig_connected{jig="JIG-1"}')).toBe(1);
-    expect(m.get('flashd_jig_connected{jig="JIG-2"}')).toBe(0);
-    // Three results reported: one dead letter, one delivered, one pending (created "now" by the fixture).
-    expect(m.get('flashd_n3_outbox_rows{state="dead"}')).toBe(1);
-    expect(m.get('flashd_n3_outbox_rows{state="delivered"}')).toBe(1);
-    expect(m.get('flashd_n3_outbox_rows{state="pending"}')).toBe(1);
+    expect(Object.fromEntries(m)).toMatchObject({
+      flashd_sessions_active: 2,
+      'flashd_slots{phase="TRANSFERRING"}': 2,
+      'flashd_slots{phase="DONE"}': 1,
+      'flashd_slots{phase="EMPTY"}': 1,
+      'flashd_slots{phase="VERIFYING"}': 0,
+      'flashd_jig_connected{jig="JIG-1"}': 1,
+      'flashd_jig_connected{jig="JIG-2"}': 0,
+      // Three results reported: one dead letter, one delivered, one pending (created "now" by the fixture).
+      'flashd_n3_outbox_rows{state="dead"}': 1,
+      'flashd_n3_outbox_rows{state="delivered"}': 1,
+      'flashd_n3_outbox_rows{state="pending"}': 1,
+      // Every result is exported from the start at 0, so a rate() sees its first increase.
+      'flashd_sessions_finished_total{result="SCRAP"}': 0,
+    });
     expect(m.get('flashd_n3_outbox_oldest_pending_age_seconds')).toBeGreaterThanOrEqual(0);
-    // Every result is exported from the start at 0, so a rate() sees its first increase.
-    expect(m.get('flashd_sessions_finished_total{result="SCRAP"}')).toBe(0);
     expect(m.get('process_resident_memory_bytes')).toBeGreaterThan(0);
     expect([...m.keys()].some((k) => k.startsWith('nodejs_eventloop_lag_p99_seconds'))).toBe(true);
   });

@@ -131,6 +131,8 @@ async function main(): Promise<void> {
     const app = await buildApp({ benchId: config.benchId, bench, store, ...stores, upstream, isKnownModel, metrics, log });
     await listen(app, config.api);
     stops.push(['api', () => app.close()]);
+    // A signal during start-up has begun the shutdown: start nothing more, store nothing more.
+    if (stopped) return;
     // Only once nothing else can fail to start: a refused start leaves no demo work order behind.
     hardware.commit();
     stops.push(['bench', () => bench.stop()]);
@@ -138,6 +140,8 @@ async function main(): Promise<void> {
     if (stopped) return; // a signal came while the jigs connected: it is shutting down, not ready
     log.info({ url: `http://${config.api.host}:${(app.server.address() as { port: number }).port}`, jigs: hardware.jigs.map((j) => j.id) }, 'flashd ready');
   } catch (err) {
+    // Steps torn down by a signal's shutdown fail under start-up: that is the stop, not a fault.
+    if (stopped) return;
     log.fatal({ err }, 'flashd could not start');
     process.stderr.write(`flashd: ${(err as Error).message}\n`);
     process.exitCode = isFlashdError(err, 'MANIFEST_INVALID') ? EX_DATAERR : 1;

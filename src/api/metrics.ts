@@ -11,6 +11,8 @@ export interface MetricsSources {
   /** `upstream.mode`: the outbox figures are exported only when N3 reporting runs. */
   n3Enabled: boolean;
   now?: () => number;
+  /** Node's process metrics (default on). They start observers that live as long as the process. */
+  processMetrics?: boolean;
 }
 
 /** Seconds: a phase takes from a few ms (instant simulator) to minutes (a 2 MiB image at 115,200). */
@@ -31,7 +33,7 @@ export class FlashdMetrics {
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
     const now = sources.now ?? Date.now;
-    collectDefaultMetrics({ register: this.registry });
+    if (sources.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
 
     new Gauge({
       name: 'flashd_sessions_active',
@@ -62,6 +64,9 @@ export class FlashdMetrics {
       },
     });
     if (sources.n3Enabled) {
+      // One read of the outbox per scrape sets both gauges, so they never disagree; the age gauge
+      // is registered after the rows gauge, so it is read once the rows gauge has collected.
+      const oldestAge = new Gauge({ name: 'flashd_n3_outbox_oldest_pending_age_seconds', help: 'Age of the oldest undelivered N3 notification; 0 when none is pending', registers: [] });
       new Gauge({
         name: 'flashd_n3_outbox_rows',
         help: 'N3 outbox rows by state (blocked: pending behind a dead letter of the same hub)',
@@ -73,16 +78,10 @@ export class FlashdMetrics {
           this.set({ state: 'blocked' }, f.blocked);
           this.set({ state: 'dead' }, f.dead);
           this.set({ state: 'delivered' }, f.delivered);
+          oldestAge.set(f.oldestPendingAgeSeconds ?? 0);
         },
       });
-      new Gauge({
-        name: 'flashd_n3_outbox_oldest_pending_age_seconds',
-        help: 'Age of the oldest undelivered N3 notification; 0 when none is pending',
-        registers,
-        collect() {
-          this.set(outboxFigures(sources.outbox, now()).oldestPendingAgeSeconds ?? 0);
-        },
-      });
+      this.registry.registerMetric(oldestAge);
     }
 
     this.#finished = new Counter({ name: 'flashd_sessions_finished_total', help: 'Hub sessions finished, by result', labelNames: ['result'], registers });

@@ -61,6 +61,8 @@ export class Bench extends EventEmitter<BenchEvents> {
    */
   readonly #startWhenFree = new Set<string>();
   #stopping = false;
+  /** Set once the shutdown grace has run out, just before the session threads are terminated. */
+  #terminating = false;
   #operatorId: string;
 
   constructor(options: BenchOptions) {
@@ -69,7 +71,7 @@ export class Bench extends EventEmitter<BenchEvents> {
     this.#hotplug = new UsbHotplug({ jigs: options.jigs, log: options.log, source: options.hotplug });
     this.#operatorId = options.process.operatorId;
     const { benchId, sessions, process, catalog, store, workOrders, pool, log } = options;
-    this.#sessionDeps = { benchId, sessions, process, catalog, store, workOrders, pool, blocks: this.#blocks, log, stopping: () => this.#stopping };
+    this.#sessionDeps = { benchId, sessions, process, catalog, store, workOrders, pool, blocks: this.#blocks, log, terminating: () => this.#terminating };
     for (const jig of options.jigs) {
       jig.slots.forEach((_, i) => this.#views.set(key(jig.id, i + 1), emptySlot(jig.id, i + 1)));
     }
@@ -177,6 +179,7 @@ export class Bench extends EventEmitter<BenchEvents> {
     const deadline = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), this.#o.sessions.shutdownGraceMs)));
     if ((await Promise.race([all, deadline])) === 'late') {
       this.#o.log.error({ sessions: this.#running.size }, 'sessions did not reach a safe point in time; terminating their threads');
+      this.#terminating = true;
       await this.#o.pool.close();
       await all;
     }

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { JigConfig } from '../config/schema.js';
+import { FlashdError } from '../domain/errors.js';
 import { JigController } from '../jig/jig-controller.js';
 import type { LedColour } from '../jig/control-protocol.js';
 import { openLink, type InProcessLines, type Link } from '../link/open-link.js';
@@ -38,6 +39,8 @@ export class JigStation extends EventEmitter<JigStationEvents> {
   #connecting: Promise<void> | undefined;
   /** Links that connect has opened so far; stop() closes them so a connect waiting on a silent jig ends now. */
   #opening: Link[] = [];
+  /** An adapter attached while a connect ran: if that connect fails, the next starts at once. */
+  #retryAtOnce = false;
 
   constructor(options: { config: JigConfig; log: Logger; jigTimeoutMs: number; inProcess?: InProcessLines | undefined }) {
     super();
@@ -53,14 +56,18 @@ export class JigStation extends EventEmitter<JigStationEvents> {
 
   /** Tries to connect now; on failure keeps retrying in the background. */
   async start(): Promise<void> {
-    this.#stopped = false;
     await this.#connect();
   }
 
   /** The jig's adapter reappeared (USB hotplug): try now rather than at the next backoff step. */
   reconnectNow(): void {
-    if (this.#stopped || this.#controller || this.#connecting) return;
+    if (this.#stopped || this.#controller) return;
     this.#retryMs = 500;
+    // A connect already running may be failing on the adapter that just left: try again at once after it.
+    if (this.#connecting) {
+      this.#retryAtOnce = true;
+      return;
+    }
     clearTimeout(this.#retryTimer);
     void this.#connect();
   }
@@ -113,6 +120,8 @@ export class JigStation extends EventEmitter<JigStationEvents> {
       opened.push(controlLink);
       const links: Link[] = [];
       for (const url of slots) {
+        // stop() came: open nothing more (an unreachable ser2net host costs seconds per line).
+        if (this.#stopped) throw new FlashdError('LINK_CLOSED', `jig ${id}: flashd is stopping`);
         const link = await openLink(url, { baudRate, inProcess: this.#inProcess });
         opened.push(link);
         links.push(link);
@@ -134,6 +143,7 @@ export class JigStation extends EventEmitter<JigStationEvents> {
       }
       this.#wire(controller, links);
       clearTimeout(this.#retryTimer);
+      this.#retryAtOnce = false;
       this.#retryMs = 500;
       this.#log.info({ serial: info.serial, firmware: info.firmware, slots: links.length }, 'jig connected');
       this.emit('connected', status.filter((s) => s.present && s.slot <= links.length).map((s) => s.slot));
@@ -141,8 +151,9 @@ export class JigStation extends EventEmitter<JigStationEvents> {
     } catch (err) {
       await Promise.all(opened.map((l) => l.close().catch(() => undefined)));
       if (this.#stopped) return;
-      this.#log.error({ err, retryMs: this.#retryMs }, 'jig connection failed; retrying');
-      this.#scheduleRetry();
+      const delayMs = this.#retryAtOnce ? 0 : this.#retryMs;
+      this.#log.error({ err, retryMs: delayMs }, 'jig connection failed; retrying');
+      this.#scheduleRetry(delayMs);
     }
   }
 
@@ -212,10 +223,11 @@ export class JigStation extends EventEmitter<JigStationEvents> {
     }, delayMs).unref();
   }
 
-  #scheduleRetry(): void {
+  #scheduleRetry(delayMs = this.#retryMs): void {
     if (this.#stopped) return;
+    this.#retryAtOnce = false;
     clearTimeout(this.#retryTimer);
-    this.#retryTimer = setTimeout(() => void this.#connect(), this.#retryMs);
+    this.#retryTimer = setTimeout(() => void this.#connect(), delayMs);
     this.#retryMs = Math.min(this.#retryMs * 2, 10_000);
   }
 }

@@ -27,8 +27,8 @@ export interface SlotSessionDeps {
   pool: SessionPool;
   blocks: BlockCache;
   log: Logger;
-  /** The bench is shutting down: a session thread that dies now was terminated by us. */
-  stopping(): boolean;
+  /** The bench's shutdown grace ran out and it is terminating session threads: a thread that dies now was ended by us. */
+  terminating(): boolean;
 }
 
 /** One slot as the session sees it: its jig, who started it, and the view the API shows. */
@@ -145,7 +145,7 @@ export function startSlotSession(deps: SlotSessionDeps, target: SlotSessionTarge
     .catch((err: unknown): SessionResult => {
       // The thread ended without a result: terminated by a shutdown that outwaited its grace, or a
       // crash. What the hub verified before is kept, so a later attempt can count the flash as ours.
-      const terminated = deps.stopping();
+      const terminated = deps.terminating();
       const error = terminated
         ? new FlashdError('SESSION_INTERRUPTED', 'session thread terminated at shutdown: no safe point within sessions.shutdownGraceMs', { cause: err })
         : new FlashdError('INTERNAL', `session worker failed: ${(err as Error).message}`, { cause: err });
@@ -177,11 +177,12 @@ async function withBlocks(deps: SlotSessionDeps, reply: BenchDecision['reply'], 
 }
 
 /** Closes the attempt (hub outcome, work order state and any outbox row in one transaction) and shows the result. */
-function record(deps: SlotSessionDeps, target: SlotSessionTarget, attemptId: number | undefined, result: SessionResult, log: Logger): SlotSessionEnd {
+function record(deps: SlotSessionDeps, target: SlotSessionTarget, attemptId: number | undefined, ended: SessionResult, log: Logger): SlotSessionEnd {
   const { station, slot } = target;
+  let result = ended;
   let hub: HubRecord | undefined;
   let workOrderHub: WorkOrderHubRecord | undefined;
-  let unrecorded: FlashdError | undefined;
+  let unrecorded = false;
   if (attemptId !== undefined) {
     try {
       ({ hub, workOrderHub } = deps.store.finishAttemptOnWorkOrder(attemptId, {
@@ -195,10 +196,13 @@ function record(deps: SlotSessionDeps, target: SlotSessionTarget, attemptId: num
         transfer: result.transfer,
       }));
     } catch (err) {
-      // The attempt stays open and is closed as INTERRUPTED at the next start; the technician must
-      // not take a green LED for a recorded result.
-      unrecorded = new FlashdError('STORE_WRITE_FAILED', `the ${result.result} result of ${result.identity?.deviceId ?? 'this hub'} could not be recorded: ${(err as Error).message}`, { cause: err });
+      // The attempt stays open and is closed as INTERRUPTED at the next start. Until then the slot,
+      // the API and the metrics say FAILED: a technician must not take a green LED for a result
+      // that is on no record.
+      unrecorded = true;
       log.error({ err, attemptId, result: result.result }, 'could not record attempt');
+      const error = new FlashdError('STORE_WRITE_FAILED', `the ${result.result} result of ${result.identity?.deviceId ?? 'this hub'} could not be recorded: ${(err as Error).message}`, { cause: err });
+      result = { ...result, result: 'FAILED', error: { ...toErrorRecord(error), phase: 'DONE' } };
     }
   }
   const view = target.view();
@@ -208,16 +212,16 @@ function record(deps: SlotSessionDeps, target: SlotSessionTarget, attemptId: num
     phase: stillThere ? 'DONE' : 'EMPTY',
     progress: result.result === 'REFLASHED' ? 1 : view.progress,
     result: stillThere ? result.result : null,
-    error: unrecorded ? { code: unrecorded.code, message: unrecorded.message } : result.error ? { code: result.error.code, message: result.error.message } : null,
+    error: result.error ? { code: result.error.code, message: result.error.message } : null,
     hubState: workOrderHub?.state ?? null,
   });
   const level = result.result === 'FAILED' ? 'warn' : 'info';
   log[level]({ deviceId: result.identity?.deviceId, result: result.result, firmwareVersion: result.firmwareVersion, timings: result.timings, err: result.error }, 'session finished');
   if (stillThere) {
-    const colour = unrecorded ? 'RED' : result.result === 'REFLASHED' || result.result === 'ALREADY_CURRENT' ? 'GREEN' : result.result === 'REJECTED' ? 'AMBER' : 'RED';
+    const colour = result.result === 'REFLASHED' || result.result === 'ALREADY_CURRENT' ? 'GREEN' : result.result === 'REJECTED' ? 'AMBER' : 'RED';
     // Blinking red: scrap is proposed and waits for a technician to confirm it (R-001), or the
     // result could not be stored and the hub must not leave as if it had been.
-    void station.setLed(slot, colour, workOrderHub?.state === 'SCRAP_PROPOSED' || unrecorded !== undefined);
+    void station.setLed(slot, colour, workOrderHub?.state === 'SCRAP_PROPOSED' || unrecorded);
   }
   return { jig: station.config.id, slot, result, hub, workOrderHub };
 }

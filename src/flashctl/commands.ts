@@ -94,10 +94,12 @@ export const COMMANDS: Record<string, Command> = {
         try {
           r = await ctx.api.json('POST', '/intake', { deviceId, ...(str(ctx, 'work-order') ? { workOrderId: str(ctx, 'work-order') } : {}) });
         } catch (err) {
-          // A mis-scan (not a Device ID at all) is refused by the API; the rest of the batch still goes in.
-          if (!(err instanceof ApiError)) throw err;
+          // A mis-scan (not a Device ID at all: 400) is refused for that line only and the rest of
+          // the batch still goes in; anything else (no such work order, flashd failing) stops it.
+          if (!(err instanceof ApiError) || err.status !== 400) throw err;
           rejected++;
-          ctx.err(`REFUSED   ${deviceId.trim()}  ${err.code}: ${err.message}\n`);
+          if (ctx.json) print(ctx, { decision: 'REFUSED', deviceId, code: err.code, message: err.message }, () => '');
+          else ctx.err(`REFUSED   ${deviceId.trim()}  ${err.code}: ${err.message}\n`);
           continue;
         }
         if (r.decision !== 'ACCEPTED') rejected++;

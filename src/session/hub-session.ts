@@ -18,7 +18,7 @@ import { deriveHubKey, unlockResponse } from './unlock.js';
 const INTERRUPTING: ReadonlySet<string> = new Set(['SESSION_INTERRUPTED', 'HUB_REMOVED', 'SLOT_POWER_FAULT', 'LINK_CLOSED']);
 /** Stop requests for a hub that can no longer answer: they end even a committed read-back at once. */
 const HUB_GONE: ReadonlySet<string> = new Set(['HUB_REMOVED', 'SLOT_POWER_FAULT']);
-/** Silence, not a verdict: after a stop request these are the stop's doing, not the hub's. */
+/** Silence, not a verdict: from a hub that was pulled or lost power, the pull's doing, not the hub's. */
 const SILENCE: ReadonlySet<string> = new Set(['HUB_TIMEOUT', 'TRANSFER_FAILED']);
 
 export interface HubSessionOptions {
@@ -55,26 +55,16 @@ class HubSession {
   #phaseError: string | undefined;
   /** Once ACTIVATE is sent the hub is committed; the session finishes read-back even if asked to stop. */
   #committed = false;
-  /** Aborts only when the hub is pulled or loses power: what a committed session still listens to. */
-  readonly #gone = new AbortController();
 
   constructor(options: HubSessionOptions) {
     this.#o = options;
     this.#client = new HubClient(options.link);
     this.#rate = new LineRate({ client: this.#client, link: options.link, policy: options.baud, timeouts: options.timeouts });
-    const control = options.control.signal;
-    control.addEventListener(
-      'abort',
-      () => {
-        const reason = control.reason as unknown;
-        if (reason instanceof FlashdError && HUB_GONE.has(reason.code)) this.#gone.abort(reason);
-      },
-      { once: true },
-    );
+
   }
 
   get #signal(): AbortSignal {
-    return this.#committed ? this.#gone.signal : this.#o.control.signal;
+    return this.#committed ? this.#o.control.goneSignal : this.#o.control.signal;
   }
 
   async run(): Promise<SessionResult> {
@@ -102,10 +92,11 @@ class HubSession {
     } catch (err) {
       // Stopped from outside (shutdown, hub pulled, supply trip, the link itself gone), not failed
       // by the hub: whichever of the link's close and the bench's stop request arrives first. A hub
-      // that went silent after a stop request (pulled during its reboot) is the stop's doing too;
-      // a verdict the hub gave (hash, version, unlock) stands whatever was asked.
-      const stop = this.#o.control.signal.aborted ? (this.#o.control.signal.reason as unknown) : undefined;
-      const cause = stop !== undefined && err instanceof FlashdError && SILENCE.has(err.code) ? stop : err;
+      // that went silent once it was pulled or unpowered (during its reboot) is the pull's doing
+      // too. Silence after a shutdown request is not: a hub that never comes back from its reboot
+      // failed. A verdict the hub gave (hash, version, unlock) stands whatever was asked.
+      const gone = this.#o.control.goneSignal;
+      const cause = gone.aborted && err instanceof FlashdError && SILENCE.has(err.code) ? (gone.reason as unknown) : err;
       const error = { ...toErrorRecord(cause), phase: this.#phase };
       this.#phaseError = error.code;
       const interrupted = INTERRUPTING.has(error.code);

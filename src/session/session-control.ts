@@ -9,6 +9,7 @@ import type { SessionCommand, SessionDecision, SessionEvent } from './session-ty
 export class SessionControl {
   readonly #port: MessagePort;
   readonly #abort = new AbortController();
+  readonly #gone = new AbortController();
   #decision: ((decision: SessionDecision) => void) | undefined;
 
   constructor(port: MessagePort) {
@@ -16,8 +17,17 @@ export class SessionControl {
     port.on('message', this.#onMessage);
   }
 
+  /** Aborts on the first stop request of any kind. */
   get signal(): AbortSignal {
     return this.#abort.signal;
+  }
+
+  /**
+   * Aborts when the hub is pulled or its slot loses power, even after another stop came first
+   * (a shutdown): the one stop a committed session still obeys, since nobody can answer it then.
+   */
+  get goneSignal(): AbortSignal {
+    return this.#gone.signal;
   }
 
   emit(event: SessionEvent): void {
@@ -50,9 +60,13 @@ export class SessionControl {
   }
 
   readonly #onMessage = (command: SessionCommand): void => {
-    if (command.t === 'decision') this.#decision?.(command.decision);
-    else if (!this.#abort.signal.aborted) {
-      this.#abort.abort(new FlashdError(command.code ?? 'SESSION_INTERRUPTED', `session stopped: ${command.reason}`, { details: { reason: command.reason } }));
+    if (command.t === 'decision') {
+      this.#decision?.(command.decision);
+      return;
     }
+    const code = command.code ?? 'SESSION_INTERRUPTED';
+    const reason = new FlashdError(code, `session stopped: ${command.reason}`, { details: { reason: command.reason } });
+    if (!this.#abort.signal.aborted) this.#abort.abort(reason);
+    if ((code === 'HUB_REMOVED' || code === 'SLOT_POWER_FAULT') && !this.#gone.signal.aborted) this.#gone.abort(reason);
   };
 }

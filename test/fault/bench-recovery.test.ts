@@ -37,17 +37,19 @@ describe('the bench under simulator faults', () => {
 
   it('a hub pulled while it reboots into the new image: INTERRUPTED at once, not a failed attempt; put back, it counts as re-flashed', async () => {
     const [spec] = generateStock({ seed: 'bench-pull-reboot', count: 1 });
-    harness = new BenchHarness({ stock: [spec!], workOrder: true, profile: { ...INSTANT_HUB_PROFILE, rebootMs: 1_500 } });
+    harness = new BenchHarness({ stock: [spec!], workOrder: true, profile: { ...INSTANT_HUB_PROFILE, rebootMs: 3_000 } });
     let pulled: VirtualHub | undefined;
     let pulledAt = 0;
-    // ACTIVATE answered, the hub is rebooting into the new image: the technician takes it out.
+    // ACTIVATE answered, the hub is rebooting into the new image and flashd waits to read it back:
+    // the technician takes it out.
     harness.simulator.on('phase', (jig, slot, _hub, event) => {
-      if (event.phase === 'ACTIVATE' && !pulled) {
-        setTimeout(() => {
-          pulled = jig.remove(slot.number);
-          pulledAt = performance.now();
-        }, 300);
-      }
+      if (event.phase !== 'ACTIVATE' || pulled) return;
+      const poll = setInterval(() => {
+        if (harness!.bench.slots()[0]!.phase !== 'READING_BACK') return;
+        clearInterval(poll);
+        pulled = jig.remove(slot.number);
+        pulledAt = performance.now();
+      }, 5);
     });
     await harness.start();
     const [first] = await harness.finished(1, 20_000);
@@ -101,9 +103,11 @@ describe('the bench under simulator faults', () => {
       full.mockRestore();
     }
     const slot = harness.simulator.jig(1).slot(1);
-    for (let i = 0; i < 100 && slot.led === 'BLUE'; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 500 && slot.led === 'BLUE'; i++) await new Promise((r) => setTimeout(r, 10));
     expect({ led: slot.led, blink: slot.blink }).toEqual({ led: 'RED', blink: true });
-    expect(harness.bench.slots()[0]).toMatchObject({ phase: 'DONE', error: { code: 'STORE_WRITE_FAILED', message: expect.stringContaining('database or disk is full') } });
+    // The slot, the finished event (API, metrics) say FAILED: the REFLASHED is on no record.
+    expect(harness.bench.slots()[0]).toMatchObject({ phase: 'DONE', result: 'FAILED', error: { code: 'STORE_WRITE_FAILED', message: expect.stringContaining('database or disk is full') } });
+    expect(harness.results[0]!.result).toMatchObject({ result: 'FAILED', error: { code: 'STORE_WRITE_FAILED', phase: 'DONE' } });
     // The attempt is still open in the store: the next start closes it as INTERRUPTED, never REFLASHED.
     expect(harness.store.getHub(spec!.deviceId)!.attempts[0]).toMatchObject({ finishedAt: null });
   });
@@ -115,7 +119,7 @@ describe('the bench under simulator faults', () => {
     await harness.start();
     await harness.finished(1, 20_000);
     const api = await harness.api();
-    harness.simulator.faults.inject({ kind: 'control-disconnect', target: { jig: 1 }, refuseMs: 5_000 });
+    harness.simulator.faults.inject({ kind: 'control-disconnect', target: { jig: 1 }, refuseMs: 20_000 });
     for (let i = 0; i < 200 && harness.bench.jigs()[0]!.connected; i++) await new Promise((r) => setTimeout(r, 10));
     expect(harness.bench.jigs()[0]!.connected).toBe(false);
     const res = await api.inject({ method: 'POST', url: `/api/v1/hubs/${stock[0].deviceId}/retry`, headers: { 'x-operator-id': 'tech-1' } });

@@ -133,7 +133,7 @@ export class BenchHarness {
       inProcess: transport === 'in-process' ? this.simulator.openInProcess : undefined,
     });
     this.bench.on('finished', (event) => this.results.push(event));
-    this.metrics = new FlashdMetrics({ bench: this.bench, outbox: this.stores.outbox, n3Enabled: false });
+    this.metrics = new FlashdMetrics({ bench: this.bench, outbox: this.stores.outbox, n3Enabled: false, processMetrics: false });
     this.bench.on('finished', (event) => this.metrics.observe(event));
     await this.bench.start();
   }

@@ -155,11 +155,13 @@ describe('MP155 process end to end', () => {
       `${PARTY},${WO},South,OPEN,${created.body.createdAt},16,13,1,0,1,0,1`,
     ]);
 
-    // A billing period holding today charges the same; one that ended yesterday charges nothing.
-    const day = (offset: number): string => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
-    const thisPeriod = await api<{ items: unknown[] }>('GET', `/charges?from=${day(0)}&to=${day(1)}`);
+    // A billing period from the order's day (two days, should the run cross midnight) charges the
+    // same; one that ended as that day began charges nothing.
+    const orderDay = created.body.createdAt.slice(0, 10);
+    const twoDaysOn = new Date(Date.parse(`${orderDay}T00:00:00Z`) + 2 * 86_400_000).toISOString().slice(0, 10);
+    const thisPeriod = await api<{ items: unknown[] }>('GET', `/charges?from=${orderDay}&to=${twoDaysOn}`);
     expect(thisPeriod.body.items).toEqual([expect.objectContaining({ reflashed: 13, alreadyCurrent: 1, rejected: 0, scrapped: 1 })]);
-    expect((await api<{ items: unknown[] }>('GET', `/charges?to=${day(0)}`)).body.items).toEqual([]);
+    expect((await api<{ items: unknown[] }>('GET', `/charges?to=${orderDay}`)).body.items).toEqual([]);
 
     // The SSMI file (Option B): the 13 re-flashed hubs with the versions they really run.
     const ssmi = (await api<string>('GET', `/work-orders/${WO}/ssmi`)).text.trimEnd().split('\r\n');

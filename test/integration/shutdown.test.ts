@@ -11,7 +11,7 @@ interface SlotsBody {
 }
 
 describe('SIGTERM', () => {
-  it('while a jig is still connecting (before ready): stops in order and exits 0, not killed mid-start', async () => {
+  it('while a jig is still connecting (before ready): stops in order and exits 0, not killed mid-start', { timeout: 120_000 }, async () => {
     // A jig adapter that accepts connections and never answers: start-up waits on its INFO reply.
     const sockets: Socket[] = [];
     const silent = createServer((socket) => sockets.push(socket));
@@ -22,15 +22,15 @@ describe('SIGTERM', () => {
       const config = join(dir, 'flashd.json');
       writeFileSync(
         config,
-        JSON.stringify({ store: { path: join(dir, 'flashd.db') }, api: { port: 0 }, simulator: { enabled: false }, jigTimeoutMs: 20_000, jigs: [{ id: 'JIG-1', control: url, slots: [url, url] }] }),
+        JSON.stringify({ store: { path: join(dir, 'flashd.db') }, api: { port: 0 }, simulator: { enabled: false }, jigTimeoutMs: 120_000, jigs: [{ id: 'JIG-1', control: url, slots: [url, url] }] }),
       );
       const daemon = startDaemon(['--config', config]);
-      for (let i = 0; i < 500 && sockets.length < 3; i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 1_500 && sockets.length < 3; i++) await new Promise((r) => setTimeout(r, 20));
       expect(sockets.length).toBe(3); // control and both slots opened: the bench is starting
       const signalled = performance.now();
       daemon.child.kill('SIGTERM');
       expect(await daemon.exited).toBe(0);
-      expect(performance.now() - signalled).toBeLessThan(10_000); // not the 20 s jig timeout
+      expect(performance.now() - signalled).toBeLessThan(30_000); // not the 120 s jig timeout
       expect(daemon.stdout()).toContain('"flashd stopped"');
       expect(daemon.stdout()).not.toContain('"flashd ready"');
     } finally {

@@ -60,6 +60,8 @@ describe('flashctl', () => {
     expect(batch.code).toBe(4);
     expect(batch.err).toMatch(/^REFUSED {3}00-DB-12-XX {2}DEVICE_ID_INVALID: /);
     expect(batch.out).toMatch(new RegExp(`^REJECTED  ${ID(2)}  HUB_ALREADY_RECEIVED`));
+    // A batch-level refusal (no such work order) still stops the batch, exit 1.
+    expect(await ctl(['scan', '--work-order', 'WO-NONE', ID(2), ID(1)])).toMatchObject({ code: 1, out: '' });
     const list = await ctl(['work-orders']);
     expect(list.out.split('\n')[1]).toMatch(/^WO-7\s+P1\s+South\s+OPEN\s+3\s+ACCEPTED 2, REJECTED 1$/);
     const hubs = await ctl(['hubs', 'WO-7', '--state', 'accepted']);

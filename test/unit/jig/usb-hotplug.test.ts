@@ -60,7 +60,7 @@ describe('USB hotplug', () => {
       if (`sim://${name}` === address!.control) controlOpens++;
       return sim.openInProcess(name);
     };
-    const station = new JigStation({ config: { ...address!, baudRate: 115_200 }, log, jigTimeoutMs: 500, inProcess: lines });
+    const station = new JigStation({ config: { ...address!, baudRate: 115_200 }, log, jigTimeoutMs: 5_000, inProcess: lines });
     await station.start(); // unplugged: a retry is scheduled 500 ms out
     plugged = true;
     const connected = once(station, 'connected');

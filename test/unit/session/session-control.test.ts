@@ -1,0 +1,25 @@
+import { MessageChannel } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import { SessionControl } from '../../../src/session/session-control.js';
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+describe('a session control port', () => {
+  it('aborts its signal on the first stop, and its gone-signal on a pull even after a shutdown stop', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const control = new SessionControl(port2);
+    try {
+      port1.postMessage({ t: 'cancel', reason: 'flashd is shutting down' });
+      await tick();
+      expect(control.signal.reason).toMatchObject({ code: 'SESSION_INTERRUPTED' });
+      expect(control.goneSignal.aborted).toBe(false); // a committed read-back goes on through a shutdown
+      port1.postMessage({ t: 'cancel', reason: 'hub removed from the slot', code: 'HUB_REMOVED' });
+      await tick();
+      expect(control.signal.reason).toMatchObject({ code: 'SESSION_INTERRUPTED' }); // the first stop stays the stop
+      expect(control.goneSignal.reason).toMatchObject({ code: 'HUB_REMOVED' }); // but nobody is left to answer
+    } finally {
+      control.close();
+      port1.close();
+    }
+  });
+});

@@ -104,7 +104,7 @@ async function main(): Promise<void> {
       reporter.start();
       stops.push(['n3 reporter', () => reporter.stop()]);
     }
-    const isKnownModel = (model: string): boolean => catalog.list().some((image) => image.model === model);
+    const isKnownModel = catalog.hasModel;
 
     const hardware = config.simulator.enabled ? await startSimulator(config, log, { stores, isKnownModel }) : { jigs: [...config.jigs], commit: () => {}, close: async () => {} };
     stops.push(['simulator', () => hardware.close()]);
@@ -146,9 +146,7 @@ async function main(): Promise<void> {
     process.stderr.write(`flashd: ${(err as Error).message}\n`);
     process.exitCode = isFlashdError(err, 'MANIFEST_INVALID') ? EX_DATAERR : 1;
     await shutdown('startup failure');
-    return;
   }
-
 }
 
 /** Listens, or names the address and the fix when the port is taken (the usual first-run snag). */

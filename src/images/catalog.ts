@@ -66,6 +66,9 @@ export class ImageCatalog {
     return this.#byModel.get(key(manufacturer, model));
   }
 
+  /** Whether any image is for this Device Model (work orders naming another are refused). Bound: pass it as is. */
+  readonly hasModel = (model: string): boolean => this.#images.some((image) => image.model === model);
+
   /** All images in manifest order. */
   list(): readonly CatalogImage[] {
     return this.#images;

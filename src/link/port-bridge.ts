@@ -1,4 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
+import { joinBytes } from './join-bytes.js';
 import type { Link } from './open-link.js';
 
 /**
@@ -61,12 +62,7 @@ export class LinkBridge {
     this.#rx = [];
     this.#rxBytes = 0;
     if (!this.#attached || parts.length === 0) return;
-    const data = new Uint8Array(bytes);
-    let at = 0;
-    for (const part of parts) {
-      data.set(part, at);
-      at += part.length;
-    }
+    const data = joinBytes(parts, new Uint8Array(bytes));
     this.#port.postMessage({ t: 'rx', data } satisfies ToSession, [data.buffer]);
   };
 

@@ -1,5 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import { FlashdError } from '../domain/errors.js';
+import { joinBytes } from './join-bytes.js';
 import type { FromSession, ToSession } from './port-bridge.js';
 
 /**
@@ -60,12 +61,7 @@ export class PortLink {
       data = only;
     } else {
       // Transfer needs a buffer of our own; views into pooled or shared memory are copied.
-      data = new Uint8Array(bytes);
-      let at = 0;
-      for (const part of parts) {
-        data.set(part, at);
-        at += part.length;
-      }
+      data = joinBytes(parts, new Uint8Array(bytes));
     }
     this.#port.postMessage({ t: 'tx', id: this.#nextId - 1, data } satisfies FromSession, [data.buffer as ArrayBuffer]);
   };

@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { FlashdError, toErrorRecord } from '../domain/errors.js';
 import type { HubIdentity } from '../domain/hub-identity.js';
 import { deviceIdToBytes, firmwareVersionFromNumber } from '../domain/identifiers.js';
@@ -10,14 +9,13 @@ import { identityFromPayload } from './identity.js';
 import type { PreparedBlocks } from './image-blocks.js';
 import { emptyTransferSummary, sendImage } from './image-sender.js';
 import { LineRate } from './line-rate.js';
+import { pause } from './pause.js';
 import type { SessionControl } from './session-control.js';
 import type { HubCapabilities, SessionImage, SessionResult, SessionTimeouts, TransferPreferences, TransferSummary } from './session-types.js';
 import { planTransfer } from './transfer-plan.js';
 import { deriveHubKey, unlockResponse } from './unlock.js';
 
 const INTERRUPTING: ReadonlySet<string> = new Set(['SESSION_INTERRUPTED', 'HUB_REMOVED', 'SLOT_POWER_FAULT', 'LINK_CLOSED']);
-/** Stop requests for a hub that can no longer answer: they end even a committed read-back at once. */
-const HUB_GONE: ReadonlySet<string> = new Set(['HUB_REMOVED', 'SLOT_POWER_FAULT']);
 /** Silence, not a verdict: from a hub that was pulled or lost power, the pull's doing, not the hub's. */
 const SILENCE: ReadonlySet<string> = new Set(['HUB_TIMEOUT', 'TRANSFER_FAILED']);
 
@@ -52,7 +50,6 @@ class HubSession {
   readonly #rate: LineRate;
   #hubSha256: string | undefined;
   #transfer: TransferSummary | undefined;
-  #phaseError: string | undefined;
   /** Once ACTIVATE is sent the hub is committed; the session finishes read-back even if asked to stop. */
   #committed = false;
 
@@ -60,7 +57,6 @@ class HubSession {
     this.#o = options;
     this.#client = new HubClient(options.link);
     this.#rate = new LineRate({ client: this.#client, link: options.link, policy: options.baud, timeouts: options.timeouts });
-
   }
 
   get #signal(): AbortSignal {
@@ -80,7 +76,7 @@ class HubSession {
       this.#blocks = decision.blocks;
       // The rate switch is timed with unlock: both are the short exchanges before the transfer.
       await this.#timed('unlock', 'UNLOCKING', async () => {
-        await this.#raiseRate(capabilities);
+        await this.#rate.raise(this.#signal);
         await this.#unlock(identity);
       });
       await this.#timed('transfer', 'TRANSFERRING', () => this.#sendImage(capabilities));
@@ -98,13 +94,12 @@ class HubSession {
       const gone = this.#o.control.goneSignal;
       const cause = gone.aborted && err instanceof FlashdError && SILENCE.has(err.code) ? (gone.reason as unknown) : err;
       const error = { ...toErrorRecord(cause), phase: this.#phase };
-      this.#phaseError = error.code;
       const interrupted = INTERRUPTING.has(error.code);
       return this.#result(interrupted ? 'INTERRUPTED' : 'FAILED', { error });
     } finally {
       // Every ending leaves the line at the jig's rate. A removed or unpowered hub cannot answer
       // (and comes back at its start rate), so only our end changes for those.
-      await this.#rate.restore({ askHub: this.#phaseError === undefined || !HUB_GONE.has(this.#phaseError) });
+      await this.#rate.restore({ askHub: !this.#o.control.goneSignal.aborted });
       this.#o.control.close();
       this.#o.link.close();
     }
@@ -129,11 +124,6 @@ class HubSession {
     const chf = deviceIdToBytes(identity.deviceId);
     const mac = unlockResponse(deriveHubKey(master, chf), nonce, chf, deviceIdToBytes(identity.gpfDeviceId));
     await this.#client.request({ kind: 'UNLOCK', mac }, 'UNLOCKED', { timeoutMs: t.unlockTimeoutMs, retries: t.requestRetries, signal: this.#signal });
-  }
-
-  async #raiseRate(capabilities: HubCapabilities): Promise<void> {
-    this.#rate.hubMaxBaudRate = capabilities.maxBaudRate;
-    await this.#rate.raise(this.#signal);
   }
 
   async #sendImage(capabilities: HubCapabilities): Promise<void> {
@@ -240,12 +230,3 @@ class HubSession {
   }
 }
 
-/** Waits `ms`, or ends at once with the stop's own error (not a bare AbortError) when `signal` aborts. */
-async function pause(ms: number, signal: AbortSignal): Promise<void> {
-  try {
-    await delay(ms, undefined, { signal });
-  } catch (err) {
-    if (signal.aborted) throw signal.reason;
-    throw err;
-  }
-}

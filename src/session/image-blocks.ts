@@ -1,5 +1,6 @@
 import { promisify } from 'node:util';
 import { deflateRaw } from 'node:zlib';
+import { joinBytes } from '../link/join-bytes.js';
 import { DATA_DEFLATED } from './hub-messages.js';
 
 const deflateRawAsync = promisify(deflateRaw);
@@ -64,12 +65,7 @@ export async function prepareBlocks(image: { sha256: string; data: Uint8Array },
       wireBytes += rawBytes;
     }
   }
-  const packed = new Uint8Array(new SharedArrayBuffer(packedBytes));
-  let at = 0;
-  for (const part of packedParts) {
-    packed.set(part, at);
-    at += part.length;
-  }
+  const packed = joinBytes(packedParts, new Uint8Array(new SharedArrayBuffer(packedBytes)));
   return { imageSha256: image.sha256, imageBytes: data.length, blockBytes, deflate, index, packed, wireBytes };
 }
 

@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { FlashdError, isFlashdError } from '../domain/errors.js';
 import type { PortLink } from '../link/port-link.js';
 import { BAUD_IDLE_REVERT_MS, BAUD_SETTLE_MS, candidateRates, lowerRate, type BaudPolicy } from './baud-policy.js';
@@ -6,6 +5,7 @@ import type { HubClient } from './hub-client.js';
 import type { MessageOf } from './hub-messages.js';
 import { HUB_STATUS } from './hub-status.js';
 import type { LineErrorLimit } from './line-health.js';
+import { pause } from './pause.js';
 import type { SessionTimeouts } from './session-types.js';
 
 /**
@@ -157,7 +157,7 @@ export class LineRate {
     const base = this.#policy.baseBaudRate;
     await this.#link.setBaudRate(base);
     this.#rate = base;
-    await this.#pause(BAUD_IDLE_REVERT_MS, signal);
+    await pause(BAUD_IDLE_REVERT_MS, signal);
     try {
       await this.#client.request({ kind: 'IDENTIFY' }, 'IDENTITY', { timeoutMs: t.requestTimeoutMs, retries: t.requestRetries, signal });
     } catch (err) {
@@ -170,14 +170,6 @@ export class LineRate {
   async #setOurs(rate: number, signal: AbortSignal | undefined): Promise<void> {
     await this.#link.setBaudRate(rate);
     this.#rate = rate;
-    await this.#pause(BAUD_SETTLE_MS, signal);
-  }
-
-  /** A wait that a stop request ends with the stop's own reason. */
-  async #pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-    await delay(ms, undefined, { signal }).catch((err: unknown) => {
-      signal?.throwIfAborted();
-      throw err;
-    });
+    await pause(BAUD_SETTLE_MS, signal);
   }
 }

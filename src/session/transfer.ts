@@ -64,8 +64,7 @@ export async function transferImage(client: HubClient, options: TransferOptions)
   if (options.startOffset % blockBytes !== 0 && options.startOffset !== imageBytes) throw new RangeError(`start offset ${options.startOffset} is not a multiple of ${blockBytes}`);
   const waiter = new AckWaiter(options.ackTimeoutMs, options.lineBytesPerSecond);
   const health = new LineHealth(options.errorLimit);
-  const crcAtStart = client.parserStats.crcErrors;
-  let crcSeen = crcAtStart;
+  let crcSeen = client.parserStats.crcErrors;
   let acked = options.startOffset;
   let next = options.startOffset;
   let highestSent = options.startOffset;

@@ -46,7 +46,9 @@ const COUNTS = `count(*) AS hubs,
 /** With a period, only rows with something charged in it. */
 const CHARGED_IN_PERIOD = `HAVING (@from IS NULL AND @to IS NULL) OR reflashed + alreadyCurrent + rejected + scrapped > 0`;
 
-type Params = { party: string | null; order: string | null; from: string | null; to: string | null };
+type Params = { party: string | null; order: string | null } & BillingPeriod;
+
+const ALL_TIME: BillingPeriod = { from: null, to: null };
 
 /**
  * The charging record: counts by outcome per work order and per SEC Party. Counted from the
@@ -72,14 +74,10 @@ export class ChargesStore {
   }
 
   byWorkOrder(filter: { secPartyId?: string | undefined; workOrderId?: string | undefined; period?: BillingPeriod | undefined } = {}): WorkOrderCharges[] {
-    return this.#byOrder.all({ party: filter.secPartyId ?? null, order: filter.workOrderId ?? null, ...period(filter.period) });
+    return this.#byOrder.all({ party: filter.secPartyId ?? null, order: filter.workOrderId ?? null, ...(filter.period ?? ALL_TIME) });
   }
 
   byParty(filter: { secPartyId?: string | undefined; period?: BillingPeriod | undefined } = {}): PartyCharges[] {
-    return this.#byParty.all({ party: filter.secPartyId ?? null, ...period(filter.period) });
+    return this.#byParty.all({ party: filter.secPartyId ?? null, ...(filter.period ?? ALL_TIME) });
   }
-}
-
-function period(p: BillingPeriod | undefined): { from: string | null; to: string | null } {
-  return { from: p?.from ?? null, to: p?.to ?? null };
 }

@@ -138,7 +138,7 @@ export class BenchHarness {
     await this.bench.start();
   }
 
-  isKnownModel = (model: string): boolean => this.catalog.list().some((image) => image.model === model);
+  isKnownModel = (model: string): boolean => this.catalog.hasModel(model);
 
   /** The HTTP API over this bench and store, for `inject()`. Built once. */
   async api(): Promise<FastifyInstance> {

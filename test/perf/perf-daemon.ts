@@ -39,7 +39,7 @@ export class PerfDaemon {
 
   async start(onFinished: (event: BenchEvents['finished'][0]) => void): Promise<void> {
     const catalog = await ImageCatalog.load({ dir: this.#o.catalogDir, trustedKeyFiles: [this.#o.trustedKeyFile] });
-    const isKnownModel = (model: string): boolean => catalog.list().some((image) => image.model === model);
+    const isKnownModel = catalog.hasModel;
     this.db = openDatabase(join(this.dir, 'flashd.db'));
     this.stores = createStores(this.db, { maxAttempts: this.config.process.maxAttempts });
     const hubs = this.#o.stock.map((h) => ({ deviceId: h.deviceId, model: h.model, firmwareVersion: h.firmwareVersion, smiStatus: h.smiStatus }));

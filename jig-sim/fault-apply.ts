@@ -34,10 +34,9 @@ function noiseOn(line: SimLine, fault: FaultOf<'bit-errors' | 'drop-bytes' | 'du
   const sides = [...(direction !== 'to-host' ? [line.toDeviceFaults] : []), ...(direction !== 'to-hub' ? [line.toHostFaults] : [])];
   const rates = noiseRates(fault);
   if (fault.kind === 'garbage' && fault.rate === undefined) {
-    // No rate: one burst now.
-    for (const side of sides) side.set({ ...side.rates, ...(fault.lengthBytes ? { garbageBytes: fault.lengthBytes } : {}) });
-    if (direction !== 'to-host') line.injectGarbage('to-device');
-    if (direction !== 'to-hub') line.injectGarbage('to-host');
+    // No rate: one burst now, of the fault's length; the line's own noise settings stay as they are.
+    if (direction !== 'to-host') line.injectGarbage('to-device', fault.lengthBytes);
+    if (direction !== 'to-hub') line.injectGarbage('to-host', fault.lengthBytes);
     return;
   }
   for (const side of sides) side.set({ ...side.rates, ...rates });
@@ -86,11 +85,9 @@ export function applyFault(sim: Simulator, fault: Fault, site: FaultSite, later:
       else hub.defects.bricked = true;
       break;
     case 'remove': {
-      const found = sim.findHub(hub.deviceId);
-      if (!found?.jig || !found.slot) return `remove: ${hub.deviceId} is not in a slot`;
-      const { jig: from, slot: at } = found;
-      from.remove(at.number);
-      if (fault.reinsertAfterMs !== undefined) later(fault.reinsertAfterMs, () => !at.hub && sim.shelf.has(hub.deviceId) && from.insert(at.number, hub));
+      if (!jig || !slot || slot.hub !== hub) return `remove: ${hub.deviceId} is not in a slot`;
+      jig.remove(slot.number);
+      if (fault.reinsertAfterMs !== undefined) later(fault.reinsertAfterMs, () => !slot.hub && sim.shelf.has(hub.deviceId) && jig.insert(slot.number, hub));
       break;
     }
     case 'unlock-refused':

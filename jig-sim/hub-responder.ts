@@ -110,11 +110,6 @@ export class HubResponder {
     return this.#parser.stats;
   }
 
-  /** The transfer in progress, if any (tests compare acknowledged with committed bytes). */
-  get receiver(): ImageReceiver | undefined {
-    return this.#rx;
-  }
-
   /** Bytes from the line. Ignored while booting, hung, dead or unpowered, as a real UART would lose them. */
   receive(chunk: Buffer): void {
     const now = performance.now();

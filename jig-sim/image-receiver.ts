@@ -54,11 +54,6 @@ export class ImageReceiver {
     this.#ackedTo = params.startOffset;
   }
 
-  /** Highest offset acknowledged so far (tests compare it with what was committed). */
-  get ackedTo(): number {
-    return this.#ackedTo;
-  }
-
   /** Blocks wait for flash, or one is being programmed. */
   get busy(): boolean {
     return this.#writing || this.#queue.length > 0;

@@ -49,11 +49,6 @@ export class PacedPipe {
     return this.#timing;
   }
 
-  /** Bytes accepted but not yet on the wire (what a UART driver's transmit buffer holds). */
-  get queuedBytes(): number {
-    return this.#pendingBytes;
-  }
-
   setTiming(timing: LinkTiming): void {
     checkLinkTiming(timing);
     this.#timing = { ...timing };

@@ -19,7 +19,7 @@ export function parseScenario(raw: unknown, source = 'scenario'): Scenario {
   if (Array.isArray(faults)) {
     faults.forEach((fault, i) => {
       const found = checkFault(fault, `/faults/${i}`);
-      if (typeof found === 'string' || Array.isArray(found)) problems.push(...[found].flat());
+      if (Array.isArray(found)) problems.push(...found);
       else parsed.push(found);
     });
   }

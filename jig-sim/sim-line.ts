@@ -130,9 +130,9 @@ export class SimLine {
   }
 
   /** Puts random bytes on the line now, towards the host, the device or both. */
-  injectGarbage(direction: 'to-host' | 'to-device', length?: number): void {
-    if (direction === 'to-host') this.#deliverToHost(this.toHostFaults.burst(length));
-    else this.#device(this.toDeviceFaults.burst(length));
+  injectGarbage(direction: 'to-host' | 'to-device', range?: readonly [number, number]): void {
+    if (direction === 'to-host') this.#deliverToHost(this.toHostFaults.burst(range));
+    else this.#device(this.toDeviceFaults.burst(range));
   }
 
   detachHost(): void {

@@ -128,11 +128,6 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
     return this.#stock.shift();
   }
 
-  /** Builds a hub from a spec with this simulator's profile (for tests that prepare hubs). */
-  makeHub(spec: HubSpec): VirtualHub {
-    return new VirtualHub(spec, this.#profileFor(spec));
-  }
-
   /** Fills empty slots, jig by jig, from a stock list; the rest waits in {@link stock}. Returns how many were inserted. */
   load(stock: readonly HubSpec[]): number {
     let next = 0;

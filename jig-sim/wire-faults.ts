@@ -80,10 +80,9 @@ export class WireFaults {
     };
   }
 
-  /** Random bytes, as a burst of noise on the line would deliver. */
-  burst(length?: number): Buffer {
-    const [min, max] = this.#rates.garbageBytes ?? [1, 32];
-    const n = length ?? this.#prng.garbage.int(min, max);
+  /** Random bytes, as a burst of noise on the line would deliver; `range` (inclusive) defaults to the rates' garbageBytes. */
+  burst(range: readonly [number, number] = this.#rates.garbageBytes ?? [1, 32]): Buffer {
+    const n = this.#prng.garbage.int(range[0], range[1]);
     const out = Buffer.allocUnsafe(n);
     for (let i = 0; i < n; i++) out[i] = this.#prng.garbage.int(0, 255);
     this.counters.garbageBursts++;

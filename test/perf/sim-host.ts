@@ -41,7 +41,7 @@ async function handle(request: SimRequest): Promise<unknown> {
     }
     case 'truth':
       return sim().jigs.flatMap((jig) =>
-        jig.slots.map((slot): SlotTruth => ({ jig: jig.id, slot: slot.number, committedBytes: slot.hub?.held?.committedBytes ?? 0, sizeBytes: slot.hub?.held?.sizeBytes ?? 0, runningVersion: slot.hub?.runningVersion ?? null })),
+        jig.slots.map((slot): SlotTruth => ({ jig: jig.id, slot: slot.number, committedBytes: slot.hub?.held?.committedBytes ?? 0, sizeBytes: slot.hub?.held?.sizeBytes ?? 0 })),
       );
     case 'raw-line':
       return rawLineRate(request.timing, request.seconds);

@@ -32,7 +32,6 @@ export interface SlotTruth {
   slot: number;
   committedBytes: number;
   sizeBytes: number;
-  runningVersion: string | null;
 }
 
 type Op<K extends SimRequest['op']> = Omit<Extract<SimRequest, { op: K }>, 'id' | 'op'>;

@@ -11,7 +11,7 @@ import { validateConfig, type Config, type JigConfig } from '../../src/config/in
 import { ImageCatalog } from '../../src/images/index.js';
 import type { CspRegion } from '../../src/domain/work-order.js';
 import { createStores, openDatabase, type Db, type FlashStore, type Stores } from '../../src/store/index.js';
-import { DEFAULT_HUB_PROFILE, Simulator, demoMasterKey, generateStock, type HubSpec, type HubTimingProfile, type JigAddresses, type LinkTiming } from '../../jig-sim/index.js';
+import { DEFAULT_HUB_PROFILE, Simulator, demoUnlockKeys, generateStock, type HubSpec, type HubTimingProfile, type JigAddresses, type LinkTiming } from '../../jig-sim/index.js';
 import { PACKAGE_ROOT } from '../../src/config/package-root.js';
 
 /** How the daemon reaches the simulator: `sim://` streams, `socket://` (ser2net-like) or real PTYs via socat. */
@@ -117,7 +117,7 @@ export class BenchHarness {
     if (this.#started) this.store.recoverUnfinished();
     else if (this.#options.workOrder) this.#takeInStock(this.#options.workOrder === true ? {} : this.#options.workOrder);
     this.#started = true;
-    const unlockKeys = this.#options.unlockKeys ?? new Map(['1086', '1178', '106C'].map((m) => [m, demoMasterKey(m)]));
+    const unlockKeys = this.#options.unlockKeys ?? demoUnlockKeys();
     this.pool = new SessionPool({ maxThreads: this.config.sessions.maxThreads, concurrentTasksPerThread: this.config.sessions.concurrentTasksPerThread, unlockKeys });
     this.bench = new Bench({
       benchId: this.config.benchId,

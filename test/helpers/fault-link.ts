@@ -1,5 +1,6 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { HubResponder } from '../../jig-sim/hub-responder.js';
+import { Prng } from '../../jig-sim/prng.js';
 import type { VirtualHub } from '../../jig-sim/virtual-hub.js';
 import type { FromSession, ToSession } from '../../src/link/port-bridge.js';
 import { PortLink } from '../../src/link/port-link.js';
@@ -22,18 +23,6 @@ export interface FaultLinkOptions {
   defaultBaudRate?: number;
   /** Drops chosen frames outright (after the fault model): `n` counts frames in that direction from 0. */
   drop?: (direction: 'toHub' | 'toHost', n: number, frame: Buffer) => boolean;
-}
-
-/** mulberry32: small, seeded, good enough to pick faults reproducibly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
@@ -65,7 +54,8 @@ export class FaultLink {
   constructor(hub: VirtualHub, options: FaultLinkOptions) {
     const { port1, port2 } = new MessageChannel();
     this.#bridge = port1;
-    this.#random = prng(options.seed);
+    const prng = new Prng(options.seed);
+    this.#random = () => prng.next();
     this.#faults = options.faults;
     this.drop = options.drop;
     this.baudRate = options.defaultBaudRate ?? 115_200;

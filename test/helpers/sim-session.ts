@@ -18,7 +18,7 @@ import {
   type SessionTimeouts,
   type TransferPreferences,
 } from '../../src/session/index.js';
-import { demoMasterKey, type Simulator } from '../../jig-sim/index.js';
+import { demoUnlockKeys, type Simulator } from '../../jig-sim/index.js';
 
 /** Short timeouts so a fault that stalls a session ends it in well under a second or two. */
 export const FAST_TIMEOUTS: SessionTimeouts = {
@@ -102,7 +102,7 @@ export async function flashSlot(
     return await runHubSession({
       link: new PortLink(bytes.port2),
       control: new SessionControl(control.port2),
-      unlockKeys: new Map(['1086', '1178', '106C'].map((m) => [m, demoMasterKey(m)])),
+      unlockKeys: demoUnlockKeys(),
       timeouts: { ...FAST_TIMEOUTS, ...options.timeouts },
       transfer,
       baud: { baseBaudRate: 115_200, rates: options.baudRates ?? [] },

@@ -7,7 +7,7 @@ import { SessionPool } from '../../src/bench/session-pool.js';
 import { validateConfig, type Config } from '../../src/config/index.js';
 import { ImageCatalog } from '../../src/images/index.js';
 import { createStores, openDatabase, type Db, type Stores } from '../../src/store/index.js';
-import { demoMasterKey, type HubSpec, type JigAddresses } from '../../jig-sim/index.js';
+import { demoUnlockKeys, type HubSpec, type JigAddresses } from '../../jig-sim/index.js';
 
 export interface PerfDaemonOptions {
   catalogDir: string;
@@ -45,7 +45,7 @@ export class PerfDaemon {
     const hubs = this.#o.stock.map((h) => ({ deviceId: h.deviceId, model: h.model, firmwareVersion: h.firmwareVersion, smiStatus: h.smiStatus }));
     this.stores.workOrders.create({ id: 'WO-PERF', secPartyId: 'PARTY-PERF', cspRegion: 'South', source: 'api', operatorId: 'perf' }, { hubs }, isKnownModel);
     for (const hub of hubs) this.stores.intake.scan({ deviceId: hub.deviceId, operatorId: 'perf', workOrderId: 'WO-PERF' });
-    const unlockKeys = new Map(['1086', '1178', '106C'].map((m) => [m, demoMasterKey(m)]));
+    const unlockKeys = demoUnlockKeys();
     this.pool = new SessionPool({ maxThreads: this.config.sessions.maxThreads, concurrentTasksPerThread: this.config.sessions.concurrentTasksPerThread, unlockKeys });
     this.bench = new Bench({
       benchId: this.config.benchId,

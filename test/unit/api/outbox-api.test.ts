@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/api/app.js';
-import { FlashdMetrics } from '../../../src/api/metrics.js';
+import { apiMetrics } from '../../helpers/api-metrics.js';
 import { OutboxBench } from '../../helpers/outbox-bench.js';
 
 describe('outbox API', () => {
@@ -31,7 +31,7 @@ describe('outbox API', () => {
       ...bench.stores,
       upstream: { mode: 'both', wake: () => void wakes++ },
       isKnownModel: () => true,
-      metrics: new FlashdMetrics({ bench: { ...api, jigs: () => [] }, outbox: bench.stores.outbox, n3Enabled: true }),
+      metrics: apiMetrics(api, bench.stores.outbox, true),
       log: pino({ level: 'silent' }),
     });
   });

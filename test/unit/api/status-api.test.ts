@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/api/app.js';
-import { FlashdMetrics } from '../../../src/api/metrics.js';
+import { apiMetrics } from '../../helpers/api-metrics.js';
 import { emptySlot } from '../../../src/bench/slot-view.js';
 import { parseDeviceId, parseFirmwareVersion } from '../../../src/domain/identifiers.js';
 import { createStores, openDatabase, type Db } from '../../../src/store/index.js';
@@ -32,7 +32,7 @@ describe('status API', () => {
     store.finishAttempt(id, { result: 'REFLASHED', firmwareTarget: '0002012F', firmwareAfter: '0002012F', imageSha256: 'aa'.repeat(32), hubSha256: 'aa'.repeat(32), timings: { transfer: 5 } });
     const slots = [{ ...emptySlot('JIG-1', 4), present: true, phase: 'DONE' as const, progress: 1, deviceId, result: 'REFLASHED' as const }, emptySlot('JIG-1', 5)];
     const bench = { slots: () => slots, activeSessions: 0, operatorId: 't', setOperator: () => {}, retry: () => ({ jig: 'JIG-1', slot: 4 }) };
-    const metrics = new FlashdMetrics({ bench: { ...bench, jigs: () => [] }, outbox: stores.outbox, n3Enabled: false });
+    const metrics = apiMetrics(bench, stores.outbox);
     app = await buildApp({ benchId: 'B', bench, store, ...stores, isKnownModel: () => true, metrics, log: pino({ level: 'silent' }) });
   });
   afterAll(async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/api/app.js';
-import { FlashdMetrics } from '../../../src/api/metrics.js';
+import { apiMetrics } from '../../helpers/api-metrics.js';
 import { FlashdError } from '../../../src/domain/errors.js';
 import { createStores, openDatabase, type Db, type Stores } from '../../../src/store/index.js';
 
@@ -46,7 +46,7 @@ describe('work order API', () => {
       store: stores.flash,
       ...stores,
       isKnownModel: (m) => m === MODEL,
-      metrics: new FlashdMetrics({ bench: { ...bench, jigs: () => [] }, outbox: stores.outbox, n3Enabled: false }),
+      metrics: apiMetrics(bench, stores.outbox),
       log: pino({ level: 'silent' }),
     });
   });

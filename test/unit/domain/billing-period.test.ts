@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parsePeriod } from '../../../src/domain/billing-period.js';
 import { FlashdError } from '../../../src/domain/errors.js';
+import { thrownBy } from '../../helpers/thrown-by.js';
 
 describe('a billing period', () => {
   it('reads dates as midnight UTC and date-times with their offset, in the store ISO form', () => {
@@ -18,14 +19,7 @@ describe('a billing period', () => {
     ['from', '2026-13-01', 'month 13'],
     ['from', '', 'empty'],
   ])('refuses %s=%j (%s), naming the end', (end, text) => {
-    const err = (() => {
-      try {
-        parsePeriod({ [end]: text });
-      } catch (e) {
-        return e;
-      }
-      return undefined;
-    })();
+    const err = thrownBy(() => parsePeriod({ [end]: text }));
     expect(err).toBeInstanceOf(FlashdError);
     expect(err).toMatchObject({ code: 'PERIOD_INVALID', details: { [end]: text } });
     expect((err as Error).message).toContain(`${end} "${text}"`);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/api/app.js';
-import { FlashdMetrics } from '../../../src/api/metrics.js';
+import { apiMetrics } from '../../helpers/api-metrics.js';
 import { runFlashctl } from '../../../src/flashctl/cli.js';
 import type { HubIdentity } from '../../../src/domain/hub-identity.js';
 import { createStores, openDatabase, type Db } from '../../../src/store/index.js';
@@ -32,7 +32,7 @@ describe('flashctl', () => {
       setOperator: (id: string) => void (operator = id),
       retry: () => ({ jig: 'JIG-1', slot: 2 }),
     };
-    app = await buildApp({ benchId: 'B', bench, store: stores.flash, ...stores, isKnownModel: () => true, metrics: new FlashdMetrics({ bench: { ...bench, jigs: () => [] }, outbox: stores.outbox, n3Enabled: false }), log: pino({ level: 'silent' }) });
+    app = await buildApp({ benchId: 'B', bench, store: stores.flash, ...stores, isKnownModel: () => true, metrics: apiMetrics(bench, stores.outbox), log: pino({ level: 'silent' }) });
     url = await app.listen({ host: '127.0.0.1', port: 0 });
   });
   afterAll(async () => {

@@ -4,10 +4,9 @@ import { parseArgs } from 'node:util';
 import { isFlashdError } from '../src/domain/errors.js';
 import { CLI_HELP, formatTruth, parseCliCommand } from './cli-commands.js';
 import { ControlServer, slotsView } from './control-server.js';
-import { DEFAULT_HUB_PROFILE, INSTANT_HUB_PROFILE } from './hub-profile.js';
 import { loadScenario } from './scenario-validate.js';
 import { performAction } from './sim-actions.js';
-import { Simulator, profileByModel, type JigAddresses } from './simulator.js';
+import { HUB_PROFILES, Simulator, type JigAddresses } from './simulator.js';
 import { generateStock } from './stock.js';
 import { Technician } from './technician.js';
 
@@ -42,8 +41,7 @@ async function main(): Promise<void> {
     if (!/^\d+$/.test(text) || n > max) throw new RangeError(`--${name} must be an integer 0..${max}, got "${text}"`);
     return n;
   };
-  const profiles = { default: () => DEFAULT_HUB_PROFILE, instant: () => INSTANT_HUB_PROFILE, model: profileByModel };
-  const profileFor = profiles[values.profile as keyof typeof profiles];
+  const profileFor = Object.hasOwn(HUB_PROFILES, values.profile) ? HUB_PROFILES[values.profile as keyof typeof HUB_PROFILES] : undefined;
   if (!profileFor) throw new RangeError(`--profile must be default, instant or model, got "${values.profile}"`);
   const scenario = values.scenario ? await loadScenario(values.scenario) : undefined;
   const sim = new Simulator({ jigs: int('jigs', values.jigs, 64) || 1, profileFor, seed: scenario?.seed ?? values.seed });

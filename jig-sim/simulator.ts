@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { createDuplexPair } from '../src/link/duplex-pair.js';
 import { deviceProfileFor } from './device-profiles.js';
 import { FaultEngine } from './fault-engine.js';
-import { DEFAULT_HUB_PROFILE, type HubTimingProfile } from './hub-profile.js';
+import { DEFAULT_HUB_PROFILE, INSTANT_HUB_PROFILE, type HubTimingProfile } from './hub-profile.js';
 import type { HubPhaseEvent } from './hub-responder.js';
 import type { LinkTiming } from './paced-pipe.js';
 import { PtyLines } from './pty-lines.js';
@@ -32,6 +32,13 @@ export interface SimulatorOptions {
 
 /** Each hub gets the profile of its Device Model (docs/simulator.md). */
 export const profileByModel = (spec: HubSpec): Readonly<HubTimingProfile> => deviceProfileFor(spec.model);
+
+/** The hub timing choices the daemon's config (`simulator.profile`) and the CLI (`--profile`) offer, by name. */
+export const HUB_PROFILES: Readonly<Record<'default' | 'instant' | 'model', (spec: HubSpec) => Readonly<HubTimingProfile>>> = {
+  default: () => DEFAULT_HUB_PROFILE,
+  instant: () => INSTANT_HUB_PROFILE,
+  model: profileByModel,
+};
 
 /** Addresses of every line: `sim://`, `socket://127.0.0.1:PORT` (as ser2net gives) or a PTY path. */
 export interface JigAddresses {

@@ -169,8 +169,7 @@ async function startSimulator(config: Readonly<Config>, log: Logger, demoDeps: {
   const sim = await import('../jig-sim/index.js');
   const options = config.simulator;
   const scenario = options.scenario ? await sim.loadScenario(options.scenario) : undefined;
-  const profiles = { default: () => sim.DEFAULT_HUB_PROFILE, instant: () => sim.INSTANT_HUB_PROFILE, model: sim.profileByModel };
-  const simulator = new sim.Simulator({ jigs: options.jigs, profileFor: profiles[options.profile], timing: options.link, seed: scenario?.seed ?? options.seed });
+  const simulator = new sim.Simulator({ jigs: options.jigs, profileFor: sim.HUB_PROFILES[options.profile], timing: options.link, seed: scenario?.seed ?? options.seed });
   // The technician's stock is part of the same delivery, so it is on the demo work order too.
   const count = options.hubs + (options.technician.enabled ? options.stock : 0);
   const demo = options.demoWorkOrder && count > 0 ? nextDemoRun(demoDeps.stores.workOrders) : undefined;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hubId, startApiApp, type ApiApp } from '../../helpers/api-app.js';
 import { rawRequest } from '../../helpers/raw-http.js';
+import { clientErrorReply } from '../../../src/api/error-replies.js';
 
 /** Issue 9, items 9-11: bad input gets a documented error body, never a 500 or a framework's own. */
 describe('status API refusals over real HTTP', () => {
@@ -51,6 +52,11 @@ describe('status API refusals over real HTTP', () => {
     const expect417 = (await send('GET /api/v1/health HTTP/1.1\r\nExpect: teapot'))!;
     expect(expect417.status).toBe(417);
     expect(JSON.parse(expect417.body)).toMatchObject({ error: { code: 'REQUEST_INVALID' } });
+  });
+
+  it('answers a request that never completes with 408 REQUEST_TIMEOUT (the 30 s request timeout is not waited for here)', () => {
+    const err = Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' });
+    expect(clientErrorReply(err)).toEqual({ status: 408, body: { error: { code: 'REQUEST_TIMEOUT', message: 'the request did not arrive completely in time' } } });
   });
 
   it('names the byte limit in a 413', async () => {

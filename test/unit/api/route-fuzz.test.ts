@@ -39,9 +39,29 @@ const JSON_BODIES = [
   '{"__proto__":{"polluted":1}}', '{"constructor":{"prototype":{"polluted":1}}}', '['.repeat(5000) + ']'.repeat(5000),
   `deviceId,model\n${hubId(9)},0101030B\n`, 'a=1&b=2', '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--x--\r\n',
 ];
+const BENIGN_HEADERS = ['Expect: 100-continue', 'Accept: text/csv', 'Accept: */*', 'Accept-Version: 9', 'Origin: http://evil.example'];
+const HOSTILE_HEADERS = ['Expect: teapot', `X-Big: ${'h'.repeat(20_000)}`, 'Content-Length: 3', 'Bad Header: x', 'Transfer-Encoding: gzip', 'Host: a', 'X-Nul: a\u0000b'];
 const OPERATORS = ['op-1', '', 'a'.repeat(200), 'bad id', 'é', '../../etc'];
 
 const pick = <T>(values: readonly T[]) => fc.constantFrom(...values);
+const someHub = fc.integer({ min: 1, max: 40 }).map(hubId);
+/** Bodies that pass the schemas (unknown keys are dropped), so cases reach the store: 201, 409, 422. */
+const validIshBody = fc
+  .record(
+    {
+      id: pick(['WO-A', 'WO-B', 'WO-C', 'WO-1']),
+      secPartyId: pick(['P1', 'P2']),
+      cspRegion: pick(['North', 'Central', 'South']),
+      hubs: fc.array(fc.record({ deviceId: someHub }), { maxLength: 4 }),
+      deviceId: someHub,
+      deviceIds: fc.array(someHub, { minLength: 1, maxLength: 3 }),
+      workOrderId: pick(['WO-1', 'WO-A']),
+      operatorId: pick(['op-1', 'op-2']),
+      note: fc.string({ maxLength: 20 }),
+    },
+    { requiredKeys: ['id', 'secPartyId', 'cspRegion', 'hubs', 'deviceId'] },
+  )
+  .map((body) => JSON.stringify(body));
 const text = fc.oneof(pick(VALID), pick(HOSTILE), fc.string({ maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 20 }));
 const encodedOrRaw = fc.tuple(text, fc.boolean()).map(([value, encode]) => (encode ? encodeURIComponent(value) : value));
 
@@ -60,17 +80,21 @@ function caseFor(route: RegisteredRoute): fc.Arbitrary<Case> {
   const params = (route.url.match(/:[A-Za-z]+|\*/g) ?? []).length;
   return fc.record({
     method: fc.oneof({ weight: 6, arbitrary: fc.constant(route.method) }, { weight: 1, arbitrary: pick(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD']) }),
-    path: fc.tuple(fc.array(encodedOrRaw, { minLength: params, maxLength: params }), pick(['', '', '', '/', '//', '/x', '?', '#frag', '/..'])).map(([values, tail]) => {
+    path: fc.tuple(fc.array(encodedOrRaw, { minLength: params, maxLength: params }), fc.oneof({ weight: 5, arbitrary: fc.constant('') }, { weight: 1, arbitrary: pick(['/', '//', '/x', '?', '#frag', '/..', '/%2e%2e']) })).map(([values, tail]) => {
       let i = 0;
       return route.url.replace(/:[A-Za-z]+|\*/g, () => values[i++]!) + tail;
     }),
     query: fc.array(fc.tuple(fc.oneof(pick(QUERY_KEYS), fc.string({ maxLength: 8 })), encodedOrRaw), { maxLength: 4 }),
-    contentType: fc.option(pick(CONTENT_TYPES), { nil: undefined }),
-    body: fc.option(fc.oneof({ weight: 8, arbitrary: pick(JSON_BODIES) }, { weight: 3, arbitrary: fc.json() }, { weight: 1, arbitrary: fc.constant('x'.repeat(1_100_000)) }), {
-      nil: undefined,
-    }),
-    operator: fc.option(pick(OPERATORS), { nil: undefined }),
-    extraHeaders: fc.subarray(['Expect: 100-continue', 'Expect: teapot', 'Accept: text/csv', `X-Big: ${'h'.repeat(20_000)}`, 'Content-Length: 3', 'Bad Header: x', 'Accept-Version: 9']),
+    contentType: fc.oneof({ weight: 4, arbitrary: fc.constant('application/json') }, { weight: 3, arbitrary: pick(CONTENT_TYPES) }, { weight: 1, arbitrary: fc.constant(undefined) }),
+    body: fc.option(
+      fc.oneof({ weight: 6, arbitrary: validIshBody }, { weight: 6, arbitrary: pick(JSON_BODIES) }, { weight: 3, arbitrary: fc.json() }, { weight: 1, arbitrary: fc.constant('x'.repeat(1_100_000)) }),
+      { nil: undefined },
+    ),
+    operator: fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: pick(OPERATORS) }),
+    // Headers Node itself refuses come one at a time and seldom, so most cases reach the routes.
+    extraHeaders: fc
+      .tuple(fc.subarray(BENIGN_HEADERS), fc.oneof({ weight: 6, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.subarray(HOSTILE_HEADERS, { minLength: 1, maxLength: 1 }) }))
+      .map(([benign, hostile]) => [...benign, ...hostile]),
     chunked: fc.boolean(),
   });
 }

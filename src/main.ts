@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     stops.push(['store', () => void db.close()]);
     // The N3 sink joins the stores before anything can commit a result: each outcome and its outbox row commit together.
     const reporter = n3Transport ? new N3Reporter({ db, n3: config.upstream.n3, transport: n3Transport, catalogue: catalog, log }) : undefined;
-    const stores = createStores(db, { maxAttempts: config.process.maxAttempts, sinks: reporter ? [reporter.sink] : [] });
+    const stores = createStores(db, { maxAttempts: config.process.maxAttempts, sinks: reporter ? [reporter.sink] : [], workOrderLimits: config.limits });
     const store = stores.flash;
     const recovered = store.recoverUnfinished();
     if (recovered > 0) log.warn({ recovered }, 'closed attempts left open by an earlier stop as INTERRUPTED');

@@ -1,7 +1,6 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Bench } from '../bench/bench.js';
-import { isFlashdError, type ErrorCode } from '../domain/errors.js';
 import type { ChargesStore } from '../store/charges-store.js';
 import type { FlashStore } from '../store/flash-store.js';
 import type { IntakeStore } from '../store/intake-store.js';
@@ -18,7 +17,9 @@ import { slotRoutes } from './routes/slots.js';
 import { healthRoutes } from './routes/health.js';
 import { outboxRoutes } from './routes/outbox.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { BODY_LIMIT_BYTES, MAX_PARAM_LENGTH, clientErrorHandler, sendErrorReply } from './error-replies.js';
 import type { FlashdMetrics } from './metrics.js';
+import { refuseNonFinite, requireRouteMediaType } from './request-guards.js';
 
 export interface ApiDeps {
   benchId: string;
@@ -39,58 +40,32 @@ export interface ApiDeps {
   log: Logger;
 }
 
-const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
-  NOT_FOUND: 404,
-  DEVICE_ID_INVALID: 400,
-  FIRMWARE_VERSION_INVALID: 400,
-  STORE_INVALID_STATE: 409,
-  WORK_ORDER_ID_INVALID: 400,
-  SEC_PARTY_ID_INVALID: 400,
-  OPERATOR_ID_INVALID: 400,
-  WORK_ORDER_INVALID: 422,
-  WORK_ORDER_EXISTS: 409,
-  WORK_ORDER_NOT_OPEN: 409,
-  WORK_ORDER_NOT_SETTLED: 409,
-  WORK_ORDER_HAS_RECEIVED_HUBS: 409,
-  HUB_TRANSITION_ILLEGAL: 409,
-  HUB_NOT_IN_SLOT: 409,
-  SLOT_UNAVAILABLE: 409,
-  HUB_NOT_ON_WORK_ORDER: 404,
-  HUB_NOT_ON_THIS_WORK_ORDER: 409,
-  RETURN_PARTY_MISMATCH: 409,
-  OUTBOX_NOT_DEAD: 409,
-  PERIOD_INVALID: 400,
-};
-
-const REQUEST_CODE_BY_STATUS: Partial<Record<number, string>> = { 413: 'REQUEST_TOO_LARGE', 415: 'REQUEST_MEDIA_TYPE', 404: 'NOT_FOUND' };
-
 /** Builds the status API without listening, so tests use `inject()` and main decides where to listen. */
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const loggerInstance: FastifyBaseLogger = deps.log;
   const app = Fastify({
     loggerInstance,
     requestTimeout: 30_000,
-    bodyLimit: 1_048_576,
+    bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Per-request lines would drown the bench's own log at the dashboard's poll rate.
     logController: new LogController({ disableRequestLogging: true }),
+    // Every refusal, Fastify's and Node's included, is `{ error: { code, message } }` (docs/errors.md).
+    frameworkErrors: (err, request, reply) => void sendErrorReply(err, request, reply),
+    clientErrorHandler,
   });
-  app.setErrorHandler((err: FastifyError, request, reply) => {
-    if (isFlashdError(err)) {
-      const status = STATUS_BY_CODE[err.code] ?? 500;
-      if (status === 500) request.log.error({ err }, 'request failed');
-      return reply.status(status).send({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } });
-    }
-    if (err.validation) {
-      return reply.status(400).send({ error: { code: 'REQUEST_INVALID', message: err.message } });
-    }
-    // Fastify's own errors (bad JSON, body too large, wrong content type) get documented request
-    // codes, never its internal FST_ERR_* names.
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    if (status === 500) request.log.error({ err }, 'request failed');
-    const code = REQUEST_CODE_BY_STATUS[status] ?? (status === 500 ? 'INTERNAL' : 'REQUEST_INVALID');
-    return reply.status(status).send({ error: { code, message: status === 500 ? 'internal error' : err.message } });
+  app.setErrorHandler(sendErrorReply);
+  app.setNotFoundHandler((request, reply) => reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}` } }));
+  // Only JSON and (for the import) CSV bodies: a text/plain body is refused, never parsed.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  app.addHook('preValidation', requireRouteMediaType);
+  app.addHook('preHandler', refuseNonFinite);
+  // Node refuses an `Expect` other than 100-continue with a bare 417; answer it in the API's format.
+  app.server.on('checkExpectation', (_req, res) => {
+    const body = JSON.stringify({ error: { code: 'REQUEST_INVALID', message: 'only Expect: 100-continue is supported' } });
+    res.writeHead(417, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body);
   });
-  app.setNotFoundHandler((request, reply) => reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}` } }));
   await app.register(healthRoutes, { prefix: '/api/v1', deps });
   await app.register(slotRoutes, { prefix: '/api/v1', deps });
   await app.register(hubRoutes, { prefix: '/api/v1', deps });

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { DEFAULT_WORK_ORDER_LIMITS } from '../domain/work-order.js';
 import { UpstreamSchema } from './upstream-schema.js';
 
 const ManufacturerCode = Type.String({ pattern: '^[0-9A-F]{4}$', description: 'ZigBee manufacturer code, 4 upper-case hex digits' });
@@ -156,6 +157,18 @@ export const ConfigSchema = Type.Object(
           pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$',
           default: 'bench',
           description: 'operator recorded for bench actions until someone signs in (PUT /api/v1/bench/operator)',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    limits: Type.Object(
+      {
+        maxOpenWorkOrders: Type.Integer({ minimum: 1, maximum: 1_000_000, default: DEFAULT_WORK_ORDER_LIMITS.maxOpenWorkOrders, description: 'work orders open at once; creating one more is 409 WORK_ORDERS_OPEN_LIMIT' }),
+        maxNewHubsPerHour: Type.Integer({
+          minimum: 1,
+          maximum: 10_000_000,
+          default: DEFAULT_WORK_ORDER_LIMITS.maxNewHubsPerHour,
+          description: 'hubs listed on work orders created within an hour; more is 429 HUB_IMPORT_RATE_LIMIT',
         }),
       },
       { additionalProperties: false, default: {} },

@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   IMAGE_HASH_MISMATCH: 'an image file does not match the SHA-256 in the manifest',
   IMAGE_SIZE_MISMATCH: 'an image file does not match the size in the manifest',
   IMAGE_MISSING: 'an image named in the manifest is not on disk',
+  IMAGE_TOO_LARGE: 'an image is larger than flashd accepts (16 MiB)',
   OTA_HEADER_INVALID: 'an image does not start with a valid ZigBee OTA header',
   OTA_HEADER_MISMATCH: 'an image OTA header disagrees with the manifest',
   // identifiers and input
@@ -59,6 +60,8 @@ export const ERROR_CODES = {
   WORK_ORDER_EMPTY: 'a work order lists no hubs',
   WORK_ORDER_TOO_LARGE: 'a work order lists more hubs than flashd accepts in one order',
   WORK_ORDER_DUPLICATE_HUB: 'a Device ID appears twice in one work order',
+  WORK_ORDERS_OPEN_LIMIT: 'as many work orders are open as limits.maxOpenWorkOrders allows; close or cancel one first',
+  HUB_IMPORT_RATE_LIMIT: 'new work orders listed more hubs in the last hour than limits.maxNewHubsPerHour allows',
   CSV_MALFORMED: 'a CSV line cannot be parsed (quoting or encoding)',
   CSV_HEADER_INVALID: 'the CSV header is missing, repeats a column, or names an unknown column',
   CSV_COLUMN_COUNT: 'a CSV line has a different number of fields than the header',
@@ -98,6 +101,13 @@ export const ERROR_CODES = {
   SCENARIO_INVALID: 'a simulator scenario file does not match the scenario format',
   SIM_ACTION_INVALID: 'a simulator action names no known action, jig, slot or hub',
   SIM_PTY_FAILED: 'the simulator could not create a PTY through socat',
+  // status API requests (HTTP status in docs/api.md)
+  REQUEST_INVALID: 'a request failed its schema, is not valid JSON or is not valid HTTP',
+  REQUEST_TOO_LARGE: 'a request body is larger than the API accepts (the message names the limit)',
+  REQUEST_URL_TOO_LONG: 'a path segment of the request URL is longer than the API accepts',
+  REQUEST_HEADERS_TOO_LARGE: 'the request line and headers are larger than the API accepts',
+  REQUEST_MEDIA_TYPE: 'a request body is not application/json, or not text/csv where CSV is taken',
+  REQUEST_TIMEOUT: 'the request did not arrive completely in time',
   // store
   STORE_INVALID_STATE: 'the store refused a change that would break its invariants',
   STORE_WRITE_FAILED: 'an attempt could not be recorded in the store (disk full, I/O error); the slot shows it until the hub is taken out',

@@ -34,6 +34,19 @@ export type SmetsVersion = (typeof SMETS_VERSIONS)[number];
 /** Largest work order accepted in one piece: five pallets of 896 hubs, the most a facility holds (A-009). */
 export const MAX_WORK_ORDER_HUBS = 4480;
 
+/**
+ * Bounds on store growth through work orders, far past what a real bench meets: they stop a
+ * runaway or hostile client (44,800 hubs in 1.2 s), not a facility. Config: `limits`.
+ */
+export interface WorkOrderLimits {
+  /** Work orders open at once; default 1,000. */
+  maxOpenWorkOrders: number;
+  /** Hubs listed on work orders created within any one hour; default 10,000 (over twice what a facility holds). */
+  maxNewHubsPerHour: number;
+}
+
+export const DEFAULT_WORK_ORDER_LIMITS: Readonly<WorkOrderLimits> = Object.freeze({ maxOpenWorkOrders: 1000, maxNewHubsPerHour: 10_000 });
+
 const TOKEN_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const OPERATOR_RE = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 

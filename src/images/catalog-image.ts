@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImageTarget } from '../domain/eligibility.js';
 import { FlashdError, isFlashdError } from '../domain/errors.js';
 import { firmwareVersionFromNumber, formatManufacturer } from '../domain/identifiers.js';
 import type { HanVariant, ManifestImage } from './manifest.js';
 import { parseOtaHeader, type OtaHeader } from './ota-header.js';
-import { parseOtaSubElements } from './ota-sub-elements.js';
+import { parseOtaSubElements, upgradeImageOf } from './ota-sub-elements.js';
 
 /**
  * A production image that passed every check against the signed manifest. The object and its
@@ -29,18 +29,42 @@ export interface CatalogImage extends ImageTarget {
   data: Uint8Array;
 }
 
+/**
+ * Largest image file flashd loads: 16 MiB. Hub images are a few hundred KiB and each is held in
+ * memory for the life of the daemon; without a bound a signed 100 MB file would simply load.
+ */
+export const MAX_IMAGE_BYTES = 16 * 1024 * 1024;
+
+function tooLarge(file: string, sizeBytes: number, what: string): FlashdError {
+  return new FlashdError('IMAGE_TOO_LARGE', `image ${file}: ${what} ${sizeBytes} bytes, over the ${MAX_IMAGE_BYTES}-byte (16 MiB) limit`, {
+    details: { file, sizeBytes, limitBytes: MAX_IMAGE_BYTES },
+  });
+}
+
+/** Reads the file only once its size on disk is known to be within the limit. */
 async function readImage(path: string, file: string): Promise<Buffer> {
+  let handle;
   try {
-    return await readFile(path);
+    handle = await open(path, 'r');
   } catch (err) {
     throw new FlashdError('IMAGE_MISSING', `image ${file} listed in the manifest cannot be read: ${(err as Error).message}`, { cause: err, details: { file, path } });
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size > MAX_IMAGE_BYTES) throw tooLarge(file, size, 'the file is');
+    return await handle.readFile();
+  } catch (err) {
+    if (err instanceof FlashdError) throw err;
+    throw new FlashdError('IMAGE_MISSING', `image ${file} listed in the manifest cannot be read: ${(err as Error).message}`, { cause: err, details: { file, path } });
+  } finally {
+    await handle.close();
   }
 }
 
 function parseHeader(bytes: Buffer, file: string): OtaHeader {
   try {
     const header = parseOtaHeader(bytes);
-    parseOtaSubElements(bytes, header);
+    upgradeImageOf(parseOtaSubElements(bytes, header), header);
     return header;
   } catch (err) {
     if (!isFlashdError(err)) throw err;
@@ -51,6 +75,8 @@ function parseHeader(bytes: Buffer, file: string): OtaHeader {
 function checkHeaderAgainstManifest(header: OtaHeader, entry: ManifestImage, fileSize: number): void {
   const checks: [field: string, actual: unknown, expected: unknown][] = [
     ['manufacturerCode', formatManufacturer(header.manufacturerCode), entry.manufacturer],
+    // The model's upper 16 bits, as the OTA image type field has only 16 (firmware-images/README.md).
+    ['imageType', header.imageType.toString(16).toUpperCase().padStart(4, '0'), entry.model.slice(0, 4)],
     ['fileVersion', firmwareVersionFromNumber(header.fileVersion), entry.version],
     ['totalImageSize', header.totalImageSize, fileSize],
     ['hardwareMin', header.hardwareMin, entry.hardwareMin],
@@ -66,11 +92,13 @@ function checkHeaderAgainstManifest(header: OtaHeader, entry: ManifestImage, fil
 }
 
 /**
- * Reads one image named by a verified manifest entry and checks, in this order, size, SHA-256 and
- * OTA header (well formed, then agreeing with the manifest). Cheap checks first; the hash before
- * the header so a tampered file is reported as tampered rather than as malformed.
+ * Reads one image named by a verified manifest entry and checks, in this order, size (against
+ * {@link MAX_IMAGE_BYTES} and the manifest), SHA-256 and OTA header (well formed, with one upgrade
+ * image, then agreeing with the manifest). Cheap checks first; the hash before the header so a
+ * tampered file is reported as tampered rather than as malformed.
  */
 export async function loadCatalogImage(dir: string, entry: ManifestImage): Promise<CatalogImage> {
+  if (entry.sizeBytes > MAX_IMAGE_BYTES) throw tooLarge(entry.file, entry.sizeBytes, 'the manifest says');
   const bytes = await readImage(join(dir, entry.file), entry.file);
   if (bytes.length !== entry.sizeBytes) {
     throw new FlashdError('IMAGE_SIZE_MISMATCH', `image ${entry.file} is ${bytes.length} bytes but the manifest says ${entry.sizeBytes}`, {

@@ -1,5 +1,5 @@
 export { ImageCatalog, MANIFEST_FILE, MANIFEST_SIGNATURE_FILE, type ImageCatalogOptions } from './catalog.js';
-export { loadCatalogImage, type CatalogImage } from './catalog-image.js';
+export { MAX_IMAGE_BYTES, loadCatalogImage, type CatalogImage } from './catalog-image.js';
 export { HAN_VARIANTS, MANIFEST_SCHEMA_VERSION, parseManifest, validateManifest, type HanVariant, type Manifest, type ManifestImage } from './manifest.js';
 export { verifyManifestSignature } from './manifest-signature.js';
 export {
@@ -15,4 +15,4 @@ export {
   type OtaHeader,
   type OtaHeaderFields,
 } from './ota-header.js';
-export { OTA_SUB_ELEMENT_HEADER_BYTES, OTA_TAG_ECDSA_SIGNATURE, OTA_TAG_UPGRADE_IMAGE, parseOtaSubElements, type OtaSubElement } from './ota-sub-elements.js';
+export { OTA_SUB_ELEMENT_HEADER_BYTES, OTA_TAG_ECDSA_SIGNATURE, OTA_TAG_UPGRADE_IMAGE, parseOtaSubElements, upgradeImageOf, type OtaSubElement } from './ota-sub-elements.js';

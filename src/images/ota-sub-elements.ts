@@ -33,7 +33,8 @@ export function parseOtaSubElements(buf: Uint8Array, header: OtaHeader): OtaSubE
   let offset = header.headerLength;
   while (offset < end) {
     if (end - offset < OTA_SUB_ELEMENT_HEADER_BYTES) {
-      throw new FlashdError('OTA_HEADER_INVALID', `sub-element header cut off: ${end - offset} bytes left before the end at ${end} (at offset ${offset})`, {
+      const left = end - offset;
+      throw new FlashdError('OTA_HEADER_INVALID', `sub-element header cut off: ${left} byte${left === 1 ? '' : 's'} left before the end at ${end} (at offset ${offset})`, {
         details: { offset },
       });
     }
@@ -51,4 +52,27 @@ export function parseOtaSubElements(buf: Uint8Array, header: OtaHeader): OtaSubE
     offset = valueOffset + length;
   }
   return elements;
+}
+
+/**
+ * The one upgrade-image sub-element (tag 0x0000) of a file: what the hub is meant to run. A file
+ * without one, with an empty one or with two would give the hub nothing, or an ambiguous image,
+ * to flash, however well formed its header is.
+ */
+export function upgradeImageOf(elements: readonly OtaSubElement[], header: Pick<OtaHeader, 'headerLength'>): OtaSubElement {
+  const images = elements.filter((e) => e.tag === OTA_TAG_UPGRADE_IMAGE);
+  if (images.length !== 1) {
+    // Where the offending sub-element starts: the second image, or the first sub-element (or where it would be).
+    const at = (images[1] ?? elements[0])?.offset === undefined ? header.headerLength : (images[1] ?? elements[0])!.offset - OTA_SUB_ELEMENT_HEADER_BYTES;
+    const found = images.length === 0 ? 'none' : `${images.length}`;
+    throw new FlashdError('OTA_HEADER_INVALID', `an OTA file needs exactly one upgrade image sub-element (tag 0x0000), found ${found} (at offset ${at})`, {
+      details: { offset: at, tag: OTA_TAG_UPGRADE_IMAGE, count: images.length },
+    });
+  }
+  const image = images[0]!;
+  if (image.length === 0) {
+    const at = image.offset - OTA_SUB_ELEMENT_HEADER_BYTES;
+    throw new FlashdError('OTA_HEADER_INVALID', `the upgrade image sub-element (tag 0x0000) is empty (at offset ${at})`, { details: { offset: at, tag: OTA_TAG_UPGRADE_IMAGE } });
+  }
+  return image;
 }

@@ -6,6 +6,7 @@ import { OutboxStore } from './outbox-store.js';
 import type { Db } from './open-database.js';
 import { SettlementStore } from './settlement-store.js';
 import { WorkOrderStore } from './work-order-store.js';
+import type { WorkOrderLimits } from '../domain/work-order.js';
 
 export interface StoreOptions {
   now?: () => Date;
@@ -13,6 +14,8 @@ export interface StoreOptions {
   maxAttempts?: number;
   /** Told of every hub transition inside its transaction (the N3 outbox, issue 6). */
   sinks?: readonly HubTransitionSink[];
+  /** `limits`: bounds on open work orders and hubs listed per hour; defaults in DEFAULT_WORK_ORDER_LIMITS. */
+  workOrderLimits?: Readonly<WorkOrderLimits>;
 }
 
 /** Every repository over one connection, sharing one {@link HubTransitions} so all changes reach the same sinks. */
@@ -30,7 +33,7 @@ export interface Stores {
 export function createStores(db: Db, options: StoreOptions = {}): Stores {
   const now = options.now ?? (() => new Date());
   const transitions = new HubTransitions(db, options.sinks);
-  const workOrders = new WorkOrderStore(db, transitions, now);
+  const workOrders = new WorkOrderStore(db, transitions, now, options.workOrderLimits);
   return {
     flash: new FlashStore(db, { now, maxAttempts: options.maxAttempts, transitions }),
     workOrders,

@@ -1,7 +1,7 @@
 import { FlashdError } from '../domain/errors.js';
 import { TERMINAL_STATES, type HubState } from '../domain/hub-state.js';
 import { readWorkOrderLines, type LineProblem, type WorkOrderLineInput } from '../domain/work-order-lines.js';
-import type { CspRegion, WorkOrderState } from '../domain/work-order.js';
+import { DEFAULT_WORK_ORDER_LIMITS, MAX_WORK_ORDER_HUBS, type CspRegion, type WorkOrderLimits, type WorkOrderState } from '../domain/work-order.js';
 import type { HubTransitions } from './hub-transitions.js';
 import type { Db } from './open-database.js';
 import { toWorkOrder, toWorkOrderHub, type WorkOrderHubRecord, type WorkOrderHubRow, type WorkOrderRecord, type WorkOrderRow } from './work-order-records.js';
@@ -32,13 +32,17 @@ export class WorkOrderStore {
   readonly #db: Db;
   readonly #transitions: HubTransitions;
   readonly #now: () => Date;
+  readonly #limits: Readonly<WorkOrderLimits>;
   readonly #s;
 
-  constructor(db: Db, transitions: HubTransitions, now: () => Date = () => new Date()) {
+  constructor(db: Db, transitions: HubTransitions, now: () => Date = () => new Date(), limits: Readonly<WorkOrderLimits> = DEFAULT_WORK_ORDER_LIMITS) {
     this.#db = db;
     this.#transitions = transitions;
     this.#now = now;
+    this.#limits = limits;
     this.#s = {
+      openOrders: db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM work_orders WHERE state = 'OPEN'`),
+      hubsSince: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM work_order_hubs h JOIN work_orders w ON w.id = h.work_order_id WHERE w.created_at > ?'),
       order: db.prepare<[string], WorkOrderRow>('SELECT * FROM work_orders WHERE id = ?'),
       counts: db.prepare<[string], { state: HubState; n: number }>('SELECT state, count(*) AS n FROM work_order_hubs WHERE work_order_id = ? GROUP BY state'),
       live: db.prepare<[string], WorkOrderHubRow & { sec_party_id: string }>(
@@ -54,11 +58,15 @@ export class WorkOrderStore {
 
   /**
    * Creates a work order from a CSV file or a JSON hub list. Throws WORK_ORDER_EXISTS, or
-   * WORK_ORDER_INVALID with `details.problems` listing every bad line; nothing is stored then.
+   * WORK_ORDER_INVALID with `details.problems` listing every bad line, WORK_ORDER_TOO_LARGE past
+   * 4,480 hubs, or a store limit (WORK_ORDERS_OPEN_LIMIT, HUB_IMPORT_RATE_LIMIT); nothing is stored then.
    */
   create(order: NewWorkOrder, source: { csv: string } | { hubs: readonly WorkOrderLineInput[] }, isKnownModel: (model: string) => boolean): WorkOrderRecord {
     const { lines, problems } = readWorkOrderLines(source, isKnownModel);
-    const at = this.#now().toISOString();
+    const tooLarge = problems.find((p) => p.code === 'WORK_ORDER_TOO_LARGE');
+    if (tooLarge) throw new FlashdError('WORK_ORDER_TOO_LARGE', `work order ${order.id}: ${tooLarge.message}`, { details: { workOrderId: order.id, limit: MAX_WORK_ORDER_HUBS } });
+    const now = this.#now();
+    const at = now.toISOString();
     return this.#db.transaction(() => {
       if (this.#s.order.get(order.id)) throw new FlashdError('WORK_ORDER_EXISTS', `work order ${order.id} already exists`, { details: { workOrderId: order.id } });
       for (const line of lines) {
@@ -73,11 +81,31 @@ export class WorkOrderStore {
         });
       }
       if (problems.length > 0) throw invalid(order.id, problems);
+      this.#checkLimits(order.id, lines.length, now);
       this.#s.insertOrder.run({ ...order, at });
       for (const line of lines) this.#s.insertHub.run({ workOrderId: order.id, ...line, at });
       this.#transitions.journal(order.id, null, at, 'work-order-created', order.operatorId, { source: order.source, hubs: lines.length, secPartyId: order.secPartyId });
       return this.get(order.id)!;
     })();
+  }
+
+  /** Inside the creating transaction, so two clients cannot both pass the last free place. */
+  #checkLimits(workOrderId: string, hubs: number, now: Date): void {
+    const { maxOpenWorkOrders, maxNewHubsPerHour } = this.#limits;
+    const open = this.#s.openOrders.get()!.n;
+    if (open >= maxOpenWorkOrders) {
+      throw new FlashdError('WORK_ORDERS_OPEN_LIMIT', `work order ${workOrderId}: ${open} work orders are open, the limit is ${maxOpenWorkOrders}; close or cancel one first`, {
+        details: { workOrderId, open, limit: maxOpenWorkOrders },
+      });
+    }
+    const recent = this.#s.hubsSince.get(new Date(now.getTime() - 3_600_000).toISOString())!.n;
+    if (recent + hubs > maxNewHubsPerHour) {
+      throw new FlashdError(
+        'HUB_IMPORT_RATE_LIMIT',
+        `work order ${workOrderId}: its ${hubs} hubs would make ${recent + hubs} on work orders created in the last hour, the limit is ${maxNewHubsPerHour}`,
+        { details: { workOrderId, hubs, lastHour: recent, limit: maxNewHubsPerHour } },
+      );
+    }
   }
 
   get(id: string): WorkOrderRecord | undefined {

@@ -15,8 +15,6 @@ const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody 
  * their hubs, closed or cancelled; returns are marked on the work order the hubs came on (A-001).
  */
 export const workOrderRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { deps }) => {
-  app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body));
-
   app.post<{ Body: Static<typeof NewWorkOrderBody> }>(
     '/work-orders',
     { schema: { body: NewWorkOrderBody, response: { 201: WorkOrderSchema, ...errors } } },

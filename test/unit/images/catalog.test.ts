@@ -1,5 +1,5 @@
 import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { copyFile, mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rm, truncate, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { demoSigningKey, publicKeyPem, signManifest } from '../../../firmware-images/demo-key.js';
 import { DEVICE_MODELS } from '../../../firmware-images/models.js';
 import { FlashdError } from '../../../src/domain/index.js';
-import { ImageCatalog, type Manifest } from '../../../src/images/index.js';
+import { ImageCatalog, MAX_IMAGE_BYTES, encodeOtaHeader, type Manifest } from '../../../src/images/index.js';
 
 const IMAGES_DIR = fileURLToPath(new URL('../../../firmware-images/', import.meta.url));
 const DEMO_KEY_FILE = join(IMAGES_DIR, 'keys', 'demo-signing.pub.pem');
@@ -152,6 +152,7 @@ describe('ImageCatalog.load refusals', () => {
   it.each([
     ['fileVersion', { version: '00020130' }],
     ['manufacturerCode', { manufacturer: '1087' }],
+    ['imageType', { model: '0109030B' }],
     ['hardwareMin', { hardwareMin: 2 }],
     ['hardwareMax', { hardwareMax: 5 }],
   ])('refuses an image whose OTA header %s disagrees with a validly signed manifest', async (field, change) => {
@@ -163,6 +164,54 @@ describe('ImageCatalog.load refusals', () => {
     expect(err).toMatchObject({ code: 'OTA_HEADER_MISMATCH', details: { file: FIRST_FILE, field } });
     expect(err.message).toContain(FIRST_FILE);
     expect(err.message).toContain(field);
+  });
+
+  /** Replaces the first image with `bytes` and signs a manifest that lists them exactly. */
+  async function replaceFirstImage(dir: string, bytes: Buffer, entryChange: object = {}): Promise<void> {
+    await writeFile(join(dir, FIRST_FILE), bytes);
+    const manifest = await readManifest(dir);
+    Object.assign(manifest.images[0]!, { sizeBytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }, entryChange);
+    await writeSignedManifest(dir, manifest);
+  }
+
+  it('refuses a signed image with a valid header but no upgrade image sub-element', async () => {
+    const dir = await copyCatalog();
+    const signature = Buffer.concat([Buffer.from([0x01, 0x00, 42, 0, 0, 0]), Buffer.alloc(42, 0x5a)]);
+    const header = encodeOtaHeader({
+      headerVersion: 0x0100,
+      manufacturerCode: 0x1086,
+      imageType: 0x0101,
+      fileVersion: 0x0002012f,
+      zigbeeStackVersion: 2,
+      headerString: 'no image',
+      totalImageSize: 60 + signature.length,
+      hardwareMin: 1,
+      hardwareMax: 4,
+    });
+    await replaceFirstImage(dir, Buffer.concat([header, signature]));
+    const err = await loadError(dir);
+    expect(err).toMatchObject({ code: 'OTA_HEADER_INVALID', details: { file: FIRST_FILE, tag: 0 } });
+    expect(err.message).toBe(`image ${FIRST_FILE}: an OTA file needs exactly one upgrade image sub-element (tag 0x0000), found none (at offset 60)`);
+  });
+
+  it('refuses an image over 16 MiB before reading it, whether the manifest or the file says so', async () => {
+    const dir = await copyCatalog();
+    const manifest = await readManifest(dir);
+    manifest.images[0]!.sizeBytes = 100 * 1024 * 1024;
+    await writeSignedManifest(dir, manifest);
+    expect(await loadError(dir)).toMatchObject({
+      code: 'IMAGE_TOO_LARGE',
+      message: `image ${FIRST_FILE}: the manifest says 104857600 bytes, over the 16777216-byte (16 MiB) limit`,
+      details: { file: FIRST_FILE, sizeBytes: 104_857_600, limitBytes: MAX_IMAGE_BYTES },
+    });
+    // A 100 MB file with a valid header, signed by a manifest that gives its size honestly.
+    const big = await copyCatalog();
+    await copyFile(join(IMAGES_DIR, FIRST_FILE), join(big, FIRST_FILE));
+    await truncate(join(big, FIRST_FILE), 100 * 1024 * 1024);
+    const bigManifest = await readManifest(big);
+    bigManifest.images[0]!.sizeBytes = MAX_IMAGE_BYTES;
+    await writeSignedManifest(big, bigManifest);
+    expect(await loadError(big)).toMatchObject({ code: 'IMAGE_TOO_LARGE', details: { file: FIRST_FILE, sizeBytes: 104_857_600 } });
   });
 
   it('refuses an image whose OTA header is malformed even when its hash is signed', async () => {

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { deviceIdFromBytes, FlashdError } from '../../../src/domain/index.js';
-import { encodeOtaHeader, otaHeaderLengthFor, parseOtaHeader, parseOtaSubElements, type OtaHeaderFields } from '../../../src/images/index.js';
+import { encodeOtaHeader, otaHeaderLengthFor, parseOtaHeader, parseOtaSubElements, upgradeImageOf, type OtaHeaderFields } from '../../../src/images/index.js';
 import { thrownBy } from '../../helpers/thrown-by.js';
 
 const SAMPLES_DIR = fileURLToPath(new URL('../../fixtures/ota-samples/', import.meta.url));
@@ -62,6 +62,7 @@ describe('parseOtaHeader on real OTA files', () => {
 
     const elements = parseOtaSubElements(buf, header);
     expect(elements[0]).toMatchObject({ tag: 0x0000, offset: 56 + 6 });
+    expect(upgradeImageOf(elements, header)).toBe(elements[0]);
     const last = elements.at(-1);
     expect(last && last.offset + last.length).toBe(buf.length);
   });
@@ -126,6 +127,29 @@ describe('parseOtaHeader refusals', () => {
     const element = Buffer.from([0, 0, 11, 0, 0, 0, ...new Array<number>(10).fill(0xaa)]);
     const buf = Buffer.concat([header, element]);
     expect(() => parseOtaSubElements(buf, parseOtaHeader(buf))).toThrow(/tag 0x0000 of 11 bytes runs past the end at 76 \(at offset 60\)/);
+  });
+
+  it('says "1 byte left", not "1 bytes left", for a sub-element header cut off one byte in', () => {
+    const buf = Buffer.concat([validHeader({ totalImageSize: 60 + 1 }), Buffer.alloc(1)]);
+    expect(thrownBy(() => parseOtaSubElements(buf, parseOtaHeader(buf)))).toMatchObject({
+      code: 'OTA_HEADER_INVALID',
+      message: 'sub-element header cut off: 1 byte left before the end at 61 (at offset 60)',
+    });
+  });
+
+  it('requires exactly one non-empty upgrade image sub-element (tag 0x0000)', () => {
+    const element = (tag: number, length: number) => Buffer.concat([Buffer.from([tag & 0xff, tag >> 8, length & 0xff, 0, 0, 0]), Buffer.alloc(length, 0xaa)]);
+    const file = (...elements: Buffer[]) => {
+      const body = Buffer.concat(elements);
+      const buf = Buffer.concat([validHeader({ totalImageSize: 60 + body.length }), body]);
+      const header = parseOtaHeader(buf);
+      return () => upgradeImageOf(parseOtaSubElements(buf, header), header);
+    };
+    expect(thrownBy(file(element(0x0001, 42)))).toMatchObject({ code: 'OTA_HEADER_INVALID', message: 'an OTA file needs exactly one upgrade image sub-element (tag 0x0000), found none (at offset 60)' });
+    expect(thrownBy(file())).toMatchObject({ code: 'OTA_HEADER_INVALID', message: expect.stringContaining('found none (at offset 60)') as unknown });
+    expect(thrownBy(file(element(0, 4), element(0, 4)))).toMatchObject({ code: 'OTA_HEADER_INVALID', message: expect.stringContaining('found 2 (at offset 70)') as unknown });
+    expect(thrownBy(file(element(0, 0), element(1, 4)))).toMatchObject({ code: 'OTA_HEADER_INVALID', message: 'the upgrade image sub-element (tag 0x0000) is empty (at offset 60)' });
+    expect(file(element(0, 4), element(1, 4))()).toEqual({ tag: 0, offset: 66, length: 4 });
   });
 
   it('refuses a sub-element header cut off at the end', () => {

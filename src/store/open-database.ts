@@ -35,7 +35,9 @@ export function openDatabase(path: string): Db {
     db?.close();
     const code = (err as { code?: unknown }).code;
     if (isFlashdError(err) || (typeof code === 'string' && TRANSIENT.has(code))) throw err;
-    throw new FlashdError('STORE_UNUSABLE', `cannot use store ${path}: ${(err as Error).message}${typeof code === 'string' ? ` (${code})` : ''}`, { cause: err });
+    const message = (err as Error).message;
+    const suffix = typeof code === 'string' && !message.includes(code) ? ` (${code})` : '';
+    throw new FlashdError('STORE_UNUSABLE', `cannot use store ${path}: ${message}${suffix}`, { cause: err });
   }
 }
 

@@ -19,7 +19,13 @@ export function snapshotStoreFiles(path: string): StoreFiles {
   for (let dir = dirname(path); !existsSync(dir) && dirname(dir) !== dir; dir = dirname(dir)) folders.push(dir);
   return {
     removeCreated: () => {
-      for (const file of files) rmSync(file, { force: true });
+      for (const file of files) {
+        try {
+          rmSync(file, { force: true });
+        } catch {
+          // Never created (a file where the folder should be): nothing to take away.
+        }
+      }
       for (const dir of folders) {
         try {
           rmdirSync(dir); // only if empty: something else may have been put there meanwhile

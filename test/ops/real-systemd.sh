@@ -44,7 +44,7 @@ LOG=$WORK/nspawn.log
 NSPAWN=
 cleanup() {
   if [ -n "$NSPAWN" ] && kill -0 "$NSPAWN" 2>/dev/null; then
-    in_container systemctl poweroff 2>/dev/null || true
+    [ -n "$LEADER" ] && { in_container systemctl poweroff 2>/dev/null || true; }
     for _ in $(seq 30); do kill -0 "$NSPAWN" 2>/dev/null || break; sleep 1; done
     kill "$NSPAWN" 2>/dev/null || true
     wait "$NSPAWN" 2>/dev/null || true
@@ -87,7 +87,7 @@ SYSTEMD_SECCOMP=0 SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 \
   systemd-nspawn -D "$ROOT" -b --register=no --keep-unit --private-network --console=pipe --machine="$MACHINE" </dev/null >"$LOG" 2>&1 &
 NSPAWN=$!
 for _ in $(seq 100); do
-  LEADER=$(ps -o pid= --ppid "$NSPAWN" | tr -d ' ' | head -n1)
+  LEADER=$(ps -o pid= --ppid "$NSPAWN" | tr -d ' ' | head -n1 || true)
   [ -n "$LEADER" ] && break
   kill -0 "$NSPAWN" 2>/dev/null || { cat "$LOG" >&2; fail "systemd-nspawn exited"; }
   sleep 0.2

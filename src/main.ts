@@ -11,7 +11,8 @@ import { FlashdError, isFlashdError } from './domain/errors.js';
 import { ImageCatalog } from './images/index.js';
 import type { InProcessLines } from './link/open-link.js';
 import { createLogger } from './logger.js';
-import { createDemoWorkOrder, createStores, nextDemoRun, openDatabase, type Stores } from './store/index.js';
+import { createDemoWorkOrder, createStores, nextDemoRun, openDatabase, snapshotStoreFiles, type Stores } from './store/index.js';
+import { manufacturersWithoutKey } from './config/manufacturers.js';
 import { n3Enabled } from './config/upstream-schema.js';
 import { loadN3Transport, N3Reporter, type N3HttpOptions } from './upstream/index.js';
 
@@ -57,6 +58,8 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.log.level).child({ benchId: config.benchId });
   log.info({ source: loaded.source ?? 'embedded defaults', simulator: config.simulator.enabled, upstream: config.upstream.mode }, 'flashd starting');
+  const unkeyed = manufacturersWithoutKey(loaded.unlockKeys);
+  if (unkeyed.length > 0) log.warn({ manufacturers: unkeyed }, 'no unlock key for these manufacturers: their hubs are refused before unlock (UNLOCK_KEY_MISSING)');
 
   let catalog: ImageCatalog;
   try {
@@ -91,6 +94,8 @@ async function main(): Promise<void> {
     process.on(signal, () => void shutdown(signal).then(() => process.exit(process.exitCode ?? 0)));
   }
 
+  // A refused start leaves no store behind: what this start creates, it takes away again.
+  const storeFiles = snapshotStoreFiles(config.store.path);
   try {
     const db = openDatabase(config.store.path);
     stops.push(['store', () => void db.close()]);
@@ -144,9 +149,17 @@ async function main(): Promise<void> {
     if (stopped) return;
     log.fatal({ err }, 'flashd could not start');
     process.stderr.write(`flashd: ${(err as Error).message}\n`);
-    process.exitCode = isFlashdError(err, 'MANIFEST_INVALID') ? EX_DATAERR : 1;
+    process.exitCode = startFailureStatus(err);
     await shutdown('startup failure');
+    storeFiles.removeCreated();
   }
+}
+
+/** A store or scenario a restart cannot fix stops systemd's restarts (78), as a bad config does. */
+function startFailureStatus(err: unknown): number {
+  if (isFlashdError(err, 'MANIFEST_INVALID')) return EX_DATAERR;
+  if (isFlashdError(err, 'STORE_UNUSABLE') || isFlashdError(err, 'STORE_INVALID_STATE') || isFlashdError(err, 'SCENARIO_INVALID')) return EX_CONFIG;
+  return 1;
 }
 
 /** Listens, or names the address and the fix when the port is taken (the usual first-run snag). */

@@ -22,9 +22,16 @@ export interface BenchDecision {
  * from the hub, not the label) is worked on; anything else is REJECTED with the reason and the hub
  * keeps its state. Then eligibility: the catalogue's latest image for its model if it is older,
  * ALREADY_CURRENT if equal, or REJECTED with the reason. The image goes to the worker as a view
- * over shared memory.
+ * over shared memory. A hub to flash whose manufacturer has no unlock key (`hasUnlockKey`) is
+ * refused before unlock with UNLOCK_KEY_MISSING and no attempt, so it never counts towards scrap.
  */
-export function decideForHub(identity: HubIdentity, catalog: ImageCatalog, live: BindingCandidate | undefined, maxAttempts: number): BenchDecision {
+export function decideForHub(
+  identity: HubIdentity,
+  catalog: ImageCatalog,
+  live: BindingCandidate | undefined,
+  maxAttempts: number,
+  hasUnlockKey: (manufacturer: string) => boolean = () => true,
+): BenchDecision {
   const binding = bindHub(identity, live, maxAttempts);
   if (!binding.bound) {
     const details = binding.workOrderId === null ? undefined : { workOrderId: binding.workOrderId };
@@ -35,10 +42,15 @@ export function decideForHub(identity: HubIdentity, catalog: ImageCatalog, live:
   const bound = { workOrderId: binding.workOrderId, targetVersion: image?.version };
   switch (decision.action) {
     case 'flash':
+      if (!hasUnlockKey(identity.manufacturer)) return { reply: { action: 'finish', result: 'REJECTED', error: keyMissing(identity.manufacturer) } };
       return { ...bound, reply: { action: 'flash', image: { version: image!.version, sha256: image!.sha256, sizeBytes: image!.sizeBytes, data: image!.data } } };
     case 'already-current':
       return { ...bound, reply: { action: 'finish', result: 'ALREADY_CURRENT' } };
     case 'refuse':
       return { ...bound, reply: { action: 'finish', result: 'REJECTED', error: { code: decision.code, message: decision.reason } } };
   }
+}
+
+function keyMissing(manufacturer: string): { code: 'UNLOCK_KEY_MISSING'; message: string; details: { manufacturer: string } } {
+  return { code: 'UNLOCK_KEY_MISSING', message: `no unlock key is configured for manufacturer ${manufacturer}; the hub was not touched`, details: { manufacturer } };
 }

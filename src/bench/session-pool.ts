@@ -19,6 +19,7 @@ export interface SessionPoolOptions {
  */
 export class SessionPool {
   readonly #pool: Piscina;
+  readonly #keyed: ReadonlySet<string>;
   #closing: Promise<void> | undefined;
 
   constructor(options: SessionPoolOptions) {
@@ -26,6 +27,7 @@ export class SessionPool {
     const ext = extname(here);
     const filename = fileURLToPath(new URL(`../session/worker${ext}`, import.meta.url));
     const workerData: SessionWorkerData = { unlockKeys: Object.fromEntries(options.unlockKeys) };
+    this.#keyed = new Set(options.unlockKeys.keys());
     this.#pool = new Piscina({
       filename,
       maxThreads: Math.max(1, options.maxThreads),
@@ -36,6 +38,9 @@ export class SessionPool {
       execArgv: ext === '.ts' ? [...process.execArgv, '--import', 'tsx'] : process.execArgv,
     });
   }
+
+  /** Whether the sessions hold an unlock key for this manufacturer; without one a hub is refused before unlock. */
+  readonly hasUnlockKey = (manufacturer: string): boolean => this.#keyed.has(manufacturer);
 
   get threads(): number {
     return this.#pool.threads.length;

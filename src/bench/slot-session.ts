@@ -96,7 +96,7 @@ export function startSlotSession(deps: SlotSessionDeps, target: SlotSessionTarge
     let reply: BenchDecision['reply'];
     try {
       const { identity } = event;
-      decided = decideForHub(identity, deps.catalog, deps.workOrders.liveHub(identity.deviceId), deps.process.maxAttempts);
+      decided = decideForHub(identity, deps.catalog, deps.workOrders.liveHub(identity.deviceId), deps.process.maxAttempts, deps.pool.hasUnlockKey);
       if (decided.workOrderId !== undefined) {
         attemptId = deps.store.beginAttempt({ identity, benchId: deps.benchId, jigId: jig, slot, startedAt, workOrderId: decided.workOrderId, operatorId });
       }

@@ -4,6 +4,8 @@ import { Value, type ValueError } from '@sinclair/typebox/value';
 import { FlashdError } from '../domain/errors.js';
 import { ConfigSchema, type Config } from './schema.js';
 import { PACKAGE_ROOT } from './package-root.js';
+import { unknownManufacturerProblems } from './manufacturers.js';
+import { applySimulatorDefaults } from './simulator-defaults.js';
 import { suggestKey } from './suggest-key.js';
 import { upstreamProblems } from './upstream-schema.js';
 
@@ -42,7 +44,12 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
       throw new FlashdError('CONFIG_UNREADABLE', `config file ${options.file} is not valid JSON: ${(err as Error).message}`, { cause: err });
     }
   }
-  const config = validateConfig(raw, options.file ?? 'embedded defaults');
+  const source = options.file ?? 'embedded defaults';
+  const config = validateConfig(raw, source);
+  const defaultProblems = applySimulatorDefaults(config);
+  if (defaultProblems.length > 0) {
+    throw new FlashdError('CONFIG_INVALID', `${source} is invalid:\n  ${defaultProblems.join('\n  ')}`, { details: { problems: defaultProblems } });
+  }
   if (env.FLASHD_PORT !== undefined) config.api.port = parsePort(env.FLASHD_PORT);
   // A path the file gives is relative to the file; a default one is relative to flashd itself,
   // so a config that only sets the port still finds the shipped images.
@@ -69,7 +76,7 @@ export function validateConfig(raw: unknown, source: string): Config {
   if (problems.length === 0 && value.simulator.enabled && value.jigs.length > 0) {
     problems.push('/simulator/enabled: is true while /jigs lists real jigs; set simulator.enabled to false to use them');
   }
-  if (problems.length === 0) problems.push(...upstreamProblems(value.upstream));
+  if (problems.length === 0) problems.push(...upstreamProblems(value.upstream), ...unknownManufacturerProblems(value.unlock.keys));
   if (problems.length === 0) {
     const ids = new Set<string>();
     value.jigs.forEach((jig, i) => {

@@ -63,20 +63,15 @@ export const ConfigSchema = Type.Object(
     images: Type.Object(
       {
         dir: Type.String({ minLength: 1, default: 'firmware-images' }),
-        trustedKeyFiles: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, default: ['firmware-images/keys/demo-signing.pub.pem'] }),
+        // Empty: the demo signing key with the simulator on, a config error with it off (simulator-defaults.ts).
+        trustedKeyFiles: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
       },
       { additionalProperties: false, default: {} },
     ),
     unlock: Type.Object(
       {
-        keys: Type.Record(ManufacturerCode, SecretKey, {
-          default: {
-            // Demo keys of the built-in simulator (jig-sim/demo-keys.ts); never valid on real hubs.
-            '1086': '17dc31313a9c88be3d475f935b6fe4df6575b4bb8d74bcfbc9e9de7f686d87fd',
-            '1178': '44258f76e93215c944a48941a4d490d5a3f7ea57fc0693cc706722d0d71dcb05',
-            '106C': '6a9cb64fa7a86ace553126ed975184d01ad85564d59dc1ef5ff957713b84f109',
-          },
-        }),
+        // With the simulator on, manufacturers left out get its demo keys (simulator-defaults.ts); never otherwise.
+        keys: Type.Record(ManufacturerCode, SecretKey, { default: {} }),
       },
       { additionalProperties: false, default: {} },
     ),

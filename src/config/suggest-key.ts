@@ -3,7 +3,11 @@ import { ConfigSchema } from './schema.js';
 
 /** The closest known key at a JSON path, for "did you mean" in config errors. */
 export function suggestKey(key: string, parentPath: string): string | undefined {
-  const known = keysAt(ConfigSchema, parentPath.split('/').filter(Boolean));
+  return closest(key, keysAt(ConfigSchema, parentPath.split('/').filter(Boolean)));
+}
+
+/** The candidate nearest to `key` (a prefix of 3+ characters, or a small edit distance), if any is near. */
+export function closest(key: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;
   for (const candidate of known) {

@@ -1,19 +1,25 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { FlashdError } from '../domain/errors.js';
+import { FlashdError, isFlashdError } from '../domain/errors.js';
 import { MIGRATIONS } from './migrations.js';
 
 export type Db = Database.Database;
 
+/** SQLite result codes another process causes (a second flashd on the same file): a restart may fix them. */
+const TRANSIENT = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED']);
+
 /**
  * Opens (creating if needed) the store: WAL, `synchronous=FULL` so a committed result survives a
  * bench power cut, foreign keys on, then migrations. Refuses to run if the pragmas did not take.
+ * A store that cannot be used (a file where its folder should be, unreadable, not SQLite, a newer
+ * schema) throws STORE_UNUSABLE naming the path: a restart cannot fix it.
  */
 export function openDatabase(path: string): Db {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
+  let db: Db | undefined;
   try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    db = new Database(path);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
@@ -23,18 +29,22 @@ export function openDatabase(path: string): Db {
     if ((path !== ':memory:' && mode !== 'wal') || sync !== 2) {
       throw new FlashdError('STORE_INVALID_STATE', `store ${path} runs journal_mode=${mode} synchronous=${sync}; flashd needs WAL and FULL (2)`);
     }
-    migrate(db);
+    migrate(db, path);
     return db;
   } catch (err) {
-    db.close();
-    throw err;
+    db?.close();
+    const code = (err as { code?: unknown }).code;
+    if (isFlashdError(err) || (typeof code === 'string' && TRANSIENT.has(code))) throw err;
+    const message = (err as Error).message;
+    const suffix = typeof code === 'string' && !message.includes(code) ? ` (${code})` : '';
+    throw new FlashdError('STORE_UNUSABLE', `cannot use store ${path}: ${message}${suffix}`, { cause: err });
   }
 }
 
-function migrate(db: Db): void {
+function migrate(db: Db, path: string): void {
   const current = Number(db.pragma('user_version', { simple: true }));
   if (current > MIGRATIONS.length) {
-    throw new FlashdError('STORE_INVALID_STATE', `store schema version ${current} is newer than this flashd knows (${MIGRATIONS.length})`);
+    throw new FlashdError('STORE_UNUSABLE', `store ${path} has schema version ${current}, newer than this flashd knows (${MIGRATIONS.length})`);
   }
   for (let version = current; version < MIGRATIONS.length; version++) {
     db.transaction(() => {

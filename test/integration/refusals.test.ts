@@ -1,8 +1,7 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateStock } from '../../jig-sim/stock.js';
 import { PACKAGE_ROOT } from '../../src/config/package-root.js';
@@ -73,6 +72,36 @@ describe('the daemon refuses to start on bad input, naming the cause, with nothi
   });
 });
 
+describe('the daemon refuses a store or scenario a restart cannot fix: exit 78, naming the path, creating nothing', () => {
+  const tmp = (): string => mkdtempSync(join(tmpdir(), 'flashd-store-'));
+
+  it.each([
+    ['a file where the store folder should be', (dir: string) => (writeFileSync(join(dir, 'state'), 'x'), join(dir, 'state', 'flashd.db'))],
+    ['a store file that is not SQLite', (dir: string) => (writeFileSync(join(dir, 'flashd.db'), 'not sqlite\n'.repeat(500)), join(dir, 'flashd.db'))],
+  ])('%s', async (_name, prepare) => {
+    const dir = tmp();
+    const store = prepare(dir);
+    const before = readdirSync(dir).sort();
+    const config = join(dir, 'flashd.json');
+    writeFileSync(config, JSON.stringify({ store: { path: store }, api: { port: 0 } }));
+    const daemon = startDaemon(['--config', config]);
+    expect(await daemon.exited).toBe(78);
+    expect(daemon.stderr()).toContain(store);
+    expect(daemon.stdout()).toContain('"code":"STORE_UNUSABLE"');
+    expect(readdirSync(dir).sort()).toEqual([...before, 'flashd.json'].sort());
+  });
+
+  it('a scenario file that is missing', async () => {
+    const dir = tmp();
+    const config = join(dir, 'flashd.json');
+    writeFileSync(config, JSON.stringify({ store: { path: join(dir, 'var', 'flashd.db') }, api: { port: 0 }, simulator: { scenario: 'missing.json' } }));
+    const daemon = startDaemon(['--config', config]);
+    expect(await daemon.exited).toBe(78);
+    expect(daemon.stderr()).toContain(join(dir, 'missing.json'));
+    expect(readdirSync(dir)).toEqual(['flashd.json']);
+  });
+});
+
 describe('the daemon whose API port is taken', () => {
   it('exits naming the address and the fix, and leaves no demo work order behind', async () => {
     const holder = createServer();
@@ -83,13 +112,11 @@ describe('the daemon whose API port is taken', () => {
       const config = join(dir, 'flashd.json');
       writeFileSync(config, JSON.stringify({ store: { path: join(dir, 'flashd.db') }, api: { port } }));
       const daemon = startDaemon(['--config', config]);
-      expect(await daemon.exited).toBe(1);
+      expect(await daemon.exited).toBe(1); // the port may free up: systemd's restart can help
       expect(daemon.stderr()).toContain(`cannot serve the API on 127.0.0.1:${port} (EADDRINUSE): another process holds the port`);
       expect(daemon.stdout()).toContain('"code":"API_LISTEN_FAILED"');
-      const db = new Database(join(dir, 'flashd.db'), { readonly: true });
-      expect(db.prepare('SELECT count(*) FROM work_orders').pluck().get()).toBe(0);
-      expect(db.prepare('SELECT count(*) FROM attempts').pluck().get()).toBe(0);
-      db.close();
+      // A refused start creates nothing: no store file, so no demo work order either.
+      expect(readdirSync(dir)).toEqual(['flashd.json']);
     } finally {
       holder.close();
     }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../src/config/package-root.js';
 import { startDaemon } from '../helpers/daemon-process.js';
 
 interface SlotsBody {
@@ -22,7 +23,14 @@ describe('SIGTERM', () => {
       const config = join(dir, 'flashd.json');
       writeFileSync(
         config,
-        JSON.stringify({ store: { path: join(dir, 'flashd.db') }, api: { port: 0 }, simulator: { enabled: false }, jigTimeoutMs: 120_000, jigs: [{ id: 'JIG-1', control: url, slots: [url, url] }] }),
+        JSON.stringify({
+          store: { path: join(dir, 'flashd.db') },
+          api: { port: 0 },
+          simulator: { enabled: false },
+          images: { trustedKeyFiles: [join(PACKAGE_ROOT, 'firmware-images/keys/demo-signing.pub.pem')] }, // no demo key without the simulator
+          jigTimeoutMs: 120_000,
+          jigs: [{ id: 'JIG-1', control: url, slots: [url, url] }],
+        }),
       );
       const daemon = startDaemon(['--config', config]);
       for (let i = 0; i < 1_500 && sockets.length < 3; i++) await new Promise((r) => setTimeout(r, 20));

@@ -74,6 +74,41 @@ describe('config', () => {
     await expect(loadConfig({ file: file('bad.json', '{ "api": '), env: {} })).rejects.toMatchObject({ code: 'CONFIG_UNREADABLE', message: expect.stringContaining('not valid JSON') });
   });
 
+  describe('demo keys belong to the simulator only', () => {
+    const trusted = join(PACKAGE_ROOT, 'firmware-images/keys/demo-signing.pub.pem');
+    const bench = (extra: object): string => JSON.stringify({ simulator: { enabled: false }, images: { trustedKeyFiles: [trusted] }, ...extra });
+
+    it('a partial unlock.keys is not topped up with demo keys when the simulator is off', async () => {
+      const { unlockKeys } = await loadConfig({ file: file('partial.json', bench({ unlock: { keys: { '1086': 'ab'.repeat(32) } } })), env: {} });
+      expect([...unlockKeys.keys()]).toEqual(['1086']);
+      expect(Buffer.from(unlockKeys.get('1086')!).toString('hex')).toBe('ab'.repeat(32));
+    });
+
+    it('with the simulator on, manufacturers left out get their demo key and a given key is kept', async () => {
+      const { unlockKeys, config } = await loadConfig({ file: file('sim-partial.json', JSON.stringify({ unlock: { keys: { '1178': 'cd'.repeat(32) } } })), env: {} });
+      expect(Buffer.from(unlockKeys.get('1178')!).toString('hex')).toBe('cd'.repeat(32));
+      expect(Buffer.from(unlockKeys.get('1086')!).equals(demoMasterKey('1086'))).toBe(true);
+      expect(Buffer.from(unlockKeys.get('106C')!).equals(demoMasterKey('106C'))).toBe(true);
+      expect(config.images.trustedKeyFiles).toEqual([trusted]);
+    });
+
+    it('a manufacturer code that is not in the catalogue is refused with a "did you mean"', async () => {
+      const found = await problems(bench({ unlock: { keys: { '1O86': 'ab'.repeat(32) } } }));
+      expect(found).toEqual([expect.stringContaining('/unlock/keys/1O86: manufacturer "1O86" is not in the catalogue (did you mean "1086"?')]);
+      expect(await problems(JSON.stringify({ unlock: { keys: { '9999': 'ab'.repeat(32) } } }))).toEqual([expect.stringContaining('/unlock/keys/9999: manufacturer "9999" is not in the catalogue')]);
+    });
+
+    it('no trusted manifest key with the simulator off is a config error, not the demo key', async () => {
+      const found = await problems(JSON.stringify({ simulator: { enabled: false }, unlock: { keys: { '1086': 'ab'.repeat(32) } } }));
+      expect(found).toEqual([expect.stringMatching(/^\/images\/trustedKeyFiles: no trusted manifest key is configured/)]);
+    });
+
+    it('a manufacturer without a key is allowed with the simulator off', async () => {
+      const { unlockKeys } = await loadConfig({ file: file('none.json', bench({})), env: {} });
+      expect(unlockKeys.size).toBe(0);
+    });
+  });
+
   it('reads unlock keys from files (systemd credentials) and resolves paths from the config file', async () => {
     const keyFile = file('key-1086', `${'ab'.repeat(32)}\n`);
     const { unlockKeys, config } = await loadConfig({ file: file('k.json', JSON.stringify({ unlock: { keys: { '1086': { file: keyFile } } }, store: { path: 'db/x.db' } })), env: {} });

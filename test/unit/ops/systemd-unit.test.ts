@@ -18,6 +18,17 @@ describe('systemd unit', () => {
     expect(text).toMatch(/^RestartPreventExitStatus=65 78$/m);
   });
 
+  it('lets V8 call pkey_alloc, which systemd 252 keeps out of @system-service (Node died with status=31/SYS)', () => {
+    const filters = readFileSync(unit, 'utf8').match(/^SystemCallFilter=[^~].*$/gm) ?? [];
+    expect(filters.some((line) => line.split(/[= ]/).includes('@pkey')) || /^SystemCallErrorNumber=/m.test(readFileSync(unit, 'utf8'))).toBe(true);
+  });
+
+  it('takes unlock keys from the credential store, so a manufacturer without a key does not fail the start (243/CREDENTIALS)', () => {
+    const credentials = readFileSync(unit, 'utf8').match(/^LoadCredential=.*$/gm) ?? [];
+    expect(credentials.length).toBeGreaterThan(0);
+    for (const line of credentials) expect(line).toMatch(/^LoadCredential=unlock-[0-9A-F]{4}$/);
+  });
+
   it.skipIf(!analyzer)('verifies cleanly and scores at most 2.0 exposure (systemd-analyze, offline)', () => {
     const verify = spawnSync('systemd-analyze', ['verify', unit], { encoding: 'utf8' });
     expect(verify.stderr.split('\n').filter((l) => l.includes('flashd.service'))).toEqual([]);

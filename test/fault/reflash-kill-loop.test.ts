@@ -9,9 +9,9 @@ import { createStores, openDatabase } from '../../src/store/index.js';
 import { startDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
 import { MockN3Server } from '../helpers/mock-n3-server.js';
 
-/** SIGKILLs; REFLASH_KILLS=30 REFLASH_HUBS=288 replays the issue's run. */
-const KILLS = Number(process.env.REFLASH_KILLS ?? 4);
-const HUBS = Number(process.env.REFLASH_HUBS ?? 24);
+/** SIGKILLs and hubs; `npm run soak:reflash-kills` replays the issue's run (30 kills, 288 hubs). */
+const KILLS = Number(process.env.REFLASH_KILLS ?? 3);
+const HUBS = Number(process.env.REFLASH_HUBS ?? 16);
 const LATEST = new Map(DEVICE_MODELS.map((m) => [m.model, m.latestVersion]));
 const WO = 'WO-LOOP';
 

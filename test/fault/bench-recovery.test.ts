@@ -114,6 +114,24 @@ describe('the bench under simulator faults', () => {
     expect(harness.store.getHub(spec!.deviceId)!.attempts[0]).toMatchObject({ finishedAt: null });
   });
 
+  it('a store that cannot take "ACTIVATE sent" stops the session before ACTIVATE: the hub keeps its old firmware', async () => {
+    const [spec] = generateStock({ seed: 'bench-activate-unrecorded', count: 1 });
+    harness = new BenchHarness({ stock: [spec!], workOrder: true, profile: INSTANT_HUB_PROFILE });
+    const full = vi.spyOn(FlashStore.prototype, 'recordActivating').mockImplementation(() => {
+      throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    });
+    try {
+      await harness.start();
+      const [first] = await harness.finished(1, 20_000);
+      expect(first!.result).toMatchObject({ result: 'FAILED', error: { code: 'STORE_WRITE_FAILED', phase: 'ACTIVATING' } });
+    } finally {
+      full.mockRestore();
+    }
+    // Nothing was activated that the store does not know of; the verified image is on record.
+    expect(harness.simulator.truth()[0]).toMatchObject({ firmwareVersion: spec!.firmwareVersion, pendingActivation: false, flashCount: 0 });
+    expect(harness.store.getHub(spec!.deviceId)!.attempts[0]).toMatchObject({ result: 'FAILED', hubSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
   it('a retry while the jig is disconnected is refused with SLOT_UNAVAILABLE, not accepted and dropped', async () => {
     const stock = generateStock({ seed: 'bench-retry-down', count: 1 });
     stock[0] = { ...stock[0]!, masterKey: Buffer.alloc(32, 0x42) }; // fails its unlock: a hub to retry

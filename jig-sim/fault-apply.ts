@@ -1,3 +1,4 @@
+import { parseFirmwareVersion } from '../src/domain/identifiers.js';
 import type { SimLine } from './sim-line.js';
 import type { Simulator } from './simulator.js';
 import type { Fault, FaultOf } from './scenario.js';
@@ -105,6 +106,9 @@ export function applyFault(sim: Simulator, fault: Fault, site: FaultSite, later:
     }
     case 'slow-hub':
       hub.defects.slowdown = fault.factor;
+      break;
+    case 'boot-version':
+      hub.defects.bootVersion = { version: parseFirmwareVersion(fault.firmwareVersion), times: fault.times ?? 1 };
       break;
   }
   return `${fault.kind} on ${where}`;

@@ -358,7 +358,9 @@ export class HubResponder {
     this.#bootPending = false;
     if (!hub.pendingActivation || !hub.held) return;
     const header = parseOtaHeader(hub.flash.subarray(0, hub.held.sizeBytes));
-    hub.runningVersion = firmwareVersionFromNumber(header.fileVersion);
+    const wrong = hub.defects.bootVersion;
+    hub.runningVersion = wrong ? wrong.version : firmwareVersionFromNumber(header.fileVersion);
+    if (wrong && --wrong.times <= 0) hub.defects.bootVersion = undefined;
     hub.held = undefined;
     hub.pendingActivation = false;
     hub.flashCount++;

@@ -65,6 +65,10 @@ export const FAULT_SCHEMAS = {
   'unlock-refused': Type.Object({ kind: Type.Literal('unlock-refused'), ...common, lockoutAfter: Type.Optional(Int(1, 100)) }, { additionalProperties: false }),
   'flash-write-error': Type.Object({ kind: Type.Literal('flash-write-error'), ...common, sector: Int(0, 65_535), times: Type.Optional(Int(1, 1_000_000)) }, { additionalProperties: false }),
   'hash-mismatch': Type.Object({ kind: Type.Literal('hash-mismatch'), ...common, offset: Type.Optional(Int(0, 64 * 1024 * 1024)), times: Type.Optional(Int(1, 1_000_000)) }, { additionalProperties: false }),
+  'boot-version': Type.Object(
+    { kind: Type.Literal('boot-version'), ...common, firmwareVersion: Type.String({ pattern: '^[0-9A-F]{8}$' }), times: Type.Optional(Int(1, 1_000_000)) },
+    { additionalProperties: false },
+  ),
   'slow-hub': Type.Object({ kind: Type.Literal('slow-hub'), ...common, factor: Type.Number({ exclusiveMinimum: 0, maximum: 1000 }) }, { additionalProperties: false }),
   'control-disconnect': Type.Object({ kind: Type.Literal('control-disconnect'), ...common, refuseMs: Type.Optional(Ms) }, { additionalProperties: false }),
   'brown-out': Type.Object({ kind: Type.Literal('brown-out'), ...common, durationMs: Ms }, { additionalProperties: false }),

@@ -45,6 +45,8 @@ export interface HubDefects {
   weakBytes: Map<number, number>;
   /** Device-time multiplier (a slow hub); 1 = the profile. */
   slowdown: number;
+  /** The next activations boot this version instead of the image's (a bootloader that falls back to another bank). */
+  bootVersion: { version: FirmwareVersion; times: number } | undefined;
 }
 
 /**
@@ -65,7 +67,7 @@ export class VirtualHub {
   /** A verified image was activated; it becomes the running firmware at the next boot. */
   pendingActivation = false;
   flashCount = 0;
-  readonly defects: HubDefects = { bricked: false, wrongKey: false, maxUnlockAttempts: undefined, badSectors: new Map(), weakBytes: new Map(), slowdown: 1 };
+  readonly defects: HubDefects = { bricked: false, wrongKey: false, maxUnlockAttempts: undefined, badSectors: new Map(), weakBytes: new Map(), slowdown: 1, bootVersion: undefined };
   /** Simulator bookkeeping (not hub state): how often each phase was entered, for "on the Nth attempt" triggers. */
   readonly phaseCounts = new Map<HubPhase, number>();
 

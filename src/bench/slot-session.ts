@@ -4,7 +4,7 @@ import type { Config } from '../config/schema.js';
 import { FlashdError, toErrorRecord } from '../domain/errors.js';
 import type { ImageCatalog } from '../images/catalog.js';
 import { LinkBridge } from '../link/port-bridge.js';
-import type { HubCapabilities, SessionDecision, SessionEvent, SessionResult, SessionTask } from '../session/session-types.js';
+import type { DurableFact, HubCapabilities, SessionDecision, SessionEvent, SessionResult, SessionTask } from '../session/session-types.js';
 import { planTransfer } from '../session/transfer-plan.js';
 import type { FlashStore } from '../store/flash-store.js';
 import type { HubRecord } from '../store/records.js';
@@ -96,7 +96,8 @@ export function startSlotSession(deps: SlotSessionDeps, target: SlotSessionTarge
     let reply: BenchDecision['reply'];
     try {
       const { identity } = event;
-      decided = decideForHub(identity, deps.catalog, deps.workOrders.liveHub(identity.deviceId), deps.process.maxAttempts, deps.pool.hasUnlockKey);
+      const history = (workOrderId: string) => deps.store.flashHistory(workOrderId, identity.deviceId);
+      decided = decideForHub(identity, deps.catalog, deps.workOrders.liveHub(identity.deviceId), { maxAttempts: deps.process.maxAttempts, history, hasUnlockKey: deps.pool.hasUnlockKey });
       if (decided.workOrderId !== undefined) {
         attemptId = deps.store.beginAttempt({ identity, benchId: deps.benchId, jigId: jig, slot, startedAt, workOrderId: decided.workOrderId, operatorId });
       }
@@ -126,6 +127,29 @@ export function startSlotSession(deps: SlotSessionDeps, target: SlotSessionTarge
       }, () => undefined);
   };
 
+  /** Commits a fact the session waits for before its next step, and answers whether it is on disk. */
+  const persist = (seq: number, fact: DurableFact): void => {
+    let error: ReturnType<typeof toErrorRecord> | undefined;
+    try {
+      if (attemptId === undefined || decided?.reply.action !== 'flash') throw new FlashdError('INTERNAL', `no open flash attempt to record "${fact.t}" on`);
+      if (fact.t === 'verified') {
+        const { image } = decided.reply;
+        deps.store.recordVerified(attemptId, { firmwareTarget: image.version, imageSha256: image.sha256, hubSha256: fact.hubSha256 });
+        verifiedSha256 = fact.hubSha256;
+      } else {
+        deps.store.recordActivating(attemptId);
+      }
+    } catch (err) {
+      log.error({ err, attemptId, fact: fact.t }, 'could not record a session fact; the session stops before the step that needs it');
+      error = toErrorRecord(err);
+    }
+    try {
+      control.port1.postMessage({ t: 'persisted', seq, ...(error ? { error } : {}) });
+    } catch {
+      // The session already ended; nothing waits for the answer.
+    }
+  };
+
   control.port1.on('message', (event: SessionEvent) => {
     switch (event.t) {
       case 'identified':
@@ -134,9 +158,8 @@ export function startSlotSession(deps: SlotSessionDeps, target: SlotSessionTarge
         return target.update({ ...target.view(), phase: event.phase });
       case 'progress':
         return target.update({ ...target.view(), progress: event.totalBytes > 0 ? event.doneBytes / event.totalBytes : 0 });
-      case 'verified':
-        verifiedSha256 = event.hubSha256;
-        return;
+      case 'durable':
+        return persist(event.seq, event.fact);
     }
   });
 
@@ -157,13 +180,26 @@ export function startSlotSession(deps: SlotSessionDeps, target: SlotSessionTarge
         error: { ...toErrorRecord(error), phase: target.view().phase },
       };
     })
-    .then((result) => record(deps, target, attemptId, { ...result, targetFirmwareVersion: result.targetFirmwareVersion ?? decided?.targetVersion }, log))
+    .then((result) => record(deps, target, attemptId, withDecisionFacts(result, decided), log))
     .finally(() => {
       station.route(slot, undefined);
       bridge.detach();
       control.port1.close();
     });
   return { finished, control: control.port1 };
+}
+
+/**
+ * The decision's facts the session does not carry: the catalogue target and, for a re-flash an
+ * earlier attempt activated and this one read back at identify, that attempt's verified image.
+ */
+function withDecisionFacts(result: SessionResult, decided: BenchDecision | undefined): SessionResult {
+  const completed = result.result === 'REFLASHED' && result.imageSha256 === undefined ? decided?.completes : undefined;
+  return {
+    ...result,
+    targetFirmwareVersion: result.targetFirmwareVersion ?? decided?.targetVersion,
+    ...(completed ? { imageSha256: completed.sha256, hubSha256: completed.sha256 } : {}),
+  };
 }
 
 /**

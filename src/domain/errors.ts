@@ -51,6 +51,7 @@ export const ERROR_CODES = {
   MODEL_UNKNOWN: 'no production image is catalogued for the Device Model',
   HARDWARE_OUT_OF_RANGE: 'the hub hardware version is outside the image hardware range',
   DOWNGRADE_REFUSED: 'the hub runs a newer version than the catalogue; flashd never downgrades',
+  FLASHED_HUB_INELIGIBLE: 'a hub whose firmware this bench activated now fails an eligibility check; scrap is proposed',
   // work orders (MP155 process); line problems are reported together under WORK_ORDER_INVALID
   WORK_ORDER_INVALID: 'a work order or its import file has invalid lines; nothing was stored',
   WORK_ORDER_EXISTS: 'a work order with this id already exists',

@@ -12,3 +12,4 @@ export * from './intake.js';
 export * from './slot-binding.js';
 export * from './manifest.js';
 export * from './billing-period.js';
+export * from './flash-history.js';

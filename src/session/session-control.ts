@@ -1,6 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import { FlashdError } from '../domain/errors.js';
-import type { SessionCommand, SessionDecision, SessionEvent } from './session-types.js';
+import type { DurableFact, SessionCommand, SessionDecision, SessionEvent } from './session-types.js';
 
 /**
  * The session's side of its control port: events out, the bench's decision and cancel in.
@@ -11,6 +11,8 @@ export class SessionControl {
   readonly #abort = new AbortController();
   readonly #gone = new AbortController();
   #decision: ((decision: SessionDecision) => void) | undefined;
+  readonly #persisting = new Map<number, (error: Error | undefined) => void>();
+  #seq = 0;
 
   constructor(port: MessagePort) {
     this.#port = port;
@@ -54,6 +56,27 @@ export class SessionControl {
     }
   }
 
+  /**
+   * Posts a fact and waits until the bench says it is on disk. Rejects with STORE_WRITE_FAILED when
+   * the bench could not store it or did not answer within `timeoutMs`: the step that rests on the
+   * fact must then not be taken. Not cancellable by a stop request (the wait is short and bounded);
+   * the caller checks its signal after.
+   */
+  async persist(fact: DurableFact, timeoutMs: number): Promise<void> {
+    const seq = ++this.#seq;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.#persisting.set(seq, (error) => (error ? reject(error) : resolve()));
+        timer = setTimeout(() => reject(new FlashdError('STORE_WRITE_FAILED', `bench did not confirm the "${fact.t}" fact within ${timeoutMs} ms`)), timeoutMs);
+        this.emit({ t: 'durable', seq, fact });
+      });
+    } finally {
+      clearTimeout(timer);
+      this.#persisting.delete(seq);
+    }
+  }
+
   close(): void {
     this.#port.off('message', this.#onMessage);
     this.#port.close();
@@ -62,6 +85,11 @@ export class SessionControl {
   readonly #onMessage = (command: SessionCommand): void => {
     if (command.t === 'decision') {
       this.#decision?.(command.decision);
+      return;
+    }
+    if (command.t === 'persisted') {
+      const error = command.error && new FlashdError('STORE_WRITE_FAILED', command.error.message, { details: { code: command.error.code } });
+      this.#persisting.get(command.seq)?.(error);
       return;
     }
     const code = command.code ?? 'SESSION_INTERRUPTED';

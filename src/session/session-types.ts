@@ -33,19 +33,30 @@ export interface SessionImage {
  */
 export type SessionDecision =
   | { action: 'flash'; image: SessionImage; blocks: PreparedBlocks }
-  | { action: 'finish'; result: Exclude<AttemptResult, 'REFLASHED' | 'INTERRUPTED'>; error?: ErrorRecord };
+  /** REFLASHED: the hub runs the image an earlier attempt verified and activated; identifying it was the read-back. */
+  | { action: 'finish'; result: Exclude<AttemptResult, 'INTERRUPTED'>; error?: ErrorRecord };
 
 /** Session → bench messages on the control port. */
-export type SessionEvent =
+export type SessionNotice =
   | { t: 'identified'; identity: HubIdentity; capabilities: HubCapabilities }
   | { t: 'phase'; phase: Phase }
-  | { t: 'progress'; doneBytes: number; totalBytes: number }
-  /** The hub's SHA-256 matched the image: sent at once, so the fact outlives a thread killed later. */
-  | { t: 'verified'; hubSha256: string };
+  | { t: 'progress'; doneBytes: number; totalBytes: number };
+
+/**
+ * Facts the bench must have on disk before the session takes the step that rests on them (issue
+ * 9), so they outlive a thread or a daemon killed later: the session posts one with a sequence
+ * number and waits for its `persisted` answer.
+ * `verified`: the hub's SHA-256 equals the image's. `activating`: ACTIVATE is about to leave the
+ * wire, after which the hub may boot the target.
+ */
+export type DurableFact = { t: 'verified'; hubSha256: string } | { t: 'activating' };
+export type SessionEvent = SessionNotice | { t: 'durable'; seq: number; fact: DurableFact };
 
 /** Bench → session messages on the control port. */
 export type SessionCommand =
   | { t: 'decision'; decision: SessionDecision }
+  /** The fact `seq` is committed (or, with `error`, could not be: the session must not go on). */
+  | { t: 'persisted'; seq: number; error?: ErrorRecord }
   | { t: 'cancel'; reason: string; code?: 'SESSION_INTERRUPTED' | 'HUB_REMOVED' | 'SLOT_POWER_FAULT' };
 
 /** Timing parameters of a session; defaults live in the config schema. */

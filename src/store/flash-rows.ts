@@ -39,6 +39,10 @@ export interface AttemptRow {
   transfer_json: string | null;
   work_order_id: string | null;
   operator_id: string | null;
+  /** The hub's SHA-256 equalled the image's (stored while the attempt was open). */
+  verified_at: string | null;
+  /** ACTIVATE was about to be sent; the hub may run the target from then on. */
+  activate_at: string | null;
 }
 
 export function toHub(row: HubRow): HubRecord {

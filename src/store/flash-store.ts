@@ -1,5 +1,7 @@
 import { FLAGGED_REFUSALS } from '../domain/eligibility.js';
 import { FlashdError } from '../domain/errors.js';
+import type { FlashHistory } from '../domain/flash-history.js';
+import type { FirmwareVersion } from '../domain/identifiers.js';
 import type { HubIdentity } from '../domain/hub-identity.js';
 import type { AttemptResult, Outcome, PhaseTimings } from '../domain/outcomes.js';
 import { toAttempt, toHub, type AttemptRow, type HubRow } from './flash-rows.js';
@@ -28,6 +30,13 @@ export interface AttemptFinish {
   error?: { code: string; message: string; phase: string } | undefined;
   timings: PhaseTimings;
   transfer?: object | undefined;
+}
+
+/** The hub's SHA-256 equalled the image's: what an open attempt records before ACTIVATE may be sent. */
+export interface VerifiedImage {
+  firmwareTarget: string;
+  imageSha256: string;
+  hubSha256: string;
 }
 
 export interface HubQuery {
@@ -72,12 +81,19 @@ export class FlashStore {
       insertAttempt: db.prepare(`INSERT INTO attempts (device_id, bench_id, jig_id, slot, started_at, firmware_before, work_order_id, operator_id)
         VALUES (@deviceId, @benchId, @jigId, @slot, @startedAt, @firmwareBefore, @workOrderId, @operatorId)`),
       attempt: db.prepare<[number], AttemptRow>('SELECT * FROM attempts WHERE id = ?'),
-      finishAttempt: db.prepare(`UPDATE attempts SET finished_at = @finishedAt, result = @result, firmware_target = @firmwareTarget,
-          firmware_after = @firmwareAfter, image_sha256 = @imageSha256, hub_sha256 = @hubSha256, error_code = @errorCode,
+      // What the open attempt already recorded (verified image, target) stays unless the ending says more.
+      finishAttempt: db.prepare(`UPDATE attempts SET finished_at = @finishedAt, result = @result, firmware_target = COALESCE(@firmwareTarget, firmware_target),
+          firmware_after = @firmwareAfter, image_sha256 = COALESCE(@imageSha256, image_sha256), hub_sha256 = COALESCE(@hubSha256, hub_sha256), error_code = @errorCode,
           error_message = @errorMessage, error_phase = @errorPhase, timings_json = @timings, transfer_json = @transfer
         WHERE id = @id AND finished_at IS NULL`),
       finishHub: db.prepare(`UPDATE hubs SET state = 'FINISHED', outcome = @outcome, firmware_version = @firmwareVersion,
           attempt_count = attempt_count + 1, last_error_code = @lastErrorCode, updated_at = @now WHERE device_id = @deviceId`),
+      verified: db.prepare(`UPDATE attempts SET verified_at = @at, firmware_target = @firmwareTarget, image_sha256 = @imageSha256, hub_sha256 = @hubSha256
+        WHERE id = @id AND finished_at IS NULL`),
+      activating: db.prepare('UPDATE attempts SET activate_at = @at WHERE id = @id AND finished_at IS NULL AND verified_at IS NOT NULL'),
+      activations: db.prepare<[string, string], { id: number; firmware_target: string; hub_sha256: string }>(`SELECT id, firmware_target, hub_sha256 FROM attempts
+        WHERE work_order_id = ? AND device_id = ? AND activate_at IS NOT NULL AND verified_at IS NOT NULL AND firmware_target IS NOT NULL
+          AND hub_sha256 IS NOT NULL AND hub_sha256 = image_sha256 ORDER BY id`),
       journal: db.prepare('INSERT INTO hub_events (device_id, at, kind, data_json) VALUES (?, ?, ?, ?)'),
       unfinished: db.prepare<[], AttemptRow>('SELECT * FROM attempts WHERE finished_at IS NULL ORDER BY id'),
       attemptsOf: db.prepare<[string], AttemptRow>('SELECT * FROM attempts WHERE device_id = ? ORDER BY id'),
@@ -122,6 +138,40 @@ export class FlashStore {
       });
       this.#stmts.journal.run(identity.deviceId, now, 'attempt-started', JSON.stringify({ attemptId: id, jigId: start.jigId, slot: start.slot, workOrderId: start.workOrderId }));
       return id;
+    })();
+  }
+
+  /**
+   * The hub verified the image: stored on the open attempt (committed, synchronous=FULL) before the
+   * session may activate, so a crash from here on cannot lose the proof. Throws, storing nothing,
+   * when the hashes differ or the attempt is not open.
+   */
+  recordVerified(attemptId: number, image: VerifiedImage): void {
+    if (image.hubSha256 !== image.imageSha256) {
+      throw new FlashdError('STORE_INVALID_STATE', `attempt ${attemptId}: hub SHA-256 ${image.hubSha256} is not the image's ${image.imageSha256}`);
+    }
+    this.#openAttemptFact(attemptId, 'image-verified', () => this.#stmts.verified.run({ id: attemptId, at: this.#now().toISOString(), ...image }).changes, {
+      firmwareTarget: image.firmwareTarget,
+      hubSha256: image.hubSha256,
+    });
+  }
+
+  /** ACTIVATE is about to be sent: stored before it is, since from then on the hub may boot the target. */
+  recordActivating(attemptId: number): void {
+    this.#openAttemptFact(attemptId, 'activate-sent', () => this.#stmts.activating.run({ id: attemptId, at: this.#now().toISOString() }).changes, {});
+  }
+
+  /** Images the bench verified and activated on the hub on this work order (its proof for a later read-back). */
+  flashHistory(workOrderId: string, deviceId: string): FlashHistory {
+    const rows = this.#stmts.activations.all(workOrderId, deviceId);
+    return { activations: rows.map((r) => ({ attemptId: r.id, version: r.firmware_target as FirmwareVersion, sha256: r.hub_sha256 })) };
+  }
+
+  #openAttemptFact(attemptId: number, kind: string, write: () => number, data: Record<string, unknown>): void {
+    this.#db.transaction(() => {
+      if (write() !== 1) throw new FlashdError('STORE_INVALID_STATE', `attempt ${attemptId} is not open (or not verified) for "${kind}"`);
+      const { device_id } = this.#stmts.attempt.get(attemptId)!;
+      this.#stmts.journal.run(device_id, this.#now().toISOString(), kind, JSON.stringify({ attemptId, ...data }));
     })();
   }
 
@@ -208,14 +258,21 @@ export class FlashStore {
 
   /**
    * At start-up: attempts left open by a crash or power cut are closed as INTERRUPTED, so no hub
-   * stays "flashing" forever and none is ever counted as re-flashed without its proof.
+   * stays "flashing" forever and none is ever counted as re-flashed without its proof. What the
+   * attempt had stored (verified image, ACTIVATE sent) stays: the next session that reads the
+   * target back from the hub records the re-flash with it ({@link flashHistory}).
    */
   recoverUnfinished(): number {
     const open = this.#stmts.unfinished.all();
     for (const attempt of open) {
+      const [phase, message] = attempt.activate_at
+        ? ['ACTIVATING', 'flashd stopped after ACTIVATE was sent: the hub may run the target; the next session reads its version back']
+        : attempt.verified_at
+          ? ['VERIFYING', 'flashd stopped after the hub verified the image, before ACTIVATE']
+          : ['UNKNOWN', 'flashd stopped before the attempt finished'];
       this.finishAttempt(attempt.id, {
         result: 'INTERRUPTED',
-        error: { code: 'SESSION_INTERRUPTED', message: 'flashd stopped before the attempt finished', phase: 'UNKNOWN' },
+        error: { code: 'SESSION_INTERRUPTED', message, phase },
         timings: JSON.parse(attempt.timings_json) as PhaseTimings,
       });
     }

@@ -174,4 +174,17 @@ export const MIGRATIONS: readonly string[] = [
     BEGIN SELECT RAISE(ABORT, 'a delivered notification stays delivered'); END;
   CREATE TRIGGER n3_outbox_no_delete BEFORE DELETE ON n3_outbox BEGIN SELECT RAISE(ABORT, 'n3_outbox rows are never deleted'); END;
   `,
+  // 4 (issue 9): the facts a re-flash rests on reach the disk before the step that depends on them.
+  // verified_at: the hub's SHA-256 equalled the image's (hub_sha256, image_sha256 and
+  // firmware_target are written with it, while the attempt is still open). activate_at: ACTIVATE
+  // was about to leave the wire; from then on the hub may boot the target. Older attempts are
+  // backfilled from what they recorded: a verified hash, an ending at activation or read-back.
+  `
+  ALTER TABLE attempts ADD COLUMN verified_at TEXT;
+  ALTER TABLE attempts ADD COLUMN activate_at TEXT;
+  UPDATE attempts SET verified_at = COALESCE(finished_at, started_at)
+    WHERE hub_sha256 IS NOT NULL AND hub_sha256 = image_sha256;
+  UPDATE attempts SET activate_at = COALESCE(finished_at, started_at)
+    WHERE result = 'REFLASHED' OR (verified_at IS NOT NULL AND error_phase IN ('ACTIVATING', 'READING_BACK'));
+  `,
 ];

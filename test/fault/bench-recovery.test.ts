@@ -59,10 +59,12 @@ describe('the bench under simulator faults', () => {
     expect(first!.workOrderHub).toMatchObject({ failedAttempts: 0 });
     // On the shelf, unpowered: the verified image is marked for activation and finishes it at power-up.
     expect(harness.simulator.truth()[0]).toMatchObject({ slot: null, pendingActivation: true, heldImage: { verified: true } });
-    // Back in the slot it runs the target; the hash it gave before its reboot makes this flash ours.
+    // Back in the slot it runs the target; the hash it gave before its reboot and the ACTIVATE on
+    // record make this flash ours: identifying it is the read-back, and the attempt says REFLASHED.
     harness.simulator.jig(1).insert(1, pulled!);
     const [, second] = await harness.finished(2, 20_000);
-    expect(second!.result.result).toBe('ALREADY_CURRENT');
+    expect(second!.result).toMatchObject({ result: 'REFLASHED', firmwareVersion: LATEST.get(spec!.model), hubSha256: second!.result.imageSha256 });
+    expect(harness.store.getHub(spec!.deviceId)!.attempts[1]).toMatchObject({ result: 'REFLASHED', firmwareAfter: LATEST.get(spec!.model), hubSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(second!.workOrderHub).toMatchObject({ state: 'REFLASHED', outcome: 'REFLASHED' });
     expect(harness.store.getHub(spec!.deviceId)).toMatchObject({ outcome: 'REFLASHED', firmwareVersion: LATEST.get(spec!.model) });
     expect(harness.simulator.truth()[0]).toMatchObject({ firmwareVersion: LATEST.get(spec!.model), flashCount: 1, pendingActivation: false });
@@ -110,6 +112,24 @@ describe('the bench under simulator faults', () => {
     expect(harness.results[0]!.result).toMatchObject({ result: 'FAILED', error: { code: 'STORE_WRITE_FAILED', phase: 'DONE' } });
     // The attempt is still open in the store: the next start closes it as INTERRUPTED, never REFLASHED.
     expect(harness.store.getHub(spec!.deviceId)!.attempts[0]).toMatchObject({ finishedAt: null });
+  });
+
+  it('a store that cannot take "ACTIVATE sent" stops the session before ACTIVATE: the hub keeps its old firmware', async () => {
+    const [spec] = generateStock({ seed: 'bench-activate-unrecorded', count: 1 });
+    harness = new BenchHarness({ stock: [spec!], workOrder: true, profile: INSTANT_HUB_PROFILE });
+    const full = vi.spyOn(FlashStore.prototype, 'recordActivating').mockImplementation(() => {
+      throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    });
+    try {
+      await harness.start();
+      const [first] = await harness.finished(1, 20_000);
+      expect(first!.result).toMatchObject({ result: 'FAILED', error: { code: 'STORE_WRITE_FAILED', phase: 'ACTIVATING' } });
+    } finally {
+      full.mockRestore();
+    }
+    // Nothing was activated that the store does not know of; the verified image is on record.
+    expect(harness.simulator.truth()[0]).toMatchObject({ firmwareVersion: spec!.firmwareVersion, pendingActivation: false, flashCount: 0 });
+    expect(harness.store.getHub(spec!.deviceId)!.attempts[0]).toMatchObject({ result: 'FAILED', hubSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });
 
   it('a retry while the jig is disconnected is refused with SLOT_UNAVAILABLE, not accepted and dropped', async () => {

@@ -94,6 +94,8 @@ export async function flashSlot(
   link.stream.on('data', (chunk: Buffer) => bridge.deliver(chunk));
   control.port1.on('message', (event: SessionEvent) => {
     options.onEvent?.(event);
+    // No store here: every fact the session must have on disk before its next step is taken as stored.
+    if (event.t === 'durable') control.port1.postMessage({ t: 'persisted', seq: event.seq });
     if (event.t === 'identified') {
       void decide(event.identity, event.capabilities, images, transfer).then((decision) => control.port1.postMessage({ t: 'decision', decision }));
     }

@@ -22,4 +22,28 @@ describe('a session control port', () => {
       port1.close();
     }
   });
+
+  it('waits for the bench to confirm a durable fact, and fails the step when the bench cannot store it or never answers', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const control = new SessionControl(port2);
+    const asked: unknown[] = [];
+    port1.on('message', (event: { t: string; seq: number; fact: { t: string } }) => {
+      asked.push(event);
+      if (event.fact.t === 'verified') port1.postMessage({ t: 'persisted', seq: event.seq });
+      if (event.fact.t === 'activating' && asked.length === 2) port1.postMessage({ t: 'persisted', seq: event.seq, error: { code: 'STORE_INVALID_STATE', message: 'disk full' } });
+    });
+    try {
+      await control.persist({ t: 'verified', hubSha256: 'ab'.repeat(32) }, 5000);
+      await expect(control.persist({ t: 'activating' }, 5000)).rejects.toMatchObject({ code: 'STORE_WRITE_FAILED', message: 'disk full' });
+      await expect(control.persist({ t: 'activating' }, 50)).rejects.toMatchObject({ code: 'STORE_WRITE_FAILED' });
+      expect(asked).toEqual([
+        { t: 'durable', seq: 1, fact: { t: 'verified', hubSha256: 'ab'.repeat(32) } },
+        { t: 'durable', seq: 2, fact: { t: 'activating' } },
+        { t: 'durable', seq: 3, fact: { t: 'activating' } },
+      ]);
+    } finally {
+      control.close();
+      port1.close();
+    }
+  });
 });

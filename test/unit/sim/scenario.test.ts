@@ -35,6 +35,7 @@ describe('scenario files', () => {
       { kind: 'flash-write-error', sector: 3, times: 1 },
       { kind: 'hash-mismatch', offset: 4096 },
       { kind: 'slow-hub', factor: 2.5 },
+      { kind: 'boot-version', firmwareVersion: '00030110', times: 2 },
       { kind: 'control-disconnect', target: { jig: 1 }, when: { afterMs: 1000 }, refuseMs: 200 },
       { kind: 'brown-out', durationMs: 50, when: { phase: 'TRANSFER', offset: 8192 } },
     ];

@@ -90,6 +90,31 @@ describe('FlashStore', () => {
     expect(reopened.recoverUnfinished()).toBe(0);
   });
 
+  it('keeps the verified image and "ACTIVATE sent" of an attempt a crash left open, for the read-back of the next one', () => {
+    const verifiedOnly = store.beginAttempt(start(4));
+    store.recordVerified(verifiedOnly, { firmwareTarget: '0002012F', imageSha256: SHA, hubSha256: SHA });
+    const activated = store.beginAttempt(start(5));
+    store.recordVerified(activated, { firmwareTarget: '0002012F', imageSha256: SHA, hubSha256: SHA });
+    store.recordActivating(activated);
+    const reopened = new FlashStore(db); // a restart: nothing of the first run's memory
+    expect(reopened.recoverUnfinished()).toBe(2);
+    expect(reopened.getHub(identity(4).deviceId)!.attempts[0]).toMatchObject({ result: 'INTERRUPTED', hubSha256: SHA, imageSha256: SHA, firmwareTarget: '0002012F', error: { phase: 'VERIFYING' } });
+    expect(reopened.getHub(identity(5).deviceId)!.attempts[0]).toMatchObject({ result: 'INTERRUPTED', hubSha256: SHA, imageSha256: SHA, firmwareTarget: '0002012F', error: { phase: 'ACTIVATING' } });
+    expect(reopened.flashHistory('WO-1', identity(4).deviceId)).toEqual({ activations: [] }); // verified, never activated
+    expect(reopened.flashHistory('WO-1', identity(5).deviceId)).toEqual({ activations: [{ attemptId: activated, version: '0002012F', sha256: SHA }] });
+    expect(reopened.flashHistory('WO-2', identity(5).deviceId)).toEqual({ activations: [] });
+  });
+
+  it('stores a verification only with matching hashes, and "ACTIVATE sent" only after it, on an open attempt', () => {
+    const id = store.beginAttempt(start(3));
+    expect(() => store.recordActivating(id)).toThrow(/not open \(or not verified\)/);
+    expect(() => store.recordVerified(id, { firmwareTarget: '0002012F', imageSha256: SHA, hubSha256: 'cd'.repeat(32) })).toThrow(/is not the image's/);
+    store.recordVerified(id, { firmwareTarget: '0002012F', imageSha256: SHA, hubSha256: SHA });
+    store.finishAttempt(id, { result: 'FAILED', timings: {} });
+    expect(() => store.recordActivating(id)).toThrow(/not open/);
+    expect(db.prepare('SELECT count(*) AS n FROM attempts WHERE activate_at IS NOT NULL').get()).toEqual({ n: 0 });
+  });
+
   it('pages through hubs in Device ID order and filters by outcome', () => {
     for (let n = 10; n < 25; n++) {
       const id = store.beginAttempt(start(n));

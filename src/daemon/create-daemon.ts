@@ -29,6 +29,8 @@ export interface DaemonDeps {
   clock?: () => Date;
   /** Aborting it stops the daemon, at any point of its creation or start. */
   signal?: AbortSignal;
+  /** Node process metrics on /metrics (default on; tests with many daemons in one process turn them off). */
+  processMetrics?: boolean;
 }
 
 /** Everything a running daemon is made of, for the tests, the benchmark and the API's neighbours. */
@@ -114,7 +116,7 @@ export async function createDaemon(config: Readonly<Config>, deps: DaemonDeps): 
       log,
       inProcess: hardware.inProcess,
     });
-    const metrics = new FlashdMetrics({ bench, outbox: stores.outbox, n3Enabled: reporter !== undefined });
+    const metrics = new FlashdMetrics({ bench, outbox: stores.outbox, n3Enabled: reporter !== undefined, processMetrics: deps.processMetrics ?? true });
     bench.on('finished', (end) => metrics.observe(end));
     const upstream = { mode: config.upstream.mode, wake: () => reporter?.wake() };
     const app = await buildApp({ benchId: config.benchId, bench, store: stores.flash, ...stores, upstream, isKnownModel: catalog.hasModel, metrics, log });

@@ -61,6 +61,8 @@ export class VirtualJig extends EventEmitter<VirtualJigEvents> {
   readonly #profileFor: (spec: HubSpec) => Readonly<HubTimingProfile>;
   readonly #serial: string;
   readonly #timers = new Set<NodeJS.Timeout>();
+  /** Rebooting: no events out, no commands answered. */
+  #booting = false;
 
   constructor(options: VirtualJigOptions) {
     super();
@@ -153,6 +155,31 @@ export class VirtualJig extends EventEmitter<VirtualJigEvents> {
     this.#timers.add(timer);
   }
 
+  /**
+   * The jig restarts with its control link up: every slot's supply drops and comes back (hubs lose
+   * RAM, keep flash) and every LED goes dark. For `forMs` it is deaf and mute: commands go
+   * unanswered and hubs inserted or removed meanwhile raise no event. Then it announces READY, as
+   * it does on attach.
+   */
+  reboot(forMs = 0): void {
+    this.#booting = true;
+    for (const slot of this.slots) {
+      slot.responder?.powerOff();
+      slot.responder = undefined;
+      slot.line.setDevice(() => {});
+      slot.led = 'OFF';
+      slot.blink = false;
+      slot.powered = true;
+      if (slot.hub) this.#powerUp(slot);
+    }
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      this.#booting = false;
+      this.#event('READY', { id: this.id });
+    }, forMs);
+    this.#timers.add(timer);
+  }
+
   /** Cancels pending brown-out recoveries and powers every hub down (the simulator closes). */
   close(): void {
     for (const t of this.#timers) clearTimeout(t);
@@ -182,12 +209,13 @@ export class VirtualJig extends EventEmitter<VirtualJigEvents> {
   }
 
   #event(name: JigEventName, fields: Record<string, string>): void {
+    if (this.#booting) return;
     this.control.send(formatEvent(name, fields));
   }
 
   #onCommandLine(raw: string): void {
     const text = raw.trim();
-    if (text === '') return;
+    if (text === '' || this.#booting) return;
     let command: JigCommand;
     try {
       command = parseCommandLine(text);

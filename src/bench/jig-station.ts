@@ -15,8 +15,10 @@ export interface JigStationEvents {
   'slot-lost': [slot: number];
   /** That slot's link is open again. */
   'slot-restored': [slot: number];
-  /** Control and slot links are open and the jig has reported its slots. */
+  /** Control and slot links are open and the jig has reported its slots (also after a jig reboot). */
   connected: [present: number[]];
+  /** The jig announced READY on a live control link: it rebooted, so every hub in it lost power. */
+  rebooted: [];
   disconnected: [reason: string];
 }
 
@@ -24,10 +26,21 @@ export interface JigStationEvents {
  * One jig as the bench sees it: its control port driver and the eight slot links, reconnected
  * with backoff when the control port goes away (a USB adapter unplugged, ser2net restarted).
  */
+/** Default period of the slot reconciliation: lost events and LED commands heal within it. */
+export const DEFAULT_RECONCILE_MS = 2000;
+
+/** The LED a slot should show, and whether the jig has acknowledged it since. */
+interface WantedLed {
+  colour: LedColour;
+  blink: boolean;
+  applied: boolean;
+}
+
 export class JigStation extends EventEmitter<JigStationEvents> {
   readonly config: JigConfig;
   readonly #log: Logger;
   readonly #timeoutMs: number;
+  readonly #reconcileMs: number;
   readonly #inProcess: InProcessLines | undefined;
   #controller: JigController | undefined;
   #links: Array<Link | undefined> = [];
@@ -41,13 +54,21 @@ export class JigStation extends EventEmitter<JigStationEvents> {
   #opening: Link[] = [];
   /** An adapter attached while a connect ran: if that connect fails, the next starts at once. */
   #retryAtOnce = false;
+  /** Which slots hold a hub as far as the events told us; the reconciliation compares it with STATUS. */
+  #occupied: boolean[] = [];
+  #leds: WantedLed[] = [];
+  #reconcileTimer: NodeJS.Timeout | undefined;
+  #reconciling = false;
 
-  constructor(options: { config: JigConfig; log: Logger; jigTimeoutMs: number; inProcess?: InProcessLines | undefined }) {
+  /** `reconcileMs`: how often the jig's slots are read back and unacknowledged LEDs re-sent; default {@link DEFAULT_RECONCILE_MS}. */
+  constructor(options: { config: JigConfig; log: Logger; jigTimeoutMs: number; reconcileMs?: number | undefined; inProcess?: InProcessLines | undefined }) {
     super();
     this.config = options.config;
     this.#log = options.log;
     this.#timeoutMs = options.jigTimeoutMs;
+    this.#reconcileMs = options.reconcileMs ?? DEFAULT_RECONCILE_MS;
     this.#inProcess = options.inProcess;
+    this.#leds = options.config.slots.map(() => ({ colour: 'OFF', blink: false, applied: false }));
   }
 
   get connected(): boolean {
@@ -81,19 +102,33 @@ export class JigStation extends EventEmitter<JigStationEvents> {
     this.#sinks[slot - 1] = sink;
   }
 
+  /**
+   * Sets a slot's LED. The wish is kept: if the jig does not acknowledge it (line noise, link
+   * down), the reconciliation sends it again, and a reconnect or jig reboot re-applies it.
+   */
   async setLed(slot: number, colour: LedColour, blink = false): Promise<void> {
+    const wanted: WantedLed = { colour, blink, applied: false };
+    this.#leds[slot - 1] = wanted;
+    await this.#applyLed(slot, wanted);
+  }
+
+  async #applyLed(slot: number, wanted: WantedLed): Promise<void> {
+    const controller = this.#controller;
+    if (!controller) return;
     try {
-      await this.#controller?.setLed(slot, colour, blink);
+      await controller.setLed(slot, wanted.colour, wanted.blink);
+      if (this.#controller === controller) wanted.applied = true;
     } catch (err) {
       // A command still queued when flashd closes the jig is dropped by design, not a fault.
       if (this.#stopped) return;
-      this.#log.warn({ err, slot, colour }, 'could not set slot LED');
+      this.#log.warn({ err, slot, colour: wanted.colour }, 'could not set slot LED; the reconciliation sends it again');
     }
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#retryTimer);
+    clearInterval(this.#reconcileTimer);
     if (this.#connecting) {
       await Promise.all(this.#opening.map((l) => l.close().catch(() => undefined)));
       await this.#connecting;
@@ -142,12 +177,16 @@ export class JigStation extends EventEmitter<JigStationEvents> {
         return;
       }
       this.#wire(controller, links);
+      this.#adopt(status);
       clearTimeout(this.#retryTimer);
       this.#retryAtOnce = false;
       this.#retryMs = 500;
       this.#log.info({ serial: info.serial, firmware: info.firmware, slots: links.length }, 'jig connected');
       this.emit('connected', status.filter((s) => s.present && s.slot <= links.length).map((s) => s.slot));
-      for (const [name, slot] of early) this.emit(name, slot);
+      for (const [name, slot] of early) {
+        if (name === 'button') this.emit(name, slot);
+        else this.#onOccupancy(slot, name === 'present');
+      }
     } catch (err) {
       await Promise.all(opened.map((l) => l.close().catch(() => undefined)));
       if (this.#stopped) return;
@@ -162,20 +201,27 @@ export class JigStation extends EventEmitter<JigStationEvents> {
     this.#links = links;
     this.#sinks = links.map(() => undefined);
     links.forEach((link, i) => this.#wireSlot(link, i + 1));
-    controller.on('present', (slot) => this.emit('present', slot));
-    controller.on('removed', (slot) => this.emit('removed', slot));
+    controller.on('present', (slot) => this.#onOccupancy(slot, true));
+    controller.on('removed', (slot) => this.#onOccupancy(slot, false));
     controller.on('button', (slot) => this.emit('button', slot));
     controller.on('power-fault', (slot) => this.emit('power-fault', slot));
     controller.on('ready', () => {
-      // The jig rebooted under us: read its slots again.
+      // The jig rebooted under us: its hubs lost power and its LEDs went dark. Read its slots again.
+      this.#log.warn('jig announced READY on a live link: it rebooted');
+      this.emit('rebooted');
       controller.status().then(
-        (status) => this.emit('connected', status.filter((s) => s.present).map((s) => s.slot)),
-        (err: Error) => this.#log.warn({ err }, 'could not read slots after jig reset'),
+        (status) => {
+          if (this.#controller !== controller) return;
+          this.#adopt(status);
+          this.emit('connected', status.filter((s) => s.present && s.slot <= this.#links.length).map((s) => s.slot));
+        },
+        (err: Error) => this.#log.warn({ err }, 'could not read slots after jig reset; the reconciliation reads them'),
       );
     });
     controller.on('disconnected', (reason) => {
       if (this.#controller !== controller) return;
       this.#controller = undefined;
+      clearInterval(this.#reconcileTimer);
       const old = this.#links;
       this.#links = [];
       void Promise.all(old.filter((l) => l !== undefined).map((l) => l.close().catch(() => undefined)));
@@ -185,6 +231,57 @@ export class JigStation extends EventEmitter<JigStationEvents> {
         this.#scheduleRetry();
       }
     });
+  }
+
+  /**
+   * Takes a STATUS read at (re)connect or after a reboot as the truth: occupancy from it, every
+   * LED to be sent again (a rebooted jig shows none; one we reconnected to may have missed some),
+   * and the periodic reconciliation running.
+   */
+  #adopt(status: Array<{ slot: number; present: boolean }>): void {
+    this.#occupied = this.#leds.map((_, i) => status.find((s) => s.slot === i + 1)?.present ?? false);
+    for (const [i, led] of this.#leds.entries()) {
+      if (!this.#occupied[i]) this.#leds[i] = { colour: 'OFF', blink: false, applied: false };
+      else led.applied = false;
+    }
+    clearInterval(this.#reconcileTimer);
+    this.#reconcileTimer = setInterval(() => void this.#reconcile(), this.#reconcileMs);
+    this.#reconcileTimer.unref();
+  }
+
+  #onOccupancy(slot: number, present: boolean): void {
+    if (slot > this.#leds.length) return;
+    this.#occupied[slot - 1] = present;
+    // The jig darkens a slot's LED when its hub is taken out.
+    if (!present) this.#leds[slot - 1] = { colour: 'OFF', blink: false, applied: true };
+    this.emit(present ? 'present' : 'removed', slot);
+  }
+
+  /**
+   * Heals what line noise lost: reads the slots and raises the PRESENT/REMOVED the jig sent but we
+   * never parsed, then re-sends every LED the jig has not acknowledged. The control line is
+   * ordered, so events sent before the STATUS reply have been handled by the time it arrives.
+   */
+  async #reconcile(): Promise<void> {
+    const controller = this.#controller;
+    if (!controller || this.#reconciling || this.#stopped) return;
+    this.#reconciling = true;
+    try {
+      const status = await controller.status();
+      if (this.#controller !== controller) return;
+      for (const { slot, present } of status) {
+        if (slot > this.#leds.length || this.#occupied[slot - 1] === present) continue;
+        this.#log.warn({ slot, present }, 'slot occupancy differs from the events received (an event was lost); healing');
+        this.#onOccupancy(slot, present);
+      }
+      for (const [i, led] of this.#leds.entries()) {
+        if (!led.applied && this.#controller === controller) await this.#applyLed(i + 1, led);
+      }
+    } catch (err) {
+      if (!this.#stopped) this.#log.warn({ err }, 'slot reconciliation failed; trying again at the next period');
+    } finally {
+      this.#reconciling = false;
+    }
   }
 
   #wireSlot(link: Link, slot: number): void {

@@ -29,6 +29,15 @@ export interface SlotStatus {
   powered: boolean;
 }
 
+/**
+ * Commands whose repetition leaves the jig as one execution would: a lost command or a lost reply
+ * (line noise) is healed by sending it again under a new sequence id.
+ */
+const IDEMPOTENT: ReadonlySet<JigCommandName> = new Set(['INFO', 'STATUS', 'POWER', 'LED', 'PING']);
+
+/** Default number of times an idempotent command is re-sent after a timeout. */
+export const DEFAULT_COMMAND_RETRIES = 3;
+
 interface Pending {
   resolve: (fields: Fields) => void;
   reject: (err: Error) => void;
@@ -44,16 +53,19 @@ export class JigController extends EventEmitter<JigControllerEvents> {
   readonly #link: Link;
   readonly #log: Logger;
   readonly #timeoutMs: number;
+  readonly #retries: number;
   readonly #pending = new Map<number, Pending>();
   #seq = 0;
   #closed = false;
 
-  constructor(options: { jigId: string; link: Link; log: Logger; timeoutMs: number }) {
+  /** `retries`: re-sends of an idempotent command after a reply timeout; default {@link DEFAULT_COMMAND_RETRIES}. */
+  constructor(options: { jigId: string; link: Link; log: Logger; timeoutMs: number; retries?: number }) {
     super();
     this.jigId = options.jigId;
     this.#link = options.link;
     this.#log = options.log;
     this.#timeoutMs = options.timeoutMs;
+    this.#retries = options.retries ?? DEFAULT_COMMAND_RETRIES;
     const parser = options.link.stream.pipe(new ReadlineParser({ delimiter: '\n', encoding: 'ascii' }));
     parser.on('data', (line: string) => this.#onLine(line));
     options.link.stream.on('close', () => this.#onClose('control link closed'));
@@ -81,8 +93,24 @@ export class JigController extends EventEmitter<JigControllerEvents> {
     await this.request('POWER', [String(slot), on ? 'ON' : 'OFF']);
   }
 
-  /** Sends a command; the reply timer starts once the line has been written to the link. */
-  request(name: JigCommandName, args: string[] = []): Promise<Fields> {
+  /**
+   * Sends a command and waits for its reply. An idempotent command that times out (the command or
+   * its reply lost to line noise) is sent again, up to `retries` times; an ERR reply is final.
+   */
+  async request(name: JigCommandName, args: string[] = []): Promise<Fields> {
+    const tries = IDEMPOTENT.has(name) ? this.#retries + 1 : 1;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#send(name, args);
+      } catch (err) {
+        if (attempt >= tries || !(err instanceof FlashdError) || err.code !== 'JIG_TIMEOUT' || this.#closed) throw err;
+        this.#log.warn({ command: name, attempt }, 'jig command unanswered; sending it again');
+      }
+    }
+  }
+
+  /** One send; the reply timer starts once the line has been written to the link. */
+  #send(name: JigCommandName, args: string[]): Promise<Fields> {
     if (this.#closed) return Promise.reject(new FlashdError('LINK_CLOSED', `jig ${this.jigId} control link is closed`));
     this.#seq = (this.#seq % 9999) + 1;
     const seq = this.#seq;

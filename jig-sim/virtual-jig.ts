@@ -27,6 +27,8 @@ export interface SimSlot {
   powered: boolean;
   led: LedColour;
   blink: boolean;
+  /** Hubs seated in this slot since the jig started, modulo 16 (STATUS `ins`, PRESENT `ins`). */
+  insertions: number;
 }
 
 export interface VirtualJigEvents {
@@ -80,6 +82,7 @@ export class VirtualJig extends EventEmitter<VirtualJigEvents> {
       powered: true,
       led: 'OFF',
       blink: false,
+      insertions: 0,
     }));
     const parser = new ReadlineParser({ delimiter: '\n', encoding: 'ascii' });
     parser.on('data', (line: string) => this.#onCommandLine(line));
@@ -99,8 +102,9 @@ export class VirtualJig extends EventEmitter<VirtualJigEvents> {
     if (slot.hub) throw new Error(`slot ${this.id}/${number} already holds ${slot.hub.deviceId}`);
     const virtual = hub instanceof VirtualHub ? hub : new VirtualHub(hub, this.#profileFor(hub));
     slot.hub = virtual;
+    slot.insertions = (slot.insertions + 1) % 16;
     if (slot.powered) this.#powerUp(slot);
-    this.#event('PRESENT', { slot: String(number) });
+    this.#event('PRESENT', { slot: String(number), ins: slot.insertions.toString(16) });
     this.emit('inserted', slot, virtual);
     return virtual;
   }
@@ -243,6 +247,7 @@ export class VirtualJig extends EventEmitter<VirtualJigEvents> {
         return formatOk(seq, {
           present: this.slots.map((s) => (s.hub ? '1' : '0')).join(''),
           power: this.slots.map((s) => (s.powered ? '1' : '0')).join(''),
+          ins: this.slots.map((s) => s.insertions.toString(16)).join(''),
         });
       case 'POWER': {
         const slot = slotArg();

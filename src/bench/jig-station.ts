@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { JigConfig } from '../config/schema.js';
 import { FlashdError } from '../domain/errors.js';
-import { JigController } from '../jig/jig-controller.js';
+import { JigController, type SlotStatus } from '../jig/jig-controller.js';
 import type { LedColour } from '../jig/control-protocol.js';
 import { openLink, type InProcessLines, type Link } from '../link/open-link.js';
 
@@ -56,6 +56,8 @@ export class JigStation extends EventEmitter<JigStationEvents> {
   #retryAtOnce = false;
   /** Which slots hold a hub as far as the events told us; the reconciliation compares it with STATUS. */
   #occupied: boolean[] = [];
+  /** Each slot's insertion count (mod 16) as last reported; a STATUS with another count means a swap we did not see. */
+  #insertions: Array<number | undefined> = [];
   #leds: WantedLed[] = [];
   #reconcileTimer: NodeJS.Timeout | undefined;
   #reconciling = false;
@@ -164,8 +166,8 @@ export class JigStation extends EventEmitter<JigStationEvents> {
       const controller = new JigController({ jigId: id, link: controlLink, log: this.#log, timeoutMs: this.#timeoutMs });
       // Slot events can arrive in the same read as the STATUS reply, before #wire listens: keep
       // them and replay them after 'connected' (replaying one STATUS already covered is harmless).
-      const early: Array<['present' | 'removed' | 'button', number]> = [];
-      const keep = (['present', 'removed', 'button'] as const).map((name) => [name, (slot: number) => void early.push([name, slot])] as const);
+      const early: Array<['present' | 'removed' | 'button', number, number | undefined]> = [];
+      const keep = (['present', 'removed', 'button'] as const).map((name) => [name, (slot: number, ins?: number) => void early.push([name, slot, ins])] as const);
       for (const [name, listener] of keep) controller.on(name, listener);
       const info = await controller.info();
       const status = await controller.status();
@@ -183,9 +185,9 @@ export class JigStation extends EventEmitter<JigStationEvents> {
       this.#retryMs = 500;
       this.#log.info({ serial: info.serial, firmware: info.firmware, slots: links.length }, 'jig connected');
       this.emit('connected', status.filter((s) => s.present && s.slot <= links.length).map((s) => s.slot));
-      for (const [name, slot] of early) {
+      for (const [name, slot, ins] of early) {
         if (name === 'button') this.emit(name, slot);
-        else this.#onOccupancy(slot, name === 'present');
+        else this.#onOccupancy(slot, name === 'present', ins);
       }
     } catch (err) {
       await Promise.all(opened.map((l) => l.close().catch(() => undefined)));
@@ -201,7 +203,7 @@ export class JigStation extends EventEmitter<JigStationEvents> {
     this.#links = links;
     this.#sinks = links.map(() => undefined);
     links.forEach((link, i) => this.#wireSlot(link, i + 1));
-    controller.on('present', (slot) => this.#onOccupancy(slot, true));
+    controller.on('present', (slot, ins) => this.#onOccupancy(slot, true, ins));
     controller.on('removed', (slot) => this.#onOccupancy(slot, false));
     controller.on('button', (slot) => this.emit('button', slot));
     controller.on('power-fault', (slot) => this.emit('power-fault', slot));
@@ -238,8 +240,9 @@ export class JigStation extends EventEmitter<JigStationEvents> {
    * LED to be sent again (a rebooted jig shows none; one we reconnected to may have missed some),
    * and the periodic reconciliation running.
    */
-  #adopt(status: Array<{ slot: number; present: boolean }>): void {
+  #adopt(status: SlotStatus[]): void {
     this.#occupied = this.#leds.map((_, i) => status.find((s) => s.slot === i + 1)?.present ?? false);
+    this.#insertions = this.#leds.map((_, i) => status.find((s) => s.slot === i + 1)?.insertions);
     for (const [i, led] of this.#leds.entries()) {
       if (!this.#occupied[i]) this.#leds[i] = { colour: 'OFF', blink: false, applied: false };
       else led.applied = false;
@@ -249,8 +252,15 @@ export class JigStation extends EventEmitter<JigStationEvents> {
     this.#reconcileTimer.unref();
   }
 
-  #onOccupancy(slot: number, present: boolean): void {
+  /** `insertions`: the slot's count with a PRESENT (or STATUS); a new count on an occupied slot means the REMOVED before it was lost. */
+  #onOccupancy(slot: number, present: boolean, insertions?: number): void {
     if (slot > this.#leds.length) return;
+    const known = this.#insertions[slot - 1];
+    if (present && this.#occupied[slot - 1] && insertions !== undefined && known !== undefined && insertions !== known) {
+      this.#log.warn({ slot }, 'a hub was seated in an occupied slot (its REMOVED was lost); the one there now is new');
+      this.#onOccupancy(slot, false);
+    }
+    if (present) this.#insertions[slot - 1] = insertions;
     this.#occupied[slot - 1] = present;
     // The jig darkens a slot's LED when its hub is taken out.
     if (!present) this.#leds[slot - 1] = { colour: 'OFF', blink: false, applied: true };
@@ -269,10 +279,12 @@ export class JigStation extends EventEmitter<JigStationEvents> {
     try {
       const status = await controller.status();
       if (this.#controller !== controller) return;
-      for (const { slot, present } of status) {
-        if (slot > this.#leds.length || this.#occupied[slot - 1] === present) continue;
-        this.#log.warn({ slot, present }, 'slot occupancy differs from the events received (an event was lost); healing');
-        this.#onOccupancy(slot, present);
+      for (const { slot, present, insertions } of status) {
+        if (slot > this.#leds.length) continue;
+        const swapped = present && insertions !== undefined && this.#insertions[slot - 1] !== undefined && insertions !== this.#insertions[slot - 1];
+        if (this.#occupied[slot - 1] === present && !swapped) continue;
+        this.#log.warn({ slot, present, swapped }, 'slot state differs from the events received (an event was lost); healing');
+        this.#onOccupancy(slot, present, insertions);
       }
       for (const [i, led] of this.#leds.entries()) {
         if (!led.applied && this.#controller === controller) await this.#applyLed(i + 1, led);

@@ -39,6 +39,8 @@ export interface HarnessOptions {
   config?: Record<string, unknown>;
   unlockKeys?: Map<string, Uint8Array>;
   log?: Logger;
+  /** Period of the bench's slot reconciliation against each jig; default the bench's. */
+  jigReconcileMs?: number;
 }
 
 /**
@@ -124,6 +126,7 @@ export class BenchHarness {
       jigs: this.jigs,
       sessions: this.config.sessions,
       jigTimeoutMs: this.config.jigTimeoutMs,
+      jigReconcileMs: this.#options.jigReconcileMs,
       catalog: this.catalog,
       store: this.store,
       workOrders: this.stores.workOrders,

@@ -64,6 +64,11 @@ export function applyFault(sim: Simulator, fault: Fault, site: FaultSite, later:
     case 'drop-bytes':
     case 'duplicate-bytes':
     case 'garbage':
+      if (fault.line === 'control') {
+        if (!jig) return `${fault.kind}: no jig`;
+        noiseOn(jig.control, fault, later);
+        return `${fault.kind} on ${jig.id}/control`;
+      }
       if (!slot) return `${fault.kind}: no slot`;
       noiseOn(slot.line, fault, later);
       return `${fault.kind} on ${where}`;
@@ -72,6 +77,10 @@ export function applyFault(sim: Simulator, fault: Fault, site: FaultSite, later:
       if (fault.refuseMs) jig.control.refuseHosts(fault.refuseMs);
       jig.control.detachHost();
       return `${fault.kind} on ${jig.id}`;
+    case 'jig-reboot':
+      if (!jig) return `${fault.kind}: no jig`;
+      jig.reboot(fault.durationMs ?? 500);
+      return `${fault.kind} ${fault.durationMs ?? 500} ms on ${jig.id}`;
     case 'brown-out':
       if (!jig || !slot) return `${fault.kind}: no slot`;
       jig.brownOut(slot.number, fault.durationMs);

@@ -93,7 +93,7 @@ export class FaultEngine {
       else this.#waitingFor.set(target.deviceId, [...(this.#waitingFor.get(target.deviceId) ?? []), index]);
       return;
     }
-    if (fault.kind === 'control-disconnect') {
+    if (fault.kind === 'control-disconnect' || fault.kind === 'jig-reboot' || ('line' in fault && fault.line === 'control')) {
       if (target && 'jig' in target) this.#fire(fault, index, { jig: this.#sim.jig(target.jig), slot: undefined, hub: undefined });
       return;
     }

@@ -41,8 +41,11 @@ export function checkFault(fault: unknown, path: string): Fault | string[] {
     problems.push(`${path}/when: offset and percent apply to the TRANSFER phase only, not ${when.phase}`);
   }
   if (when && 'phase' in when && when.offset !== undefined && when.percent !== undefined) problems.push(`${path}/when: give offset or percent, not both`);
-  if (f.kind === 'control-disconnect' && (!f.target || !('jig' in f.target) || 'slot' in f.target)) {
-    problems.push(`${path}/target: control-disconnect needs { "jig": n } (a jig's control port)`);
+  if ((f.kind === 'control-disconnect' || f.kind === 'jig-reboot') && (!f.target || !('jig' in f.target) || 'slot' in f.target)) {
+    problems.push(`${path}/target: ${f.kind} needs { "jig": n } (a jig's control port)`);
+  }
+  if ('line' in f && f.line === 'control' && (!f.target || !('jig' in f.target) || 'slot' in f.target)) {
+    problems.push(`${path}/target: noise on a control line needs { "jig": n }`);
   }
   if (f.kind === 'garbage' && f.lengthBytes && f.lengthBytes[0] > f.lengthBytes[1]) problems.push(`${path}/lengthBytes: [min, max] with min <= max`);
   return problems.length > 0 ? problems : f;

@@ -49,7 +49,8 @@ const common = {
   when: Type.Optional(WhenSchema),
   note: Type.Optional(Type.String({ maxLength: 200 })),
 };
-const noise = { ...common, direction: Type.Optional(Direction), durationMs: Type.Optional(Ms) };
+/** `line: "control"` puts the noise on the control line of the jig the target names instead of its slot lines. */
+const noise = { ...common, direction: Type.Optional(Direction), durationMs: Type.Optional(Ms), line: Type.Optional(Type.Union([Type.Literal('slot'), Type.Literal('control')])) };
 
 /** Parameters of each fault kind, by kind. */
 export const FAULT_SCHEMAS = {
@@ -71,6 +72,7 @@ export const FAULT_SCHEMAS = {
   ),
   'slow-hub': Type.Object({ kind: Type.Literal('slow-hub'), ...common, factor: Type.Number({ exclusiveMinimum: 0, maximum: 1000 }) }, { additionalProperties: false }),
   'control-disconnect': Type.Object({ kind: Type.Literal('control-disconnect'), ...common, refuseMs: Type.Optional(Ms) }, { additionalProperties: false }),
+  'jig-reboot': Type.Object({ kind: Type.Literal('jig-reboot'), ...common, durationMs: Type.Optional(Ms) }, { additionalProperties: false }),
   'brown-out': Type.Object({ kind: Type.Literal('brown-out'), ...common, durationMs: Ms }, { additionalProperties: false }),
 } satisfies Record<string, TSchema>;
 

@@ -27,6 +27,8 @@ export interface SimSlot {
   powered: boolean;
   led: LedColour;
   blink: boolean;
+  /** Hubs seated in this slot since the jig started, modulo 16 (STATUS `ins`, PRESENT `ins`). */
+  insertions: number;
 }
 
 export interface VirtualJigEvents {
@@ -61,6 +63,8 @@ export class VirtualJig extends EventEmitter<VirtualJigEvents> {
   readonly #profileFor: (spec: HubSpec) => Readonly<HubTimingProfile>;
   readonly #serial: string;
   readonly #timers = new Set<NodeJS.Timeout>();
+  /** Rebooting: no events out, no commands answered. */
+  #booting = false;
 
   constructor(options: VirtualJigOptions) {
     super();
@@ -78,6 +82,7 @@ export class VirtualJig extends EventEmitter<VirtualJigEvents> {
       powered: true,
       led: 'OFF',
       blink: false,
+      insertions: 0,
     }));
     const parser = new ReadlineParser({ delimiter: '\n', encoding: 'ascii' });
     parser.on('data', (line: string) => this.#onCommandLine(line));
@@ -97,8 +102,9 @@ export class VirtualJig extends EventEmitter<VirtualJigEvents> {
     if (slot.hub) throw new Error(`slot ${this.id}/${number} already holds ${slot.hub.deviceId}`);
     const virtual = hub instanceof VirtualHub ? hub : new VirtualHub(hub, this.#profileFor(hub));
     slot.hub = virtual;
+    slot.insertions = (slot.insertions + 1) % 16;
     if (slot.powered) this.#powerUp(slot);
-    this.#event('PRESENT', { slot: String(number) });
+    this.#event('PRESENT', { slot: String(number), ins: slot.insertions.toString(16) });
     this.emit('inserted', slot, virtual);
     return virtual;
   }
@@ -153,6 +159,31 @@ export class VirtualJig extends EventEmitter<VirtualJigEvents> {
     this.#timers.add(timer);
   }
 
+  /**
+   * The jig restarts with its control link up: every slot's supply drops and comes back (hubs lose
+   * RAM, keep flash) and every LED goes dark. For `forMs` it is deaf and mute: commands go
+   * unanswered and hubs inserted or removed meanwhile raise no event. Then it announces READY, as
+   * it does on attach.
+   */
+  reboot(forMs = 0): void {
+    this.#booting = true;
+    for (const slot of this.slots) {
+      slot.responder?.powerOff();
+      slot.responder = undefined;
+      slot.line.setDevice(() => {});
+      slot.led = 'OFF';
+      slot.blink = false;
+      slot.powered = true;
+      if (slot.hub) this.#powerUp(slot);
+    }
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      this.#booting = false;
+      this.#event('READY', { id: this.id });
+    }, forMs);
+    this.#timers.add(timer);
+  }
+
   /** Cancels pending brown-out recoveries and powers every hub down (the simulator closes). */
   close(): void {
     for (const t of this.#timers) clearTimeout(t);
@@ -182,12 +213,13 @@ export class VirtualJig extends EventEmitter<VirtualJigEvents> {
   }
 
   #event(name: JigEventName, fields: Record<string, string>): void {
+    if (this.#booting) return;
     this.control.send(formatEvent(name, fields));
   }
 
   #onCommandLine(raw: string): void {
     const text = raw.trim();
-    if (text === '') return;
+    if (text === '' || this.#booting) return;
     let command: JigCommand;
     try {
       command = parseCommandLine(text);
@@ -215,6 +247,7 @@ export class VirtualJig extends EventEmitter<VirtualJigEvents> {
         return formatOk(seq, {
           present: this.slots.map((s) => (s.hub ? '1' : '0')).join(''),
           power: this.slots.map((s) => (s.powered ? '1' : '0')).join(''),
+          ins: this.slots.map((s) => s.insertions.toString(16)).join(''),
         });
       case 'POWER': {
         const slot = slotArg();

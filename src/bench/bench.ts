@@ -24,6 +24,8 @@ export interface BenchOptions {
   jigs: readonly JigConfig[];
   sessions: Config['sessions'];
   jigTimeoutMs: number;
+  /** Period of each jig's slot reconciliation (lost events, unacknowledged LEDs); default 2000 ms. */
+  jigReconcileMs?: number | undefined;
   catalog: ImageCatalog;
   store: FlashStore;
   /** Consulted after identify: the slot flashes only hubs accepted on an open work order. */
@@ -128,7 +130,7 @@ export class Bench extends EventEmitter<BenchEvents> {
   async start(): Promise<void> {
     for (const jig of this.#o.jigs) {
       const log = this.#o.log.child({ jig: jig.id });
-      const station = new JigStation({ config: jig, log, jigTimeoutMs: this.#o.jigTimeoutMs, inProcess: this.#o.inProcess });
+      const station = new JigStation({ config: jig, log, jigTimeoutMs: this.#o.jigTimeoutMs, reconcileMs: this.#o.jigReconcileMs, inProcess: this.#o.inProcess });
       this.#stations.set(jig.id, station);
       station.on('connected', (present) => {
         for (const view of this.slots().filter((v) => v.jig === jig.id)) {
@@ -136,6 +138,17 @@ export class Bench extends EventEmitter<BenchEvents> {
         }
         for (const slot of present) this.#hubPresent(jig.id, slot);
         for (const slot of present) this.#startIfWaiting(jig.id, slot);
+        // Events were lost while the link was down (or the jig rebooted): a finished slot may hold
+        // another hub now. Identify each again; the same hub keeps its result.
+        for (const slot of present) this.#recheck(jig.id, slot);
+      });
+      station.on('rebooted', () => {
+        // Every hub in the jig lost power: their sessions cannot finish; new ones resume.
+        for (const [k, run] of this.#running) {
+          if (!k.startsWith(`${jig.id}/`)) continue;
+          this.#startWhenFree.add(k);
+          cancel(run, 'the jig rebooted');
+        }
       });
       station.on('present', (slot) => this.#hubPresent(jig.id, slot));
       station.on('removed', (slot) => this.#hubRemoved(jig.id, slot));
@@ -210,6 +223,13 @@ export class Bench extends EventEmitter<BenchEvents> {
     this.#update(jig, slot, emptySlot(jig, slot));
   }
 
+  /** Identifies the hub in a finished slot again: a different one gets its session, the same one its result back. */
+  #recheck(jig: string, slot: number): void {
+    const view = this.#view(jig, slot);
+    if (this.#running.has(key(jig, slot)) || !view.present || view.result === null) return;
+    this.#startSession(jig, slot, this.#operatorId, view);
+  }
+
   #startIfWaiting(jig: string, slot: number): void {
     const k = key(jig, slot);
     const station = this.#stations.get(jig);
@@ -231,7 +251,7 @@ export class Bench extends EventEmitter<BenchEvents> {
     this.#startSession(jig, slot);
   }
 
-  #startSession(jig: string, slot: number, operatorId = this.#operatorId): void {
+  #startSession(jig: string, slot: number, operatorId = this.#operatorId, recheck?: SlotView): void {
     if (this.#stopping) return;
     const station = this.#stations.get(jig)!;
     if (!station.link(slot)) return;
@@ -244,9 +264,10 @@ export class Bench extends EventEmitter<BenchEvents> {
       operatorId,
       view: () => this.#view(jig, slot),
       update: (view) => this.#update(jig, slot, view),
+      recheck,
     });
     const done = session.finished
-      .then((end) => void this.emit('finished', end))
+      .then((end) => void (end.sameHub ? undefined : this.emit('finished', end)))
       .finally(() => {
         this.#running.delete(k);
         // A hub seated, or a link back, while this session was winding down: its turn now.

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { JigConfig } from '../config/schema.js';
 import { FlashdError } from '../domain/errors.js';
-import { JigController } from '../jig/jig-controller.js';
+import { JigController, type SlotStatus } from '../jig/jig-controller.js';
 import type { LedColour } from '../jig/control-protocol.js';
 import { openLink, type InProcessLines, type Link } from '../link/open-link.js';
 
@@ -15,8 +15,10 @@ export interface JigStationEvents {
   'slot-lost': [slot: number];
   /** That slot's link is open again. */
   'slot-restored': [slot: number];
-  /** Control and slot links are open and the jig has reported its slots. */
+  /** Control and slot links are open and the jig has reported its slots (also after a jig reboot). */
   connected: [present: number[]];
+  /** The jig announced READY on a live control link: it rebooted, so every hub in it lost power. */
+  rebooted: [];
   disconnected: [reason: string];
 }
 
@@ -24,10 +26,21 @@ export interface JigStationEvents {
  * One jig as the bench sees it: its control port driver and the eight slot links, reconnected
  * with backoff when the control port goes away (a USB adapter unplugged, ser2net restarted).
  */
+/** Default period of the slot reconciliation: lost events and LED commands heal within it. */
+export const DEFAULT_RECONCILE_MS = 2000;
+
+/** The LED a slot should show, and whether the jig has acknowledged it since. */
+interface WantedLed {
+  colour: LedColour;
+  blink: boolean;
+  applied: boolean;
+}
+
 export class JigStation extends EventEmitter<JigStationEvents> {
   readonly config: JigConfig;
   readonly #log: Logger;
   readonly #timeoutMs: number;
+  readonly #reconcileMs: number;
   readonly #inProcess: InProcessLines | undefined;
   #controller: JigController | undefined;
   #links: Array<Link | undefined> = [];
@@ -41,13 +54,23 @@ export class JigStation extends EventEmitter<JigStationEvents> {
   #opening: Link[] = [];
   /** An adapter attached while a connect ran: if that connect fails, the next starts at once. */
   #retryAtOnce = false;
+  /** Which slots hold a hub as far as the events told us; the reconciliation compares it with STATUS. */
+  #occupied: boolean[] = [];
+  /** Each slot's insertion count (mod 16) as last reported; a STATUS with another count means a swap we did not see. */
+  #insertions: Array<number | undefined> = [];
+  #leds: WantedLed[] = [];
+  #reconcileTimer: NodeJS.Timeout | undefined;
+  #reconciling = false;
 
-  constructor(options: { config: JigConfig; log: Logger; jigTimeoutMs: number; inProcess?: InProcessLines | undefined }) {
+  /** `reconcileMs`: how often the jig's slots are read back and unacknowledged LEDs re-sent; default {@link DEFAULT_RECONCILE_MS}. */
+  constructor(options: { config: JigConfig; log: Logger; jigTimeoutMs: number; reconcileMs?: number | undefined; inProcess?: InProcessLines | undefined }) {
     super();
     this.config = options.config;
     this.#log = options.log;
     this.#timeoutMs = options.jigTimeoutMs;
+    this.#reconcileMs = options.reconcileMs ?? DEFAULT_RECONCILE_MS;
     this.#inProcess = options.inProcess;
+    this.#leds = options.config.slots.map(() => ({ colour: 'OFF', blink: false, applied: false }));
   }
 
   get connected(): boolean {
@@ -81,19 +104,33 @@ export class JigStation extends EventEmitter<JigStationEvents> {
     this.#sinks[slot - 1] = sink;
   }
 
+  /**
+   * Sets a slot's LED. The wish is kept: if the jig does not acknowledge it (line noise, link
+   * down), the reconciliation sends it again, and a reconnect or jig reboot re-applies it.
+   */
   async setLed(slot: number, colour: LedColour, blink = false): Promise<void> {
+    const wanted: WantedLed = { colour, blink, applied: false };
+    this.#leds[slot - 1] = wanted;
+    await this.#applyLed(slot, wanted);
+  }
+
+  async #applyLed(slot: number, wanted: WantedLed): Promise<void> {
+    const controller = this.#controller;
+    if (!controller) return;
     try {
-      await this.#controller?.setLed(slot, colour, blink);
+      await controller.setLed(slot, wanted.colour, wanted.blink);
+      if (this.#controller === controller) wanted.applied = true;
     } catch (err) {
       // A command still queued when flashd closes the jig is dropped by design, not a fault.
       if (this.#stopped) return;
-      this.#log.warn({ err, slot, colour }, 'could not set slot LED');
+      this.#log.warn({ err, slot, colour: wanted.colour }, 'could not set slot LED; the reconciliation sends it again');
     }
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#retryTimer);
+    clearInterval(this.#reconcileTimer);
     if (this.#connecting) {
       await Promise.all(this.#opening.map((l) => l.close().catch(() => undefined)));
       await this.#connecting;
@@ -129,8 +166,8 @@ export class JigStation extends EventEmitter<JigStationEvents> {
       const controller = new JigController({ jigId: id, link: controlLink, log: this.#log, timeoutMs: this.#timeoutMs });
       // Slot events can arrive in the same read as the STATUS reply, before #wire listens: keep
       // them and replay them after 'connected' (replaying one STATUS already covered is harmless).
-      const early: Array<['present' | 'removed' | 'button', number]> = [];
-      const keep = (['present', 'removed', 'button'] as const).map((name) => [name, (slot: number) => void early.push([name, slot])] as const);
+      const early: Array<['present' | 'removed' | 'button', number, number | undefined]> = [];
+      const keep = (['present', 'removed', 'button'] as const).map((name) => [name, (slot: number, ins?: number) => void early.push([name, slot, ins])] as const);
       for (const [name, listener] of keep) controller.on(name, listener);
       const info = await controller.info();
       const status = await controller.status();
@@ -142,12 +179,16 @@ export class JigStation extends EventEmitter<JigStationEvents> {
         return;
       }
       this.#wire(controller, links);
+      this.#adopt(status);
       clearTimeout(this.#retryTimer);
       this.#retryAtOnce = false;
       this.#retryMs = 500;
       this.#log.info({ serial: info.serial, firmware: info.firmware, slots: links.length }, 'jig connected');
       this.emit('connected', status.filter((s) => s.present && s.slot <= links.length).map((s) => s.slot));
-      for (const [name, slot] of early) this.emit(name, slot);
+      for (const [name, slot, ins] of early) {
+        if (name === 'button') this.emit(name, slot);
+        else this.#onOccupancy(slot, name === 'present', ins);
+      }
     } catch (err) {
       await Promise.all(opened.map((l) => l.close().catch(() => undefined)));
       if (this.#stopped) return;
@@ -162,20 +203,27 @@ export class JigStation extends EventEmitter<JigStationEvents> {
     this.#links = links;
     this.#sinks = links.map(() => undefined);
     links.forEach((link, i) => this.#wireSlot(link, i + 1));
-    controller.on('present', (slot) => this.emit('present', slot));
-    controller.on('removed', (slot) => this.emit('removed', slot));
+    controller.on('present', (slot, ins) => this.#onOccupancy(slot, true, ins));
+    controller.on('removed', (slot) => this.#onOccupancy(slot, false));
     controller.on('button', (slot) => this.emit('button', slot));
     controller.on('power-fault', (slot) => this.emit('power-fault', slot));
     controller.on('ready', () => {
-      // The jig rebooted under us: read its slots again.
+      // The jig rebooted under us: its hubs lost power and its LEDs went dark. Read its slots again.
+      this.#log.warn('jig announced READY on a live link: it rebooted');
+      this.emit('rebooted');
       controller.status().then(
-        (status) => this.emit('connected', status.filter((s) => s.present).map((s) => s.slot)),
-        (err: Error) => this.#log.warn({ err }, 'could not read slots after jig reset'),
+        (status) => {
+          if (this.#controller !== controller) return;
+          this.#adopt(status);
+          this.emit('connected', status.filter((s) => s.present && s.slot <= this.#links.length).map((s) => s.slot));
+        },
+        (err: Error) => this.#log.warn({ err }, 'could not read slots after jig reset; the reconciliation reads them'),
       );
     });
     controller.on('disconnected', (reason) => {
       if (this.#controller !== controller) return;
       this.#controller = undefined;
+      clearInterval(this.#reconcileTimer);
       const old = this.#links;
       this.#links = [];
       void Promise.all(old.filter((l) => l !== undefined).map((l) => l.close().catch(() => undefined)));
@@ -185,6 +233,67 @@ export class JigStation extends EventEmitter<JigStationEvents> {
         this.#scheduleRetry();
       }
     });
+  }
+
+  /**
+   * Takes a STATUS read at (re)connect or after a reboot as the truth: occupancy from it, every
+   * LED to be sent again (a rebooted jig shows none; one we reconnected to may have missed some),
+   * and the periodic reconciliation running.
+   */
+  #adopt(status: SlotStatus[]): void {
+    this.#occupied = this.#leds.map((_, i) => status.find((s) => s.slot === i + 1)?.present ?? false);
+    this.#insertions = this.#leds.map((_, i) => status.find((s) => s.slot === i + 1)?.insertions);
+    for (const [i, led] of this.#leds.entries()) {
+      if (!this.#occupied[i]) this.#leds[i] = { colour: 'OFF', blink: false, applied: false };
+      else led.applied = false;
+    }
+    clearInterval(this.#reconcileTimer);
+    this.#reconcileTimer = setInterval(() => void this.#reconcile(), this.#reconcileMs);
+    this.#reconcileTimer.unref();
+  }
+
+  /** `insertions`: the slot's count with a PRESENT (or STATUS); a new count on an occupied slot means the REMOVED before it was lost. */
+  #onOccupancy(slot: number, present: boolean, insertions?: number): void {
+    if (slot > this.#leds.length) return;
+    const known = this.#insertions[slot - 1];
+    if (present && this.#occupied[slot - 1] && insertions !== undefined && known !== undefined && insertions !== known) {
+      this.#log.warn({ slot }, 'a hub was seated in an occupied slot (its REMOVED was lost); the one there now is new');
+      this.#onOccupancy(slot, false);
+    }
+    if (present) this.#insertions[slot - 1] = insertions;
+    this.#occupied[slot - 1] = present;
+    // The jig darkens a slot's LED when its hub is taken out.
+    if (!present) this.#leds[slot - 1] = { colour: 'OFF', blink: false, applied: true };
+    this.emit(present ? 'present' : 'removed', slot);
+  }
+
+  /**
+   * Heals what line noise lost: reads the slots and raises the PRESENT/REMOVED the jig sent but we
+   * never parsed, then re-sends every LED the jig has not acknowledged. The control line is
+   * ordered, so events sent before the STATUS reply have been handled by the time it arrives.
+   */
+  async #reconcile(): Promise<void> {
+    const controller = this.#controller;
+    if (!controller || this.#reconciling || this.#stopped) return;
+    this.#reconciling = true;
+    try {
+      const status = await controller.status();
+      if (this.#controller !== controller) return;
+      for (const { slot, present, insertions } of status) {
+        if (slot > this.#leds.length) continue;
+        const swapped = present && insertions !== undefined && this.#insertions[slot - 1] !== undefined && insertions !== this.#insertions[slot - 1];
+        if (this.#occupied[slot - 1] === present && !swapped) continue;
+        this.#log.warn({ slot, present, swapped }, 'slot state differs from the events received (an event was lost); healing');
+        this.#onOccupancy(slot, present, insertions);
+      }
+      for (const [i, led] of this.#leds.entries()) {
+        if (!led.applied && this.#controller === controller) await this.#applyLed(i + 1, led);
+      }
+    } catch (err) {
+      if (!this.#stopped) this.#log.warn({ err }, 'slot reconciliation failed; trying again at the next period');
+    } finally {
+      this.#reconciling = false;
+    }
   }
 
   #wireSlot(link: Link, slot: number): void {

@@ -12,6 +12,7 @@ import type { WorkOrderHubRecord } from '../store/work-order-records.js';
 import type { WorkOrderStore } from '../store/work-order-store.js';
 import type { BlockCache } from './block-cache.js';
 import { decideForHub, type BenchDecision } from './decide.js';
+import type { LedColour } from '../jig/control-protocol.js';
 import type { JigStation } from './jig-station.js';
 import type { SessionPool } from './session-pool.js';
 import type { SlotView } from './slot-view.js';
@@ -38,6 +39,12 @@ export interface SlotSessionTarget {
   operatorId: string;
   view(): SlotView;
   update(view: SlotView): void;
+  /**
+   * What the slot showed before its jig's control link went down or the jig rebooted: the hub in it
+   * now is identified again. The same Device ID gets this view (and its LED) back, nothing is
+   * recorded; a different hub is worked on as usual.
+   */
+  recheck?: SlotView | undefined;
 }
 
 /** `hub` and `workOrderHub` are absent when no attempt was recorded (the slot refused the hub). */
@@ -47,6 +54,8 @@ export interface SlotSessionEnd {
   result: SessionResult;
   hub: HubRecord | undefined;
   workOrderHub?: WorkOrderHubRecord | undefined;
+  /** A {@link SlotSessionTarget.recheck} found the hub it expected: no attempt, the earlier result stands. */
+  sameHub?: boolean | undefined;
 }
 
 export interface SlotSession {
@@ -92,7 +101,14 @@ export function startSlotSession(deps: SlotSessionDeps, target: SlotSessionTarge
   target.update({ ...target.view(), phase: 'IDENTIFYING', progress: 0, deviceId: null, result: null, error: null, workOrderId: null, hubState: null });
   void station.setLed(slot, 'BLUE', true);
 
+  let sameHub = false;
   const decide = (event: Extract<SessionEvent, { t: 'identified' }>): void => {
+    if (target.recheck?.deviceId === event.identity.deviceId) {
+      sameHub = true;
+      log.info({ deviceId: event.identity.deviceId }, 'slot still holds the hub it had; its result stands');
+      control.port1.postMessage({ t: 'decision', decision: { action: 'finish', result: 'ALREADY_CURRENT' } });
+      return;
+    }
     let reply: BenchDecision['reply'];
     try {
       const { identity } = event;
@@ -180,7 +196,9 @@ export function startSlotSession(deps: SlotSessionDeps, target: SlotSessionTarge
         error: { ...toErrorRecord(error), phase: target.view().phase },
       };
     })
-    .then((result) => record(deps, target, attemptId, withDecisionFacts(result, decided), log))
+    .then((result) =>
+      sameHub && result.result === 'ALREADY_CURRENT' ? restore(target, result) : record(deps, target, attemptId, withDecisionFacts(result, decided), log),
+    )
     .finally(() => {
       station.route(slot, undefined);
       bridge.detach();
@@ -253,11 +271,26 @@ function record(deps: SlotSessionDeps, target: SlotSessionTarget, attemptId: num
   });
   const level = result.result === 'FAILED' ? 'warn' : 'info';
   log[level]({ deviceId: result.identity?.deviceId, result: result.result, firmwareVersion: result.firmwareVersion, timings: result.timings, err: result.error }, 'session finished');
-  if (stillThere) {
-    const colour = result.result === 'REFLASHED' || result.result === 'ALREADY_CURRENT' ? 'GREEN' : result.result === 'REJECTED' ? 'AMBER' : 'RED';
-    // Blinking red: scrap is proposed and waits for a technician to confirm it (R-001), or the
-    // result could not be stored and the hub must not leave as if it had been.
-    void station.setLed(slot, colour, workOrderHub?.state === 'SCRAP_PROPOSED' || unrecorded);
-  }
+  if (stillThere) void station.setLed(slot, resultLed(result.result), workOrderHub?.state === 'SCRAP_PROPOSED' || unrecorded);
   return { jig: station.config.id, slot, result, hub, workOrderHub };
+}
+
+/** A recheck found the same hub: the slot shows its earlier result and LED again. */
+function restore(target: SlotSessionTarget, result: SessionResult): SlotSessionEnd {
+  const before = target.recheck!;
+  const stillThere = target.view().present;
+  target.update(stillThere ? { ...before, present: true } : { ...target.view(), phase: 'EMPTY', result: null });
+  if (stillThere && before.result !== null) {
+    void target.station.setLed(target.slot, resultLed(before.result), before.hubState === 'SCRAP_PROPOSED' || before.error?.code === 'STORE_WRITE_FAILED');
+  }
+  return { jig: target.station.config.id, slot: target.slot, result, hub: undefined, sameHub: true };
+}
+
+/**
+ * The LED for a result. Blinking (the caller's choice) red: scrap is proposed and waits for a
+ * technician to confirm it (R-001), or the result could not be stored and the hub must not leave
+ * as if it had been.
+ */
+function resultLed(result: SessionResult['result']): LedColour {
+  return result === 'REFLASHED' || result === 'ALREADY_CURRENT' ? 'GREEN' : result === 'REJECTED' ? 'AMBER' : 'RED';
 }

@@ -108,6 +108,7 @@ export async function createDaemon(config: Readonly<Config>, deps: DaemonDeps): 
       jigs: hardware.jigs,
       sessions: config.sessions,
       jigTimeoutMs: config.jigTimeoutMs,
+      jigReconcileMs: config.jigReconcileMs,
       catalog,
       store: stores.flash,
       workOrders: stores.workOrders,

@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   UNLOCK_LOCKED_OUT: 'the hub is locked out after too many failed unlocks',
   UNLOCK_KEY_MISSING: 'no unlock key is configured for the hub manufacturer',
   TRANSFER_FAILED: 'the image transfer failed after bounded retries',
+  LINE_SUSPECT: "the slot's line stayed too noisy at the smallest block and lowest rate: move the hub, check the slot",
   RESUME_PREFIX_MISMATCH: 'the image prefix held by the hub does not match the image',
   VERIFY_MISMATCH: 'the SHA-256 computed on the hub differs from the image',
   READBACK_MISMATCH: 'the version running after reboot is not the target version',

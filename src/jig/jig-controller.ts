@@ -3,10 +3,11 @@ import { ReadlineParser } from '@serialport/parser-readline';
 import type { Logger } from 'pino';
 import { FlashdError } from '../domain/errors.js';
 import type { Link } from '../link/open-link.js';
-import { formatCommand, parseJigLine, type Fields, type JigCommandName, type LedColour } from './control-protocol.js';
+import { JIG_ERRORS, formatCommand, parseJigLine, type Fields, type JigCommandName, type LedColour } from './control-protocol.js';
 
 export interface JigControllerEvents {
-  present: [slot: number];
+  /** `insertions`: the slot's insertion count (mod 16) the jig sent with the event, when it did. */
+  present: [slot: number, insertions: number | undefined];
   removed: [slot: number];
   button: [slot: number];
   'power-fault': [slot: number];
@@ -27,7 +28,18 @@ export interface SlotStatus {
   slot: number;
   present: boolean;
   powered: boolean;
+  /** Hubs seated in the slot since the jig started, modulo 16; undefined from a jig that does not count (protocol 1). */
+  insertions: number | undefined;
 }
+
+/**
+ * Commands whose repetition leaves the jig as one execution would: a lost command or a lost reply
+ * (line noise) is healed by sending it again under a new sequence id.
+ */
+const IDEMPOTENT: ReadonlySet<JigCommandName> = new Set(['INFO', 'STATUS', 'POWER', 'LED', 'PING']);
+
+/** Default number of times an idempotent command is re-sent after a timeout. */
+export const DEFAULT_COMMAND_RETRIES = 3;
 
 interface Pending {
   resolve: (fields: Fields) => void;
@@ -44,16 +56,19 @@ export class JigController extends EventEmitter<JigControllerEvents> {
   readonly #link: Link;
   readonly #log: Logger;
   readonly #timeoutMs: number;
+  readonly #retries: number;
   readonly #pending = new Map<number, Pending>();
   #seq = 0;
   #closed = false;
 
-  constructor(options: { jigId: string; link: Link; log: Logger; timeoutMs: number }) {
+  /** `retries`: re-sends of an idempotent command after a reply timeout; default {@link DEFAULT_COMMAND_RETRIES}. */
+  constructor(options: { jigId: string; link: Link; log: Logger; timeoutMs: number; retries?: number }) {
     super();
     this.jigId = options.jigId;
     this.#link = options.link;
     this.#log = options.log;
     this.#timeoutMs = options.timeoutMs;
+    this.#retries = options.retries ?? DEFAULT_COMMAND_RETRIES;
     const parser = options.link.stream.pipe(new ReadlineParser({ delimiter: '\n', encoding: 'ascii' }));
     parser.on('data', (line: string) => this.#onLine(line));
     options.link.stream.on('close', () => this.#onClose('control link closed'));
@@ -70,7 +85,9 @@ export class JigController extends EventEmitter<JigControllerEvents> {
     const present = f.present ?? '';
     const power = f.power ?? '';
     if (!/^[01]+$/.test(present) || power.length !== present.length) throw new FlashdError('JIG_PROTOCOL', `STATUS reply without present/power bit strings: ${JSON.stringify(f)}`);
-    return [...present].map((bit, i) => ({ slot: i + 1, present: bit === '1', powered: power[i] === '1' }));
+    const ins = f.ins;
+    if (ins !== undefined && (!/^[0-9a-f]+$/.test(ins) || ins.length !== present.length)) throw new FlashdError('JIG_PROTOCOL', `STATUS reply with a bad ins string: ${JSON.stringify(f)}`);
+    return [...present].map((bit, i) => ({ slot: i + 1, present: bit === '1', powered: power[i] === '1', insertions: ins === undefined ? undefined : parseInt(ins[i]!, 16) }));
   }
 
   async setLed(slot: number, colour: LedColour, blink = false): Promise<void> {
@@ -81,8 +98,24 @@ export class JigController extends EventEmitter<JigControllerEvents> {
     await this.request('POWER', [String(slot), on ? 'ON' : 'OFF']);
   }
 
-  /** Sends a command; the reply timer starts once the line has been written to the link. */
-  request(name: JigCommandName, args: string[] = []): Promise<Fields> {
+  /**
+   * Sends a command and waits for its reply. An idempotent command that times out (the command or
+   * its reply lost to line noise) is sent again, up to `retries` times; an ERR reply is final.
+   */
+  async request(name: JigCommandName, args: string[] = []): Promise<Fields> {
+    const tries = IDEMPOTENT.has(name) ? this.#retries + 1 : 1;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#send(name, args);
+      } catch (err) {
+        if (attempt >= tries || !transient(err) || this.#closed) throw err;
+        this.#log.warn({ command: name, attempt }, 'jig command unanswered; sending it again');
+      }
+    }
+  }
+
+  /** One send; the reply timer starts once the line has been written to the link. */
+  #send(name: JigCommandName, args: string[]): Promise<Fields> {
     if (this.#closed) return Promise.reject(new FlashdError('LINK_CLOSED', `jig ${this.jigId} control link is closed`));
     this.#seq = (this.#seq % 9999) + 1;
     const seq = this.#seq;
@@ -141,7 +174,7 @@ export class JigController extends EventEmitter<JigControllerEvents> {
         this.emit('ready');
         return;
       case 'PRESENT':
-        if (slot > 0) this.emit('present', slot);
+        if (slot > 0) this.emit('present', slot, /^[0-9a-f]$/.test(line.fields.ins ?? '') ? parseInt(line.fields.ins!, 16) : undefined);
         return;
       case 'REMOVED':
         if (slot > 0) this.emit('removed', slot);
@@ -163,4 +196,15 @@ export class JigController extends EventEmitter<JigControllerEvents> {
     for (const seq of [...this.#pending.keys()]) this.#settle(seq)?.reject(new FlashdError('LINK_CLOSED', `jig ${this.jigId}: ${reason}`));
     this.emit('disconnected', reason);
   }
+}
+
+/**
+ * Worth sending again: no answer (command or reply lost), or the jig could not read the command
+ * (001/002: a command mangled by line noise reads as an unknown name or a bad argument).
+ */
+function transient(err: unknown): boolean {
+  if (!(err instanceof FlashdError)) return false;
+  if (err.code === 'JIG_TIMEOUT') return true;
+  const jigError = err.details?.jigError;
+  return err.code === 'JIG_ERROR' && (jigError === JIG_ERRORS.UNKNOWN_COMMAND || jigError === JIG_ERRORS.BAD_ARGUMENT);
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { FlashdError } from '../domain/errors.js';
+import { FlashdError, isFlashdError } from '../domain/errors.js';
+import { NOISY_REQUEST_TRIES, SHRINK_AFTER_TIMEOUTS, lineSuspect, noisyAckTimeoutMs, shrinkBlocks, smallerBlockBytes } from './block-step.js';
 import type { HubClient } from './hub-client.js';
 import { BEGIN_DISCARD } from './hub-messages.js';
 import type { PreparedBlocks } from './image-blocks.js';
@@ -28,31 +29,39 @@ export function emptyTransferSummary(imageBytes: number, plan: TransferPlan, bau
 
 /**
  * BEGIN, resume from what the hub holds if its prefix hash matches ours, then the windowed
- * transfer, stepping the line rate down while the line is too noisy for it. Never trusts a prefix
- * it cannot confirm: a mismatch means BEGIN again with "discard" and start from zero.
+ * transfer. While the line is too noisy it first steps the rate down, then the block size (BEGIN
+ * again with smaller blocks, resuming at what the hub holds); only at the smallest block and the
+ * lowest rate does it give up, with LINE_SUSPECT. Never trusts a prefix it cannot confirm: a
+ * mismatch means BEGIN again with "discard" and start from zero.
  */
 export async function sendImage(o: SendImageOptions): Promise<void> {
-  const { client, image, blocks, plan, timeouts: t, summary } = o;
+  const { client, image, timeouts: t, summary } = o;
+  let { blocks, plan } = o;
   if (blocks.imageSha256 !== image.sha256 || blocks.blockBytes !== plan.blockBytes || blocks.imageBytes !== image.sizeBytes) {
     throw new FlashdError('INTERNAL', `prepared blocks (${blocks.blockBytes} B of ${blocks.imageSha256}) do not fit the plan (${plan.blockBytes} B of ${image.sha256})`);
   }
   const sha256 = Buffer.from(image.sha256, 'hex');
-  const begin = (flags: number) =>
+  // On a line already found noisy (smaller blocks), BEGIN gets more tries: it is one short exchange.
+  const begin = (flags: number): ReturnType<typeof client.request<'READY'>> =>
     client.request({ kind: 'BEGIN', sha256, imageSize: image.sizeBytes, blockBytes: plan.blockBytes, window: plan.window, flags }, 'READY', {
       timeoutMs: t.requestTimeoutMs,
-      retries: t.requestRetries,
+      retries: summary.blockSteps ? t.requestRetries * NOISY_REQUEST_TRIES : t.requestRetries,
       signal: o.signal,
     });
-  let ready = await begin(0);
-  if (ready.resumeOffset > 0 && !prefixMatches(image.data, ready.resumeOffset, ready.prefixSha256, plan.blockBytes)) {
-    summary.prefixRejectedBytes = ready.resumeOffset;
-    ready = await begin(BEGIN_DISCARD);
-  }
-  if (ready.resumeOffset !== 0 && (ready.resumeOffset % plan.blockBytes !== 0 || ready.resumeOffset > image.sizeBytes)) {
-    throw new FlashdError('HUB_PROTOCOL', `hub offered resume offset ${ready.resumeOffset}, not a block boundary of ${plan.blockBytes} within ${image.sizeBytes}`);
-  }
-  summary.resumedFromBytes = ready.resumeOffset;
-  o.onProgress?.(ready.resumeOffset);
+  const start = async (): Promise<number> => {
+    let ready = await begin(0);
+    if (ready.resumeOffset > 0 && !prefixMatches(image.data, ready.resumeOffset, ready.prefixSha256, plan.blockBytes)) {
+      summary.prefixRejectedBytes = ready.resumeOffset;
+      ready = await begin(BEGIN_DISCARD);
+    }
+    if (ready.resumeOffset !== 0 && (ready.resumeOffset % plan.blockBytes !== 0 || ready.resumeOffset > image.sizeBytes)) {
+      throw new FlashdError('HUB_PROTOCOL', `hub offered resume offset ${ready.resumeOffset}, not a block boundary of ${plan.blockBytes} within ${image.sizeBytes}`);
+    }
+    return ready.resumeOffset;
+  };
+  const resumedFrom = await start();
+  summary.resumedFromBytes = resumedFrom;
+  o.onProgress?.(resumedFrom);
   const stats = emptyTransferStats();
   const crcBefore = client.parserStats.crcErrors;
   const started = performance.now();
@@ -62,28 +71,59 @@ export async function sendImage(o: SendImageOptions): Promise<void> {
     summary.elapsedMs = Math.round(performance.now() - started);
     summary.baudRate = o.rate.baudRate;
     summary.stepDowns = o.rate.stepDowns;
+    summary.blockBytes = plan.blockBytes;
   };
-  let offset = ready.resumeOffset;
+  /** Smaller blocks from here on; the hub is asked to BEGIN again and says where to resume. */
+  const shrink = async (): Promise<boolean> => {
+    const smaller = smallerBlockBytes(plan.blockBytes);
+    if (smaller === undefined) return false;
+    ({ plan, blocks } = await shrinkBlocks(image, plan, smaller));
+    summary.blockBytes = smaller;
+    summary.blockSteps = (summary.blockSteps ?? 0) + 1;
+    offset = await start();
+    return true;
+  };
+  let offset = resumedFrom;
   try {
     for (;;) {
-      const { outcome, ackedOffset } = await transferImage(client, {
-        data: image.data,
-        blocks,
-        window: plan.window,
-        selective: plan.selective,
-        startOffset: offset,
-        lineBytesPerSecond: o.rate.baudRate / 10,
-        ackTimeoutMs: o.rate.ackTimeoutMs(t.ackTimeoutMs),
-        maxRetries: t.transferRetries,
-        errorLimit: o.rate.errorLimit,
-        signal: o.signal,
-        onProgress: o.onProgress,
-        stats,
-      });
-      offset = ackedOffset;
+      const canShrink = smallerBlockBytes(plan.blockBytes) !== undefined;
+      let outcome: 'done' | 'line-errors';
+      try {
+        let ackedOffset: number;
+        ({ outcome, ackedOffset } = await transferImage(client, {
+          data: image.data,
+          blocks,
+          window: plan.window,
+          selective: plan.selective,
+          startOffset: offset,
+          lineBytesPerSecond: o.rate.baudRate / 10,
+          ackTimeoutMs: noisyAckTimeoutMs(o.rate.ackTimeoutMs(t.ackTimeoutMs), plan.blockBytes, o.plan.blockBytes),
+          chaseAfterTimeout: plan.blockBytes < o.plan.blockBytes,
+          maxRetries: canShrink ? Math.min(t.transferRetries, SHRINK_AFTER_TIMEOUTS) : t.transferRetries,
+          // At the base rate the same limit makes the transfer hand back for a smaller block.
+          errorLimit: o.rate.errorLimit ?? (canShrink ? o.rate.noiseLimit : undefined),
+          signal: o.signal,
+          onProgress: o.onProgress,
+          stats,
+        }));
+        offset = ackedOffset;
+      } catch (err) {
+        if (!isFlashdError(err, 'TRANSFER_FAILED')) throw err;
+        offset = (err.details?.offset as number | undefined) ?? offset;
+        // No block got through: the base rate (a hub that heard nothing valid for a while has gone
+        // back there by itself), then smaller blocks (a block survives bit errors far better the
+        // shorter it is); at the smallest, the line is suspect.
+        await o.rate.fallBack(o.signal);
+        if (await shrink()) continue;
+        update();
+        throw lineSuspect(err, summary, stats.blocksSent);
+      }
       if (outcome === 'done') return;
-      // Too many errors at this rate: one step down (the hub keeps its receive state), then go on.
-      if (!(await o.rate.stepDown(o.signal))) o.rate.stopSteppingDown();
+      // Too many errors at this rate: one step down (the hub keeps its receive state), then go on;
+      // at the lowest rate, smaller blocks.
+      if (await o.rate.stepDown(o.signal)) continue;
+      o.rate.stopSteppingDown();
+      await shrink();
     }
   } finally {
     update();

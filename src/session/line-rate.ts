@@ -45,6 +45,11 @@ export class LineRate {
     return this.#rate > this.#policy.baseBaudRate && !this.#settled ? this.#policy.errorLimit : undefined;
   }
 
+  /** The configured error limit, whatever the rate: past it, a transfer that cannot slow down takes smaller blocks. */
+  get noiseLimit(): LineErrorLimit | undefined {
+    return this.#policy.errorLimit;
+  }
+
   /**
    * The ACK timeout to use now. Above the base rate it stays under half the hub's idle revert, so
    * a hub whose acknowledgements were lost hears our resend long before it would give up on the rate.
@@ -107,6 +112,34 @@ export class LineRate {
       rate = lowerRate(this.#policy, this.hubMaxBaudRate, Math.min(rate, this.#rate));
     }
     return false;
+  }
+
+  /**
+   * Nothing got through at a raised rate: go to the base rate and stay there. On a line that bad
+   * the hub may not hear SET_BAUD, or may already have gone back by itself after
+   * BAUD_IDLE_REVERT_MS without a valid frame, so ask, switch our end whatever the answer, and find
+   * the hub there (waiting out its idle revert once if it is silent).
+   */
+  async fallBack(signal?: AbortSignal): Promise<void> {
+    const base = this.#policy.baseBaudRate;
+    this.#settled = true;
+    if (this.#rate === base) return;
+    const t = this.#timeouts;
+    this.stepDowns++;
+    try {
+      await this.#client.request({ kind: 'SET_BAUD', baudRate: base }, 'BAUD', { timeoutMs: t.requestTimeoutMs, retries: 1, signal });
+    } catch (err) {
+      if (!isFlashdError(err, 'HUB_TIMEOUT') && !isFlashdError(err, 'HUB_ERROR')) throw err;
+    }
+    await this.#setOurs(base, signal);
+    const identify = () => this.#client.request({ kind: 'IDENTIFY' }, 'IDENTITY', { timeoutMs: t.requestTimeoutMs, retries: t.requestRetries, signal });
+    try {
+      await identify();
+    } catch (err) {
+      if (!isFlashdError(err, 'HUB_TIMEOUT')) throw err;
+      await pause(BAUD_IDLE_REVERT_MS, signal);
+      await identify();
+    }
   }
 
   /** The hub rebooted (after ACTIVATE): it runs at its default rate again, so our end follows. */

@@ -123,6 +123,8 @@ export interface TransferSummary {
   /** Line rate at the end of the transfer. */
   baudRate: number;
   stepDowns: number;
+  /** Times the block size was cut on a noisy line (`blockBytes` is the size at the end); absent when never. */
+  blockSteps?: number;
 }
 
 /** What a session returns; the bench stores it as one attempt. */

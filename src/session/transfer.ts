@@ -24,6 +24,13 @@ export interface TransferOptions {
   ackTimeoutMs: number;
   /** Consecutive timeouts without progress before the transfer fails. */
   maxRetries: number;
+  /**
+   * After a timeout, treat the block at the acknowledged offset as a hole: if its resend is not
+   * acknowledged within twice the round trip, send it again rather than wait out another timeout.
+   * For a line known to be noisy (blocks already cut), where a go-back-N hub reports each gap only
+   * once and most resends are lost again. Default false.
+   */
+  chaseAfterTimeout?: boolean | undefined;
   /** Stop early (outcome `line-errors`) when errors crowd together; undefined: never. */
   errorLimit?: LineErrorLimit | undefined;
   signal?: AbortSignal | undefined;
@@ -194,7 +201,7 @@ export async function transferImage(client: HubClient, options: TransferOptions)
         next = acked;
         rewoundAt = -1;
         resend.length = 0;
-        hole = undefined;
+        hole = options.chaseAfterTimeout ? { offset: acked } : undefined;
       }
       // Too many errors: send nothing more, let what is in flight be acknowledged, then hand back.
       if (!stopping && acked < imageBytes && health.exceeded(stats.blocksSent)) {

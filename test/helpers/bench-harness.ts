@@ -42,6 +42,8 @@ export interface HarnessOptions {
   config?: Record<string, unknown>;
   unlockKeys?: Map<string, Uint8Array>;
   log?: Logger;
+  /** Period of the bench's slot reconciliation against each jig; default the bench's. */
+  jigReconcileMs?: number;
 }
 
 /**
@@ -69,7 +71,10 @@ export class BenchHarness {
     this.stock = [...loaded, ...(options.reserve ?? [])];
     this.simulator.load(loaded);
     this.simulator.addStock(options.reserve ?? []);
-    this.config = validateConfig({ simulator: { enabled: false }, ...options.config, store: { path: join(this.dir, 'flashd.db') } }, 'test config');
+    this.config = validateConfig(
+      { simulator: { enabled: false }, ...(options.jigReconcileMs === undefined ? {} : { jigReconcileMs: options.jigReconcileMs }), ...options.config, store: { path: join(this.dir, 'flashd.db') } },
+      'test config',
+    );
     this.log = options.log ?? pino({ level: 'silent' });
   }
 

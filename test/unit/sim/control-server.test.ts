@@ -59,7 +59,7 @@ describe('simulator control API (HTTP on 127.0.0.1)', () => {
     expect(await post({ action: 'press', jig: 1, slot: 1 })).toMatchObject({ status: 200 });
     expect(await post({ action: 'power', jig: 1, slot: 1, on: false })).toMatchObject({ status: 200 });
     expect((await truth()).hubs[0]).toMatchObject({ powered: false });
-    expect(controlLines).toEqual(expect.arrayContaining(['!PRESENT slot=8', '!BUTTON slot=1']));
+    expect(controlLines).toEqual(expect.arrayContaining(['!PRESENT slot=8 ins=1', '!BUTTON slot=1']));
   });
 
   it('injects a fault now and reports it in the truth', async () => {

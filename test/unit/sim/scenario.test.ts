@@ -37,6 +37,8 @@ describe('scenario files', () => {
       { kind: 'slow-hub', factor: 2.5 },
       { kind: 'boot-version', firmwareVersion: '00030110', times: 2 },
       { kind: 'control-disconnect', target: { jig: 1 }, when: { afterMs: 1000 }, refuseMs: 200 },
+      { kind: 'jig-reboot', target: { jig: 1 }, durationMs: 300 },
+      { kind: 'garbage', line: 'control', target: { jig: 1 }, rate: 0.01 },
       { kind: 'brown-out', durationMs: 50, when: { phase: 'TRANSFER', offset: 8192 } },
     ];
     expect(new Set(faults.map((f) => f.kind))).toEqual(new Set(FAULT_KINDS));

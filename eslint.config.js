@@ -21,6 +21,21 @@ export default tseslint.config(
     },
   },
   {
+    // Production code never depends on the simulator: it is wired from outside (jig-sim/main.ts).
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['fs', 'path', 'crypto', 'events', 'stream', 'net', 'http', 'os', 'url', 'util', 'zlib', 'worker_threads', 'timers', 'timers/promises', 'child_process'], message: 'Use the node: prefix.' },
+            { group: ['**/jig-sim', '**/jig-sim/**'], message: 'src/ must not import the simulator; wire it from jig-sim (see docs/architecture.md).' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // vitest's asymmetric matchers (expect.stringContaining, expect.any) are typed `any`.
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-unsafe-assignment': 'off', '@typescript-eslint/no-unsafe-argument': 'off' },

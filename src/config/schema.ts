@@ -169,6 +169,7 @@ export const ConfigSchema = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     jigTimeoutMs: Ms(2000, 'reply timeout on a jig control port'),
+    jigReconcileMs: Ms(2000, 'how often each jig\'s slots are read back (STATUS) to heal lost events, and unacknowledged LEDs re-sent'),
     upstream: UpstreamSchema,
     log: Type.Object(
       { level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }) },

@@ -9,7 +9,6 @@ export * from './intake-store.js';
 export * from './settlement-store.js';
 export * from './charges-store.js';
 export * from './stores.js';
-export * from './demo-work-order.js';
 export * from './outbox-records.js';
 export * from './outbox-store.js';
 export * from './report-facts.js';

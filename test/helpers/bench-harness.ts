@@ -3,14 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
-import { buildApp } from '../../src/api/app.js';
-import { FlashdMetrics } from '../../src/api/metrics.js';
-import { Bench, type BenchEvents } from '../../src/bench/bench.js';
-import { SessionPool } from '../../src/bench/session-pool.js';
+import type { FlashdMetrics } from '../../src/api/metrics.js';
+import type { Bench, BenchEvents } from '../../src/bench/bench.js';
+import type { SessionPool } from '../../src/bench/session-pool.js';
 import { validateConfig, type Config, type JigConfig } from '../../src/config/index.js';
 import { ImageCatalog } from '../../src/images/index.js';
 import type { CspRegion } from '../../src/domain/work-order.js';
-import { createStores, openDatabase, type Db, type FlashStore, type Stores } from '../../src/store/index.js';
+import type { Db, FlashStore, Stores } from '../../src/store/index.js';
+import { createDaemon, type Daemon } from '../../src/daemon/create-daemon.js';
+import type { Hardware } from '../../src/daemon/hardware.js';
+import { n3Enabled } from '../../src/config/upstream-schema.js';
+import { loadN3Transport } from '../../src/upstream/index.js';
 import { DEFAULT_HUB_PROFILE, Simulator, demoUnlockKeys, generateStock, type HubSpec, type HubTimingProfile, type JigAddresses, type LinkTiming } from '../../jig-sim/index.js';
 import { PACKAGE_ROOT } from '../../src/config/package-root.js';
 
@@ -45,25 +48,19 @@ export interface HarnessOptions {
 
 /**
  * A whole bench for tests: simulator, real SQLite file in a temp dir, real piscina workers, the
- * real bench. Everything the daemon wires in main.ts except the HTTP listener.
+ * real bench: the daemon from createDaemon, as main.ts builds it, without the HTTP listener.
  */
 export class BenchHarness {
   readonly dir = mkdtempSync(join(tmpdir(), 'flashd-test-'));
   readonly simulator: Simulator;
   readonly config: Config;
   readonly log: Logger;
-  db!: Db;
-  stores!: Stores;
-  store!: FlashStore;
   readonly stock: HubSpec[];
-  pool!: SessionPool;
-  bench!: Bench;
-  metrics!: FlashdMetrics;
-  catalog!: ImageCatalog;
+  daemon!: Daemon;
   jigs: JigConfig[] = [];
+  #catalog: ImageCatalog | undefined;
   readonly results: BenchEvents['finished'][0][] = [];
   readonly #options: HarnessOptions;
-  #app: FastifyInstance | undefined;
   #started = false;
 
   constructor(options: HarnessOptions = {}) {
@@ -74,7 +71,10 @@ export class BenchHarness {
     this.stock = [...loaded, ...(options.reserve ?? [])];
     this.simulator.load(loaded);
     this.simulator.addStock(options.reserve ?? []);
-    this.config = validateConfig({ simulator: { enabled: false }, ...options.config }, 'test config');
+    this.config = validateConfig(
+      { simulator: { enabled: false }, ...(options.jigReconcileMs === undefined ? {} : { jigReconcileMs: options.jigReconcileMs }), ...options.config, store: { path: join(this.dir, 'flashd.db') } },
+      'test config',
+    );
     this.log = options.log ?? pino({ level: 'silent' });
   }
 
@@ -83,7 +83,7 @@ export class BenchHarness {
   }
 
   async start(): Promise<this> {
-    this.catalog = await ImageCatalog.load({
+    this.#catalog = await ImageCatalog.load({
       dir: join(PACKAGE_ROOT, 'firmware-images'),
       trustedKeyFiles: [join(PACKAGE_ROOT, 'firmware-images/keys/demo-signing.pub.pem')],
     });
@@ -104,49 +104,55 @@ export class BenchHarness {
    */
   async restartDaemon(options: { crash: boolean }): Promise<void> {
     if (options.crash) await this.pool.close();
-    await this.bench.stop();
-    await this.pool.close();
-    this.db.close();
-    this.#app = undefined;
+    await this.daemon.stop('restart');
     await this.#startDaemon();
   }
 
+  /** The daemon as main.ts builds it (createDaemon), on this harness's simulator and store, without the HTTP listener. */
   async #startDaemon(): Promise<void> {
     const transport = this.#options.transport ?? 'tcp';
-    this.db = openDatabase(this.dbPath);
-    this.stores = createStores(this.db, { maxAttempts: this.config.process.maxAttempts });
-    this.store = this.stores.flash;
-    if (this.#started) this.store.recoverUnfinished();
-    else if (this.#options.workOrder) this.#takeInStock(this.#options.workOrder === true ? {} : this.#options.workOrder);
-    this.#started = true;
-    const unlockKeys = this.#options.unlockKeys ?? demoUnlockKeys();
-    this.pool = new SessionPool({ maxThreads: this.config.sessions.maxThreads, concurrentTasksPerThread: this.config.sessions.concurrentTasksPerThread, unlockKeys });
-    this.bench = new Bench({
-      benchId: this.config.benchId,
-      jigs: this.jigs,
-      sessions: this.config.sessions,
-      jigTimeoutMs: this.config.jigTimeoutMs,
-      jigReconcileMs: this.#options.jigReconcileMs,
-      catalog: this.catalog,
-      store: this.store,
-      workOrders: this.stores.workOrders,
-      process: this.config.process,
-      pool: this.pool,
+    const hardware: Hardware = { jigs: this.jigs, inProcess: transport === 'in-process' ? this.simulator.openInProcess : undefined, commit: () => {}, close: async () => {} };
+    this.daemon = await createDaemon(this.config, {
+      hardware: async () => hardware,
       log: this.log,
-      inProcess: transport === 'in-process' ? this.simulator.openInProcess : undefined,
+      unlockKeys: this.#options.unlockKeys ?? demoUnlockKeys(),
+      n3Transport: n3Enabled(this.config.upstream) ? await loadN3Transport(this.config.upstream, undefined) : undefined,
+      catalog: this.#catalog,
+      processMetrics: false,
     });
+    if (!this.#started && this.#options.workOrder) this.#takeInStock(this.#options.workOrder === true ? {} : this.#options.workOrder);
+    this.#started = true;
     this.bench.on('finished', (event) => this.results.push(event));
-    this.metrics = new FlashdMetrics({ bench: this.bench, outbox: this.stores.outbox, n3Enabled: false, processMetrics: false });
-    this.bench.on('finished', (event) => this.metrics.observe(event));
-    await this.bench.start();
+    await this.daemon.start({ listen: false });
+  }
+
+  get db(): Db {
+    return this.daemon.db;
+  }
+  get stores(): Stores {
+    return this.daemon.stores;
+  }
+  get store(): FlashStore {
+    return this.daemon.stores.flash;
+  }
+  get pool(): SessionPool {
+    return this.daemon.pool;
+  }
+  get bench(): Bench {
+    return this.daemon.bench;
+  }
+  get metrics(): FlashdMetrics {
+    return this.daemon.metrics;
+  }
+  get catalog(): ImageCatalog {
+    return this.daemon.catalog;
   }
 
   isKnownModel = (model: string): boolean => this.catalog.hasModel(model);
 
-  /** The HTTP API over this bench and store, for `inject()`. Built once. */
+  /** The daemon's HTTP API (built, not listening), for `inject()`. */
   async api(): Promise<FastifyInstance> {
-    this.#app ??= await buildApp({ benchId: this.config.benchId, bench: this.bench, store: this.store, ...this.stores, isKnownModel: this.isKnownModel, metrics: this.metrics, log: this.log });
-    return this.#app;
+    return this.daemon.app;
   }
 
   #takeInStock(order: { id?: string; secPartyId?: string; cspRegion?: CspRegion }): void {
@@ -177,10 +183,7 @@ export class BenchHarness {
   }
 
   async stop(): Promise<void> {
-    await this.#app?.close();
-    await this.bench?.stop();
-    await this.pool?.close();
-    this.db?.close();
+    await this.daemon?.stop('test over');
     await this.simulator.close();
     rmSync(this.dir, { recursive: true, force: true });
   }

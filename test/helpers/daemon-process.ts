@@ -47,13 +47,18 @@ export function spawnCaptured<T>(
   return { child, stdout: () => out, stderr: () => err, exited, ready };
 }
 
+/** The production daemon (real jigs only) and flashd with the built-in simulator, as sources. */
+export const PRODUCTION_MAIN = join(PACKAGE_ROOT, 'src/main.ts');
+export const SIMULATOR_MAIN = join(PACKAGE_ROOT, 'jig-sim/main.ts');
+
 /**
- * Runs the daemon as a real child process, as systemd would: src/main.ts through tsx, or a compiled
- * main.js (see {@link compileDaemon}) where a test starts it many times and start-up time counts.
+ * Runs the daemon as a real child process, as systemd would: jig-sim/main.ts (flashd with the
+ * built-in simulator; the same runDaemon as src/main.ts) through tsx, or a compiled main.js (see {@link compileDaemon}) where a test starts it many times and start-up time counts.
  * `ready` resolves with the API base URL once the daemon logs "flashd ready".
  */
 export function startDaemon(args: string[], env: Record<string, string> = {}, entry?: string): DaemonProcess {
-  const argv = entry ? [entry, ...args] : ['--import', 'tsx', join(PACKAGE_ROOT, 'src/main.ts'), ...args];
+  const main = entry ?? SIMULATOR_MAIN;
+  const argv = main.endsWith('.ts') ? ['--import', 'tsx', main, ...args] : [main, ...args];
   return spawnCaptured(argv, env, (out) => {
     const line = out.split('\n').find((l) => l.includes('"flashd ready"'));
     return line ? (JSON.parse(line) as { url: string }).url : undefined;
@@ -69,5 +74,5 @@ export async function compileDaemon(): Promise<string> {
   const outDir = mkdtempSync(join(PACKAGE_ROOT, '.tmp', 'compiled-'));
   const tsc = join(PACKAGE_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   await promisify(execFile)(process.execPath, [tsc, '-p', join(PACKAGE_ROOT, 'tsconfig.json'), '--outDir', outDir], { cwd: PACKAGE_ROOT });
-  return join(outDir, 'src', 'main.js');
+  return join(outDir, 'jig-sim', 'main.js');
 }

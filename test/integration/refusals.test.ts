@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { generateStock } from '../../jig-sim/stock.js';
 import { PACKAGE_ROOT } from '../../src/config/package-root.js';
 import { BenchHarness } from '../helpers/bench-harness.js';
-import { startDaemon } from '../helpers/daemon-process.js';
+import { PRODUCTION_MAIN, startDaemon } from '../helpers/daemon-process.js';
 
 describe('a hub that refuses the unlock', () => {
   let harness: BenchHarness | undefined;
@@ -49,6 +49,17 @@ describe('the daemon refuses to start on bad input, naming the cause, with nothi
     expect(daemon.stderr()).toContain('/simulator/hubz: unknown key "hubz" (did you mean "hubs"?)');
     expect(daemon.stderr()).toContain(config);
     expect(existsSync(join(dir, 'flashd.db'))).toBe(false);
+  });
+
+  it('the production flashd given a simulator config (or none): it drives real jigs only', async () => {
+    const dir = tmp();
+    const config = join(dir, 'flashd.json');
+    writeFileSync(config, JSON.stringify({ store: { path: join(dir, 'flashd.db') }, api: { port: 0 } }));
+    const daemon = startDaemon(['--config', config], {}, PRODUCTION_MAIN);
+    expect(await daemon.exited).toBe(78);
+    expect(daemon.stderr()).toContain(`${config}: /simulator/enabled is true`);
+    expect(daemon.stderr()).toContain('flashd-sim (npm start)');
+    expect(readdirSync(dir)).toEqual(['flashd.json']);
   });
 
   it.each([

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/config/package-root.js';
-import { startDaemon } from '../helpers/daemon-process.js';
+import { PRODUCTION_MAIN, startDaemon } from '../helpers/daemon-process.js';
 
 interface SlotsBody {
   items: Array<{ slot: number; phase: string; progress: number }>;
@@ -32,7 +32,7 @@ describe('SIGTERM', () => {
           jigs: [{ id: 'JIG-1', control: url, slots: [url, url] }],
         }),
       );
-      const daemon = startDaemon(['--config', config]);
+      const daemon = startDaemon(['--config', config], {}, PRODUCTION_MAIN); // real jigs: the production entry
       for (let i = 0; i < 1_500 && sockets.length < 3; i++) await new Promise((r) => setTimeout(r, 20));
       expect(sockets.length).toBe(3); // control and both slots opened: the bench is starting
       const signalled = performance.now();

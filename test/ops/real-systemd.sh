@@ -62,6 +62,11 @@ mkdir -p "$ROOT/opt/flashd"
 cp -a "$REPO/package.json" "$REPO/dist" "$REPO/node_modules" "$REPO/firmware-images" "$REPO/docs" "$ROOT/opt/flashd/"
 install -m 0644 "$REPO/systemd/flashd.service" "$ROOT/etc/systemd/system/flashd.service"
 install -m 0644 "$REPO/systemd/flashd.sysusers.conf" "$ROOT/usr/lib/sysusers.d/flashd.conf"
+# No jigs here: the one drop-in runs flashd-sim (the same daemon, built by the same createDaemon,
+# plus the built-in simulator) instead of the production main. Everything else is the shipped unit.
+mkdir -p "$ROOT/etc/systemd/system/flashd.service.d"
+printf '[Service]\nExecStart=\nExecStart=/usr/bin/node /opt/flashd/dist/jig-sim/main.js --config /etc/flashd/flashd.json\n' \
+  >"$ROOT/etc/systemd/system/flashd.service.d/simulator.conf"
 # The built-in simulator, so the unit runs without jigs. Its 1086 key arrives as a credential from
 # /etc/credstore, as on a bench (the demo key: the simulated hubs only know those); 1178 and 106C
 # have none there, as on a bench that keys only its own manufacturers.

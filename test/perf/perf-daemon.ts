@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { Bench, type BenchEvents } from '../../src/bench/bench.js';
-import { SessionPool } from '../../src/bench/session-pool.js';
+import type { Bench, BenchEvents } from '../../src/bench/bench.js';
+import type { SessionPool } from '../../src/bench/session-pool.js';
 import { validateConfig, type Config } from '../../src/config/index.js';
-import { ImageCatalog } from '../../src/images/index.js';
-import { createStores, openDatabase, type Db, type Stores } from '../../src/store/index.js';
+import { createDaemon, type Daemon } from '../../src/daemon/create-daemon.js';
+import type { Db, Stores } from '../../src/store/index.js';
 import { demoUnlockKeys, type HubSpec, type JigAddresses } from '../../jig-sim/index.js';
 
 export interface PerfDaemonOptions {
@@ -19,54 +19,55 @@ export interface PerfDaemonOptions {
 }
 
 /**
- * The daemon as main.ts wires it (catalogue, store on a real file, piscina pool, bench), minus the
- * HTTP listener, in this process: its main thread is the one whose event-loop lag and memory the
- * benchmark reports.
+ * The daemon as main.ts builds it (createDaemon: catalogue, store on a real file, piscina pool,
+ * bench), minus the HTTP listener, in this process: its main thread is the one whose event-loop lag
+ * and memory the benchmark reports.
  */
 export class PerfDaemon {
   readonly dir = mkdtempSync(join(tmpdir(), 'flashd-perf-'));
   readonly config: Config;
-  db!: Db;
-  stores!: Stores;
-  pool!: SessionPool;
-  bench!: Bench;
+  daemon!: Daemon;
   readonly #o: PerfDaemonOptions;
 
   constructor(options: PerfDaemonOptions) {
     this.#o = options;
-    this.config = validateConfig({ simulator: { enabled: false }, log: { level: 'silent' }, process: { maxAttempts: 20 }, ...options.config }, 'perf config');
+    this.config = validateConfig(
+      { simulator: { enabled: false }, log: { level: 'silent' }, process: { maxAttempts: 20 }, images: { dir: options.catalogDir, trustedKeyFiles: [options.trustedKeyFile] }, ...options.config, store: { path: join(this.dir, 'flashd.db') } },
+      'perf config',
+    );
+  }
+
+  get db(): Db {
+    return this.daemon.db;
+  }
+  get stores(): Stores {
+    return this.daemon.stores;
+  }
+  get pool(): SessionPool {
+    return this.daemon.pool;
+  }
+  get bench(): Bench {
+    return this.daemon.bench;
   }
 
   async start(onFinished: (event: BenchEvents['finished'][0]) => void): Promise<void> {
-    const catalog = await ImageCatalog.load({ dir: this.#o.catalogDir, trustedKeyFiles: [this.#o.trustedKeyFile] });
-    const isKnownModel = catalog.hasModel;
-    this.db = openDatabase(join(this.dir, 'flashd.db'));
-    this.stores = createStores(this.db, { maxAttempts: this.config.process.maxAttempts });
+    const jigs = this.#o.jigs.map((a) => ({ id: a.id, control: a.control, slots: a.slots, baudRate: 115_200 }));
+    this.daemon = await createDaemon(this.config, {
+      hardware: async () => ({ jigs, commit: () => {}, close: async () => {} }),
+      log: pino({ level: 'silent' }),
+      unlockKeys: demoUnlockKeys(),
+      processMetrics: false,
+    });
+    const isKnownModel = this.daemon.catalog.hasModel;
     const hubs = this.#o.stock.map((h) => ({ deviceId: h.deviceId, model: h.model, firmwareVersion: h.firmwareVersion, smiStatus: h.smiStatus }));
     this.stores.workOrders.create({ id: 'WO-PERF', secPartyId: 'PARTY-PERF', cspRegion: 'South', source: 'api', operatorId: 'perf' }, { hubs }, isKnownModel);
     for (const hub of hubs) this.stores.intake.scan({ deviceId: hub.deviceId, operatorId: 'perf', workOrderId: 'WO-PERF' });
-    const unlockKeys = demoUnlockKeys();
-    this.pool = new SessionPool({ maxThreads: this.config.sessions.maxThreads, concurrentTasksPerThread: this.config.sessions.concurrentTasksPerThread, unlockKeys });
-    this.bench = new Bench({
-      benchId: this.config.benchId,
-      jigs: this.#o.jigs.map((a) => ({ id: a.id, control: a.control, slots: a.slots, baudRate: 115_200 })),
-      sessions: this.config.sessions,
-      jigTimeoutMs: this.config.jigTimeoutMs,
-      catalog,
-      store: this.stores.flash,
-      workOrders: this.stores.workOrders,
-      process: this.config.process,
-      pool: this.pool,
-      log: pino({ level: 'silent' }),
-    });
     this.bench.on('finished', onFinished);
-    await this.bench.start();
+    await this.daemon.start({ listen: false });
   }
 
   async stop(): Promise<void> {
-    await this.bench?.stop();
-    await this.pool?.close();
-    this.db?.close();
+    await this.daemon?.stop('benchmark over');
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

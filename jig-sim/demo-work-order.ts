@@ -1,6 +1,6 @@
-import type { WorkOrderLineInput } from '../domain/work-order-lines.js';
-import type { IntakeStore } from './intake-store.js';
-import type { WorkOrderStore } from './work-order-store.js';
+import type { WorkOrderLineInput } from '../src/domain/work-order-lines.js';
+import type { IntakeStore } from '../src/store/intake-store.js';
+import type { WorkOrderStore } from '../src/store/work-order-store.js';
 
 /** The party every demo work order belongs to (docs/work-orders.md, "Demo"). */
 export const DEMO_PARTY = 'DEMO-PARTY';

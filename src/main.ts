@@ -11,6 +11,9 @@ import { FlashdError, isFlashdError } from './domain/errors.js';
 import { ImageCatalog } from './images/index.js';
 import type { InProcessLines } from './link/open-link.js';
 import { createLogger } from './logger.js';
+import { BenchEventBus } from './live/index.js';
+import { ShiftFigureReader } from './store/shift-figures.js';
+import { dirname } from 'node:path';
 import { createDemoWorkOrder, createStores, nextDemoRun, openDatabase, type Stores } from './store/index.js';
 import { n3Enabled } from './config/upstream-schema.js';
 import { loadN3Transport, N3Reporter, type N3HttpOptions } from './upstream/index.js';
@@ -128,7 +131,11 @@ async function main(): Promise<void> {
     const upstream = { mode: config.upstream.mode, wake: () => reporter?.wake() };
     const metrics = new FlashdMetrics({ bench, outbox: stores.outbox, n3Enabled: reporter !== undefined });
     bench.on('finished', (end) => metrics.observe(end));
-    const app = await buildApp({ benchId: config.benchId, bench, store, ...stores, upstream, isKnownModel, metrics, log });
+    const events = new BenchEventBus({ bench, outbox: stores.outbox, storeDir: dirname(config.store.path), log });
+    events.start();
+    stops.push(['events', () => events.stop()]);
+    const dashboard = { events, shift: new ShiftFigureReader(db) };
+    const app = await buildApp({ benchId: config.benchId, bench, store, ...stores, intake: events.observeIntake(stores.intake), upstream, isKnownModel, metrics, log, dashboard });
     await listen(app, config.api);
     stops.push(['api', () => app.close()]);
     // A signal during start-up has begun the shutdown: start nothing more, store nothing more.

@@ -19,6 +19,7 @@ import { healthRoutes } from './routes/health.js';
 import { outboxRoutes } from './routes/outbox.js';
 import { metricsRoutes } from './routes/metrics.js';
 import type { FlashdMetrics } from './metrics.js';
+import { dashboardPlugin, type DashboardDeps } from '../dashboard/plugin.js';
 
 export interface ApiDeps {
   benchId: string;
@@ -37,6 +38,8 @@ export interface ApiDeps {
   /** Served at `GET /metrics`; fed by whoever owns the bench (main wires its `finished` events). */
   metrics: FlashdMetrics;
   log: Logger;
+  /** The technician's page at `/` with `GET /api/v1/events` and `/api/v1/shift` (docs/dashboard.md). */
+  dashboard?: DashboardDeps | undefined;
 }
 
 const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
@@ -101,5 +104,6 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(operatorRoutes, { prefix: '/api/v1', deps });
   await app.register(outboxRoutes, { prefix: '/api/v1', deps });
   await app.register(metricsRoutes, { deps });
+  if (deps.dashboard) await app.register(dashboardPlugin, { deps: deps.dashboard });
   return app;
 }

@@ -45,6 +45,7 @@ export const dashboardPlugin: FastifyPluginAsync<{ deps: DashboardDeps }> = asyn
     prefix: '/',
     index: 'index.html',
     wildcard: false,
+    cacheControl: false,
     setHeaders: (res) => {
       res.setHeader('content-security-policy', CONTENT_SECURITY_POLICY);
       res.setHeader('x-content-type-options', 'nosniff');

@@ -22,10 +22,11 @@ export const eventRoutes: FastifyPluginAsync<EventRouteOptions> = async (app, { 
     const lastEventId = (Array.isArray(header) ? header[0] : header) ?? request.query.lastEventId;
     reply.hijack();
     const res = reply.raw;
+    // The stream is the connection: when it ends (a dropped client), the socket closes with it.
+    res.shouldKeepAlive = false;
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
-      connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
     res.socket?.setNoDelay(true);

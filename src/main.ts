@@ -58,7 +58,9 @@ async function main(): Promise<void> {
     process.exitCode = EX_CONFIG;
     return;
   }
-  const log = createLogger(config.log.level).child({ benchId: config.benchId });
+  // A person at a terminal reads lines; journald and pipes keep JSON.
+  const pretty = process.stdout.isTTY === true;
+  const log = createLogger(config.log.level, undefined, { pretty }).child({ benchId: config.benchId });
   log.info({ source: loaded.source ?? 'embedded defaults', simulator: config.simulator.enabled, upstream: config.upstream.mode }, 'flashd starting');
 
   let catalog: ImageCatalog;
@@ -145,7 +147,9 @@ async function main(): Promise<void> {
     stops.push(['bench', () => bench.stop()]);
     await bench.start();
     if (stopped) return; // a signal came while the jigs connected: it is shutting down, not ready
-    log.info({ url: `http://${config.api.host}:${(app.server.address() as { port: number }).port}`, jigs: hardware.jigs.map((j) => j.id) }, 'flashd ready');
+    const url = `http://${config.api.host}:${(app.server.address() as { port: number }).port}`;
+    log.info({ url, jigs: hardware.jigs.map((j) => j.id) }, 'flashd ready');
+    if (pretty) process.stdout.write(`\n  open ${dashboardUrl(url)}\n\n`);
   } catch (err) {
     // Steps torn down by a signal's shutdown fail under start-up: that is the stop, not a fault.
     if (stopped) return;
@@ -154,6 +158,11 @@ async function main(): Promise<void> {
     process.exitCode = isFlashdError(err, 'MANIFEST_INVALID') ? EX_DATAERR : 1;
     await shutdown('startup failure');
   }
+}
+
+/** The address a browser on this machine opens: a wildcard listen address is reached on 127.0.0.1. */
+function dashboardUrl(url: string): string {
+  return `${url.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//127.0.0.1:')}/`;
 }
 
 /** Listens, or names the address and the fix when the port is taken (the usual first-run snag). */

@@ -14,7 +14,7 @@ export interface EventRouteOptions {
  */
 export const eventRoutes: FastifyPluginAsync<EventRouteOptions> = async (app, { events, client: clientOptions }) => {
   const clients = new Set<SseClient>();
-  app.addHook('onClose', async () => {
+  app.addHook('preClose', async () => {
     for (const c of [...clients]) c.close();
   });
   app.get<{ Querystring: { lastEventId?: string } }>('/events', async (request, reply) => {

@@ -95,20 +95,23 @@ export class BenchView {
     return this.#tiles.get(`${jig}/${slot}`)?.data;
   }
 
-  /** "Unload 1, 3 · Re-seat 4": what needs hands now, by action. */
+  /** "Unload 1, 3 · Re-seat 4" (several jigs: "Unload JIG-1: 1, 3; JIG-2: 5"): what needs hands now, by action. */
   banner(): string {
-    const many = this.#jigs.size > 1;
-    const groups = new Map<string, string[]>();
+    const groups = new Map<string, Map<string, number[]>>();
     for (const { data, words } of this.tiles()) {
       if (!words.action) continue;
-      const list = groups.get(words.action) ?? [];
-      list.push(many ? `${data.jig}·${data.slot}` : String(data.slot));
-      groups.set(words.action, list);
+      const byJig = groups.get(words.action) ?? new Map<string, number[]>();
+      byJig.set(data.jig, [...(byJig.get(data.jig) ?? []), data.slot]);
+      groups.set(words.action, byJig);
     }
+    const many = this.#jigs.size > 1;
     const order: Array<keyof typeof ACTION_WORDS> = ['confirm-scrap', 'reseat', 'retry', 'set-aside', 'unload'];
     return order
       .filter((a) => groups.has(a))
-      .map((a) => `${ACTION_WORDS[a]} ${groups.get(a)!.join(', ')}`)
+      .map((a) => {
+        const byJig = [...groups.get(a)!.entries()];
+        return `${ACTION_WORDS[a]} ${many ? byJig.map(([jig, slots]) => `${jig}: ${slots.join(', ')}`).join('; ') : byJig.flatMap(([, slots]) => slots).join(', ')}`;
+      })
       .join(' · ');
   }
 

@@ -16,7 +16,7 @@ function drawBanner(): void {
   const free = view
     .tiles()
     .filter((t) => t.words.kind === 'empty')
-    .map((t) => (document.querySelectorAll('.jig').length > 1 ? `${t.data.jig}·${t.data.slot}` : String(t.data.slot)));
+    .map((t) => (document.querySelectorAll('.jig').length > 1 ? `${t.data.jig}/${t.data.slot}` : String(t.data.slot)));
   setText($('#banner'), text || (free.length > 0 ? `Nothing needs your hands · free: ${free.join(', ')}` : 'Nothing needs your hands: the bench is working'));
   $('#banner').dataset.empty = String(!text);
   drawTileActions();

@@ -227,6 +227,17 @@ describe.skipIf(!CHROMIUM_PATH && !process.env.CI)('dashboard in Chromium', () =
     expect(cspViolations).toEqual([]);
   });
 
+  it('greys a jig whose control link drops, raises the alarm, and clears both when it is back', async () => {
+    await sim({ action: 'fault', fault: { kind: 'control-disconnect', target: { jig: 1 }, refuseMs: 1500 } });
+    await page.waitForSelector('.jig[data-jig="JIG-1"].offline', { timeout: 30_000 });
+    expect(await page.locator('.jig[data-jig="JIG-1"] .jig-link').textContent()).toContain('Offline');
+    expect(await page.locator(`${tile(1)} .word`).textContent()).toBe('Jig offline');
+    await page.waitForSelector('#alarms a[data-code="JIG_OFFLINE"]');
+    expect(await page.locator('#alarms a[data-code="JIG_OFFLINE"]').getAttribute('href')).toBe('#help-jig-offline');
+    await page.waitForSelector('.jig[data-jig="JIG-1"]:not(.offline)', { timeout: 30_000 });
+    await page.waitForSelector('#alarms[data-state="ok"]', { timeout: 30_000 });
+  }, 90_000);
+
   it('recovers by itself after the daemon restarts and shows the same state as GET /api/v1/slots', async () => {
     await stop();
     await page.waitForSelector('#live[data-live="false"]');

@@ -22,6 +22,7 @@ export async function showHistory(deviceId: string): Promise<void> {
         h('td', {}, ms === null ? '' : `${(ms / 1000).toFixed(1)} s`),
         h('td', {}, a.error ? `${a.error.code}${a.error.phase ? ` (${a.error.phase})` : ''}` : ''),
         h('td', {}, a.operatorId ?? ''),
+        h('td', { class: 'phases' }, phaseTimes(a.timings)),
       );
     });
     body.replaceChildren(
@@ -29,11 +30,27 @@ export async function showHistory(deviceId: string): Promise<void> {
       h(
         'table',
         { class: 'attempts' },
-        h('thead', {}, h('tr', {}, ...['Started', 'Slot', 'Result', 'Took', 'Error', 'Operator'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('thead', {}, h('tr', {}, ...['Started', 'Slot', 'Result', 'Took', 'Error', 'Operator', 'Phases'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, ...rows),
       ),
     );
   } catch (err) {
     body.replaceChildren(h('p', {}, err instanceof ApiError && err.status === 404 ? 'No attempts on record for this hub yet.' : 'Could not load the history.'));
   }
+}
+
+const PHASES: Array<[string, string]> = [
+  ['identify', 'id'],
+  ['unlock', 'unlock'],
+  ['transfer', 'xfer'],
+  ['verify', 'verify'],
+  ['activate', 'act'],
+  ['readBack', 'read'],
+];
+
+/** "id 0.1 s · unlock 0.3 s · xfer 4.2 s …": where the attempt spent its time. */
+function phaseTimes(timings: Record<string, number>): string {
+  return PHASES.filter(([k]) => timings[k] !== undefined)
+    .map(([k, label]) => `${label} ${(timings[k]! / 1000).toFixed(1)} s`)
+    .join(' · ');
 }

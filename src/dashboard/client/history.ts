@@ -11,9 +11,9 @@ export async function showHistory(deviceId: string): Promise<void> {
   body.replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
   try {
     const hub = await api<HubDetail>('GET', `/api/v1/hubs/${encodeURIComponent(deviceId)}`);
-    const rows = hub.attempts.map((a) => {
+    const rows = hub.attempts.flatMap((a) => {
       const ms = a.finishedAt ? Date.parse(a.finishedAt) - Date.parse(a.startedAt) : null;
-      return h(
+      const main = h(
         'tr',
         {},
         h('td', {}, new Date(a.startedAt).toLocaleTimeString()),
@@ -22,15 +22,15 @@ export async function showHistory(deviceId: string): Promise<void> {
         h('td', {}, ms === null ? '' : `${(ms / 1000).toFixed(1)} s`),
         h('td', {}, a.error ? `${a.error.code}${a.error.phase ? ` (${a.error.phase})` : ''}` : ''),
         h('td', {}, a.operatorId ?? ''),
-        h('td', { class: 'phases' }, phaseTimes(a.timings)),
       );
+      return [main, h('tr', { class: 'phases' }, h('td', { colspan: '6' }, phaseTimes(a.timings) || 'no phase finished'))];
     });
     body.replaceChildren(
       h('p', {}, `${hub.model} · now v${hub.firmwareVersion} · outcome ${hub.outcome ?? 'none yet'}`),
       h(
         'table',
         { class: 'attempts' },
-        h('thead', {}, h('tr', {}, ...['Started', 'Slot', 'Result', 'Took', 'Error', 'Operator', 'Phases'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('thead', {}, h('tr', {}, ...['Started', 'Slot', 'Result', 'Took', 'Error', 'Operator'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, ...rows),
       ),
     );

@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { prettyDestination } from './log-format.js';
 
 /**
  * Paths pino blanks out wherever they appear in a log object. Secrets never reach a log line by
@@ -25,8 +26,11 @@ export const REDACT_PATHS = [
   '*.n3.token',
 ];
 
-/** JSON lines to stdout (journald keeps them); level from config. */
-export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+/**
+ * JSON lines to stdout (journald keeps them); level from config. With `pretty` (main sets it when
+ * stdout is a terminal) the same lines are printed for a person to read.
+ */
+export function createLogger(level: string, destination?: NodeJS.WritableStream, options: { pretty?: boolean } = {}): Logger {
   return pino(
     {
       level,
@@ -34,6 +38,6 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination ?? pino.destination({ fd: 1, sync: false }),
+    destination ?? (options.pretty ? prettyDestination(process.stdout, !process.env.NO_COLOR) : pino.destination({ fd: 1, sync: false })),
   );
 }

@@ -20,6 +20,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { BODY_LIMIT_BYTES, MAX_PARAM_LENGTH, clientErrorHandler, sendErrorReply } from './error-replies.js';
 import type { FlashdMetrics } from './metrics.js';
 import { refuseNonFinite, requireRouteMediaType } from './request-guards.js';
+import { dashboardPlugin, type DashboardDeps } from '../dashboard/plugin.js';
 
 export interface ApiDeps {
   benchId: string;
@@ -38,6 +39,8 @@ export interface ApiDeps {
   /** Served at `GET /metrics`; fed by whoever owns the bench (main wires its `finished` events). */
   metrics: FlashdMetrics;
   log: Logger;
+  /** The technician's page at `/` with `GET /api/v1/events` and `/api/v1/shift` (docs/dashboard.md). */
+  dashboard?: DashboardDeps | undefined;
 }
 
 /** Builds the status API without listening, so tests use `inject()` and main decides where to listen. */
@@ -76,5 +79,6 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(operatorRoutes, { prefix: '/api/v1', deps });
   await app.register(outboxRoutes, { prefix: '/api/v1', deps });
   await app.register(metricsRoutes, { deps });
+  if (deps.dashboard) await app.register(dashboardPlugin, { deps: deps.dashboard });
   return app;
 }

@@ -17,6 +17,8 @@ import { emptySlot, type SlotView } from './slot-view.js';
 export interface BenchEvents {
   slot: [view: SlotView];
   finished: [event: SlotSessionEnd];
+  /** A jig's control port connected or was lost (the dashboard greys its panel). */
+  jig: [jig: string, connected: boolean, reason: string | null];
 }
 
 export interface BenchOptions {
@@ -133,6 +135,7 @@ export class Bench extends EventEmitter<BenchEvents> {
       const station = new JigStation({ config: jig, log, jigTimeoutMs: this.#o.jigTimeoutMs, reconcileMs: this.#o.jigReconcileMs, inProcess: this.#o.inProcess });
       this.#stations.set(jig.id, station);
       station.on('connected', (present) => {
+        this.emit('jig', jig.id, true, null);
         for (const view of this.slots().filter((v) => v.jig === jig.id)) {
           if (!present.includes(view.slot)) this.#update(view.jig, view.slot, emptySlot(view.jig, view.slot));
         }
@@ -162,6 +165,7 @@ export class Bench extends EventEmitter<BenchEvents> {
       });
       station.on('slot-restored', (slot) => this.#startIfWaiting(jig.id, slot));
       station.on('disconnected', (reason) => {
+        this.emit('jig', jig.id, false, reason);
         for (const [k, run] of this.#running) {
           if (!k.startsWith(`${jig.id}/`)) continue;
           this.#startWhenFree.add(k);

@@ -98,7 +98,7 @@ export function startSlotSession(deps: SlotSessionDeps, target: SlotSessionTarge
   let attemptId: number | undefined;
   let decided: BenchDecision | undefined;
   let verifiedSha256: string | undefined;
-  target.update({ ...target.view(), phase: 'IDENTIFYING', progress: 0, deviceId: null, result: null, error: null, workOrderId: null, hubState: null });
+  target.update({ ...target.view(), phase: 'IDENTIFYING', progress: 0, deviceId: null, model: null, firmwareVersion: null, targetVersion: null, result: null, error: null, workOrderId: null, hubState: null });
   void station.setLed(slot, 'BLUE', true);
 
   let sameHub = false;
@@ -125,6 +125,9 @@ export function startSlotSession(deps: SlotSessionDeps, target: SlotSessionTarge
     target.update({
       ...target.view(),
       deviceId: event.identity.deviceId,
+      model: event.identity.model,
+      firmwareVersion: event.identity.firmwareVersion,
+      targetVersion: decided?.reply.action === 'flash' ? (decided.targetVersion ?? null) : null,
       workOrderId: decided?.workOrderId ?? null,
       hubState: attemptId === undefined ? null : 'FLASHING',
     });
@@ -265,6 +268,7 @@ function record(deps: SlotSessionDeps, target: SlotSessionTarget, attemptId: num
     ...view,
     phase: stillThere ? 'DONE' : 'EMPTY',
     progress: result.result === 'REFLASHED' ? 1 : view.progress,
+    firmwareVersion: result.firmwareVersion ?? view.firmwareVersion,
     result: stillThere ? result.result : null,
     error: result.error ? { code: result.error.code, message: result.error.message } : null,
     hubState: workOrderHub?.state ?? null,

@@ -12,6 +12,12 @@ export interface SlotView {
   /** 0..1 within the transfer; 1 when done. */
   progress: number;
   deviceId: string | null;
+  /** The hub's Device Model, once identified. */
+  model: string | null;
+  /** The version the hub runs: as identified, then as read back after a re-flash. */
+  firmwareVersion: string | null;
+  /** The version this session flashes, once decided; null when the hub is not flashed. */
+  targetVersion: string | null;
   /** Result of the last session in this slot, until the hub is taken out. */
   result: AttemptResult | null;
   /** Why the last session refused or failed; a refused hub shows the binding reason (e.g. HUB_NOT_RECEIVED). */
@@ -24,5 +30,5 @@ export interface SlotView {
 }
 
 export function emptySlot(jig: string, slot: number): SlotView {
-  return { jig, slot, present: false, phase: 'EMPTY', progress: 0, deviceId: null, result: null, error: null, workOrderId: null, hubState: null, updatedAt: new Date().toISOString() };
+  return { jig, slot, present: false, phase: 'EMPTY', progress: 0, deviceId: null, model: null, firmwareVersion: null, targetVersion: null, result: null, error: null, workOrderId: null, hubState: null, updatedAt: new Date().toISOString() };
 }

@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from '../api/app.js';
@@ -8,7 +9,9 @@ import type { Config } from '../config/schema.js';
 import { n3Enabled } from '../config/upstream-schema.js';
 import { FlashdError } from '../domain/errors.js';
 import { ImageCatalog } from '../images/catalog.js';
+import { BenchEventBus } from '../live/index.js';
 import { openDatabase, type Db } from '../store/open-database.js';
+import { ShiftFigureReader } from '../store/shift-figures.js';
 import { snapshotStoreFiles } from '../store/store-files.js';
 import { createStores, type Stores } from '../store/stores.js';
 import { N3Reporter } from '../upstream/n3-reporter.js';
@@ -44,6 +47,8 @@ export interface Daemon {
   readonly pool: SessionPool;
   readonly bench: Bench;
   readonly metrics: FlashdMetrics;
+  /** Live bench events for the dashboard and `GET /api/v1/events`. */
+  readonly events: BenchEventBus;
   /** Built, not yet listening: `inject()` works before `start()`. */
   readonly app: FastifyInstance;
   /**
@@ -59,7 +64,7 @@ export interface Daemon {
 
 /**
  * The one composition root: config → catalogue → store (+ N3 sink) → hardware → session pool →
- * bench → metrics → API. main.ts, the tests and the benchmark all build the daemon here; what
+ * bench → metrics, live events → API and dashboard. main.ts, the tests and the benchmark all build the daemon here; what
  * differs between them is only `deps` (which hardware, which log, which clock).
  * A creation that fails or is aborted tears down what it built and removes a store file it created.
  */
@@ -119,8 +124,24 @@ export async function createDaemon(config: Readonly<Config>, deps: DaemonDeps): 
     });
     const metrics = new FlashdMetrics({ bench, outbox: stores.outbox, n3Enabled: reporter !== undefined, processMetrics: deps.processMetrics ?? true });
     bench.on('finished', (end) => metrics.observe(end));
+    const events = new BenchEventBus({ bench, outbox: stores.outbox, storeDir: dirname(config.store.path), log });
+    events.start();
+    steps.push('events', () => events.stop());
+    const dashboard = { events, shift: new ShiftFigureReader(db) };
     const upstream = { mode: config.upstream.mode, wake: () => reporter?.wake() };
-    const app = await buildApp({ benchId: config.benchId, bench, store: stores.flash, ...stores, upstream, isKnownModel: catalog.hasModel, metrics, log });
+    const app = await buildApp({
+      benchId: config.benchId,
+      bench,
+      store: stores.flash,
+      ...stores,
+      // Scans at intake become live events for the page.
+      intake: events.observeIntake(stores.intake),
+      upstream,
+      isKnownModel: catalog.hasModel,
+      metrics,
+      log,
+      dashboard,
+    });
     steps.push('api', () => app.close());
     checkAborted();
 
@@ -134,6 +155,7 @@ export async function createDaemon(config: Readonly<Config>, deps: DaemonDeps): 
       pool,
       bench,
       metrics,
+      events,
       app,
       get stopping() {
         return steps.stopping;

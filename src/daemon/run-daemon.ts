@@ -43,7 +43,9 @@ export async function runDaemon(program: DaemonProgram): Promise<void> {
     return fail(err, EX_CONFIG);
   }
   const { config } = loaded;
-  const log = createLogger(config.log.level).child({ benchId: config.benchId });
+  // A person at a terminal reads lines; journald and pipes keep JSON.
+  const pretty = process.stdout.isTTY === true;
+  const log = createLogger(config.log.level, undefined, { pretty }).child({ benchId: config.benchId });
   log.info({ source: loaded.source ?? 'embedded defaults', simulator: config.simulator.enabled, upstream: config.upstream.mode }, 'flashd starting');
   const unkeyed = manufacturersWithoutKey(loaded.unlockKeys);
   if (unkeyed.length > 0) log.warn({ manufacturers: unkeyed }, 'no unlock key for these manufacturers: their hubs are refused before unlock (UNLOCK_KEY_MISSING)');
@@ -69,6 +71,7 @@ export async function runDaemon(program: DaemonProgram): Promise<void> {
     const url = await daemon.start();
     if (url === undefined) return; // a signal came during start-up: it is shutting down, not ready
     log.info({ url, jigs: daemon.hardware.jigs.map((j) => j.id) }, 'flashd ready');
+    if (pretty) process.stdout.write(`\n  open ${dashboardUrl(url)}\n\n`);
   } catch (err) {
     // Steps torn down by a signal's shutdown fail under start-up: that is the stop, not a fault.
     if (stop.signal.aborted) return;
@@ -76,4 +79,9 @@ export async function runDaemon(program: DaemonProgram): Promise<void> {
     fail(err, startFailureStatus(err));
     log.flush();
   }
+}
+
+/** The address a browser on this machine opens: a wildcard listen address is reached on 127.0.0.1. */
+function dashboardUrl(url: string): string {
+  return `${url.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//127.0.0.1:')}/`;
 }

@@ -1,0 +1,67 @@
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import type { SlotSessionEnd } from '../../../src/bench/slot-session.js';
+import { emptySlot, type SlotView } from '../../../src/bench/slot-view.js';
+import { BenchEventBus } from '../../../src/live/bench-event-bus.js';
+import type { StampedEvent } from '../../../src/live/event-log.js';
+import type { IntakeStore } from '../../../src/store/intake-store.js';
+
+class FakeBench extends EventEmitter<{ slot: [SlotView]; finished: [SlotSessionEnd]; jig: [string, boolean, string | null] }> {
+  operatorId = 'op';
+  connected = true;
+  views = [emptySlot('JIG-1', 1)];
+  slots(): SlotView[] {
+    return this.views;
+  }
+  jigs(): Array<{ id: string; connected: boolean }> {
+    return [{ id: 'JIG-1', connected: this.connected }];
+  }
+}
+
+function setup(): { bench: FakeBench; bus: BenchEventBus; events: StampedEvent[]; clock: { ms: number } } {
+  const bench = new FakeBench();
+  const clock = { ms: 1_000_000 };
+  const bus = new BenchEventBus({ bench, outbox: { summary: () => ({ dead: 0 }) as never }, storeDir: '.', progressIntervalMs: 0, now: () => clock.ms });
+  const events: StampedEvent[] = [];
+  bus.subscribe((e) => events.push(e));
+  bus.start();
+  return { bench, bus, events, clock };
+}
+
+describe('bench event bus', () => {
+  it('estimates the transfer time left from the transfer\'s own rate', () => {
+    const { bench, bus, events, clock } = setup();
+    const view = { ...emptySlot('JIG-1', 1), present: true, phase: 'TRANSFERRING' as const, progress: 0 };
+    bench.emit('slot', view);
+    clock.ms += 10_000;
+    bench.emit('slot', { ...view, progress: 0.25 }); // a quarter in 10 s: 30 s to go
+    const progress = events.filter((e) => e.type === 'progress').at(-1)!.data as { etaSeconds: number | null };
+    expect(progress.etaSeconds).toBe(30);
+    bench.emit('slot', { ...view, phase: 'VERIFYING', progress: 1 });
+    expect((events.at(-1)!.data as { etaSeconds: number | null; led: { colour: string } }).etaSeconds).toBeNull();
+    bus.stop();
+  });
+
+  it('publishes every intake decision, jig link change and the alarm it raises', () => {
+    const { bench, bus, events } = setup();
+    const store = {
+      scan: () => ({ decision: 'REJECTED', code: 'HUB_NOT_ON_WORK_ORDER', message: 'not ours', workOrderId: null, changesHub: false, deviceId: '00-DB-12-00-00-00-00-01', hub: null }),
+      other: function (this: unknown) {
+        return this;
+      },
+    } as unknown as IntakeStore & { other(): unknown };
+    const observed = bus.observeIntake(store);
+    observed.scan({ deviceId: '00-db-12-00-00-00-00-01', operatorId: 'op' });
+    expect(observed.other()).toBe(store); // other methods still run on the store itself
+    expect(events.at(-1)).toMatchObject({ type: 'intake', data: { decision: 'REJECTED', code: 'HUB_NOT_ON_WORK_ORDER', deviceId: '00-DB-12-00-00-00-00-01' } });
+
+    bench.connected = false;
+    bench.emit('jig', 'JIG-1', false, 'control port closed');
+    expect(events.slice(-2).map((e) => e.type)).toEqual(['jig', 'alarms']);
+    expect((events.at(-1)!.data as { items: Array<{ code: string }> }).items.map((a) => a.code)).toEqual(['JIG_OFFLINE']);
+    bench.connected = true;
+    bench.emit('jig', 'JIG-1', true, null);
+    expect(events.at(-1)).toMatchObject({ type: 'alarms', data: { items: [] } });
+    bus.stop();
+  });
+});

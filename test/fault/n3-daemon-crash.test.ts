@@ -70,7 +70,7 @@ describe('flashd as a child process, reporting upstream', () => {
     expect(metrics).not.toContain('flashd_n3_outbox');
   });
 
-  it('delivers every committed result exactly as stored, and never logs the token', { timeout: 240_000 }, async () => {
+  it('delivers every committed result exactly as stored, and never logs the token', { timeout: 420_000 }, async () => {
     writeFileSync(join(dir, 'n3.token'), `${TOKEN}\n`);
     const configFor = (name: string, technician: boolean): string => {
       const path = join(dir, name);
@@ -93,8 +93,11 @@ describe('flashd as a child process, reporting upstream', () => {
     const logs: string[] = [];
     for (let run = 1; run <= KILLS; run++) {
       const daemon = startDaemon(['--config', crashing], {}, entry);
-      await daemon.ready;
-      await new Promise((r) => setTimeout(r, 50 + Math.floor(Math.random() * 750)));
+      const base = await daemon.ready;
+      // Kill while results are being committed and delivered, not on an idle or still-starting
+      // daemon, whatever the host's speed: once this run has finished a few sessions, at a random moment.
+      await finishedSessions(base, 3, 10_000);
+      await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 400)));
       daemon.child.kill('SIGKILL');
       await daemon.exited;
       logs.push(daemon.stdout(), daemon.stderr());
@@ -124,3 +127,17 @@ describe('flashd as a child process, reporting upstream', () => {
     expect(logs.join('\n')).not.toContain(TOKEN);
   });
 });
+
+/** Resolves once `count` of the daemon's slots show a result, or after `limitMs` (the kill then lands anyway). */
+async function finishedSessions(base: string, count: number, limitMs: number): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (Date.now() < deadline) {
+    try {
+      const body = (await (await fetch(`${base}/api/v1/slots`)).json()) as { items: Array<{ result: string | null }> };
+      if (body.items.filter((s) => s.result !== null).length >= count) return;
+    } catch {
+      // not answering yet
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

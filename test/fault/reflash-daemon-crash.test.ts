@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEVICE_MODELS } from '../../firmware-images/models.js';
 import { ControlServer, INSTANT_HUB_PROFILE, INSTANT_LINK, Simulator, generateStock, type HubSpec, type HubTruth } from '../../jig-sim/index.js';
 import { createStores, openDatabase } from '../../src/store/index.js';
+import { simulatedBenchKeys } from '../helpers/sim-as-jigs.js';
 import { startDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
 import { MockN3Server } from '../helpers/mock-n3-server.js';
 
@@ -73,6 +74,7 @@ describe('flashd killed while it re-flashes a hub', () => {
         store: { path: db },
         api: { port: 0 },
         simulator: { enabled: false },
+        ...simulatedBenchKeys(),
         jigs: [{ id: jig!.id, control: jig!.control, slots: jig!.slots, baudRate: 115_200 }],
         sessions: { baud: { rates: [] } },
         upstream: { mode: 'both', n3: { url: n3.url, token: { file: 'n3.token' }, pollIntervalMs: 20, retry: { minTimeoutMs: 20, maxTimeoutMs: 200 } } },

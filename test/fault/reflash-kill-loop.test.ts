@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DEVICE_MODELS } from '../../firmware-images/models.js';
 import { INSTANT_HUB_PROFILE, Simulator, Technician, generateStock, type HubTruth } from '../../jig-sim/index.js';
 import { createStores, openDatabase } from '../../src/store/index.js';
+import { simulatedBenchKeys } from '../helpers/sim-as-jigs.js';
 import { startDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
 import { MockN3Server } from '../helpers/mock-n3-server.js';
 
@@ -56,6 +57,7 @@ describe('flashd killed at random while the technician feeds a jig', () => {
         store: { path: db },
         api: { port: 0 },
         simulator: { enabled: false },
+        ...simulatedBenchKeys(),
         jigs: [{ id: jig!.id, control: jig!.control, slots: jig!.slots, baudRate: 115_200 }],
         sessions: { baud: { rates: [] } },
         upstream: { mode: 'both', n3: { url: n3.url, token: 'kill-loop-token', pollIntervalMs: 20, retry: { minTimeoutMs: 20, maxTimeoutMs: 200 } } },

@@ -1,7 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
+import { buildApp } from '../../src/api/app.js';
+import { FlashdMetrics } from '../../src/api/metrics.js';
 import { Bench, type BenchEvents } from '../../src/bench/bench.js';
 import { SessionPool } from '../../src/bench/session-pool.js';
 import { validateConfig, type Config } from '../../src/config/index.js';
@@ -31,6 +34,8 @@ export class PerfDaemon {
   pool!: SessionPool;
   bench!: Bench;
   readonly #o: PerfDaemonOptions;
+  #app: FastifyInstance | undefined;
+  #isKnownModel: (model: string) => boolean = () => false;
 
   constructor(options: PerfDaemonOptions) {
     this.#o = options;
@@ -40,6 +45,7 @@ export class PerfDaemon {
   async start(onFinished: (event: BenchEvents['finished'][0]) => void): Promise<void> {
     const catalog = await ImageCatalog.load({ dir: this.#o.catalogDir, trustedKeyFiles: [this.#o.trustedKeyFile] });
     const isKnownModel = catalog.hasModel;
+    this.#isKnownModel = isKnownModel;
     this.db = openDatabase(join(this.dir, 'flashd.db'));
     this.stores = createStores(this.db, { maxAttempts: this.config.process.maxAttempts });
     const hubs = this.#o.stock.map((h) => ({ deviceId: h.deviceId, model: h.model, firmwareVersion: h.firmwareVersion, smiStatus: h.smiStatus }));
@@ -63,7 +69,17 @@ export class PerfDaemon {
     await this.bench.start();
   }
 
+  /** The status API as main.ts serves it, on 127.0.0.1 at a free port; its base URL. */
+  async listenApi(): Promise<string> {
+    const metrics = new FlashdMetrics({ bench: this.bench, outbox: this.stores.outbox, n3Enabled: false, processMetrics: false });
+    this.bench.on('finished', (end) => metrics.observe(end));
+    this.#app = await buildApp({ benchId: this.config.benchId, bench: this.bench, store: this.stores.flash, ...this.stores, isKnownModel: this.#isKnownModel, metrics, log: pino({ level: 'silent' }) });
+    await this.#app.listen({ host: '127.0.0.1', port: 0 });
+    return `http://127.0.0.1:${(this.#app.server.address() as { port: number }).port}`;
+  }
+
   async stop(): Promise<void> {
+    await this.#app?.close();
     await this.bench?.stop();
     await this.pool?.close();
     this.db?.close();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PACKAGE_ROOT } from '../../src/config/package-root.js';
 import { formatTable, type Metric } from './metrics.js';
+import { otaFileBody } from './perf-catalog.js';
 import { linkCompressible } from './scenarios/link-compressible.js';
 import { linkImage } from './scenarios/link-image.js';
 import { linkIncompressible } from './scenarios/link-incompressible.js';
@@ -35,6 +36,15 @@ if (!Number.isInteger(jigs) || jigs < 1 || jigs > 64) {
   process.exit(2);
 }
 const images = values.image ?? [];
+// Refuse a file that is not OTA before any scenario runs, naming it.
+for (const file of images) {
+  try {
+    otaFileBody(file);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(2);
+  }
+}
 const quick = values.quick === true;
 const only = values.only?.split(',') ?? (images.length > 0 || values.shift ? [...(images.length > 0 ? ['image'] : []), ...(values.shift ? ['shift'] : [])] : undefined);
 const want = (name: string): boolean => !only || only.includes(name);

@@ -5,6 +5,7 @@ import { DEVICE_MODELS } from '../../../firmware-images/models.js';
 import { metric, type Metric } from '../metrics.js';
 import { randomBody } from '../perf-catalog.js';
 import type { PerfDaemon } from '../perf-daemon.js';
+import type { SimProcess } from '../sim-protocol.js';
 import { FAST_FLASH_PROFILE, LINK_LATENCY_MS, mean } from './link-incompressible.js';
 import { lineBytesPerSecond, runLinkScenario } from './link-run.js';
 
@@ -34,8 +35,8 @@ export async function scale(o: { jigs: number }): Promise<Metric[]> {
     profile: { ...FAST_FLASH_PROFILE, maxBaudRate: SCALE_BAUD },
     // No rate switch; enough worker capacity for one session per slot.
     config: { sessions: { maxThreads: Math.max(2, Math.ceil(slots / 64)), concurrentTasksPerThread: 64, baud: { rates: [] } } },
-    during: async (_sim, daemon) => {
-      api = await pollSlots(daemon, slots);
+    during: async (sim, daemon) => {
+      api = await pollSlots(sim, daemon, slots);
     },
   });
   try {
@@ -44,8 +45,9 @@ export async function scale(o: { jigs: number }): Promise<Metric[]> {
     const times = api.whileFull.length > 0 ? api.whileFull : api.all;
     const window = api.whileFull.length > 0 ? `while all ${slots} slots transferred` : `while transfers ran (never all ${slots} at once)`;
     const scenario = `scale-${o.jigs}x8`;
+    const cpu = api.daemonCores === undefined ? '' : `; meanwhile the daemon used ${api.daemonCores.toFixed(2)} cores, the simulator ${api.simCores!.toFixed(2)}`;
     return [
-      metric(scenario, 'worst-slot-efficiency', Math.min(...eff), 'ratio', SCALE_EFFICIENCY_TARGET, `${ok.length}/${slots} slots re-flashed at ${SCALE_BAUD} baud; mean ${mean(eff).toFixed(3)}; target ≥ ${SCALE_EFFICIENCY_TARGET}`),
+      metric(scenario, 'worst-slot-efficiency', Math.min(...eff), 'ratio', SCALE_EFFICIENCY_TARGET, `${ok.length}/${slots} slots re-flashed at ${SCALE_BAUD} baud; mean ${mean(eff).toFixed(3)}; target ≥ ${SCALE_EFFICIENCY_TARGET}${cpu}`),
       metric(scenario, 'event-loop-lag-p99-ms', run.load.lagP99Ms, 'ms', SCALE_LAG_P99_TARGET_MS, `main thread, ${run.load.concurrent} transfers at once; max ${run.load.lagMaxMs.toFixed(1)} ms; target < ${SCALE_LAG_P99_TARGET_MS}`),
       metric(scenario, 'rss-mb', run.load.peakRssMb, 'MB', SCALE_RSS_TARGET_MB, `peak RSS of the daemon, ${run.load.concurrent} transfers at once; target ≤ ${SCALE_RSS_TARGET_MB}`),
       metric(scenario, 'api-slots-p99-ms', percentile(times, 0.99), 'ms', SCALE_API_P99_TARGET_MS, `GET /api/v1/slots over HTTP on 127.0.0.1 from another process, one request every ${POLL_INTERVAL_MS} ms, ${times.length} answers ${window}; max ${Math.max(...times).toFixed(1)} ms`),
@@ -58,6 +60,9 @@ export async function scale(o: { jigs: number }): Promise<Metric[]> {
 interface ApiTimes {
   all: number[];
   whileFull: number[];
+  /** Cores' worth of CPU the daemon (all threads) and the simulator used while every slot transferred. */
+  daemonCores?: number;
+  simCores?: number;
 }
 
 /** Every dashboard polling once a second would be ten clients at 10 requests/s: one request every 100 ms. */
@@ -67,7 +72,7 @@ const POLL_INTERVAL_MS = 100;
  * A client process polls `GET /api/v1/slots` from the first transfer until no slot is
  * transferring; its answers are split by whether every slot was transferring when they were asked.
  */
-async function pollSlots(daemon: PerfDaemon, slots: number): Promise<ApiTimes> {
+async function pollSlots(sim: SimProcess, daemon: PerfDaemon, slots: number): Promise<ApiTimes> {
   const base = await daemon.listenApi();
   const transferring = (): number => daemon.bench.slots().filter((v) => v.phase === 'TRANSFERRING').length;
   while (transferring() === 0) await sleep(20);
@@ -84,9 +89,19 @@ async function pollSlots(daemon: PerfDaemon, slots: number): Promise<ApiTimes> {
   // When every slot was transferring: [from, to) in Date.now() time, as the poller stamps its requests.
   let from: number | undefined;
   let to: number | undefined;
+  let cpu: { at: number; daemon: NodeJS.CpuUsage; sim: number } | undefined;
+  let cores: { daemonCores: number; simCores: number } | undefined;
   for (let busy = transferring(); busy > 0; busy = transferring()) {
-    if (busy === slots && from === undefined) from = Date.now();
-    if (busy < slots && from !== undefined && to === undefined) to = Date.now();
+    if (busy === slots && from === undefined) {
+      from = Date.now();
+      cpu = { at: performance.now(), daemon: process.cpuUsage(), sim: await sim.cpuMicros() };
+    }
+    if (busy < slots && cpu && to === undefined) {
+      to = Date.now();
+      const used = process.cpuUsage(cpu.daemon);
+      const micros = (performance.now() - cpu.at) * 1000;
+      cores = { daemonCores: (used.user + used.system) / micros, simCores: ((await sim.cpuMicros()) - cpu.sim) / micros };
+    }
     await sleep(20);
   }
   child.send('stop');
@@ -94,7 +109,7 @@ async function pollSlots(daemon: PerfDaemon, slots: number): Promise<ApiTimes> {
   if (answer.error || !answer.samples) throw new Error(answer.error ?? 'the API poller sent no samples');
   const all = answer.samples.map((s) => s.ms);
   const whileFull = from === undefined ? [] : answer.samples.filter((s) => s.at >= from && s.at < (to ?? Number.POSITIVE_INFINITY)).map((s) => s.ms);
-  return { all, whileFull };
+  return { all, whileFull, ...cores };
 }
 
 function percentile(values: readonly number[], p: number): number {

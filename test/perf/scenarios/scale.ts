@@ -6,6 +6,7 @@ import { metric, type Metric } from '../metrics.js';
 import { randomBody } from '../perf-catalog.js';
 import type { PerfDaemon } from '../perf-daemon.js';
 import type { SimProcess } from '../sim-protocol.js';
+import { WindowProfiler } from '../window-profiler.js';
 import { FAST_FLASH_PROFILE, LINK_LATENCY_MS, mean } from './link-incompressible.js';
 import { lineBytesPerSecond, runLinkScenario } from './link-run.js';
 
@@ -95,11 +96,14 @@ async function pollSlots(sim: SimProcess, daemon: PerfDaemon, slots: number): Pr
   // When every slot was transferring: [from, to) in Date.now() time, as the poller stamps its requests.
   let from: number | undefined;
   let to: number | undefined;
+  // FLASHD_PERF_PROFILE=<file>: the main thread's CPU profile over the window every slot transfers.
+  const profiler = new WindowProfiler();
   let cpu: { at: number; daemon: NodeJS.CpuUsage; sim: number } | undefined;
   let cores: { daemonCores: number; simCores: number } | undefined;
   for (let busy = transferring(); busy > 0; busy = transferring()) {
     if (busy === slots && from === undefined) {
       from = Date.now();
+      profiler.start();
       cpu = { at: performance.now(), daemon: process.cpuUsage(), sim: await sim.cpuMicros() };
     }
     if (busy < slots && cpu && to === undefined) {
@@ -107,9 +111,11 @@ async function pollSlots(sim: SimProcess, daemon: PerfDaemon, slots: number): Pr
       const used = process.cpuUsage(cpu.daemon);
       const micros = (performance.now() - cpu.at) * 1000;
       cores = { daemonCores: (used.user + used.system) / micros, simCores: ((await sim.cpuMicros()) - cpu.sim) / micros };
+      await profiler.stop();
     }
     await sleep(20);
   }
+  if (to === undefined) await profiler.stop();
   child.send('stop');
   const answer = await reply;
   if (answer.error || !answer.samples) throw new Error(answer.error ?? 'the API poller sent no samples');

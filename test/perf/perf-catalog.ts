@@ -37,8 +37,28 @@ export function randomBody(): Buffer {
 
 /** A real sample's bytes after its own OTA header: real firmware, compressibility intact. */
 export function sampleBody(file: string): Buffer {
-  const bytes = readFileSync(join(PACKAGE_ROOT, 'test/fixtures/ota-samples', file));
-  return bytes.subarray(parseOtaHeader(bytes).headerLength);
+  return otaFileBody(join(PACKAGE_ROOT, 'test/fixtures/ota-samples', file));
+}
+
+/**
+ * Any ZigBee OTA file's bytes after its own header (sub-elements and all): what the benchmark
+ * re-wraps for a model and signs into its catalogue. A file that is not OTA is refused, naming it.
+ */
+export function otaFileBody(path: string): Buffer {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    throw new Error(`image ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
+  }
+  let headerLength: number;
+  try {
+    headerLength = parseOtaHeader(bytes).headerLength;
+  } catch (err) {
+    throw new Error(`image ${path}: not a ZigBee OTA file (${(err as Error).message})`, { cause: err });
+  }
+  if (bytes.length <= headerLength) throw new Error(`image ${path}: an OTA header with no image after it`);
+  return bytes.subarray(headerLength);
 }
 
 /** Wraps `body` for `model` (its manufacturer, latest version and hardware range) as one upgrade-image sub-element. */

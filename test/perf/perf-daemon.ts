@@ -66,6 +66,12 @@ export class PerfDaemon {
     await this.daemon.start({ listen: false });
   }
 
+  /** Serves the daemon's own API on 127.0.0.1 (an ephemeral port), for a client measuring it meanwhile. */
+  async listenApi(): Promise<string> {
+    await this.daemon.app.listen({ host: '127.0.0.1', port: 0 });
+    return `http://127.0.0.1:${(this.daemon.app.server.address() as { port: number }).port}`;
+  }
+
   async stop(): Promise<void> {
     await this.daemon?.stop('benchmark over');
     rmSync(this.dir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { once } from 'node:events';
-import { DEFAULT_HUB_PROFILE, Simulator, type HubTimingProfile } from '../../jig-sim/index.js';
+import { DEFAULT_HUB_PROFILE, Simulator, deviceProfileFor, type HubTimingProfile } from '../../jig-sim/index.js';
 import type { LineTiming, SimRequest, SimResponse, SlotTruth } from './sim-protocol.js';
 
 /**
@@ -14,7 +14,8 @@ async function handle(request: SimRequest): Promise<unknown> {
   switch (request.op) {
     case 'start': {
       const profile: HubTimingProfile = { ...DEFAULT_HUB_PROFILE, ...request.profile };
-      simulator = new Simulator({ jigs: request.jigs, profileFor: () => profile });
+      // byModel: each hub as its Device Model's profile (jig-sim/device-profiles.ts), `profile` on top.
+      simulator = new Simulator({ jigs: request.jigs, profileFor: request.byModel ? (spec) => ({ ...deviceProfileFor(spec.model), ...request.profile }) : () => profile });
       // Timing first: a hub's UART boots at the rate its line runs at when it is powered up.
       const lines = [...simulator.jigs.flatMap((j) => j.slots.map((s) => s.line))] as Array<{ setTiming?: (t: unknown) => void }>;
       if (request.timing) for (const line of lines) line.setTiming?.(request.timing);

@@ -10,7 +10,7 @@ export interface LineTiming {
 }
 
 export type SimRequest = { id: number } & (
-  | { op: 'start'; jigs: number; profile: Partial<HubTimingProfile>; stock: HubSpec[]; timing?: LineTiming; noise?: LineNoise }
+  | { op: 'start'; jigs: number; profile: Partial<HubTimingProfile>; stock: HubSpec[]; timing?: LineTiming; noise?: LineNoise; byModel?: boolean }
   | { op: 'swap'; jig: string; slot: number; spec: HubSpec }
   | { op: 'drop'; jig: string }
   | { op: 'truth' }

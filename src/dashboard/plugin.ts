@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
 import { PACKAGE_ROOT } from '../config/package-root.js';
+import { FlashdError } from '../domain/errors.js';
 import { eventRoutes, type BenchEventBus, type SseClientOptions } from '../live/index.js';
 import type { ShiftFigureReader } from '../store/shift-figures.js';
 
@@ -37,7 +38,9 @@ export const dashboardPlugin: FastifyPluginAsync<{ deps: DashboardDeps }> = asyn
   const root = deps.assetsDir ?? DEFAULT_ASSETS_DIR;
   if (!existsSync(join(root, 'index.html'))) {
     app.log.warn({ root }, 'dashboard not built: run npm run build');
-    app.get('/', async (_request, reply) => reply.status(503).type('text/plain').send(`the dashboard is not built: run npm run build (looked in ${root})\n`));
+    app.get('/', async () => {
+      throw new FlashdError('DASHBOARD_NOT_BUILT', `the dashboard is not built: run npm run build (looked in ${root})`);
+    });
     return;
   }
   await app.register(fastifyStatic, {

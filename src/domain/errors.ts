@@ -110,6 +110,7 @@ export const ERROR_CODES = {
   REQUEST_HEADERS_TOO_LARGE: 'the request line and headers are larger than the API accepts',
   REQUEST_MEDIA_TYPE: 'a request body is not application/json, or not text/csv where CSV is taken',
   REQUEST_TIMEOUT: 'the request did not arrive completely in time',
+  DASHBOARD_NOT_BUILT: 'the dashboard page has not been built (npm run build); the API works without it',
   // store
   STORE_INVALID_STATE: 'the store refused a change that would break its invariants',
   STORE_UNUSABLE: 'the store cannot be opened at store.path (a file where its folder should be, unreadable, not SQLite, or a newer schema)',

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { sendErrorReply } from '../../../src/api/error-replies.js';
 import { CONTENT_SECURITY_POLICY, dashboardPlugin, type DashboardDeps } from '../../../src/dashboard/plugin.js';
 
 const deps = (assetsDir: string): DashboardDeps => ({
@@ -15,10 +16,11 @@ describe('dashboard plugin', () => {
   it('says how to build the page when it is not built, instead of a bare 404', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'flashd-assets-'));
     const app = Fastify();
+    app.setErrorHandler((err, request, reply) => sendErrorReply(err, request, reply));
     await app.register(dashboardPlugin, { deps: deps(dir) });
     const res = await app.inject({ method: 'GET', url: '/' });
     expect(res.statusCode).toBe(503);
-    expect(res.body).toContain('npm run build');
+    expect(res.json()).toMatchObject({ error: { code: 'DASHBOARD_NOT_BUILT', message: expect.stringContaining('npm run build') } });
     expect((await app.inject({ method: 'GET', url: '/api/v1/shift' })).json()).toEqual({ today: 3 });
     await app.close();
     rmSync(dir, { recursive: true, force: true });

@@ -46,6 +46,8 @@ describe('a noisy slot line', () => {
     });
     expect(done.result.transfer!.errorRate!).toBeGreaterThan(0.1);
     expect(done.result.error).toBeUndefined();
+    // The slot says so too (API and dashboard): the hub is done, the slot's contact is suspect.
+    expect(harness!.bench.slots()[0]).toMatchObject({ result: 'REFLASHED', lineSuspect: true });
   }, 120_000);
 
   it('at a bit error rate of 1e-2 even 64-byte blocks do not get through: LINE_SUSPECT, not TRANSFER_FAILED at 4096 bytes', async () => {
@@ -61,7 +63,7 @@ describe('a noisy slot line', () => {
     expect(done.result.transfer!.blockBytes).toBeLessThan(4096);
     expect(done.result.transfer!.errorRate).toBeUndefined();
     // The slot and the API show why, so the technician moves the hub rather than retrying in place.
-    expect(harness!.bench.slots()[0]).toMatchObject({ result: 'FAILED', error: { code: 'LINE_SUSPECT' } });
+    expect(harness!.bench.slots()[0]).toMatchObject({ result: 'FAILED', error: { code: 'LINE_SUSPECT' }, lineSuspect: true });
     expect(harness!.store.getHub(deviceId)).toMatchObject({ lastErrorCode: 'LINE_SUSPECT' });
   }, 120_000);
 });

@@ -37,6 +37,7 @@ const NEXT_STEP: Record<string, string> = {
   DOWNGRADE_REFUSED: 'Runs newer firmware: set aside',
   NOT_SMETS2: 'Not a SMETS2 hub: set aside',
   UNLOCK_KEY_MISSING: 'No unlock key for this maker: call the supervisor',
+  LINE_SUSPECT: 'Slot line too noisy: move the hub to another slot, stop using this one',
   UNLOCK_LOCKED_OUT: 'Hub locked out: confirm scrap',
   UNLOCK_REFUSED: 'Unlock refused: retry once, then scrap',
   VERIFY_MISMATCH: 'Image check failed: retry',
@@ -61,7 +62,7 @@ export function tileWords(tile: SlotTile, jigConnected: boolean): TileWords {
   if (tile.result !== null && tile.hubState === 'SCRAPPED') return { kind: 'scrapped', word: 'Scrapped', icon: '✖', detail: 'Put in the scrap bin', action: 'set-aside' };
   switch (tile.result) {
     case 'REFLASHED':
-      return { kind: 'done', word: 'Done', icon: '✔', detail: `v${tile.firmwareVersion ?? '?'} · unload, pack`, action: 'unload' };
+      return { kind: 'done', word: 'Done', icon: '✔', detail: `v${tile.firmwareVersion ?? '?'} · unload, pack${tile.lineSuspect ? ' · slot line noisy: stop using this slot' : ''}`, action: 'unload' };
     case 'ALREADY_CURRENT':
       return { kind: 'current', word: 'Done', icon: '★', detail: `already v${tile.firmwareVersion ?? '?'} · unload`, action: 'unload' };
     case 'REJECTED':

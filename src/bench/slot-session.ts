@@ -272,7 +272,7 @@ function record(deps: SlotSessionDeps, target: SlotSessionTarget, attemptId: num
     result: stillThere ? result.result : null,
     error: result.error ? { code: result.error.code, message: result.error.message } : null,
     hubState: workOrderHub?.state ?? null,
-    lineSuspect: result.transfer?.lineSuspect === true || result.error?.code === 'LINE_SUSPECT',
+    lineSuspect: result.error?.code === 'LINE_SUSPECT',
   });
   const level = result.result === 'FAILED' ? 'warn' : 'info';
   log[level]({ deviceId: result.identity?.deviceId, result: result.result, firmwareVersion: result.firmwareVersion, timings: result.timings, err: result.error }, 'session finished');

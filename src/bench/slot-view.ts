@@ -27,8 +27,8 @@ export interface SlotView {
   /** The hub's state on its work order after the last attempt (e.g. SCRAP_PROPOSED). */
   hubState: HubState | null;
   /**
-   * The last session in this slot found its line so noisy that it had to cut the block size (or
-   * ended LINE_SUSPECT): a worn contact is likely; the technician should stop using the slot.
+   * The last session in this slot ended LINE_SUSPECT (its line too noisy even at the smallest
+   * block and lowest rate): a worn contact is likely; the technician should stop using the slot.
    */
   lineSuspect: boolean;
   updatedAt: string;

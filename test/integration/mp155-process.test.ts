@@ -26,7 +26,7 @@ describe('MP155 process end to end', () => {
     harness = undefined;
   });
 
-  it('orders, takes in, flashes, retries, scraps, reports and returns exactly what happened', async () => {
+  it('orders, takes in, flashes, retries, scraps, reports and returns exactly what happened', { timeout: 90_000 }, async () => {
     const stock = generateStock({ seed: 'mp155-e2e', count: 17 });
     const current = (stock[2] = { ...stock[2]!, firmwareVersion: parseFirmwareVersion(LATEST.get(stock[2]!.model)!) });
     const scrap = (stock[5] = { ...stock[5]!, masterKey: Buffer.alloc(32, 0x42) }); // its secret is not the configured key

@@ -9,7 +9,8 @@ import { FaultLink, type FaultModel } from '../../helpers/fault-link.js';
 import { FAST_TIMEOUTS, IN_MEMORY_BAUD_RATE, flashOverRig } from '../../helpers/transfer-rig.js';
 
 /** Errors a transfer may end with on a bad enough line: each a stable code, none a wrong image. */
-const CLEAN_FAILURES = ['TRANSFER_FAILED', 'HUB_TIMEOUT'];
+// LINE_SUSPECT: the sender cut the block to the smallest size and still lost too much (a hopeless line, said so).
+const CLEAN_FAILURES = ['TRANSFER_FAILED', 'HUB_TIMEOUT', 'LINE_SUSPECT'];
 
 const faultModel = fc.record({
   loss: fc.double({ min: 0, max: 0.25, noNaN: true }),

@@ -119,15 +119,7 @@ export class JigStation extends EventEmitter<JigStationEvents> {
     if (!controller) return;
     try {
       await controller.setLed(slot, wanted.colour, wanted.blink);
-      if (this.#controller !== controller) return;
-      const current = this.#leds[slot - 1];
-      if (current === wanted) wanted.applied = true;
-      // An older command, re-sent after a lost reply, may have reached the jig after a newer one:
-      // the newer wish is sent again (at once here, and by the reconciliation if that fails too).
-      else if (current) {
-        current.applied = false;
-        void this.#applyLed(slot, current);
-      }
+      if (this.#controller === controller) wanted.applied = true;
     } catch (err) {
       // A command still queued when flashd closes the jig is dropped by design, not a fault.
       if (this.#stopped) return;

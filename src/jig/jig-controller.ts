@@ -57,6 +57,8 @@ export class JigController extends EventEmitter<JigControllerEvents> {
   readonly #log: Logger;
   readonly #timeoutMs: number;
   readonly #retries: number;
+  /** Per slot, how many LED commands were issued: a retry of an older one is never sent. */
+  readonly #ledGeneration = new Map<number, number>();
   readonly #pending = new Map<number, Pending>();
   #seq = 0;
   #closed = false;
@@ -91,7 +93,9 @@ export class JigController extends EventEmitter<JigControllerEvents> {
   }
 
   async setLed(slot: number, colour: LedColour, blink = false): Promise<void> {
-    await this.request('LED', [String(slot), colour, ...(blink ? ['BLINK'] : [])]);
+    const generation = (this.#ledGeneration.get(slot) ?? 0) + 1;
+    this.#ledGeneration.set(slot, generation);
+    await this.request('LED', [String(slot), colour, ...(blink ? ['BLINK'] : [])], () => this.#ledGeneration.get(slot) !== generation);
   }
 
   async setPower(slot: number, on: boolean): Promise<void> {
@@ -102,13 +106,16 @@ export class JigController extends EventEmitter<JigControllerEvents> {
    * Sends a command and waits for its reply. An idempotent command that times out (the command or
    * its reply lost to line noise) is sent again, up to `retries` times; an ERR reply is final.
    */
-  async request(name: JigCommandName, args: string[] = []): Promise<Fields> {
+  async request(name: JigCommandName, args: string[] = [], superseded?: () => boolean): Promise<Fields> {
     const tries = IDEMPOTENT.has(name) ? this.#retries + 1 : 1;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.#send(name, args);
       } catch (err) {
         if (attempt >= tries || !transient(err) || this.#closed) throw err;
+        // A newer command for the same thing went out meanwhile: sent again, this one would land
+        // after it (the line is ordered) and undo it, e.g. a slot left blinking blue when done.
+        if (superseded?.()) return {};
         this.#log.warn({ command: name, attempt }, 'jig command unanswered; sending it again');
       }
     }

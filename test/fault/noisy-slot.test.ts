@@ -36,7 +36,7 @@ describe('a noisy slot line', () => {
       transfer: { blockBytes: 64, blockSteps: 3 },
     });
     // The slot and the API show why, so the technician moves the hub rather than retrying in place.
-    expect(harness.bench.slots()[0]).toMatchObject({ result: 'FAILED', error: { code: 'LINE_SUSPECT' }, lineSuspect: true });
+    expect(harness.bench.slots()[0]).toMatchObject({ result: 'FAILED', error: { code: 'LINE_SUSPECT' } });
     expect(harness.store.getHub(spec!.deviceId)).toMatchObject({ lastErrorCode: 'LINE_SUSPECT' });
   }, 120_000);
 });

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEVICE_MODELS } from '../../firmware-images/models.js';
 import { ControlServer, INSTANT_HUB_PROFILE, INSTANT_LINK, Simulator, generateStock, type HubSpec, type HubTruth } from '../../jig-sim/index.js';
-import { createStores, openDatabase } from '../../src/store/index.js';
+import { takeInStockOnFile } from '../helpers/take-in.js';
 import { simulatedBenchKeys } from '../helpers/sim-as-jigs.js';
 import { startDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
 import { MockN3Server } from '../helpers/mock-n3-server.js';
@@ -58,15 +58,7 @@ describe('flashd killed while it re-flashes a hub', () => {
     await n3.up();
     writeFileSync(join(dir, 'n3.token'), 'reflash-crash-token\n');
     // The back office's work order and goods-in, on the store the daemon opens.
-    const store = openDatabase(db);
-    const stores = createStores(store);
-    stores.workOrders.create(
-      { id: WO, secPartyId: 'PARTY-9', cspRegion: 'Central', source: 'api', operatorId: 'office' },
-      { hubs: stock.map((h) => ({ deviceId: h.deviceId, model: h.model, firmwareVersion: h.firmwareVersion, smiStatus: h.smiStatus })) },
-      () => true,
-    );
-    for (const h of stock) stores.intake.scan({ deviceId: h.deviceId, operatorId: 'goods-in', workOrderId: WO });
-    store.close();
+    takeInStockOnFile(db, { id: WO, secPartyId: 'PARTY-9', cspRegion: 'Central', operatorId: 'goods-in' }, stock);
     config = join(dir, 'flashd.json');
     writeFileSync(
       config,

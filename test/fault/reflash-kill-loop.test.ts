@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEVICE_MODELS } from '../../firmware-images/models.js';
 import { INSTANT_HUB_PROFILE, Simulator, Technician, generateStock, type HubTruth } from '../../jig-sim/index.js';
-import { createStores, openDatabase } from '../../src/store/index.js';
+import { takeInStockOnFile } from '../helpers/take-in.js';
 import { simulatedBenchKeys } from '../helpers/sim-as-jigs.js';
 import { startDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
 import { MockN3Server } from '../helpers/mock-n3-server.js';
@@ -41,15 +41,7 @@ describe('flashd killed at random while the technician feeds a jig', () => {
     const n3 = new MockN3Server();
     await n3.up();
     const db = join(dir, 'flashd.db');
-    const setup = openDatabase(db);
-    const stores = createStores(setup);
-    stores.workOrders.create(
-      { id: WO, secPartyId: 'PARTY-9', cspRegion: 'South', source: 'api', operatorId: 'office' },
-      { hubs: stock.map((h) => ({ deviceId: h.deviceId, model: h.model, firmwareVersion: h.firmwareVersion, smiStatus: h.smiStatus })) },
-      () => true,
-    );
-    for (const h of stock) stores.intake.scan({ deviceId: h.deviceId, operatorId: 'goods-in', workOrderId: WO });
-    setup.close();
+    takeInStockOnFile(db, { id: WO, secPartyId: 'PARTY-9', cspRegion: 'South', operatorId: 'goods-in' }, stock);
     const config = join(dir, 'flashd.json');
     writeFileSync(
       config,

@@ -16,6 +16,7 @@ import { n3Enabled } from '../../src/config/upstream-schema.js';
 import { loadN3Transport } from '../../src/upstream/index.js';
 import { DEFAULT_HUB_PROFILE, Simulator, demoUnlockKeys, generateStock, type HubSpec, type HubTimingProfile, type JigAddresses, type LinkTiming } from '../../jig-sim/index.js';
 import { PACKAGE_ROOT } from '../../src/config/package-root.js';
+import { takeInStock } from './take-in.js';
 
 /** How the daemon reaches the simulator: `sim://` streams, `socket://` (ser2net-like) or real PTYs via socat. */
 export type Transport = 'in-process' | 'tcp' | 'pty';
@@ -156,10 +157,8 @@ export class BenchHarness {
   }
 
   #takeInStock(order: { id?: string; secPartyId?: string; cspRegion?: CspRegion }): void {
-    const id = order.id ?? 'WO-TEST';
-    const hubs = this.stock.map((h) => ({ deviceId: h.deviceId, model: h.model, firmwareVersion: h.firmwareVersion, smiStatus: h.smiStatus }));
-    this.stores.workOrders.create({ id, secPartyId: order.secPartyId ?? 'PARTY-TEST', cspRegion: order.cspRegion ?? 'South', source: 'api', operatorId: 'harness' }, { hubs }, this.isKnownModel);
-    for (const hub of hubs) this.stores.intake.scan({ deviceId: hub.deviceId, operatorId: 'harness', workOrderId: id });
+    const taken = { id: order.id ?? 'WO-TEST', secPartyId: order.secPartyId ?? 'PARTY-TEST', cspRegion: order.cspRegion ?? 'South', operatorId: 'harness' } as const;
+    takeInStock(this.stores, taken, this.stock, this.isKnownModel);
   }
 
   /** Resolves once `count` sessions in total have finished since start. */

@@ -28,8 +28,6 @@ describe.each<Transport>(['tcp', 'in-process'])('flashing 8 simulated hubs over 
       expect(hub.heldImage).toBeNull();
     }
 
-    // A clean line: no slot is reported suspect.
-    expect(harness.bench.slots().map((s) => s.lineSuspect)).toEqual(Array(8).fill(false));
     const { items } = harness.store.listHubs({ limit: 100 });
     expect(items).toHaveLength(8);
     for (const hub of items) {

@@ -6,6 +6,7 @@ import type { Bench, BenchEvents } from '../../src/bench/bench.js';
 import type { SessionPool } from '../../src/bench/session-pool.js';
 import { validateConfig, type Config } from '../../src/config/index.js';
 import { createDaemon, type Daemon } from '../../src/daemon/create-daemon.js';
+import { takeInStock } from '../helpers/take-in.js';
 import type { Db, Stores } from '../../src/store/index.js';
 import { demoUnlockKeys, type HubSpec, type JigAddresses } from '../../jig-sim/index.js';
 
@@ -58,10 +59,7 @@ export class PerfDaemon {
       unlockKeys: demoUnlockKeys(),
       processMetrics: false,
     });
-    const isKnownModel = this.daemon.catalog.hasModel;
-    const hubs = this.#o.stock.map((h) => ({ deviceId: h.deviceId, model: h.model, firmwareVersion: h.firmwareVersion, smiStatus: h.smiStatus }));
-    this.stores.workOrders.create({ id: 'WO-PERF', secPartyId: 'PARTY-PERF', cspRegion: 'South', source: 'api', operatorId: 'perf' }, { hubs }, isKnownModel);
-    for (const hub of hubs) this.stores.intake.scan({ deviceId: hub.deviceId, operatorId: 'perf', workOrderId: 'WO-PERF' });
+    takeInStock(this.stores, { id: 'WO-PERF', secPartyId: 'PARTY-PERF', cspRegion: 'South', operatorId: 'perf' }, this.#o.stock, this.daemon.catalog.hasModel);
     this.bench.on('finished', onFinished);
     await this.daemon.start({ listen: false });
   }

@@ -18,7 +18,6 @@ export interface SlotTile {
   error: { code: string; message: string } | null;
   workOrderId: string | null;
   hubState: string | null;
-  lineSuspect: boolean;
   updatedAt: string;
   led: SlotLed;
   etaSeconds: number | null;

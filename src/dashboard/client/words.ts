@@ -62,7 +62,7 @@ export function tileWords(tile: SlotTile, jigConnected: boolean): TileWords {
   if (tile.result !== null && tile.hubState === 'SCRAPPED') return { kind: 'scrapped', word: 'Scrapped', icon: '✖', detail: 'Put in the scrap bin', action: 'set-aside' };
   switch (tile.result) {
     case 'REFLASHED':
-      return { kind: 'done', word: 'Done', icon: '✔', detail: `v${tile.firmwareVersion ?? '?'} · unload, pack${tile.lineSuspect ? ' · slot line noisy: stop using this slot' : ''}`, action: 'unload' };
+      return { kind: 'done', word: 'Done', icon: '✔', detail: `v${tile.firmwareVersion ?? '?'} · unload, pack`, action: 'unload' };
     case 'ALREADY_CURRENT':
       return { kind: 'current', word: 'Done', icon: '★', detail: `already v${tile.firmwareVersion ?? '?'} · unload`, action: 'unload' };
     case 'REJECTED':

@@ -91,20 +91,38 @@ JSON
 SYSTEMD_SECCOMP=0 SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 \
   systemd-nspawn -D "$ROOT" -b --register=no --keep-unit --private-network --console=pipe --machine="$MACHINE" </dev/null >"$LOG" 2>&1 &
 NSPAWN=$!
-for _ in $(seq 100); do
-  LEADER=$(ps -o pid= --ppid "$NSPAWN" | tr -d ' ' | head -n1 || true)
+# The container's PID 1: nspawn's first child is its own "outer child", which clones the container's
+# init and exits, so a child of nspawn is taken only once it is PID 1 of a new PID namespace (its
+# NSpid line reads "<host pid> 1"). Taking the first child seen raced with that exit on a slow host.
+container_init() {
+  local pid
+  for pid in $(ps -o pid= --ppid "$NSPAWN"); do
+    awk '/^NSpid:/ { exit !(NF == 3 && $3 == 1) }' "/proc/$pid/status" 2>/dev/null && { echo "$pid"; return 0; }
+  done
+  return 1
+}
+for _ in $(seq 150); do
+  LEADER=$(container_init || true)
   [ -n "$LEADER" ] && break
   kill -0 "$NSPAWN" 2>/dev/null || { cat "$LOG" >&2; fail "systemd-nspawn exited"; }
   sleep 0.2
 done
-[ -n "$LEADER" ] || fail "no container PID 1 after 20 s"
+[ -n "$LEADER" ] || { tail -n 30 "$LOG" >&2; fail "no container PID 1 after 30 s"; }
 state=
-for _ in $(seq 120); do
+for _ in $(seq 240); do
   state=$(in_container systemctl is-system-running 2>/dev/null || true)
   case $state in running | degraded) break ;; esac
+  kill -0 "$NSPAWN" 2>/dev/null || break
   sleep 0.5
 done
-case $state in running | degraded) ;; *) fail "container systemd did not finish booting (state: $state)" ;; esac
+case $state in
+  running | degraded) ;;
+  *)
+    tail -n 30 "$LOG" >&2
+    in_container systemctl list-jobs --no-pager >&2 2>&1 || true
+    fail "container systemd did not finish booting in 120 s (state: ${state:-no answer from PID $LEADER})"
+    ;;
+esac
 say "container booted ($state) after $((SECONDS - START)) s; starting flashd.service"
 
 in_container systemctl start flashd.service || true

@@ -28,6 +28,9 @@ const BY_MANUFACTURER: Record<string, Omit<HubTimingProfile, 'maxUnlockAttempts'
     maxWindow: 8,
     maxBaudRate: 921_600,
     deflate: true,
+    // Protocol 1.1 bootloader: dictionary inflate (32 KiB window kept in RAM) at Cortex-M4 speed.
+    deflateDictionary: true,
+    inflateBytesPerSecond: 3_500_000,
     flashBytes: 2 * 1024 * 1024,
   },
   // WNC 1178: MX25-class NOR (erase 30 ms typ, program ~0.6 ms / 256 B), MCU with a hash engine.
@@ -42,6 +45,9 @@ const BY_MANUFACTURER: Record<string, Omit<HubTimingProfile, 'maxUnlockAttempts'
     maxWindow: 16,
     maxBaudRate: 460_800,
     deflate: true,
+    // A protocol 1.0 bootloader: each block inflates alone (no 32 KiB window in its RAM budget).
+    deflateDictionary: false,
+    inflateBytesPerSecond: 5_000_000,
     flashBytes: 2 * 1024 * 1024,
   },
   // EDMI 106C: an older, smaller MCU (Cortex-M0+-class software SHA-256 ~0.4 MB/s), no inflate in
@@ -97,6 +103,7 @@ export function scaleProfile(profile: Readonly<HubTimingProfile>, factor: number
     unlockMs: profile.unlockMs * factor,
     eraseMsPerSector: profile.eraseMsPerSector * factor,
     writeBytesPerSecond: profile.writeBytesPerSecond / factor,
+    ...(profile.inflateBytesPerSecond !== undefined ? { inflateBytesPerSecond: profile.inflateBytesPerSecond / factor } : {}),
     hashMsPerMiB: profile.hashMsPerMiB * factor,
     rebootMs: profile.rebootMs * factor,
   });

@@ -19,6 +19,13 @@ export interface HubTimingProfile {
   maxBaudRate: number;
   deflate: boolean;
   /**
+   * Protocol 1.1 (IDENTITY flag 0x10): the bootloader inflates blocks with the up to 32 KiB of image
+   * before them as dictionary. Only with `deflate`. Default false: a 1.0 hub.
+   */
+  deflateDictionary?: boolean;
+  /** Inflate rate of the bootloader's decompressor, output bytes per second (paid before programming). */
+  inflateBytesPerSecond?: number;
+  /**
    * The bootloader keeps blocks that arrive after a gap (up to twice the window) and says so in
    * IDENTITY (flag 0x08), so the host resends only the missing block. Default false: go-back-N.
    */
@@ -40,6 +47,9 @@ export const DEFAULT_HUB_PROFILE: Readonly<HubTimingProfile> = Object.freeze({
   maxWindow: 8,
   maxBaudRate: 921_600,
   deflate: true,
+  deflateDictionary: true,
+  // A Cortex-M4-class bootloader's inflate (uzlib-style, no heap) runs at a few MB/s.
+  inflateBytesPerSecond: 4_000_000,
   maxUnlockAttempts: 5,
   flashBytes: 2 * 1024 * 1024,
 });
@@ -52,4 +62,5 @@ export const INSTANT_HUB_PROFILE: Readonly<HubTimingProfile> = Object.freeze({
   writeBytesPerSecond: Number.POSITIVE_INFINITY,
   hashMsPerMiB: 0,
   rebootMs: 0,
+  inflateBytesPerSecond: Number.POSITIVE_INFINITY,
 });

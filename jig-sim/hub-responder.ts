@@ -8,6 +8,7 @@ import {
   HUB_PROTOCOL_VERSION,
   HUB_STATUS,
   IDENTITY_DEFLATE,
+  IDENTITY_DEFLATE_DICTIONARY,
   IDENTITY_IMAGE_HELD,
   IDENTITY_LOCKED,
   IDENTITY_SELECTIVE,
@@ -247,6 +248,7 @@ export class HubResponder {
     let flags = 0;
     if (!this.#unlocked) flags |= IDENTITY_LOCKED;
     if (profile.deflate) flags |= IDENTITY_DEFLATE;
+    if (profile.deflate && profile.deflateDictionary) flags |= IDENTITY_DEFLATE_DICTIONARY;
     if (this.hub.held) flags |= IDENTITY_IMAGE_HELD;
     if (profile.selectiveResend) flags |= IDENTITY_SELECTIVE;
     return {

@@ -1,6 +1,6 @@
 import { inflateRawSync } from 'node:zlib';
 import { encodeFrame, type Frame } from '../src/link/frame.js';
-import { ACK_GAP, DATA_DEFLATED, HUB_STATUS, decodeMessage, encodeMessage, type MessageOf } from '../src/session/index.js';
+import { ACK_GAP, DATA_DEFLATED, DATA_DEFLATED_DICTIONARY, DICTIONARY_BYTES, HUB_STATUS, decodeMessage, encodeMessage, type MessageOf } from '../src/session/index.js';
 import type { VirtualHub } from './virtual-hub.js';
 
 /** What the receiver needs from its responder: the line, RAM-scoped timers, and a phase hook. */
@@ -32,14 +32,19 @@ export class ImageReceiver {
   readonly #window: number;
   /** Next image offset the hub expects. */
   #expected: number;
-  #queue: Array<{ offset: number; data: Buffer }> = [];
+  #queue: Array<{ offset: number; data: Buffer; inflated: boolean }> = [];
+  /** The image bytes just before `#expected` (up to 32 KiB): a protocol 1.1 block's dictionary. */
+  #history: Buffer;
   #ackedTo: number;
   #lastDataSeq = 0;
   #gapReportedAt = -1;
   /** A gap waits to be reported until flash catches up (a report acknowledges everything before it). */
   #gapPending = false;
-  /** Selective resend: blocks received after a gap, by offset, until the gap is filled. */
-  readonly #held = new Map<number, Buffer>();
+  /**
+   * Selective resend: blocks received after a gap, by offset, until the gap is filled. Kept as
+   * they came: a dictionary block can only be inflated once the bytes before it are in.
+   */
+  readonly #held = new Map<number, { flags: number; data: Buffer }>();
   #writing = false;
   #flashBusyUntil = 0;
   #waiters: Array<() => void> = [];
@@ -52,6 +57,8 @@ export class ImageReceiver {
     this.#window = params.window;
     this.#expected = params.startOffset;
     this.#ackedTo = params.startOffset;
+    // A resumed transfer's dictionary is the committed prefix the hub reads back from its flash.
+    this.#history = Buffer.from(hub.flash.subarray(Math.max(0, params.startOffset - DICTIONARY_BYTES), params.startOffset));
   }
 
   /** Blocks wait for flash, or one is being programmed. */
@@ -80,23 +87,19 @@ export class ImageReceiver {
       this.#reportGap(selective);
       return;
     }
-    const data = inflateBlock(message, Math.min(this.#blockBytes, held.sizeBytes - message.offset));
-    if (!data) {
+    if (ahead) {
+      this.#held.set(message.offset, { flags: message.flags, data: Buffer.from(message.data) });
+      this.#reportGap(selective);
+      return;
+    }
+    if (!this.#accept(message)) {
       // A block that does not decode to its size is treated like a corrupt frame: ask again.
       this.#reportGap(selective);
       return;
     }
-    if (ahead) {
-      this.#held.set(message.offset, data);
-      this.#reportGap(selective);
-      return;
-    }
-    this.#queue.push({ offset: message.offset, data });
-    this.#expected += data.length;
     for (let next = this.#held.get(this.#expected); next; next = this.#held.get(this.#expected)) {
       this.#held.delete(this.#expected);
-      this.#queue.push({ offset: this.#expected, data: next });
-      this.#expected += next.length;
+      if (!this.#accept(next)) break;
     }
     this.#gapReportedAt = -1;
     this.#gapPending = false;
@@ -105,6 +108,21 @@ export class ImageReceiver {
     if (this.#held.size > 0) this.#reportGap(selective);
     else this.#maybeAck();
     this.#pumpWrites();
+  }
+
+  /** Decodes the block at `#expected` and queues it for flash; false if it does not decode to its size. */
+  #accept(block: { flags: number; data: Uint8Array }): boolean {
+    const held = this.#hub.held;
+    if (!held) return false;
+    const rawBytes = Math.min(this.#blockBytes, held.sizeBytes - this.#expected);
+    const dictionary = this.#hub.profile.deflate && this.#hub.profile.deflateDictionary === true ? this.#history : undefined;
+    const data = inflateBlock(block, rawBytes, dictionary);
+    if (!data) return false;
+    this.#queue.push({ offset: this.#expected, data, inflated: (block.flags & (DATA_DEFLATED | DATA_DEFLATED_DICTIONARY)) !== 0 });
+    this.#expected += data.length;
+    const history = Buffer.concat([this.#history, data]);
+    this.#history = history.length > DICTIONARY_BYTES ? history.subarray(history.length - DICTIONARY_BYTES) : history;
+    return true;
   }
 
   /** Go-back-N: one gap report per offset. Selective: report each time; the host paces its resends. */
@@ -152,7 +170,8 @@ export class ImageReceiver {
     const firstSector = Math.floor(block.offset / p.sectorBytes);
     const lastSector = Math.floor((block.offset + block.data.length - 1) / p.sectorBytes);
     const newSectors = block.offset % p.sectorBytes === 0 ? lastSector - firstSector + 1 : lastSector - firstSector;
-    const costMs = newSectors * p.eraseMsPerSector + (block.data.length / p.writeBytesPerSecond) * 1000;
+    const inflateMs = block.inflated ? (block.data.length / (p.inflateBytesPerSecond ?? Number.POSITIVE_INFINITY)) * 1000 : 0;
+    const costMs = inflateMs + newSectors * p.eraseMsPerSector + (block.data.length / p.writeBytesPerSecond) * 1000;
     const now = performance.now();
     this.#flashBusyUntil = Math.max(now, this.#flashBusyUntil) + costMs;
     this.#hooks.after(this.#flashBusyUntil - now, () => {
@@ -203,10 +222,19 @@ export class ImageReceiver {
   }
 }
 
-/** The block's bytes, inflated if it came deflated; undefined unless that gives exactly `rawBytes`. */
-function inflateBlock(message: MessageOf<'DATA'>, rawBytes: number): Buffer | undefined {
+/**
+ * The block's bytes, inflated if it came deflated (flag 0x02: with `dictionary`, the image before
+ * it, which a 1.0 hub does not have: it refuses such a block); undefined unless that gives exactly
+ * `rawBytes`.
+ */
+export function inflateBlock(block: { flags: number; data: Uint8Array }, rawBytes: number, dictionary: Buffer | undefined): Buffer | undefined {
   try {
-    const data = (message.flags & DATA_DEFLATED) !== 0 ? inflateRawSync(message.data, { maxOutputLength: rawBytes + 1 }) : Buffer.from(message.data);
+    let data: Buffer;
+    if ((block.flags & DATA_DEFLATED_DICTIONARY) !== 0) {
+      if (!dictionary) return undefined;
+      data = inflateRawSync(block.data, { maxOutputLength: rawBytes + 1, ...(dictionary.length > 0 ? { dictionary } : {}) });
+    } else if ((block.flags & DATA_DEFLATED) !== 0) data = inflateRawSync(block.data, { maxOutputLength: rawBytes + 1 });
+    else data = Buffer.from(block.data);
     return data.length === rawBytes ? data : undefined;
   } catch {
     return undefined;

@@ -230,7 +230,7 @@ function withDecisionFacts(result: SessionResult, decided: BenchDecision | undef
 async function withBlocks(deps: SlotSessionDeps, reply: BenchDecision['reply'], capabilities: HubCapabilities): Promise<SessionDecision> {
   if (reply.action !== 'flash') return reply;
   const plan = planTransfer(deps.sessions.transfer, capabilities);
-  return { ...reply, blocks: await deps.blocks.get(reply.image, plan.blockBytes, plan.deflate) };
+  return { ...reply, blocks: await deps.blocks.get(reply.image, plan.blockBytes, plan.deflate, plan.dictionary) };
 }
 
 /** Closes the attempt (hub outcome, work order state and any outbox row in one transaction) and shows the result. */

@@ -120,6 +120,7 @@ export const ConfigSchema = Type.Object(
             blockBytes: Type.Integer({ minimum: 64, maximum: 4096, default: 4096 }),
             window: Type.Integer({ minimum: 1, maximum: 255, default: 16, description: 'blocks in flight; the hub may ask for fewer' }),
             deflate: Type.Boolean({ default: true }),
+            deflateDictionary: Type.Boolean({ default: true, description: 'protocol 1.1: deflate each block with the image before it as dictionary, with hubs that offer it' }),
           },
           { additionalProperties: false, default: {} },
         ),

@@ -25,7 +25,7 @@ export function smallerBlockBytes(blockBytes: number): number | undefined {
 
 /** The plan and blocks at a smaller size: raw (uncompressed) blocks, cut here from the image itself. */
 export async function shrinkBlocks(image: SessionImage, plan: TransferPlan, blockBytes: number): Promise<{ plan: TransferPlan; blocks: PreparedBlocks }> {
-  return { plan: { ...plan, blockBytes, deflate: false }, blocks: await prepareBlocks(image, blockBytes, false) };
+  return { plan: { ...plan, blockBytes, deflate: false, dictionary: false }, blocks: await prepareBlocks(image, blockBytes, false) };
 }
 
 /** Shortest ACK timeout on a line whose blocks were cut: still well over a hub's sector erase. */

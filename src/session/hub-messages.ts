@@ -36,10 +36,20 @@ export const IDENTITY_IMAGE_HELD = 0x04;
  * a hub also serves.
  */
 export const IDENTITY_SELECTIVE = 0x08;
+/**
+ * Flag in IDENTITY (protocol 1.1): the hub inflates a DATA block flagged 0x02 with the up to 32 KiB
+ * of image just before the block as the preset dictionary (it already holds those bytes). A 1.0
+ * host never sets DATA flag 0x02, so such a hub serves it unchanged.
+ */
+export const IDENTITY_DEFLATE_DICTIONARY = 0x10;
 /** Flag in BEGIN: drop any held partial image and start from offset 0. */
 export const BEGIN_DISCARD = 0x01;
 /** Flag in DATA: the block is raw-deflated. */
 export const DATA_DEFLATED = 0x01;
+/** Flag in DATA (protocol 1.1): raw deflate with the preceding image bytes as preset dictionary. */
+export const DATA_DEFLATED_DICTIONARY = 0x02;
+/** How much preceding image a dictionary block may refer to: deflate's whole window. */
+export const DICTIONARY_BYTES = 32 * 1024;
 /** Flag in ACK: the hub saw a gap after this offset and asks for a resend from it. */
 export const ACK_GAP = 0x01;
 

@@ -1,6 +1,6 @@
 import type { HubIdentity } from '../domain/hub-identity.js';
 import { deviceIdFromBytes, firmwareVersionFromNumber, formatManufacturer, formatModel } from '../domain/identifiers.js';
-import { IDENTITY_DEFLATE, IDENTITY_IMAGE_HELD, IDENTITY_LOCKED, IDENTITY_SELECTIVE, type IdentityPayload } from './hub-messages.js';
+import { IDENTITY_DEFLATE, IDENTITY_DEFLATE_DICTIONARY, IDENTITY_IMAGE_HELD, IDENTITY_LOCKED, IDENTITY_SELECTIVE, type IdentityPayload } from './hub-messages.js';
 import type { HubCapabilities } from './session-types.js';
 
 export function identityFromPayload(p: IdentityPayload): { identity: HubIdentity; capabilities: HubCapabilities } {
@@ -20,6 +20,7 @@ export function identityFromPayload(p: IdentityPayload): { identity: HubIdentity
       maxWindow: p.maxWindow,
       maxBaudRate: p.maxBaudRate,
       deflate: (p.flags & IDENTITY_DEFLATE) !== 0,
+      deflateDictionary: (p.flags & IDENTITY_DEFLATE) !== 0 && (p.flags & IDENTITY_DEFLATE_DICTIONARY) !== 0,
       imageHeld: (p.flags & IDENTITY_IMAGE_HELD) !== 0,
       selective: (p.flags & IDENTITY_SELECTIVE) !== 0,
     },

@@ -1,7 +1,7 @@
 import { promisify } from 'node:util';
 import { deflateRaw } from 'node:zlib';
 import { joinBytes } from '../link/join-bytes.js';
-import { DATA_DEFLATED } from './hub-messages.js';
+import { DATA_DEFLATED, DATA_DEFLATED_DICTIONARY, DICTIONARY_BYTES } from './hub-messages.js';
 
 const deflateRawAsync = promisify(deflateRaw);
 
@@ -20,6 +20,8 @@ export interface PreparedBlocks {
   blockBytes: number;
   /** Whether compression was tried; false when the hub cannot inflate or the bench turned it off. */
   deflate: boolean;
+  /** Blocks after the first were deflated with the preceding image as dictionary (protocol 1.1). */
+  dictionary: boolean;
   /** Per block: start in `packed`, payload length, DATA flags. Over a SharedArrayBuffer. */
   index: Uint32Array;
   /** Deflated payloads back to back. Over a SharedArrayBuffer; empty when no block shrank. */
@@ -37,36 +39,52 @@ export interface WireBlock {
 }
 
 /**
- * Cuts an image into blocks of `blockBytes` and deflates each one independently (raw deflate,
- * level 9), so a transfer can resume at any block boundary and the hub needs one block of window.
- * A block is kept deflated only when that makes it smaller: encrypted firmware (57% of real images)
- * costs nothing extra on the wire. Compression runs on libuv's thread pool (async zlib), never on
- * the calling thread's event loop.
+ * Cuts an image into blocks of `blockBytes` and deflates each one (raw deflate, level 9), so a
+ * transfer can resume at any block boundary and the hub needs one block of window. With
+ * `dictionary` (protocol 1.1) each block is deflated with the up to 32 KiB of image before it as
+ * preset dictionary: the hub holds those bytes already, so a block no longer starts from an empty
+ * window, which brings the wire close to deflating the whole file (docs/protocol.md §2.7) while
+ * resume stays exact. A block is kept deflated only when that makes it smaller: encrypted firmware
+ * (57% of real images) costs nothing extra on the wire. Compression runs on libuv's thread pool
+ * (async zlib), never on the calling thread's event loop.
  */
-export async function prepareBlocks(image: { sha256: string; data: Uint8Array }, blockBytes: number, deflate: boolean): Promise<PreparedBlocks> {
+export async function prepareBlocks(image: { sha256: string; data: Uint8Array }, blockBytes: number, deflate: boolean, dictionary = false): Promise<PreparedBlocks> {
   if (!Number.isInteger(blockBytes) || blockBytes < 1 || blockBytes > 0xffff) throw new RangeError(`blockBytes must be 1..65535, got ${blockBytes}`);
   const { data } = image;
+  const withDictionary = deflate && dictionary;
   const count = Math.ceil(data.length / blockBytes);
   const index = new Uint32Array(new SharedArrayBuffer(count * INDEX_STRIDE * Uint32Array.BYTES_PER_ELEMENT));
   const packedParts: Buffer[] = [];
   let packedBytes = 0;
   let wireBytes = 0;
-  const deflated = deflate ? await Promise.all(Array.from({ length: count }, (_, i) => deflateRawAsync(blockAt(data, blockBytes, i), { level: 9 }))) : [];
+  const deflated = deflate ? await Promise.all(Array.from({ length: count }, (_, i) => deflateBlock(data, blockBytes, i, withDictionary))) : [];
   for (let i = 0; i < count; i++) {
     const rawBytes = Math.min(blockBytes, data.length - i * blockBytes);
     const packed = deflated[i];
-    if (packed && packed.length < rawBytes) {
-      index.set([packedBytes, packed.length, DATA_DEFLATED], i * INDEX_STRIDE);
-      packedParts.push(packed);
-      packedBytes += packed.length;
-      wireBytes += packed.length;
+    if (packed && packed.bytes.length < rawBytes) {
+      index.set([packedBytes, packed.bytes.length, packed.flags], i * INDEX_STRIDE);
+      packedParts.push(packed.bytes);
+      packedBytes += packed.bytes.length;
+      wireBytes += packed.bytes.length;
     } else {
       index.set([0, rawBytes, 0], i * INDEX_STRIDE);
       wireBytes += rawBytes;
     }
   }
   const packed = joinBytes(packedParts, new Uint8Array(new SharedArrayBuffer(packedBytes)));
-  return { imageSha256: image.sha256, imageBytes: data.length, blockBytes, deflate, index, packed, wireBytes };
+  return { imageSha256: image.sha256, imageBytes: data.length, blockBytes, deflate, dictionary: withDictionary, index, packed, wireBytes };
+}
+
+/** The image bytes a protocol 1.1 hub uses as the dictionary of the block at `offset`. */
+export function dictionaryBefore(data: Uint8Array, offset: number): Uint8Array {
+  return data.subarray(Math.max(0, offset - DICTIONARY_BYTES), offset);
+}
+
+/** Block `i` deflated alone, or (after the first block) with the image before it as dictionary. */
+async function deflateBlock(data: Uint8Array, blockBytes: number, i: number, withDictionary: boolean): Promise<{ bytes: Buffer; flags: number }> {
+  const block = blockAt(data, blockBytes, i);
+  if (!withDictionary || i === 0) return { bytes: await deflateRawAsync(block, { level: 9 }), flags: DATA_DEFLATED };
+  return { bytes: await deflateRawAsync(block, { level: 9, dictionary: dictionaryBefore(data, i * blockBytes) }), flags: DATA_DEFLATED_DICTIONARY };
 }
 
 /** Number of blocks in a prepared image. */
@@ -83,7 +101,7 @@ export function wireBlock(prepared: PreparedBlocks, data: Uint8Array, i: number)
   const flags = prepared.index[at + 2]!;
   const offset = i * prepared.blockBytes;
   const rawBytes = Math.min(prepared.blockBytes, prepared.imageBytes - offset);
-  const payload = (flags & DATA_DEFLATED) !== 0 ? prepared.packed.subarray(start, start + length) : blockAt(data, prepared.blockBytes, i);
+  const payload = (flags & (DATA_DEFLATED | DATA_DEFLATED_DICTIONARY)) !== 0 ? prepared.packed.subarray(start, start + length) : blockAt(data, prepared.blockBytes, i);
   return { offset, rawBytes, payload, flags };
 }
 

@@ -13,6 +13,8 @@ export interface HubCapabilities {
   maxWindow: number;
   maxBaudRate: number;
   deflate: boolean;
+  /** Protocol 1.1: the hub inflates blocks with the preceding image as dictionary (IDENTITY flag 0x10). */
+  deflateDictionary: boolean;
   imageHeld: boolean;
   /** The hub keeps blocks received after a gap (IDENTITY flag 0x08): resend only what is missing. */
   selective: boolean;
@@ -83,6 +85,8 @@ export interface TransferPreferences {
   /** Largest window flashd offers; the hub may ask for less. */
   window: number;
   deflate: boolean;
+  /** Use protocol 1.1's dictionary deflate with hubs that offer it; absent means yes. */
+  deflateDictionary?: boolean;
 }
 
 /** A session task as it crosses into a piscina worker. Ports are in the transfer list. */

@@ -10,6 +10,8 @@ export interface TransferPlan {
   /** Blocks in flight before an acknowledgement is needed. */
   window: number;
   deflate: boolean;
+  /** Deflate each block with the image before it as dictionary (protocol 1.1); only with `deflate`. */
+  dictionary: boolean;
   /** The hub keeps blocks that arrive after a gap, so only the missing block is sent again. */
   selective: boolean;
 }
@@ -30,6 +32,7 @@ export function planTransfer(prefs: TransferPreferences, hub: HubCapabilities): 
     blockBytes: Math.min(prefs.blockBytes, hub.maxBlockBytes),
     window: Math.max(1, Math.min(prefs.window, hub.maxWindow)),
     deflate: prefs.deflate && hub.deflate,
+    dictionary: prefs.deflate && hub.deflate && hub.deflateDictionary && prefs.deflateDictionary !== false,
     selective: hub.selective,
   };
 }

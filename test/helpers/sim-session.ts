@@ -56,7 +56,7 @@ async function decide(identity: HubIdentity, capabilities: HubCapabilities, imag
   switch (decision.action) {
     case 'flash': {
       const plan = planTransfer(prefs, capabilities);
-      const blocks = await prepareBlocks(image!, plan.blockBytes, plan.deflate);
+      const blocks = await prepareBlocks(image!, plan.blockBytes, plan.deflate, plan.dictionary);
       return { action: 'flash', image: { version: image!.version, sha256: image!.sha256, sizeBytes: image!.sizeBytes, data: image!.data }, blocks };
     }
     case 'already-current':

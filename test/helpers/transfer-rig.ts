@@ -61,7 +61,7 @@ export async function flashOverRig(o: RigOptions): Promise<RigResult> {
   const plan = planTransfer(o.prefs, capabilities);
   const sha256 = createHash('sha256').update(o.image).digest('hex');
   const image = { version: identity.firmwareVersion, sha256, sizeBytes: o.image.length, data: o.image };
-  const blocks = await prepareBlocks(image, plan.blockBytes, plan.deflate);
+  const blocks = await prepareBlocks(image, plan.blockBytes, plan.deflate, plan.dictionary);
   rate.hubMaxBaudRate = capabilities.maxBaudRate;
   await rate.raise();
   const { nonce } = await client.request({ kind: 'UNLOCK_CHALLENGE' }, 'CHALLENGE', ask);

@@ -25,7 +25,7 @@ export async function linkCompressible(o: { jigs: number }): Promise<Metric[]> {
     // With the line full, an image arrives at line rate × (image / wire bytes): the limit for its speed-up.
     return [
       metric('link-compressible', 'wire-efficiency', Math.min(...wire), 'ratio', 1, `min over ${ok.length}/${slots} slots; mean ${mean(wire).toFixed(3)}; target ≥ 0.93`),
-      metric('link-compressible', 'effective-speedup', slowest.speedup, '× line', slowest.ratio, `slowest slot; limit = its image/wire bytes (4 KiB blocks deflated one by one); mean ${mean(per.map((p) => p.speedup)).toFixed(3)}`),
+      metric('link-compressible', 'effective-speedup', slowest.speedup, '× line', slowest.ratio, `slowest slot; limit = its image/wire bytes (4 KiB blocks, dictionary deflate with 1.1 hubs); mean ${mean(per.map((p) => p.speedup)).toFixed(3)}`),
     ];
   } finally {
     run.catalog.remove();

@@ -25,12 +25,12 @@ export async function linkImage(o: { file: string; jigs: number }): Promise<Metr
     const per = ok.map(({ result }) => {
       const t = result.transfer!;
       const capacity = (t.elapsedMs / 1000) * lineBytesPerSecond(LINK_BAUD);
-      return { wire: t.wireBytes / capacity, speedup: t.imageBytes / capacity, imageBytes: t.imageBytes };
+      return { wire: t.wireBytes / capacity, speedup: t.imageBytes / capacity, imageBytes: t.imageBytes, coding: t.imageBytes / t.wireBytes };
     });
     const slowest = per.reduce((a, b) => (b.speedup < a.speedup ? b : a));
     const image = [...run.catalog.images.values()][0]!;
     const wholeFile = Math.max(1, image.sizeBytes / image.deflatedBytes);
-    const note = `${slowest.imageBytes} B; ${ok.length}/${slots} slots; mean ${mean(per.map((p) => p.speedup)).toFixed(3)}; wire-efficiency min ${Math.min(...per.map((p) => p.wire)).toFixed(3)}; limit = whole-file deflate (1 if it does not shrink)`;
+    const note = `${slowest.imageBytes} B; ${ok.length}/${slots} slots; mean ${mean(per.map((p) => p.speedup)).toFixed(3)}; wire-efficiency min ${Math.min(...per.map((p) => p.wire)).toFixed(3)}; coding image/wire ${(slowest.coding / wholeFile).toFixed(3)} of the limit; limit = whole-file deflate (1 if it does not shrink)`;
     return [metric('image', basename(o.file), slowest.speedup, '× line', wholeFile, note)];
   } finally {
     run.catalog.remove();

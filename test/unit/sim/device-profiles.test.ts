@@ -29,7 +29,8 @@ describe('device profiles', () => {
         String(p.maxBlockBytes),
         String(p.maxWindow),
         String(p.maxBaudRate),
-        p.deflate ? 'yes' : 'no',
+        p.deflate ? (p.deflateDictionary ? '1.1 dictionary' : '1.0 per block') : 'no',
+        p.deflate ? String(p.inflateBytesPerSecond) : '–',
         `${p.hardwareVersions[0]}..${p.hardwareVersions[1]}`,
       ]);
     }

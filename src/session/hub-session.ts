@@ -1,10 +1,11 @@
-import { FlashdError, toErrorRecord } from '../domain/errors.js';
+import { FlashdError, isFlashdError, toErrorRecord } from '../domain/errors.js';
 import type { HubIdentity } from '../domain/hub-identity.js';
 import { deviceIdToBytes, firmwareVersionFromNumber } from '../domain/identifiers.js';
 import type { Phase, PhaseTimings, TimedPhase } from '../domain/outcomes.js';
 import type { PortLink } from '../link/port-link.js';
 import type { BaudPolicy } from './baud-policy.js';
 import { HubClient } from './hub-client.js';
+import { HUB_STATUS } from './hub-status.js';
 import { identityFromPayload } from './identity.js';
 import type { PreparedBlocks } from './image-blocks.js';
 import { emptyTransferSummary, sendImage } from './image-sender.js';
@@ -173,7 +174,14 @@ class HubSession {
     await this.#o.control.persist({ t: 'activating' }, t.decisionTimeoutMs);
     this.#o.control.signal.throwIfAborted();
     this.#committed = true;
-    const { rebootMs } = await this.#client.request({ kind: 'ACTIVATE' }, 'ACTIVATING', { timeoutMs: t.requestTimeoutMs, retries: t.requestRetries, signal: this.#signal });
+    let rebootMs = 0;
+    try {
+      ({ rebootMs } = await this.#client.request({ kind: 'ACTIVATE' }, 'ACTIVATING', { timeoutMs: t.requestTimeoutMs, retries: t.requestRetries, signal: this.#signal }));
+    } catch (err) {
+      // On a noisy line the ACTIVATING reply can be lost after the hub took ACTIVATE and rebooted:
+      // the retry meets a hub whose "verified" (RAM) went with the reboot. The read-back decides.
+      if (!isFlashdError(err, 'HUB_ERROR') || err.details?.hubStatus !== HUB_STATUS.NOT_VERIFIED) throw err;
+    }
     await this.#rate.hubRebooted();
     return rebootMs;
   }

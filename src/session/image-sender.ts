@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { FlashdError, isFlashdError } from '../domain/errors.js';
-import { NOISY_REQUEST_TRIES, SHRINK_AFTER_TIMEOUTS, lineSuspect, noisyAckTimeoutMs, shrinkBlocks, smallerBlockBytes } from './block-step.js';
+import { NOISY_REQUEST_TRIES, SHRINK_AFTER_TIMEOUTS, lineSuspect, measuredErrorRate, noisyAckTimeoutMs, shrinkBlocks, smallerBlockBytes } from './block-step.js';
 import type { HubClient } from './hub-client.js';
 import { BEGIN_DISCARD } from './hub-messages.js';
 import type { PreparedBlocks } from './image-blocks.js';
@@ -83,6 +83,20 @@ export async function sendImage(o: SendImageOptions): Promise<void> {
     offset = await start();
     return true;
   };
+  /** {@link shrink} at the current rate; false when there is no smaller block or the hub no longer answers at this rate. */
+  const shrinkHere = async (): Promise<boolean> => {
+    if (smallerBlockBytes(plan.blockBytes) === undefined) return false;
+    try {
+      return await shrink();
+    } catch (err) {
+      // Not even BEGIN gets through: at the base rate the line is suspect (below); above it, go there.
+      if (!isFlashdError(err, 'HUB_TIMEOUT') || !o.rate.aboveBase) throw err;
+      await o.rate.fallBack(o.signal);
+      offset = await start();
+      return true;
+    }
+  };
+  const stepDownsBefore = o.rate.stepDowns;
   let offset = resumedFrom;
   try {
     for (;;) {
@@ -110,21 +124,42 @@ export async function sendImage(o: SendImageOptions): Promise<void> {
       } catch (err) {
         if (!isFlashdError(err, 'TRANSFER_FAILED')) throw err;
         offset = (err.details?.offset as number | undefined) ?? offset;
-        // No block got through: the base rate (a hub that heard nothing valid for a while has gone
-        // back there by itself), then smaller blocks (a block survives bit errors far better the
-        // shorter it is); at the smallest, the line is suspect.
-        await o.rate.fallBack(o.signal);
-        if (await shrink()) continue;
+        // No block got through: smaller blocks first (a block survives bit errors far better the
+        // shorter it is), at this rate while the hub still answers BEGIN here; then the base rate (a
+        // hub that heard nothing valid for a while has gone back there by itself); at the smallest
+        // block and the base rate, the line is suspect.
+        if (await shrinkHere()) continue;
+        if (o.rate.aboveBase) {
+          await o.rate.fallBack(o.signal);
+          if (smallerBlockBytes(plan.blockBytes) !== undefined) await shrink();
+          else offset = await start();
+          continue;
+        }
         update();
         throw lineSuspect(err, summary, stats.blocksSent);
       }
-      if (outcome === 'done') return;
+      if (outcome === 'done') {
+        // Through, but only with cut blocks: the slot's line is still far noisier than a sound one.
+        if (summary.blockSteps) {
+          update();
+          Object.assign(summary, { lineSuspect: true, errorRate: measuredErrorRate(summary, stats.blocksSent) });
+        }
+        return;
+      }
       // Too many errors at this rate: one step down (the hub keeps its receive state), then go on;
       // at the lowest rate, smaller blocks.
       if (await o.rate.stepDown(o.signal)) continue;
       o.rate.stopSteppingDown();
       await shrink();
     }
+  } catch (err) {
+    // A line already found noisy (rate or block cut) that now loses even the short exchanges of a
+    // rate change or a BEGIN: the same verdict as when the smallest block does not get through.
+    if (isFlashdError(err, 'HUB_TIMEOUT') && (summary.blockSteps || o.rate.stepDowns > stepDownsBefore)) {
+      update();
+      throw lineSuspect(err, summary, stats.blocksSent);
+    }
+    throw err;
   } finally {
     update();
   }

@@ -40,6 +40,11 @@ export class LineRate {
     return this.#rate;
   }
 
+  /** Above the base rate (the hub would go back there by itself after a silence). */
+  get aboveBase(): boolean {
+    return this.#rate > this.#policy.baseBaudRate;
+  }
+
   /** When a noisy stretch should make the transfer hand back so we can step down; undefined: never. */
   get errorLimit(): LineErrorLimit | undefined {
     return this.#rate > this.#policy.baseBaudRate && !this.#settled ? this.#policy.errorLimit : undefined;

@@ -178,12 +178,20 @@ class HubSession {
     try {
       ({ rebootMs } = await this.#client.request({ kind: 'ACTIVATE' }, 'ACTIVATING', { timeoutMs: t.requestTimeoutMs, retries: t.requestRetries, signal: this.#signal }));
     } catch (err) {
-      // On a noisy line the ACTIVATING reply can be lost after the hub took ACTIVATE and rebooted:
-      // the retry meets a hub whose "verified" (RAM) went with the reboot. The read-back decides.
-      if (!isFlashdError(err, 'HUB_ERROR') || err.details?.hubStatus !== HUB_STATUS.NOT_VERIFIED) throw err;
+      // NOT_VERIFIED to a retried ACTIVATE is ambiguous: the ACTIVATING reply was lost on a noisy
+      // line after the hub took ACTIVATE and rebooted into the target, or the hub lost its RAM
+      // (a brown-out) before it took it and still runs the old image. Its running version tells.
+      if (!isFlashdError(err, 'HUB_ERROR') || err.details?.hubStatus !== HUB_STATUS.NOT_VERIFIED || !(await this.#runsTarget())) throw err;
     }
     await this.#rate.hubRebooted();
     return rebootMs;
+  }
+
+  /** The hub already runs the image this session flashes (READ_VERSION). */
+  async #runsTarget(): Promise<boolean> {
+    const t = this.#o.timeouts;
+    const { firmwareVersion } = await this.#client.request({ kind: 'READ_VERSION' }, 'VERSION', { timeoutMs: t.requestTimeoutMs, retries: t.requestRetries, signal: this.#signal });
+    return firmwareVersionFromNumber(firmwareVersion) === this.#image!.version;
   }
 
   /** Waits out the reboot, then reads the running version (the SR 11.2 analogue) and the identity. */

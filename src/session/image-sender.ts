@@ -4,6 +4,7 @@ import { NOISY_REQUEST_TRIES, SHRINK_AFTER_TIMEOUTS, lineSuspect, measuredErrorR
 import type { HubClient } from './hub-client.js';
 import { BEGIN_DISCARD } from './hub-messages.js';
 import type { PreparedBlocks } from './image-blocks.js';
+import { framesHeard } from './line-evidence.js';
 import type { LineRate } from './line-rate.js';
 import type { SessionImage, SessionTimeouts, TransferSummary } from './session-types.js';
 import { emptyTransferStats, transferImage } from './transfer.js';
@@ -96,7 +97,31 @@ export async function sendImage(o: SendImageOptions): Promise<void> {
       return true;
     }
   };
-  const stepDownsBefore = o.rate.stepDowns;
+  /**
+   * The transfer stalled and the hub said nothing at all: is it still there? Above the base rate,
+   * go there (a hub that heard nothing valid reverts by itself); at it, one IDENTIFY. A hub that
+   * answers heard our short frames while the blocks died on the way: noise. One that stays silent
+   * and sends not even a garbled frame is gone (pulled, unpowered, hung): its HUB_TIMEOUT ends the
+   * session now, as before, without cutting blocks or calling the line suspect.
+   */
+  const askAfterSilence = async (): Promise<void> => {
+    const before = framesHeard(client.parserStats);
+    try {
+      if (o.rate.aboveBase) await o.rate.fallBack(o.signal);
+      // On a line already found noisy the IDENTIFY itself may be lost a few times.
+      else await client.request({ kind: 'IDENTIFY' }, 'IDENTITY', { timeoutMs: t.requestTimeoutMs, retries: noisy ? t.requestRetries * NOISY_REQUEST_TRIES : t.requestRetries, signal: o.signal });
+    } catch (err) {
+      if (isFlashdError(err, 'HUB_TIMEOUT')) {
+        // Garbled replies only: the line, not the hub (LINE_SUSPECT below); not a frame: the hub is gone.
+        if (framesHeard(client.parserStats) > before) noisy = true;
+        else silentHub = err;
+      }
+      throw err;
+    }
+  };
+  /** Evidence of noise was seen (garbled frames, gap reports, a stall the hub still answers in): only then are blocks cut and the line suspect. */
+  let noisy = false;
+  let silentHub: Error | undefined;
   let offset = resumedFrom;
   try {
     for (;;) {
@@ -124,6 +149,9 @@ export async function sendImage(o: SendImageOptions): Promise<void> {
       } catch (err) {
         if (!isFlashdError(err, 'TRANSFER_FAILED')) throw err;
         offset = (err.details?.offset as number | undefined) ?? offset;
+        // Frames heard during the stall (gap reports, garbled ones) are noise; none at all, ask first.
+        if (!((err.details?.heard as number | undefined) ?? 0)) await askAfterSilence();
+        noisy = true;
         // No block got through: smaller blocks first (a block survives bit errors far better the
         // shorter it is), at this rate while the hub still answers BEGIN here; then the base rate (a
         // hub that heard nothing valid for a while has gone back there by itself); at the smallest
@@ -146,6 +174,7 @@ export async function sendImage(o: SendImageOptions): Promise<void> {
         }
         return;
       }
+      noisy = true;
       // Too many errors at this rate: one step down (the hub keeps its receive state), then go on;
       // at the lowest rate, smaller blocks.
       if (await o.rate.stepDown(o.signal)) continue;
@@ -153,9 +182,9 @@ export async function sendImage(o: SendImageOptions): Promise<void> {
       await shrink();
     }
   } catch (err) {
-    // A line already found noisy (rate or block cut) that now loses even the short exchanges of a
-    // rate change or a BEGIN: the same verdict as when the smallest block does not get through.
-    if (isFlashdError(err, 'HUB_TIMEOUT') && (summary.blockSteps || o.rate.stepDowns > stepDownsBefore)) {
+    // A line already found noisy that now loses even the short exchanges of a rate change or a
+    // BEGIN: the same verdict as when the smallest block does not get through. Not a hub gone silent.
+    if (isFlashdError(err, 'HUB_TIMEOUT') && noisy && err !== silentHub) {
       update();
       throw lineSuspect(err, summary, stats.blocksSent);
     }

@@ -5,6 +5,7 @@ import type { Frame } from '../link/frame.js';
 import { hubStatusError } from './hub-errors.js';
 import { ACK_GAP, type HubMessage } from './hub-messages.js';
 import { wireBlock, type PreparedBlocks } from './image-blocks.js';
+import { framesHeard } from './line-evidence.js';
 import { LineHealth, type LineErrorLimit } from './line-health.js';
 import { RoundTrip } from './round-trip.js';
 
@@ -79,6 +80,8 @@ export async function transferImage(client: HubClient, options: TransferOptions)
   let failures = 0;
   /** Since when no block was acknowledged (performance.now() time). */
   let stalledSince = performance.now();
+  /** Frames (whole or garbled) heard from the hub up to the last progress: what came since tells noise from silence. */
+  let heardAtProgress = framesHeard(client.parserStats);
   let sendError: Error | undefined;
   /** Selective mode: blocks to send again, and when (in blocks sent) each last went. */
   const resend: number[] = [];
@@ -141,6 +144,7 @@ export async function transferImage(client: HubClient, options: TransferOptions)
       acked = message.offset;
       failures = 0;
       stalledSince = performance.now();
+      heardAtProgress = framesHeard(client.parserStats);
       roundTrip.acknowledged(acked, performance.now(), !echoed);
       options.onProgress?.(acked);
       if (next < acked) next = acked;
@@ -214,7 +218,8 @@ export async function transferImage(client: HubClient, options: TransferOptions)
         // With the adaptive resend timer, also as long a stall as the configured timeouts would allow.
         if (++failures > options.maxRetries && performance.now() - stalledSince >= options.maxRetries * options.ackTimeoutMs) {
           throw new FlashdError('TRANSFER_FAILED', `no progress past offset ${acked} of ${imageBytes} after ${failures} timeouts of ${options.ackTimeoutMs} ms`, {
-            details: { offset: acked, imageBytes },
+            // heard: frames from the hub during the stall; 0 is silence (a hub gone), not noise.
+            details: { offset: acked, imageBytes, heard: framesHeard(client.parserStats) - heardAtProgress },
           });
         }
         next = acked;

@@ -98,22 +98,36 @@ export async function sendImage(o: SendImageOptions): Promise<void> {
     }
   };
   /**
-   * The transfer stalled and the hub said nothing at all: is it still there? Above the base rate,
-   * go there (a hub that heard nothing valid reverts by itself); at it, one IDENTIFY. A hub that
-   * answers heard our short frames while the blocks died on the way: noise. One that stays silent
-   * and sends not even a garbled frame is gone (pulled, unpowered, hung): its HUB_TIMEOUT ends the
-   * session now, as before, without cutting blocks or calling the line suspect.
+   * The transfer stalled and the hub said nothing at all: is it still there? An IDENTIFY at this
+   * rate; above the base rate only two tries (what the SET_BAUD it replaces cost), then back to the
+   * base rate (a hub that heard nothing valid reverts by itself). A hub that answers heard our
+   * short frames while the blocks died on the way: noise. One that stays silent and sends not even
+   * a garbled frame is gone (pulled, unpowered, hung): its HUB_TIMEOUT ends the session now, no
+   * later than before, without cutting blocks or calling the line suspect.
    */
   const askAfterSilence = async (): Promise<void> => {
     const before = framesHeard(client.parserStats);
+    const heardSince = (): boolean => framesHeard(client.parserStats) > before;
+    // On a line already found noisy the IDENTIFY itself may be lost a few times.
+    const retries = o.rate.aboveBase ? 1 : t.requestRetries;
     try {
-      if (o.rate.aboveBase) await o.rate.fallBack(o.signal);
-      // On a line already found noisy the IDENTIFY itself may be lost a few times.
-      else await client.request({ kind: 'IDENTIFY' }, 'IDENTITY', { timeoutMs: t.requestTimeoutMs, retries: noisy ? t.requestRetries * NOISY_REQUEST_TRIES : t.requestRetries, signal: o.signal });
+      await client.request({ kind: 'IDENTIFY' }, 'IDENTITY', { timeoutMs: t.requestTimeoutMs, retries: noisy ? (retries + 1) * NOISY_REQUEST_TRIES - 1 : retries, signal: o.signal });
+      return;
     } catch (err) {
+      if (!isFlashdError(err, 'HUB_TIMEOUT')) throw err;
+      // Only garbled answers: the hub is there, the line is noisy.
+      if (heardSince()) return;
+      if (!o.rate.aboveBase) {
+        silentHub = err;
+        throw err;
+      }
+    }
+    try {
+      await o.rate.fallBack(o.signal, { askHub: false });
+    } catch (err) {
+      // Garbled replies only: the line, not the hub (LINE_SUSPECT below); not a frame: the hub is gone.
       if (isFlashdError(err, 'HUB_TIMEOUT')) {
-        // Garbled replies only: the line, not the hub (LINE_SUSPECT below); not a frame: the hub is gone.
-        if (framesHeard(client.parserStats) > before) noisy = true;
+        if (heardSince()) noisy = true;
         else silentHub = err;
       }
       throw err;
@@ -176,7 +190,10 @@ export async function sendImage(o: SendImageOptions): Promise<void> {
       }
       noisy = true;
       // Too many errors at this rate: one step down (the hub keeps its receive state), then go on;
-      // at the lowest rate, smaller blocks.
+      // at the lowest rate, smaller blocks. But once blocks were cut because short frames got
+      // through where long ones did not, the errors come per bit, not from the rate: cut further
+      // here first (a quarter of the bits, at eight times the wire speed of the base rate).
+      if (summary.blockSteps && (await shrinkHere())) continue;
       if (await o.rate.stepDown(o.signal)) continue;
       o.rate.stopSteppingDown();
       await shrink();

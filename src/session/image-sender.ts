@@ -97,6 +97,10 @@ export async function sendImage(o: SendImageOptions): Promise<void> {
       return true;
     }
   };
+  /** Evidence of noise was seen (garbled frames, gap reports, a stall the hub still answers in): only then are blocks cut and the line suspect. */
+  let noisy = false;
+  /** The HUB_TIMEOUT of a hub found gone (it sent nothing at all): passed on as it is. */
+  let silentHub: Error | undefined;
   /**
    * The transfer stalled and the hub said nothing at all: is it still there? An IDENTIFY at this
    * rate; above the base rate only two tries (what the SET_BAUD it replaces cost), then back to the
@@ -133,9 +137,6 @@ export async function sendImage(o: SendImageOptions): Promise<void> {
       throw err;
     }
   };
-  /** Evidence of noise was seen (garbled frames, gap reports, a stall the hub still answers in): only then are blocks cut and the line suspect. */
-  let noisy = false;
-  let silentHub: Error | undefined;
   let offset = resumedFrom;
   try {
     for (;;) {

@@ -49,7 +49,7 @@ describe('a noisy slot line', () => {
     // The slot says so too (API and dashboard): the hub is done, the slot's contact is suspect.
     expect(harness!.bench.slots()[0]).toMatchObject({ result: 'REFLASHED', lineSuspect: true });
     const api = await harness!.api();
-    const slots = (await api.inject({ method: 'GET', url: '/api/v1/slots' })).json() as { items: Array<{ result: string; lineSuspect: boolean }> };
+    const slots = (await api.inject({ method: 'GET', url: '/api/v1/slots' })).json<{ items: Array<{ result: string; lineSuspect: boolean }> }>();
     expect(slots.items[0]).toMatchObject({ result: 'REFLASHED', lineSuspect: true });
   }, 120_000);
 

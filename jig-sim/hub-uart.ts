@@ -42,7 +42,9 @@ export class HubUart {
   heard(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#baudRate === this.bootBaudRate) return;
+    // Only above the boot rate (docs/protocol.md §2.8): a host that slowed the line below it for a
+    // bad cable must not lose the hub to a revert after a quiet spell.
+    if (this.#baudRate <= this.bootBaudRate) return;
     this.#timer = setTimeout(() => {
       if (this.#busy()) this.heard();
       else this.#set(this.bootBaudRate);

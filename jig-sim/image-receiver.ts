@@ -38,6 +38,8 @@ export class ImageReceiver {
   #ackedTo: number;
   #lastDataSeq = 0;
   #gapReportedAt = -1;
+  /** Go-back-N: the offset of the last block that arrived beyond the gap; a block at or below it means the host went back. */
+  #lastAhead = -1;
   /** A gap waits to be reported until flash catches up (a report acknowledges everything before it). */
   #gapPending = false;
   /**
@@ -84,17 +86,17 @@ export class ImageReceiver {
     const aligned = (message.offset - this.#expected) % this.#blockBytes === 0 && message.offset < held.sizeBytes;
     const ahead = message.offset > this.#expected;
     if (!aligned || this.#queue.length + this.#held.size >= 2 * this.#window || (ahead && (!selective || this.#held.has(message.offset)))) {
-      this.#reportGap(selective);
+      this.#reportGap(selective, message.offset);
       return;
     }
     if (ahead) {
       this.#held.set(message.offset, { flags: message.flags, data: Buffer.from(message.data) });
-      this.#reportGap(selective);
+      this.#reportGap(selective, message.offset);
       return;
     }
     if (!this.#accept(message)) {
       // A block that does not decode to its size is treated like a corrupt frame: ask again.
-      this.#reportGap(selective);
+      this.#reportGap(selective, message.offset);
       return;
     }
     for (let next = this.#held.get(this.#expected); next; next = this.#held.get(this.#expected)) {
@@ -102,10 +104,11 @@ export class ImageReceiver {
       if (!this.#accept(next)) break;
     }
     this.#gapReportedAt = -1;
+    this.#lastAhead = -1;
     this.#gapPending = false;
     if (!this.#hooks.onProgress(this.#expected)) return;
     // Blocks still held beyond the new expected offset: the block there was lost, not late.
-    if (this.#held.size > 0) this.#reportGap(selective);
+    if (this.#held.size > 0) this.#reportGap(selective, this.#expected);
     else this.#maybeAck();
     this.#pumpWrites();
   }
@@ -125,9 +128,18 @@ export class ImageReceiver {
     return true;
   }
 
-  /** Go-back-N: one gap report per offset. Selective: report each time; the host paces its resends. */
-  #reportGap(selective: boolean): void {
-    if (!selective && this.#gapReportedAt === this.#expected) return;
+  /**
+   * Go-back-N: one gap report per pass of the host over the gap. A block beyond the gap at or below
+   * the last such block means the host went back and its resend of the missing block was lost as
+   * well (a noisy line): report again, as a receiver's repeated NAK does, rather than stay silent
+   * until the host's ACK timeout. Selective: report each time; the host paces its resends.
+   */
+  #reportGap(selective: boolean, offset: number): void {
+    if (!selective) {
+      const hostWentBack = offset <= this.#lastAhead;
+      this.#lastAhead = offset;
+      if (this.#gapReportedAt === this.#expected && !hostWentBack) return;
+    }
     this.#gapPending = true;
     this.#maybeAck();
   }

@@ -23,6 +23,7 @@ export const SlotSchema = Type.Object({
   error: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
   workOrderId: Nullable(Type.String()),
   hubState: Type.Union([literals(HUB_STATES), Type.Null()]),
+  lineSuspect: Type.Boolean(),
   updatedAt: Type.String(),
 });
 

@@ -98,7 +98,7 @@ export function startSlotSession(deps: SlotSessionDeps, target: SlotSessionTarge
   let attemptId: number | undefined;
   let decided: BenchDecision | undefined;
   let verifiedSha256: string | undefined;
-  target.update({ ...target.view(), phase: 'IDENTIFYING', progress: 0, deviceId: null, model: null, firmwareVersion: null, targetVersion: null, result: null, error: null, workOrderId: null, hubState: null });
+  target.update({ ...target.view(), phase: 'IDENTIFYING', progress: 0, deviceId: null, model: null, firmwareVersion: null, targetVersion: null, result: null, error: null, workOrderId: null, hubState: null, lineSuspect: false });
   void station.setLed(slot, 'BLUE', true);
 
   let sameHub = false;
@@ -272,6 +272,7 @@ function record(deps: SlotSessionDeps, target: SlotSessionTarget, attemptId: num
     result: stillThere ? result.result : null,
     error: result.error ? { code: result.error.code, message: result.error.message } : null,
     hubState: workOrderHub?.state ?? null,
+    lineSuspect: result.transfer?.lineSuspect === true || result.error?.code === 'LINE_SUSPECT',
   });
   const level = result.result === 'FAILED' ? 'warn' : 'info';
   log[level]({ deviceId: result.identity?.deviceId, result: result.result, firmwareVersion: result.firmwareVersion, timings: result.timings, err: result.error }, 'session finished');

@@ -26,9 +26,14 @@ export interface SlotView {
   workOrderId: string | null;
   /** The hub's state on its work order after the last attempt (e.g. SCRAP_PROPOSED). */
   hubState: HubState | null;
+  /**
+   * The last session in this slot found its line so noisy that it had to cut the block size (or
+   * ended LINE_SUSPECT): a worn contact is likely; the technician should stop using the slot.
+   */
+  lineSuspect: boolean;
   updatedAt: string;
 }
 
 export function emptySlot(jig: string, slot: number): SlotView {
-  return { jig, slot, present: false, phase: 'EMPTY', progress: 0, deviceId: null, model: null, firmwareVersion: null, targetVersion: null, result: null, error: null, workOrderId: null, hubState: null, updatedAt: new Date().toISOString() };
+  return { jig, slot, present: false, phase: 'EMPTY', progress: 0, deviceId: null, model: null, firmwareVersion: null, targetVersion: null, result: null, error: null, workOrderId: null, hubState: null, lineSuspect: false, updatedAt: new Date().toISOString() };
 }

@@ -7,7 +7,7 @@
  * and the last write completion.
  */
 export class AckWaiter {
-  readonly #timeoutMs: number;
+  #timeoutMs: number;
   #bytesPerMs: number;
   #wireFreeAt = 0;
   #writtenAt = 0;
@@ -20,6 +20,16 @@ export class AckWaiter {
     if (!(timeoutMs >= 0)) throw new RangeError(`timeoutMs must be ≥ 0, got ${timeoutMs}`);
     this.#timeoutMs = timeoutMs;
     this.#bytesPerMs = lineBytesPerSecond > 0 ? lineBytesPerSecond / 1000 : Number.POSITIVE_INFINITY;
+  }
+
+  get timeoutMs(): number {
+    return this.#timeoutMs;
+  }
+
+  /** A new silence allowance (an adaptive resend timer); takes effect at the next wait. */
+  set timeoutMs(ms: number) {
+    if (!(ms >= 0)) throw new RangeError(`timeoutMs must be ≥ 0, got ${ms}`);
+    this.#timeoutMs = ms;
   }
 
   /** A frame of `bytes` was handed to the link now: it occupies the wire after what went before. */

@@ -1,10 +1,11 @@
-import { FlashdError, toErrorRecord } from '../domain/errors.js';
+import { FlashdError, isFlashdError, toErrorRecord } from '../domain/errors.js';
 import type { HubIdentity } from '../domain/hub-identity.js';
 import { deviceIdToBytes, firmwareVersionFromNumber } from '../domain/identifiers.js';
 import type { Phase, PhaseTimings, TimedPhase } from '../domain/outcomes.js';
 import type { PortLink } from '../link/port-link.js';
 import type { BaudPolicy } from './baud-policy.js';
 import { HubClient } from './hub-client.js';
+import { HUB_STATUS } from './hub-status.js';
 import { identityFromPayload } from './identity.js';
 import type { PreparedBlocks } from './image-blocks.js';
 import { emptyTransferSummary, sendImage } from './image-sender.js';
@@ -173,9 +174,24 @@ class HubSession {
     await this.#o.control.persist({ t: 'activating' }, t.decisionTimeoutMs);
     this.#o.control.signal.throwIfAborted();
     this.#committed = true;
-    const { rebootMs } = await this.#client.request({ kind: 'ACTIVATE' }, 'ACTIVATING', { timeoutMs: t.requestTimeoutMs, retries: t.requestRetries, signal: this.#signal });
+    let rebootMs = 0;
+    try {
+      ({ rebootMs } = await this.#client.request({ kind: 'ACTIVATE' }, 'ACTIVATING', { timeoutMs: t.requestTimeoutMs, retries: t.requestRetries, signal: this.#signal }));
+    } catch (err) {
+      // NOT_VERIFIED to a retried ACTIVATE is ambiguous: the ACTIVATING reply was lost on a noisy
+      // line after the hub took ACTIVATE and rebooted into the target, or the hub lost its RAM
+      // (a brown-out) before it took it and still runs the old image. Its running version tells.
+      if (!isFlashdError(err, 'HUB_ERROR') || err.details?.hubStatus !== HUB_STATUS.NOT_VERIFIED || !(await this.#runsTarget())) throw err;
+    }
     await this.#rate.hubRebooted();
     return rebootMs;
+  }
+
+  /** The hub already runs the image this session flashes (READ_VERSION). */
+  async #runsTarget(): Promise<boolean> {
+    const t = this.#o.timeouts;
+    const { firmwareVersion } = await this.#client.request({ kind: 'READ_VERSION' }, 'VERSION', { timeoutMs: t.requestTimeoutMs, retries: t.requestRetries, signal: this.#signal });
+    return firmwareVersionFromNumber(firmwareVersion) === this.#image!.version;
   }
 
   /** Waits out the reboot, then reads the running version (the SR 11.2 analogue) and the identity. */

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { FlashdError, isFlashdError } from '../domain/errors.js';
-import { NOISY_REQUEST_TRIES, SHRINK_AFTER_TIMEOUTS, lineSuspect, noisyAckTimeoutMs, shrinkBlocks, smallerBlockBytes } from './block-step.js';
+import { NOISY_REQUEST_TRIES, SHRINK_AFTER_TIMEOUTS, lineSuspect, measuredErrorRate, noisyAckTimeoutMs, shrinkBlocks, smallerBlockBytes } from './block-step.js';
 import type { HubClient } from './hub-client.js';
 import { BEGIN_DISCARD } from './hub-messages.js';
 import type { PreparedBlocks } from './image-blocks.js';
+import { framesHeard } from './line-evidence.js';
 import type { LineRate } from './line-rate.js';
 import type { SessionImage, SessionTimeouts, TransferSummary } from './session-types.js';
 import { emptyTransferStats, transferImage } from './transfer.js';
@@ -83,6 +84,59 @@ export async function sendImage(o: SendImageOptions): Promise<void> {
     offset = await start();
     return true;
   };
+  /** {@link shrink} at the current rate; false when there is no smaller block or the hub no longer answers at this rate. */
+  const shrinkHere = async (): Promise<boolean> => {
+    if (smallerBlockBytes(plan.blockBytes) === undefined) return false;
+    try {
+      return await shrink();
+    } catch (err) {
+      // Not even BEGIN gets through: at the base rate the line is suspect (below); above it, go there.
+      if (!isFlashdError(err, 'HUB_TIMEOUT') || !o.rate.aboveBase) throw err;
+      await o.rate.fallBack(o.signal);
+      offset = await start();
+      return true;
+    }
+  };
+  /** Evidence of noise was seen (garbled frames, gap reports, a stall the hub still answers in): only then are blocks cut and the line suspect. */
+  let noisy = false;
+  /** The HUB_TIMEOUT of a hub found gone (it sent nothing at all): passed on as it is. */
+  let silentHub: Error | undefined;
+  /**
+   * The transfer stalled and the hub said nothing at all: is it still there? An IDENTIFY at this
+   * rate; above the base rate only two tries (what the SET_BAUD it replaces cost), then back to the
+   * base rate (a hub that heard nothing valid reverts by itself). A hub that answers heard our
+   * short frames while the blocks died on the way: noise. One that stays silent and sends not even
+   * a garbled frame is gone (pulled, unpowered, hung): its HUB_TIMEOUT ends the session now, no
+   * later than before, without cutting blocks or calling the line suspect.
+   */
+  const askAfterSilence = async (): Promise<void> => {
+    const before = framesHeard(client.parserStats);
+    const heardSince = (): boolean => framesHeard(client.parserStats) > before;
+    // On a line already found noisy the IDENTIFY itself may be lost a few times.
+    const retries = o.rate.aboveBase ? 1 : t.requestRetries;
+    try {
+      await client.request({ kind: 'IDENTIFY' }, 'IDENTITY', { timeoutMs: t.requestTimeoutMs, retries: noisy ? (retries + 1) * NOISY_REQUEST_TRIES - 1 : retries, signal: o.signal });
+      return;
+    } catch (err) {
+      if (!isFlashdError(err, 'HUB_TIMEOUT')) throw err;
+      // Only garbled answers: the hub is there, the line is noisy.
+      if (heardSince()) return;
+      if (!o.rate.aboveBase) {
+        silentHub = err;
+        throw err;
+      }
+    }
+    try {
+      await o.rate.fallBack(o.signal, { askHub: false });
+    } catch (err) {
+      // Garbled replies only: the line, not the hub (LINE_SUSPECT below); not a frame: the hub is gone.
+      if (isFlashdError(err, 'HUB_TIMEOUT')) {
+        if (heardSince()) noisy = true;
+        else silentHub = err;
+      }
+      throw err;
+    }
+  };
   let offset = resumedFrom;
   try {
     for (;;) {
@@ -110,21 +164,49 @@ export async function sendImage(o: SendImageOptions): Promise<void> {
       } catch (err) {
         if (!isFlashdError(err, 'TRANSFER_FAILED')) throw err;
         offset = (err.details?.offset as number | undefined) ?? offset;
-        // No block got through: the base rate (a hub that heard nothing valid for a while has gone
-        // back there by itself), then smaller blocks (a block survives bit errors far better the
-        // shorter it is); at the smallest, the line is suspect.
-        await o.rate.fallBack(o.signal);
-        if (await shrink()) continue;
+        // Frames heard during the stall (gap reports, garbled ones) are noise; none at all, ask first.
+        if (!((err.details?.heard as number | undefined) ?? 0)) await askAfterSilence();
+        noisy = true;
+        // No block got through: smaller blocks first (a block survives bit errors far better the
+        // shorter it is), at this rate while the hub still answers BEGIN here; then the base rate (a
+        // hub that heard nothing valid for a while has gone back there by itself); at the smallest
+        // block and the base rate, the line is suspect.
+        if (await shrinkHere()) continue;
+        if (o.rate.aboveBase) {
+          await o.rate.fallBack(o.signal);
+          if (smallerBlockBytes(plan.blockBytes) !== undefined) await shrink();
+          else offset = await start();
+          continue;
+        }
         update();
         throw lineSuspect(err, summary, stats.blocksSent);
       }
-      if (outcome === 'done') return;
+      if (outcome === 'done') {
+        // Through, but only with cut blocks: the slot's line is still far noisier than a sound one.
+        if (summary.blockSteps) {
+          update();
+          Object.assign(summary, { lineSuspect: true, errorRate: measuredErrorRate(summary, stats.blocksSent) });
+        }
+        return;
+      }
+      noisy = true;
       // Too many errors at this rate: one step down (the hub keeps its receive state), then go on;
-      // at the lowest rate, smaller blocks.
+      // at the lowest rate, smaller blocks. But once blocks were cut because short frames got
+      // through where long ones did not, the errors come per bit, not from the rate: cut further
+      // here first (a quarter of the bits, at eight times the wire speed of the base rate).
+      if (summary.blockSteps && (await shrinkHere())) continue;
       if (await o.rate.stepDown(o.signal)) continue;
       o.rate.stopSteppingDown();
       await shrink();
     }
+  } catch (err) {
+    // A line already found noisy that now loses even the short exchanges of a rate change or a
+    // BEGIN: the same verdict as when the smallest block does not get through. Not a hub gone silent.
+    if (isFlashdError(err, 'HUB_TIMEOUT') && noisy && err !== silentHub) {
+      update();
+      throw lineSuspect(err, summary, stats.blocksSent);
+    }
+    throw err;
   } finally {
     update();
   }

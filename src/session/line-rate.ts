@@ -40,6 +40,11 @@ export class LineRate {
     return this.#rate;
   }
 
+  /** Above the base rate (the hub would go back there by itself after a silence). */
+  get aboveBase(): boolean {
+    return this.#rate > this.#policy.baseBaudRate;
+  }
+
   /** When a noisy stretch should make the transfer hand back so we can step down; undefined: never. */
   get errorLimit(): LineErrorLimit | undefined {
     return this.#rate > this.#policy.baseBaudRate && !this.#settled ? this.#policy.errorLimit : undefined;
@@ -118,16 +123,17 @@ export class LineRate {
    * Nothing got through at a raised rate: go to the base rate and stay there. On a line that bad
    * the hub may not hear SET_BAUD, or may already have gone back by itself after
    * BAUD_IDLE_REVERT_MS without a valid frame, so ask, switch our end whatever the answer, and find
-   * the hub there (waiting out its idle revert once if it is silent).
+   * the hub there (waiting out its idle revert once if it is silent). `askHub: false` skips the
+   * SET_BAUD when the hub just failed to answer at this rate anyway.
    */
-  async fallBack(signal?: AbortSignal): Promise<void> {
+  async fallBack(signal?: AbortSignal, options: { askHub: boolean } = { askHub: true }): Promise<void> {
     const base = this.#policy.baseBaudRate;
     this.#settled = true;
     if (this.#rate === base) return;
     const t = this.#timeouts;
     this.stepDowns++;
     try {
-      await this.#client.request({ kind: 'SET_BAUD', baudRate: base }, 'BAUD', { timeoutMs: t.requestTimeoutMs, retries: 1, signal });
+      if (options.askHub) await this.#client.request({ kind: 'SET_BAUD', baudRate: base }, 'BAUD', { timeoutMs: t.requestTimeoutMs, retries: 1, signal });
     } catch (err) {
       if (!isFlashdError(err, 'HUB_TIMEOUT') && !isFlashdError(err, 'HUB_ERROR')) throw err;
     }

@@ -129,6 +129,12 @@ export interface TransferSummary {
   stepDowns: number;
   /** Times the block size was cut on a noisy line (`blockBytes` is the size at the end); absent when never. */
   blockSteps?: number;
+  /**
+   * Present when the line was too noisy for the planned block (blocks cut), even if the image got
+   * through: line errors per block sent, and a flag for the technician to have the slot checked.
+   */
+  lineSuspect?: boolean;
+  errorRate?: number;
 }
 
 /** What a session returns; the bench stores it as one attempt. */

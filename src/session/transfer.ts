@@ -5,6 +5,7 @@ import type { Frame } from '../link/frame.js';
 import { hubStatusError } from './hub-errors.js';
 import { ACK_GAP, type HubMessage } from './hub-messages.js';
 import { wireBlock, type PreparedBlocks } from './image-blocks.js';
+import { framesHeard } from './line-evidence.js';
 import { LineHealth, type LineErrorLimit } from './line-health.js';
 import { RoundTrip } from './round-trip.js';
 
@@ -77,6 +78,10 @@ export async function transferImage(client: HubClient, options: TransferOptions)
   let highestSent = options.startOffset;
   let rewoundAt = -1;
   let failures = 0;
+  /** Since when no block was acknowledged (performance.now() time). */
+  let stalledSince = performance.now();
+  /** Frames (whole or garbled) heard from the hub up to the last progress: what came since tells noise from silence. */
+  let heardAtProgress = framesHeard(client.parserStats);
   let sendError: Error | undefined;
   /** Selective mode: blocks to send again, and when (in blocks sent) each last went. */
   const resend: number[] = [];
@@ -87,16 +92,24 @@ export async function transferImage(client: HubClient, options: TransferOptions)
 
   /** Sequence numbers of this call's DATA frames run from here (they ascend, wrapping at 16 bits). */
   let firstSeq: number | undefined;
+  let lastSeq = 0;
   let framesSent = 0;
+  /** Go-back-N: the sequence number of the first frame sent after the last rewind. */
+  let rewindSeq: number | undefined;
+  /** A frame with this sequence number went after the rewind (its answer is news about the resend). */
+  const sentSinceRewind = (seq: number): boolean => rewindSeq !== undefined && ((seq - rewindSeq) & 0xffff) <= ((lastSeq - rewindSeq) & 0xffff);
   const send = (offset: number): void => {
     const block = wireBlock(blocks, options.data, offset / blockBytes);
     if (offset < highestSent) stats.blocksResent++;
     const data = Buffer.from(block.payload.buffer, block.payload.byteOffset, block.payload.byteLength);
     const seq = client.nextSeq();
     firstSeq ??= seq;
+    if (rewindSeq === undefined && rewoundAt !== -1) rewindSeq = seq;
+    lastSeq = seq;
     framesSent++;
     const { wireBytes, written } = client.post({ kind: 'DATA', offset, flags: block.flags, data }, seq);
     waiter.queued(wireBytes);
+    roundTrip.sentSeq(seq, waiter.wireFreeAt);
     if (offset >= highestSent) roundTrip.sentFirst(offset + block.rawBytes, waiter.wireFreeAt);
     else roundTrip.sentAgain(offset + block.rawBytes);
     const wait = roundTrip.holeTimeoutMs;
@@ -124,10 +137,15 @@ export async function transferImage(client: HubClient, options: TransferOptions)
       return;
     }
     if (message.kind !== 'ACK') return;
+    const echoed = roundTrip.echoed(frame.seq);
+    // A noisy line: lost frames are the rule, so resend after a few measured round trips, not a full ACK timeout.
+    if (echoed && options.chaseAfterTimeout) waiter.timeoutMs = roundTrip.resendTimeoutMs(options.ackTimeoutMs);
     if (message.offset > acked && message.offset <= imageBytes) {
       acked = message.offset;
       failures = 0;
-      roundTrip.acknowledged(acked);
+      stalledSince = performance.now();
+      heardAtProgress = framesHeard(client.parserStats);
+      roundTrip.acknowledged(acked, performance.now(), !echoed);
       options.onProgress?.(acked);
       if (next < acked) next = acked;
       while (resend.length > 0 && resend[0]! < acked) resend.shift();
@@ -136,7 +154,9 @@ export async function transferImage(client: HubClient, options: TransferOptions)
     if ((message.flags & ACK_GAP) !== 0 && message.offset === acked && acked < next) {
       // Selective: again only once the earlier resend has had time to arrive, a window's worth of blocks later.
       const last = resentAt.get(acked);
-      if (options.selective ? !resend.includes(acked) && (last === undefined || stats.blocksSent - last >= window) : rewoundAt !== acked) fillGap();
+      // Go-back-N: once per offset, unless it answers a frame sent after we went back there (the
+      // resent block was lost too: a noisy line), so the hub's repeated report moves us at once.
+      if (options.selective ? !resend.includes(acked) && (last === undefined || stats.blocksSent - last >= window) : rewoundAt !== acked || sentSinceRewind(frame.seq)) fillGap();
     }
     waiter.wake();
   });
@@ -146,6 +166,7 @@ export async function transferImage(client: HubClient, options: TransferOptions)
     if (options.selective) resend.push(acked);
     else {
       rewoundAt = acked;
+      rewindSeq = undefined;
       next = acked;
     }
     hole = { offset: acked };
@@ -170,7 +191,8 @@ export async function transferImage(client: HubClient, options: TransferOptions)
           resentAt.set(offset, stats.blocksSent);
           send(offset);
         }
-        while (next < imageBytes && next - acked < window * blockBytes) {
+        const inFlight = options.chaseAfterTimeout && !options.selective ? noisyWindow(window, (acked - options.startOffset) / blockBytes, framesSent) : window;
+        while (next < imageBytes && next - acked < inFlight * blockBytes) {
           send(next);
           next += blockBytes;
         }
@@ -193,13 +215,16 @@ export async function transferImage(client: HubClient, options: TransferOptions)
       if (timedOut && acked === before) {
         stats.timeouts++;
         health.record(stats.blocksSent);
-        if (++failures > options.maxRetries) {
+        // With the adaptive resend timer, also as long a stall as the configured timeouts would allow.
+        if (++failures > options.maxRetries && performance.now() - stalledSince >= options.maxRetries * options.ackTimeoutMs) {
           throw new FlashdError('TRANSFER_FAILED', `no progress past offset ${acked} of ${imageBytes} after ${failures} timeouts of ${options.ackTimeoutMs} ms`, {
-            details: { offset: acked, imageBytes },
+            // heard: frames from the hub during the stall; 0 is silence (a hub gone), not noise.
+            details: { offset: acked, imageBytes, heard: framesHeard(client.parserStats) - heardAtProgress },
           });
         }
         next = acked;
         rewoundAt = -1;
+        rewindSeq = undefined;
         resend.length = 0;
         hole = options.chaseAfterTimeout ? { offset: acked } : undefined;
       }
@@ -216,4 +241,18 @@ export async function transferImage(client: HubClient, options: TransferOptions)
     offClose();
     client.onUnsolicited(() => {});
   }
+}
+
+/** Frames sent before the measured loss sets the window on a noisy line. */
+const NOISY_WINDOW_SAMPLE = 16;
+
+/**
+ * The window for a go-back-N hub on a line known to be noisy: a lost block costs every block sent
+ * after it (the hub drops them, and they are on the wire before its gap report comes back), so
+ * keep about as many in flight as arrive in a row on average (1 / measured loss), at least one.
+ */
+export function noisyWindow(window: number, delivered: number, sent: number): number {
+  if (sent < NOISY_WINDOW_SAMPLE) return window;
+  const loss = Math.max(0, 1 - delivered / sent);
+  return loss === 0 ? window : Math.max(1, Math.min(window, Math.round(1 / loss)));
 }

@@ -60,6 +60,31 @@ describe('windowed transfer', () => {
     expect(r.hub.flash.subarray(0, image.length).equals(image)).toBe(true);
   });
 
+  it('with a go-back-N hub, a resend lost again is reported again by the hub and resent at once, not after a timeout', async () => {
+    const image = randomBytes(40 * BLOCK);
+    const hub = new VirtualHub(generateStock({ seed: 'engine', count: 1 })[0]!, { ...INSTANT_HUB_PROFILE, maxWindow: 8, flashBytes: 256 * 1024, selectiveResend: false });
+    let lost = 0;
+    link = new FaultLink(hub, {
+      seed: 1,
+      faults: () => ({ toHub: NO_FAULTS, toHost: NO_FAULTS }),
+      defaultBaudRate: IN_MEMORY_BAUD_RATE,
+      // The first block is lost, and again when resent after the gap report: no round trip is
+      // measured yet, so only the hub saying so again avoids a wait for the ACK timeout.
+      drop: (direction, _n, frame) => {
+        if (direction !== 'toHub') return false;
+        const raw = decodeFrame(frame.subarray(0, -1));
+        if (raw.type !== MSG.DATA) return false;
+        const m = decodeMessage(raw);
+        return m.kind === 'DATA' && m.offset === 0 && lost++ < 2;
+      },
+    });
+    const { summary } = await flashOverRig({ hub, link, image, prefs });
+    expect(lost).toBeGreaterThanOrEqual(3);
+    expect(summary.gaps).toBe(2);
+    expect(summary.timeouts).toBe(0);
+    expect(hub.flash.subarray(0, image.length).equals(image)).toBe(true);
+  });
+
   it('sends a resend that was lost again after twice the round trip, not after the ACK timeout', async () => {
     const image = randomBytes(40 * BLOCK);
     const r = rig({ selectiveResend: true });

@@ -119,7 +119,8 @@ describe('simulated hub: only a complete, verified, activated image changes what
     await unlockHub(wire!, spec);
     await begin();
     await sendWindowed(wire!, image.data, { to: 10 * BLOCK, blockBytes: BLOCK, window: 8 });
-    await sleep(20);
+    // Flash programs behind the acknowledgements: wait (bounded) for the last block, not a fixed 20 ms.
+    for (let i = 0; i < 300 && sim!.truth()[0]!.heldImage?.committedBytes !== 10 * BLOCK; i++) await sleep(10);
     const hub = sim!.jig(1).remove(1)!;
     expect(sim!.truth()[0]).toMatchObject({ jigId: null, slot: null, heldImage: { committedBytes: 10 * BLOCK } });
     sim!.jig(1).insert(1, hub);

@@ -48,4 +48,12 @@ describe('a simulated hub UART', () => {
     vi.advanceTimersByTime(10 * BAUD_IDLE_REVERT_MS);
     expect(line).toEqual([921_600, 115_200]);
   });
+
+  it('does not revert from a rate below its boot rate: the idle revert is only for rates above it (docs/protocol.md §2.8)', () => {
+    const { uart: u, line } = uart();
+    u.switchTo(57_600);
+    vi.advanceTimersByTime(10 * BAUD_IDLE_REVERT_MS);
+    expect(u.baudRate).toBe(57_600);
+    expect(line).toEqual([57_600]);
+  });
 });

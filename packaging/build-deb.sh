@@ -65,6 +65,7 @@ Architecture: $ARCH
 Maintainer: flashd maintainers <flashd@localhost>
 Installed-Size: $SIZE
 Depends: $NODE_DEP, systemd, adduser
+Recommends: udev
 Section: misc
 Priority: optional
 Description: Communications Hub re-flash bench daemon (MP155)

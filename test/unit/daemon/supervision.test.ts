@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { watchdogIntervalMs } from '../../../src/daemon/sd-notify.js';
+import { openNotifySocket, watchdogIntervalMs } from '../../../src/daemon/sd-notify.js';
 import { Supervision } from '../../../src/daemon/supervision.js';
 
 describe('Supervision', () => {
@@ -48,6 +48,11 @@ describe('Supervision', () => {
     supervision.stopping('SIGTERM');
     vi.advanceTimersByTime(10_000);
     expect(sent.slice(1)).toEqual(['STOPPING=1\nSTATUS=stopping (SIGTERM)']);
+  });
+
+  it('is off without NOTIFY_SOCKET, and refuses an abstract socket by name (unix-dgram reaches paths only)', () => {
+    expect(openNotifySocket({})).toBeUndefined();
+    expect(() => openNotifySocket({ NOTIFY_SOCKET: '@/org/freedesktop/systemd1/notify' })).toThrow(/NOTIFY_SOCKET=@\/org.*only a socket path is supported/);
   });
 
   it('takes WATCHDOG_USEC only when WATCHDOG_PID is unset or this process', () => {

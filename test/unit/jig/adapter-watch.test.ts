@@ -1,8 +1,14 @@
 import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { AdapterWatch, type AdapterView, type HotplugSource, type ListedPort } from '../../../src/jig/index.js';
+import type { SlotSessionEnd } from '../../../src/bench/slot-session.js';
+import type { SlotView } from '../../../src/bench/slot-view.js';
+import { PACKAGE_ROOT } from '../../../src/config/package-root.js';
 import { alarmsFrom } from '../../../src/live/alarms.js';
+import { BenchEventBus } from '../../../src/live/bench-event-bus.js';
 
 function logSink(): { log: pino.Logger; lines: Array<{ level: number; msg: string }> } {
   const lines: Array<{ level: number; msg: string }> = [];
@@ -60,3 +66,16 @@ async function waitUntil(done: () => boolean, timeoutMs = 5000): Promise<void> {
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+describe('UNKNOWN_ADAPTER on the dashboard', () => {
+  it('is published in the alarm list by the event bus, and its help anchor is on the page', () => {
+    const bench = Object.assign(new EventEmitter<{ slot: [SlotView]; finished: [SlotSessionEnd]; jig: [string, boolean, string | null] }>(), { slots: () => [], jigs: () => [], operatorId: 'bench' });
+    const bus = new BenchEventBus({ bench, outbox: { summary: () => ({ pending: 0, blocked: 0, delivered: 0, dead: 0, oldestPendingAt: null, lastDeliveredAt: null }) }, storeDir: PACKAGE_ROOT, checkIntervalMs: 3_600_000 });
+    bus.start();
+    bus.setUnknownAdapters(['/dev/ttyUSB6 USB 0403:6001 serial NEW1']);
+    const alarms = bus.snapshot().alarms;
+    bus.stop();
+    expect(alarms.map((a) => [a.code, a.help])).toEqual([['UNKNOWN_ADAPTER', 'help-adapter']]);
+    expect(readFileSync(join(PACKAGE_ROOT, 'src/dashboard/client/index.html'), 'utf8')).toContain('id="help-adapter"');
+  });
+});

@@ -6,6 +6,8 @@
 #   FLASHD_DEB_VERSION  package version (default: package.json's version, Debian revision 1)
 #   FLASHD_DEB_OUT      output folder (default: .tmp/deb)
 #   FLASHD_DEB_NO_BUILD=1  use the dist/ already built
+#   FLASHD_DEB_META_ONLY=1 leave the app out (no build, no /opt/flashd, no /usr/bin links): the
+#                          system files and control data only, for the fast package test
 #   FLASHD_DEB_COMPRESS    dpkg-deb compression options (default -Zxz -z2; the CI test uses -Zgzip -z1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,14 +21,17 @@ NODE_MAJOR=$(node -p 'process.versions.node.split(".")[0]')
 # The native modules are built for this Node's ABI (NODE_MODULE_VERSION): another major cannot load them.
 NODE_DEP="nodejs (>= $NODE_MAJOR), nodejs (<< $((NODE_MAJOR + 1)))"
 [ "$NODE_MAJOR" = 20 ] && NODE_DEP="nodejs (>= 20.11), nodejs (<< 21)"  # package.json engines
-[ "${FLASHD_DEB_NO_BUILD:-}" = 1 ] || npm run build >/dev/null
+META_ONLY=${FLASHD_DEB_META_ONLY:-}
+[ "${FLASHD_DEB_NO_BUILD:-}" = 1 ] || [ "$META_ONLY" = 1 ] || npm run build >/dev/null
 
 STAGE=$(mktemp -d "${TMPDIR:-/tmp}/flashd-deb.XXXXXX")
 trap 'rm -rf "$STAGE"' EXIT
 ROOT=$STAGE/root
 APP=$ROOT/opt/flashd
-mkdir -p "$APP/dist" "$APP/firmware-images" "$ROOT/DEBIAN"
+mkdir -p "$ROOT/DEBIAN"
 
+if [ "$META_ONLY" != 1 ]; then
+mkdir -p "$APP/dist" "$APP/firmware-images"
 # The app: compiled code only (no tests), the dashboard bundle, docs, the catalogue without its generator.
 cp -a dist/src dist/jig-sim dist/firmware-images dist/dashboard "$APP/dist/"
 find "$APP/dist" -name '*.map' -delete
@@ -45,6 +50,8 @@ install -d "$ROOT/usr/bin"
 ln -s /opt/flashd/dist/src/main.js "$ROOT/usr/bin/flashd"
 ln -s /opt/flashd/dist/src/flashctl/main.js "$ROOT/usr/bin/flashctl"
 ln -s /opt/flashd/dist/jig-sim/main.js "$ROOT/usr/bin/flashd-sim"
+fi
+
 install -D -m 0644 systemd/flashd.service "$ROOT/lib/systemd/system/flashd.service"
 install -D -m 0644 systemd/flashd.sysusers.conf "$ROOT/usr/lib/sysusers.d/flashd.conf"
 install -D -m 0644 packaging/flashd.tmpfiles.conf "$ROOT/usr/lib/tmpfiles.d/flashd.conf"

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { loadConfig } from '../../../src/config/index.js';
 import { PACKAGE_ROOT } from '../../../src/config/package-root.js';
 
 const packaging = join(PACKAGE_ROOT, 'packaging');
+const dpkgDeb = spawnSync('dpkg-deb', ['--version']).status === 0;
 
 /** The package's own files, without building it (test/ops/package.sh builds, installs and purges it). */
 describe('Debian package files', () => {
@@ -56,5 +57,34 @@ describe('Debian package files', () => {
     expect(build).toContain('ln -s /opt/flashd/dist/src/flashctl/main.js "$ROOT/usr/bin/flashctl"');
     expect(build).toMatch(/cp -a dist\/src /);
     expect(build).toMatch(/^Depends: \$NODE_DEP/m);
+  });
+
+  it.skipIf(!dpkgDeb)('builds (system files only) into a .deb whose control data, conffiles and file modes are right', () => {
+    const out = mkdtempSync(join(tmpdir(), 'flashd-deb-'));
+    try {
+      const built = spawnSync(join(packaging, 'build-deb.sh'), [], { env: { ...process.env, FLASHD_DEB_META_ONLY: '1', FLASHD_DEB_OUT: out, FLASHD_DEB_VERSION: '9.8.7-1' }, encoding: 'utf8' });
+      expect(built.status, built.stderr).toBe(0);
+      const deb = built.stdout.trim();
+      const field = (name: string): string => spawnSync('dpkg-deb', ['-f', deb, name], { encoding: 'utf8' }).stdout.trim();
+      expect(field('Package')).toBe('flashd');
+      expect(field('Version')).toBe('9.8.7-1');
+      expect(field('Architecture')).toBe(spawnSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).stdout.trim());
+      const major = process.versions.node.split('.')[0]!;
+      // The native modules are built for this Node's ABI: the dependency pins its major.
+      expect(field('Depends')).toMatch(new RegExp(`^nodejs \\(>= ${major}(\\.\\d+)?\\), nodejs \\(<< ${Number(major) + 1}\\), systemd, adduser$`));
+      const listing = spawnSync('dpkg-deb', ['-c', deb], { encoding: 'utf8' }).stdout;
+      const mode = (path: string): string | undefined => listing.split('\n').find((l) => l.endsWith(` .${path}`))?.split(/\s+/).slice(0, 2).join(' ');
+      expect(mode('/lib/systemd/system/flashd.service')).toBe('-rw-r--r-- root/root');
+      expect(mode('/usr/lib/sysusers.d/flashd.conf')).toBe('-rw-r--r-- root/root');
+      expect(mode('/usr/lib/tmpfiles.d/flashd.conf')).toBe('-rw-r--r-- root/root');
+      expect(mode('/lib/udev/rules.d/99-flashd-jigs.rules')).toBe('-rw-r--r-- root/root');
+      expect(mode('/etc/flashd/flashd.json')).toBe('-rw-r--r-- root/root');
+      const control = join(out, 'control');
+      expect(spawnSync('dpkg-deb', ['-e', deb, control]).status).toBe(0);
+      expect(readFileSync(join(control, 'conffiles'), 'utf8')).toBe('/etc/flashd/flashd.json\n');
+      for (const script of ['postinst', 'prerm', 'postrm']) expect(statSync(join(control, script)).mode & 0o777).toBe(0o755);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });

@@ -75,7 +75,7 @@ export async function runDaemon(program: DaemonProgram): Promise<void> {
     const url = await daemon.start();
     if (url === undefined) return; // a signal came during start-up: it is shutting down, not ready
     log.info({ url, jigs: daemon.hardware.jigs.map((j) => j.id) }, 'flashd ready');
-    // READY=1 only now: the store is open, the jigs had their first connect, the API listens.
+    // READY=1 only now: the store is open, each jig had its first connect attempt, the API listens.
     supervised = superviseSafely(daemon, log);
     supervised?.supervision.ready();
     if (pretty) process.stdout.write(`\n  open ${dashboardUrl(url)}\n\n`);

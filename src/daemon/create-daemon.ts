@@ -176,7 +176,8 @@ export async function createDaemon(config: Readonly<Config>, deps: DaemonDeps): 
         if (steps.stopping) return undefined;
         // Only once nothing else can refuse the start: a refused start leaves no demo work order behind.
         hardware.commit();
-        await adapters.watch?.start();
+        // Not awaited: the first listing spawns udevadm, and neither READY nor a stop waits for it.
+        void adapters.watch?.start();
         steps.push('bench', () => bench.stop());
         await bench.start();
         return steps.stopping ? undefined : (url ?? 'inject://flashd');

@@ -50,7 +50,10 @@ export class AdapterWatch extends EventEmitter<AdapterWatchEvents> {
   async start(): Promise<void> {
     this.#stopped = false;
     await this.check();
-    this.#hotplug = this.#o.hotplug === undefined ? await usbHotplug(this.#o.log) : this.#o.hotplug;
+    const hotplug = this.#o.hotplug === undefined ? await usbHotplug(this.#o.log) : this.#o.hotplug;
+    // stop() may come while the first listing runs: then nothing is left listening.
+    if (this.#stopped) return;
+    this.#hotplug = hotplug;
     this.#hotplug?.on('attach', this.#onAttach);
     this.#hotplug?.on('detach', this.#onAttach);
     this.#timer = setInterval(() => void this.check(), this.#o.pollMs ?? 10_000);

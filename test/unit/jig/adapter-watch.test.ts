@@ -79,3 +79,17 @@ describe('UNKNOWN_ADAPTER on the dashboard', () => {
     expect(readFileSync(join(PACKAGE_ROOT, 'src/dashboard/client/index.html'), 'utf8')).toContain('id="help-adapter"');
   });
 });
+
+describe('AdapterWatch stopped during its first listing', () => {
+  it('leaves no hotplug listener and no timer behind', async () => {
+    let release!: () => void;
+    const slow = new Promise<void>((r) => (release = r));
+    const hotplug = new EventEmitter() as EventEmitter & HotplugSource;
+    const watch = new AdapterWatch({ jigs: [], log: pino({ level: 'silent' }), list: async () => (await slow, []), hotplug });
+    const started = watch.start();
+    watch.stop();
+    release();
+    await started;
+    expect(hotplug.listenerCount('attach')).toBe(0);
+  });
+});

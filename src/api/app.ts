@@ -21,8 +21,9 @@ import { BODY_LIMIT_BYTES, MAX_PARAM_LENGTH, clientErrorHandler, sendErrorReply 
 import type { FlashdMetrics } from './metrics.js';
 import { refuseNonFinite, requireRouteMediaType } from './request-guards.js';
 import { dashboardPlugin, type DashboardDeps } from '../dashboard/plugin.js';
+import { adapterRoutes, type AdapterDeps } from './routes/adapters.js';
 
-export interface ApiDeps {
+export interface ApiDeps extends AdapterDeps {
   benchId: string;
   bench: Pick<Bench, 'slots' | 'activeSessions' | 'retry' | 'operatorId' | 'setOperator'>;
   store: FlashStore;
@@ -79,6 +80,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(operatorRoutes, { prefix: '/api/v1', deps });
   await app.register(outboxRoutes, { prefix: '/api/v1', deps });
   await app.register(metricsRoutes, { deps });
+  await app.register(adapterRoutes, { prefix: '/api/v1', deps });
   if (deps.dashboard) await app.register(dashboardPlugin, { deps: deps.dashboard });
   return app;
 }

@@ -39,7 +39,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
       throw new FlashdError('CONFIG_UNREADABLE', `cannot read config file ${options.file}: ${(err as Error).message}`, { cause: err });
     }
     try {
-      raw = JSON.parse(text);
+      raw = JSON.parse(blankCommentLines(text));
     } catch (err) {
       throw new FlashdError('CONFIG_UNREADABLE', `config file ${options.file} is not valid JSON: ${(err as Error).message}`, { cause: err });
     }
@@ -147,4 +147,13 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/**
+ * JSON with whole-line `//` comments (the packaged /etc/flashd/flashd.json explains itself): each
+ * comment line becomes an empty line, so JSON.parse's positions still point at the right line.
+ * A `//` after a value on the same line is not a comment and stays a JSON error.
+ */
+export function blankCommentLines(text: string): string {
+  return text.replace(/^[ \t]*\/\/.*$/gm, '');
 }

@@ -18,6 +18,7 @@ import { N3Reporter } from '../upstream/n3-reporter.js';
 import type { N3HttpOptions } from '../upstream/n3-http-transport.js';
 import type { Hardware, HardwareFactory } from './hardware.js';
 import { StopSteps } from './stop-steps.js';
+import { watchAdapters } from './adapter-wiring.js';
 
 export interface DaemonDeps {
   /** Where the jigs come from: the config's ports, or a simulator wired from outside src/. */
@@ -129,7 +130,10 @@ export async function createDaemon(config: Readonly<Config>, deps: DaemonDeps): 
     steps.push('events', () => events.stop());
     const dashboard = { events, shift: new ShiftFigureReader(db) };
     const upstream = { mode: config.upstream.mode, wake: () => reporter?.wake() };
+    const adapters = watchAdapters(config, events, log);
+    if (adapters.watch) steps.push('adapter watch', () => adapters.watch?.stop());
     const app = await buildApp({
+      adapters: adapters.list,
       benchId: config.benchId,
       bench,
       store: stores.flash,
@@ -172,6 +176,8 @@ export async function createDaemon(config: Readonly<Config>, deps: DaemonDeps): 
         if (steps.stopping) return undefined;
         // Only once nothing else can refuse the start: a refused start leaves no demo work order behind.
         hardware.commit();
+        // Not awaited: the first listing spawns udevadm, and neither READY nor a stop waits for it.
+        void adapters.watch?.start();
         steps.push('bench', () => bench.stop());
         await bench.start();
         return steps.stopping ? undefined : (url ?? 'inject://flashd');

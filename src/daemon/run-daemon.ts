@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { Logger } from 'pino';
 import { loadConfig, type LoadedConfig } from '../config/index.js';
 import { manufacturersWithoutKey } from '../config/manufacturers.js';
 import { n3Enabled } from '../config/upstream-schema.js';
@@ -7,6 +8,7 @@ import { loadN3Transport, type N3HttpOptions } from '../upstream/index.js';
 import { createDaemon, type Daemon } from './create-daemon.js';
 import { EX_CONFIG, startFailureStatus } from './exit-status.js';
 import type { HardwareFactory } from './hardware.js';
+import { superviseBySystemd } from './supervision.js';
 
 export interface DaemonProgram {
   /** The program's name in messages and usage. */
@@ -53,9 +55,11 @@ export async function runDaemon(program: DaemonProgram): Promise<void> {
   // From here on, not only once ready: sessions start as soon as the first jig connects.
   const stop = new AbortController();
   let created: Promise<Daemon> | undefined;
+  let supervised: ReturnType<typeof superviseBySystemd>;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
       stop.abort(signal);
+      supervised?.supervision.stopping(signal);
       // A start under way tears itself down on the abort; a daemon stops in order. Then exit.
       void (created ?? Promise.reject(new Error('not created')))
         .then((daemon) => daemon.stop(signal), () => undefined)
@@ -71,6 +75,9 @@ export async function runDaemon(program: DaemonProgram): Promise<void> {
     const url = await daemon.start();
     if (url === undefined) return; // a signal came during start-up: it is shutting down, not ready
     log.info({ url, jigs: daemon.hardware.jigs.map((j) => j.id) }, 'flashd ready');
+    // READY=1 only now: the store is open, each jig had its first connect attempt, the API listens.
+    supervised = superviseSafely(daemon, log);
+    supervised?.supervision.ready();
     if (pretty) process.stdout.write(`\n  open ${dashboardUrl(url)}\n\n`);
   } catch (err) {
     // Steps torn down by a signal's shutdown fail under start-up: that is the stop, not a fault.
@@ -78,6 +85,21 @@ export async function runDaemon(program: DaemonProgram): Promise<void> {
     log.fatal({ err }, 'flashd could not start');
     fail(err, startFailureStatus(err));
     log.flush();
+  }
+}
+
+/** systemd supervision when NOTIFY_SOCKET asks for it; a socket flashd cannot use is logged, not fatal. */
+function superviseSafely(daemon: Daemon, log: Logger): ReturnType<typeof superviseBySystemd> {
+  const facts = {
+    jigs: () => daemon.bench.jigs(),
+    activeSessions: () => daemon.bench.activeSessions,
+    pendingN3: () => daemon.stores.outbox.summary().pending,
+  };
+  try {
+    return superviseBySystemd(facts, log);
+  } catch (err) {
+    log.warn({ err }, 'cannot notify systemd: Type=notify will time out');
+    return undefined;
   }
 }
 

@@ -115,6 +115,8 @@ export const ERROR_CODES = {
   STORE_INVALID_STATE: 'the store refused a change that would break its invariants',
   STORE_UNUSABLE: 'the store cannot be opened at store.path (a file where its folder should be, unreadable, not SQLite, or a newer schema)',
   STORE_WRITE_FAILED: 'an attempt could not be recorded in the store (disk full, I/O error); the slot shows it until the hub is taken out',
+  // serial adapters (jig discovery)
+  ADAPTERS_UNAVAILABLE: 'the serial adapters cannot be listed (serialport list() failed, e.g. udevadm is not installed)',
   INTERNAL: 'an unexpected internal error',
 } as const;
 

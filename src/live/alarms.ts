@@ -1,7 +1,7 @@
 import { statfs } from 'node:fs/promises';
 import type { SlotView } from '../bench/slot-view.js';
 
-export const ALARM_CODES = ['JIG_OFFLINE', 'STORE_WRITE_FAILED', 'N3_DEAD_LETTERS', 'DISK_NEARLY_FULL'] as const;
+export const ALARM_CODES = ['JIG_OFFLINE', 'STORE_WRITE_FAILED', 'N3_DEAD_LETTERS', 'DISK_NEARLY_FULL', 'UNKNOWN_ADAPTER'] as const;
 export type AlarmCode = (typeof ALARM_CODES)[number];
 
 /** Something the bench needs a person for; `help` is the anchor of what to do (docs/dashboard.md, "Alarms"). */
@@ -17,6 +17,8 @@ export interface AlarmFacts {
   slots: SlotView[];
   deadLetters: number;
   disk: { freeBytes: number; totalBytes: number } | null;
+  /** Serial adapters plugged in while flashd runs that are no jig port of the config (one line each). */
+  unknownAdapters?: string[];
 }
 
 /** Below either, the store's disk is nearly full: 5 % free, or 1 GiB. */
@@ -41,6 +43,10 @@ export function alarmsFrom(facts: AlarmFacts): Alarm[] {
   if (disk && disk.totalBytes > 0 && (disk.freeBytes < DISK_FREE_BYTES || disk.freeBytes / disk.totalBytes < DISK_FREE_RATIO)) {
     const gib = (disk.freeBytes / 1024 ** 3).toFixed(1);
     alarms.push({ code: 'DISK_NEARLY_FULL', severity: 'critical', message: `Disk nearly full: ${gib} GiB free`, help: 'help-disk' });
+  }
+  const unknown = facts.unknownAdapters ?? [];
+  if (unknown.length > 0) {
+    alarms.push({ code: 'UNKNOWN_ADAPTER', severity: 'warning', message: `Unknown serial adapter plugged in: ${unknown.join(', ')}`, help: 'help-adapter' });
   }
   return alarms;
 }

@@ -62,6 +62,7 @@ export class BenchEventBus {
   readonly #progress: ProgressCoalescer<ProgressEvent>;
   #alarms: Alarm[] = [];
   #facts: Pick<AlarmFacts, 'deadLetters' | 'disk'> = { deadLetters: 0, disk: null };
+  #unknownAdapters: string[] = [];
   #timer: NodeJS.Timeout | undefined;
   #started = false;
   readonly #onSlot = (view: SlotView): void => this.#slot(view);
@@ -206,9 +207,15 @@ export class BenchEventBus {
     if (this.#started) this.#raise();
   }
 
+  /** Serial adapters plugged in that are no jig port (AdapterWatch): the UNKNOWN_ADAPTER alarm. */
+  setUnknownAdapters(descriptions: string[]): void {
+    this.#unknownAdapters = [...descriptions];
+    if (this.#started) this.#raise();
+  }
+
   /** Publishes the alarm list when it differs from the last one. */
   #raise(): void {
-    const next = alarmsFrom({ jigs: this.#o.bench.jigs(), slots: this.#o.bench.slots(), ...this.#facts });
+    const next = alarmsFrom({ jigs: this.#o.bench.jigs(), slots: this.#o.bench.slots(), ...this.#facts, unknownAdapters: this.#unknownAdapters });
     if (JSON.stringify(next) === JSON.stringify(this.#alarms)) return;
     this.#alarms = next;
     this.log.publish('alarms', { items: next });

@@ -67,6 +67,9 @@ install -m 0644 "$REPO/systemd/flashd.sysusers.conf" "$ROOT/usr/lib/sysusers.d/f
 mkdir -p "$ROOT/etc/systemd/system/flashd.service.d"
 printf '[Service]\nExecStart=\nExecStart=/usr/bin/node /opt/flashd/dist/jig-sim/main.js --config /etc/flashd/flashd.json\n' \
   >"$ROOT/etc/systemd/system/flashd.service.d/simulator.conf"
+# The shipped unit is Type=notify with WatchdogSec=30s; a short watchdog here makes a daemon that
+# stops pinging fail within this run. TimeoutAbortSec: a SIGSTOPped daemon cannot act on SIGABRT.
+printf '[Service]\nWatchdogSec=3s\nTimeoutAbortSec=3s\n' >"$ROOT/etc/systemd/system/flashd.service.d/watchdog.conf"
 # The built-in simulator, so the unit runs without jigs. Its 1086 key arrives as a credential from
 # /etc/credstore, as on a bench (the demo key: the simulated hubs only know those); 1178 and 106C
 # have none there, as on a bench that keys only its own manufacturers.
@@ -157,9 +160,25 @@ if grep -Eq 'status=31/SYS|signal=SYS|SIGSYS' <<<"$journal"; then problems+=("a 
 owner=$(in_container stat -c %U /var/lib/flashd/flashd.db 2>/dev/null || echo missing)
 [ "$owner" = flashd ] || problems+=("the store is owned by $owner, not flashd (User=, StateDirectory=)")
 
+# Type=notify: `systemctl start` returned only after READY=1; the watchdog (3 s here) was fed all
+# along (no restart above); STATUS= reached systemd. Then a stalled daemon (SIGSTOP) is restarted.
+[ "$(in_container systemctl show -p Type --value flashd.service)" = notify ] || problems+=("flashd.service is not Type=notify")
+[ "$(in_container systemctl show -p WatchdogUSec --value flashd.service)" = 3s ] || problems+=("no watchdog on flashd.service")
+status_text=$(in_container systemctl show -p StatusText --value flashd.service || true)
+grep -Eq '^jigs 1/1 connected, [0-9]+ sessions? running, [0-9]+ N3 reports? pending$' <<<"$status_text" || problems+=("STATUS= not seen by systemd: '$status_text'")
+if [ "$active" = active ]; then
+  in_container systemctl kill -s SIGSTOP --kill-who=main flashd.service || true
+  for _ in $(seq 60); do
+    [ "$(in_container systemctl show -p NRestarts --value flashd.service)" != 0 ] && break
+    sleep 0.5
+  done
+  in_container journalctl -b -u flashd.service --no-pager -o cat | grep -q 'Watchdog timeout' || problems+=("a SIGSTOPped flashd was not caught by the watchdog")
+  [ "$(in_container systemctl show -p NRestarts --value flashd.service)" != 0 ] || problems+=("a stalled flashd was not restarted")
+fi
+
 if [ ${#problems[@]} -gt 0 ]; then
   echo "$unit_log" | tail -n 40 >&2
   grep -E 'flashd|SYS' <<<"$journal" | tail -n 20 >&2 || true
   fail "$(printf '%s; ' "${problems[@]}")"
 fi
-say "OK: flashd.service active under systemd $(in_container systemctl --version | awk 'NR==1{print $2}'), health $health, $flashed hubs re-flashed, no SIGSYS ($((SECONDS - START)) s)"
+say "OK: flashd.service active under systemd $(in_container systemctl --version | awk 'NR==1{print $2}') (Type=notify, status \"$status_text\"), health $health, $flashed hubs re-flashed, no SIGSYS, a stalled daemon restarted by the watchdog ($((SECONDS - START)) s)"

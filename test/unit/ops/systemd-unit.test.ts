@@ -29,11 +29,20 @@ describe('systemd unit', () => {
     for (const line of credentials) expect(line).toMatch(/^LoadCredential=unlock-[0-9A-F]{4}$/);
   });
 
-  it.skipIf(!analyzer)('verifies cleanly and scores at most 2.0 exposure (systemd-analyze, offline)', () => {
+  it('is Type=notify with a watchdog, and takes notifications from the main PID only (flashd sends them itself)', () => {
+    const text = readFileSync(unit, 'utf8');
+    expect(text).toMatch(/^Type=notify$/m);
+    expect(text).toMatch(/^NotifyAccess=main$/m);
+    expect(text).toMatch(/^WatchdogSec=\d+s$/m);
+    // The notification socket is AF_UNIX: the address-family allow list must keep it.
+    expect(text).toMatch(/^RestrictAddressFamilies=.*\bAF_UNIX\b/m);
+  });
+
+  it.skipIf(!analyzer)('verifies cleanly and scores at most 1.5 exposure (systemd-analyze, offline)', () => {
     const verify = spawnSync('systemd-analyze', ['verify', unit], { encoding: 'utf8' });
     expect(verify.stderr.split('\n').filter((l) => l.includes('flashd.service'))).toEqual([]);
     const out = execFileSync('systemd-analyze', ['security', '--offline=true', '--threshold=20', unit], { encoding: 'utf8' });
     const score = Number(/Overall exposure level for flashd\.service: ([\d.]+)/.exec(out)?.[1]);
-    expect(score).toBeLessThanOrEqual(2.0);
+    expect(score).toBeLessThanOrEqual(1.5);
   });
 });

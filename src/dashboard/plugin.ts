@@ -34,7 +34,9 @@ export const DEFAULT_ASSETS_DIR = join(PACKAGE_ROOT, 'dist', 'dashboard');
 /** The technician's page at `/`, its live events and the shift figures. */
 export const dashboardPlugin: FastifyPluginAsync<{ deps: DashboardDeps }> = async (app, { deps }) => {
   await app.register(eventRoutes, { prefix: '/api/v1', events: deps.events, client: deps.sse });
-  app.get('/api/v1/shift', async () => deps.shift.read());
+  app.get('/api/v1/shift', { config: { role: 'viewer' } }, async () => deps.shift.read());
+  // The page and its assets hold no data and must load before anyone signs in.
+  app.addHook('onRoute', (options) => void (options.config = { role: 'public', ...options.config }));
   const root = deps.assetsDir ?? DEFAULT_ASSETS_DIR;
   if (!existsSync(join(root, 'index.html'))) {
     app.log.warn({ root }, 'dashboard not built: run npm run build');

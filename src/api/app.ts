@@ -132,7 +132,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(operatorRoutes, { prefix: '/api/v1', deps });
   await app.register(outboxRoutes, { prefix: '/api/v1', deps });
   await app.register(metricsRoutes, { deps });
-  await app.register(sessionRoutes, { prefix: '/api/v1', deps, access });
+  await app.register(sessionRoutes, { prefix: '/api/v1', access });
   if (deps.audit) await app.register(auditRoutes, { prefix: '/api/v1', audit: deps.audit });
   await app.register(openApiRoutes, { deps, routes, version: API_VERSION });
   if (deps.dashboard) await app.register(dashboardPlugin, { deps: deps.dashboard });

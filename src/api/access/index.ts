@@ -8,3 +8,4 @@ export * from './roles.js';
 export * from './sessions.js';
 export * from './token-file.js';
 export * from './token-secret.js';
+export * from './from-config.js';

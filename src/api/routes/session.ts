@@ -3,7 +3,6 @@ import type { FastifyPluginAsync } from 'fastify';
 import { isLoopbackAddress } from '../../config/api-access-schema.js';
 import { FlashdError } from '../../domain/errors.js';
 import { SESSION_COOKIE, cookieValue, sessionCookie, type ApiAccess } from '../access/index.js';
-import type { ApiDeps } from '../app.js';
 import { OperatorId } from '../process-schemas.js';
 import { ErrorBody, Nullable } from '../schemas.js';
 
@@ -19,10 +18,11 @@ const Whoami = Type.Object({
 
 /**
  * Technician sign-in (docs/api.md, "Technician sign-in"): an operator id, and the PIN when
- * `api.operatorPinsFile` is set, become an HttpOnly SameSite=Strict session cookie and the bench's
- * operator. Without a PIN file only a client of a loopback listener may sign in.
+ * `api.operatorPinsFile` is set, become an HttpOnly SameSite=Strict session cookie; what the
+ * session changes records that operator. Without a PIN file only a client of a loopback listener
+ * may sign in. The bench's own operator (PUT /bench/operator) is a separate, explicit step.
  */
-export const sessionRoutes: FastifyPluginAsync<{ deps: ApiDeps; access: ApiAccess }> = async (app, { deps, access }) => {
+export const sessionRoutes: FastifyPluginAsync<{ access: ApiAccess }> = async (app, { access }) => {
   const whoami = (request: { actor: { kind: string; name: string; role: string | undefined; operatorId: string | undefined } }) => ({
     kind: request.actor.kind,
     name: request.actor.name,
@@ -47,7 +47,6 @@ export const sessionRoutes: FastifyPluginAsync<{ deps: ApiDeps; access: ApiAcces
         throw new FlashdError('AUTH_SIGN_IN_REFUSED', access.pins ? `wrong or missing PIN for ${operatorId}` : 'signing in from another machine needs api.operatorPinsFile');
       }
       const id = access.sessions.create(operatorId);
-      deps.bench.setOperator(operatorId);
       request.log.info({ operatorId }, 'technician signed in');
       request.actor = { kind: 'session', name: operatorId, role: 'technician', operatorId };
       return reply.header('set-cookie', sessionCookie(id, Math.floor(access.sessions.ttlMs / 1000), access.tls)).send(whoami(request));

@@ -6,7 +6,7 @@ import { SAFE_METHODS } from './access/host-origin.js';
 function targetOf(request: FastifyRequest): string | null {
   const params = request.params as Record<string, unknown> | undefined;
   const fromPath = params?.id ?? params?.deviceId;
-  if (fromPath !== undefined) return String(fromPath).slice(0, 100);
+  if (typeof fromPath === 'string' || typeof fromPath === 'number') return String(fromPath).slice(0, 100);
   const query = request.query as Record<string, unknown> | undefined;
   const body = request.body as Record<string, unknown> | undefined;
   const named = (typeof body === 'object' && body !== null ? (body.id ?? body.deviceId ?? body.operatorId) : undefined) ?? query?.id;

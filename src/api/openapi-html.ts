@@ -10,10 +10,11 @@ function brief(schema: unknown): string {
   const s = schema as Record<string, unknown>;
   if (Array.isArray(s.anyOf)) return (s.anyOf as unknown[]).map(brief).join(' | ');
   if ('const' in s) return JSON.stringify(s.const);
-  const bits = [String(s.type ?? 'object')];
-  if (s.pattern) bits.push(`/${String(s.pattern)}/`);
-  if (s.minimum !== undefined || s.maximum !== undefined) bits.push(`${String(s.minimum ?? '')}..${String(s.maximum ?? '')}`);
-  if (s.maxLength !== undefined) bits.push(`≤${String(s.maxLength)} chars`);
+  const text = (value: unknown): string => (value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value));
+  const bits = [text(s.type ?? 'object')];
+  if (s.pattern) bits.push(`/${text(s.pattern)}/`);
+  if (s.minimum !== undefined || s.maximum !== undefined) bits.push(`${text(s.minimum)}..${text(s.maximum)}`);
+  if (s.maxLength !== undefined) bits.push(`≤${text(s.maxLength)} chars`);
   if (s.default !== undefined) bits.push(`default ${JSON.stringify(s.default)}`);
   return bits.join(' ');
 }

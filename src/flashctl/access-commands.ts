@@ -9,7 +9,10 @@ const print = (ctx: CommandContext, value: unknown, human: () => string): number
   ctx.out(ctx.json ? `${JSON.stringify(value, null, 2)}\n` : human());
   return 0;
 };
-const opt = (ctx: CommandContext, name: string): string | undefined => (typeof ctx.options[name] === 'string' ? (ctx.options[name] as string) : undefined);
+const opt = (ctx: CommandContext, name: string): string | undefined => {
+  const value = ctx.options[name];
+  return typeof value === 'string' ? value : undefined;
+};
 
 /** The tokens file flashd reads (`api.tokensFile`): these commands edit it on this machine, flashd notices the change. */
 function tokensFile(ctx: CommandContext): string {
@@ -63,7 +66,7 @@ export const ACCESS_COMMANDS: Record<string, Command> = {
         const value = opt(ctx, key);
         if (value !== undefined) query.set(key, value);
       }
-      const page = await ctx.api.json<{ items: AuditRecord[]; nextCursor: number | null }>('GET', `/audit?${query}`);
+      const page = await ctx.api.json<{ items: AuditRecord[]; nextCursor: number | null }>('GET', `/audit?${query.toString()}`);
       return print(ctx, page, () =>
         table(
           ['ID', 'AT', 'ACTOR', 'ROLE', 'METHOD', 'ROUTE', 'TARGET', 'STATUS', 'CODE'],

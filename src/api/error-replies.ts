@@ -102,7 +102,8 @@ export function sendErrorReply(err: unknown, request: FastifyRequest, fastifyRep
   // The id joins the client's report to the daemon's log line (every line of a request carries reqId).
   body.error.requestId = request.id;
   request.errorCode = body.error.code;
-  return fastifyReply.status(status).send(body);
+  // Also here: a refusal before the hooks ran (a too-long path) still names its request.
+  return fastifyReply.status(status).header('x-request-id', request.id).send(body);
 }
 
 /**

@@ -45,8 +45,17 @@ function responses(route: DocumentedRoute): Record<string, Schema> {
     out[status] = { description: isError ? 'refused: { error: { code, message, requestId } }' : 'answer', content: { 'application/json': { schema: isError ? errorRef : plain(schema) } } };
   }
   if (!Object.keys(out).some((s) => s.startsWith('2'))) out['200'] = { description: 'answer (CSV, text or an event stream where the route says so)' };
-  const refusals: Record<string, string> = { 400: 'REQUEST_INVALID', 413: 'REQUEST_TOO_LARGE', 415: 'REQUEST_MEDIA_TYPE', 421: 'HOST_NOT_ALLOWED' };
-  if (route.role !== 'public') Object.assign(refusals, { 401: 'AUTH_REQUIRED, AUTH_TOKEN_INVALID, AUTH_TOKEN_REVOKED', 403: 'AUTH_ROLE_FORBIDDEN, ORIGIN_FORBIDDEN', 429: 'AUTH_RATE_LIMITED' });
+  // What any route may answer before its handler runs; a bearer token is checked even on a public route.
+  const refusals: Record<string, string> = {
+    400: 'REQUEST_INVALID',
+    401: 'AUTH_REQUIRED, AUTH_TOKEN_INVALID, AUTH_TOKEN_REVOKED',
+    403: 'AUTH_ROLE_FORBIDDEN, ORIGIN_FORBIDDEN',
+    413: 'REQUEST_TOO_LARGE',
+    414: 'REQUEST_URL_TOO_LONG',
+    415: 'REQUEST_MEDIA_TYPE',
+    421: 'HOST_NOT_ALLOWED',
+    429: 'AUTH_RATE_LIMITED',
+  };
   for (const [status, codes] of Object.entries(refusals)) out[status] ??= { description: `refused (${codes})`, content: { 'application/json': { schema: errorRef } } };
   return out;
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
+import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { PACKAGE_ROOT } from '../config/package-root.js';
 import { FlashdError } from '../domain/errors.js';
@@ -40,7 +41,8 @@ export const dashboardPlugin: FastifyPluginAsync<{ deps: DashboardDeps }> = asyn
   const root = deps.assetsDir ?? DEFAULT_ASSETS_DIR;
   if (!existsSync(join(root, 'index.html'))) {
     app.log.warn({ root }, 'dashboard not built: run npm run build');
-    app.get('/', async () => {
+    const NotBuilt = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String(), requestId: Type.Optional(Type.String()) }) });
+    app.get('/', { schema: { response: { 503: NotBuilt } } }, async () => {
       throw new FlashdError('DASHBOARD_NOT_BUILT', `the dashboard is not built: run npm run build (looked in ${root})`);
     });
     return;

@@ -188,7 +188,7 @@ describe('the API under requests built from its OpenAPI document, on a live daem
     const t0 = Date.now();
     daemon.child.kill('SIGTERM');
     await daemon.exited;
-    console.log('exit took', Date.now() - t0);
+    console.log('exit took', Date.now() - t0, daemon.stdout().split('\n').filter((l) => /stop|clos|shut/i.test(l)).map((l) => l.slice(0, 160)).join('\n'));
     const stored = readdirSync(dir).filter((f) => f.startsWith('flashd.db')).map((f) => readFileSync(join(dir, f)).toString('latin1'));
     for (const [where, haystack] of [['log', daemon.stdout() + daemon.stderr()], ['store', stored.join('')], ['answers', answers.join('\n')]] as const) {
       expect([where, haystack.includes(secret)]).toEqual([where, false]);

@@ -104,7 +104,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   // Every route, as it registers, for the OpenAPI document; the access hook enforces their roles.
   const routes: DocumentedRoute[] = [];
   app.addHook('onRoute', (options) => void routes.push(...documentedRoutes(options)));
-  app.setNotFoundHandler((request, reply) => reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}` } }));
+  app.setNotFoundHandler((request, reply) => reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}`, requestId: request.id } }));
   // Only JSON and (for the import) CSV bodies: a text/plain body is refused, never parsed.
   app.removeContentTypeParser('text/plain');
   // A mutation without a body still names its type (the CSRF rule in access/host-origin.ts): empty JSON is no body.

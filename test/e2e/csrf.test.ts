@@ -18,7 +18,7 @@ const evilPage = (api: string, workOrder: string): string => `<!doctype html><ht
 window.results = {};
 const tries = {
   plain: () => fetch('${api}/api/v1/work-orders/import?id=WO-EVIL&secPartyId=P1&cspRegion=North', { method: 'POST', mode: 'no-cors', credentials: 'include', headers: { 'content-type': 'text/plain' }, body: 'deviceId\\n00-DB-12-00-00-00-0E-01\\n' }),
-  bodyless: () => fetch('${api}/api/v1/work-orders/${workOrder}/close', { method: 'POST', mode: 'no-cors', credentials: 'include' }),
+  bodyless: () => fetch('${api}/api/v1/work-orders/${workOrder}/cancel', { method: 'POST', mode: 'no-cors', credentials: 'include' }),
   json: () => fetch('${api}/api/v1/work-orders/${workOrder}/cancel', { method: 'POST', credentials: 'include', headers: { 'content-type': 'application/json' }, body: '{}' }),
   read: () => fetch('${api}/api/v1/work-orders', { credentials: 'include' }).then((r) => r.text()),
 };
@@ -45,8 +45,14 @@ describe.skipIf(!CHROMIUM_PATH && !process.env.CI)('cross-site requests from a p
     writeFileSync(config, JSON.stringify({ api: { port: 0 }, store: { path: join(dir, 'flashd.db') }, simulator: { hubs: 2, profile: 'instant', stock: 0 } }));
     daemon = startDaemon(['--config', config]);
     base = await daemon.ready;
-    const orders = (await (await fetch(`${base}/api/v1/work-orders`)).json()) as { items: Array<{ id: string; state: string }> };
-    workOrder = orders.items[0]!.id;
+    // A work order nothing holds up: on the API of before issue 11 a bodyless cross-site POST cancelled it.
+    workOrder = 'WO-CSRF';
+    const created = await fetch(`${base}/api/v1/work-orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: workOrder, secPartyId: 'P1', cspRegion: 'North', hubs: [{ deviceId: '00-DB-12-E2-E0-00-0C-01' }] }),
+    });
+    expect(created.status).toBe(201);
     evil = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(evilPage(base, workOrder)));
     await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
     // Another site: "localhost" is not "127.0.0.1", so SameSite rules apply as on the internet.
@@ -77,9 +83,10 @@ describe.skipIf(!CHROMIUM_PATH && !process.env.CI)('cross-site requests from a p
     await other.waitForLoadState('load');
 
     const orders = (await (await fetch(`${base}/api/v1/work-orders`)).json()) as { items: Array<{ id: string; state: string }> };
-    expect(orders.items.map((o) => [o.id, o.state])).toEqual([[workOrder, 'OPEN']]);
+    expect(orders.items.map((o) => [o.id, o.state])).toContainEqual([workOrder, 'OPEN']);
+    expect(orders.items.map((o) => o.id)).not.toContain('WO-EVIL');
     const audit = (await (await fetch(`${base}/api/v1/audit?limit=20`)).json()) as { items: Array<{ route: string; status: number; errorCode: string | null }> };
-    const refused = audit.items.filter((a) => a.route !== '/api/v1/session');
+    const refused = audit.items.filter((a) => a.route !== '/api/v1/session' && a.route !== '/api/v1/work-orders');
     expect(refused.length).toBeGreaterThanOrEqual(3);
     for (const a of refused) expect([a.route, a.status, a.errorCode]).toEqual([a.route, a.status, expect.stringMatching(/^(REQUEST_MEDIA_TYPE|ORIGIN_FORBIDDEN)$/)]);
     await context.close();

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Bench } from '../bench/bench.js';
@@ -22,6 +23,16 @@ import type { FlashdMetrics } from './metrics.js';
 import { refuseNonFinite, requireRouteMediaType } from './request-guards.js';
 import { dashboardPlugin, type DashboardDeps } from '../dashboard/plugin.js';
 import { adapterRoutes, type AdapterDeps } from './routes/adapters.js';
+import { FailureLimiter, SessionStore, accessHook, type ApiAccess } from './access/index.js';
+import type { AuditStore } from '../store/audit-store.js';
+import { auditHook } from './audit-hook.js';
+import { auditRoutes } from './routes/audit.js';
+import { sessionRoutes } from './routes/session.js';
+import { openApiRoutes } from './routes/openapi.js';
+import { documentedRoutes, type DocumentedRoute } from './openapi.js';
+
+/** The API's version in its OpenAPI document: the /api/v1 contract, revised as routes change. */
+export const API_VERSION = '1.1.0';
 
 export interface ApiDeps extends AdapterDeps {
   benchId: string;
@@ -42,13 +53,40 @@ export interface ApiDeps extends AdapterDeps {
   log: Logger;
   /** The technician's page at `/` with `GET /api/v1/events` and `/api/v1/shift` (docs/dashboard.md). */
   dashboard?: DashboardDeps | undefined;
+  /** Who may ask (docs/api.md, "Access"); default: a loopback listener granting `admin` to local clients. */
+  access?: ApiAccess | undefined;
+  /** The append-only audit trail of mutations; without it nothing is recorded (a test app). */
+  audit?: AuditStore | undefined;
+  /** TLS key and certificate (PEM) to serve HTTPS with. */
+  https?: { key: Buffer; cert: Buffer } | undefined;
+}
+
+/** The access of a default `npm start`: loopback only, every local client an admin, no tokens. */
+export function loopbackAccess(overrides: Partial<ApiAccess> = {}): ApiAccess {
+  return {
+    loopbackListener: true,
+    loopbackRole: 'admin',
+    tokens: undefined,
+    pins: undefined,
+    sessions: new SessionStore({ ttlMs: 12 * 3_600_000 }),
+    allowedHosts: [],
+    corsOrigins: [],
+    failures: new FailureLimiter(30),
+    tls: false,
+    ...overrides,
+  };
 }
 
 /** Builds the status API without listening, so tests use `inject()` and main decides where to listen. */
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const loggerInstance: FastifyBaseLogger = deps.log;
+  const access = deps.access ?? loopbackAccess();
   const app = Fastify({
+    ...(deps.https ? { https: deps.https } : {}),
     loggerInstance,
+    // Ours, not the client's: an id in a log line must not be one a caller chose.
+    requestIdHeader: false,
+    genReqId: () => randomUUID(),
     requestTimeout: 30_000,
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
@@ -58,10 +96,25 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     frameworkErrors: (err, request, reply) => void sendErrorReply(err, request, reply),
     clientErrorHandler,
   });
+  app.decorateRequest('actor', null as never);
+  app.decorateRequest('errorCode', undefined);
+  app.addHook('onRequest', async (request, reply) => void reply.header('x-request-id', request.id));
+  app.addHook('onRequest', accessHook(access, () => deps.bench.operatorId));
+  if (deps.audit) app.addHook('onResponse', auditHook(deps.audit));
   app.setErrorHandler(sendErrorReply);
-  app.setNotFoundHandler((request, reply) => reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}` } }));
+  // Every route, as it registers, for the OpenAPI document; the access hook enforces their roles.
+  const routes: DocumentedRoute[] = [];
+  app.addHook('onRoute', (options) => void routes.push(...documentedRoutes(options)));
+  app.setNotFoundHandler((request, reply) => reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}`, requestId: request.id } }));
   // Only JSON and (for the import) CSV bodies: a text/plain body is refused, never parsed.
   app.removeContentTypeParser('text/plain');
+  // A mutation without a body still names its type (the CSRF rule in access/host-origin.ts): empty JSON is no body.
+  app.removeContentTypeParser('application/json');
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if ((body as string).trim() === '') return done(null, undefined);
+    void parseJson(request, body as string, done);
+  });
   app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body));
   app.addHook('preValidation', requireRouteMediaType);
   app.addHook('preHandler', refuseNonFinite);
@@ -81,6 +134,9 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(outboxRoutes, { prefix: '/api/v1', deps });
   await app.register(metricsRoutes, { deps });
   await app.register(adapterRoutes, { prefix: '/api/v1', deps });
+  await app.register(sessionRoutes, { prefix: '/api/v1', access });
+  if (deps.audit) await app.register(auditRoutes, { prefix: '/api/v1', audit: deps.audit });
+  await app.register(openApiRoutes, { deps, routes, version: API_VERSION });
   if (deps.dashboard) await app.register(dashboardPlugin, { deps: deps.dashboard });
   return app;
 }

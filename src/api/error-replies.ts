@@ -41,11 +41,20 @@ export const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   RETURN_PARTY_MISMATCH: 409,
   OUTBOX_NOT_DEAD: 409,
   PERIOD_INVALID: 400,
+  AUTH_REQUIRED: 401,
+  AUTH_TOKEN_INVALID: 401,
+  AUTH_TOKEN_REVOKED: 401,
+  AUTH_SIGN_IN_REFUSED: 401,
+  AUTH_ROLE_FORBIDDEN: 403,
+  ORIGIN_FORBIDDEN: 403,
+  AUTH_RATE_LIMITED: 429,
+  HOST_NOT_ALLOWED: 421,
+  TOKEN_NOT_FOUND: 404,
 };
 
 export interface ErrorReply {
   status: number;
-  body: { error: { code: ErrorCode; message: string; details?: Record<string, unknown> } };
+  body: { error: { code: ErrorCode; message: string; details?: Record<string, unknown>; requestId?: string } };
 }
 
 function reply(code: ErrorCode, message: string, details?: Readonly<Record<string, unknown>>, status = STATUS_BY_CODE[code] ?? 500): ErrorReply {
@@ -53,10 +62,10 @@ function reply(code: ErrorCode, message: string, details?: Readonly<Record<strin
 }
 
 /** Fastify's own refusals, by their FST_ERR_* name: none of them reaches a client under that name. */
-function fromFastify(err: FastifyError): ErrorReply | undefined {
+function fromFastify(err: FastifyError, limitBytes = BODY_LIMIT_BYTES): ErrorReply | undefined {
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return reply('REQUEST_TOO_LARGE', `the request body is larger than the ${BODY_LIMIT_BYTES}-byte limit`, { limitBytes: BODY_LIMIT_BYTES });
+      return reply('REQUEST_TOO_LARGE', `the request body is larger than this route's ${limitBytes}-byte limit`, { limitBytes });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return reply('REQUEST_MEDIA_TYPE', 'the request body must be application/json (text/csv for a work order import)');
     case 'FST_ERR_BAD_URL':
@@ -72,14 +81,14 @@ function fromFastify(err: FastifyError): ErrorReply | undefined {
  * The one mapping from anything thrown while answering a request to the API's error body. Only
  * flashd's own codes reach the client; anything unexpected is a 500 INTERNAL with details in the log.
  */
-export function errorReply(err: unknown): ErrorReply {
+export function errorReply(err: unknown, bodyLimitBytes = BODY_LIMIT_BYTES): ErrorReply {
   if (isFlashdError(err)) return reply(err.code, err.message, err.details);
   const fastifyError = err as Partial<FastifyError> | undefined;
   if (fastifyError?.validation) return reply('REQUEST_INVALID', fastifyError.message ?? 'the request does not match its schema');
-  const known = fastifyError?.code ? fromFastify(fastifyError as FastifyError) : undefined;
+  const known = fastifyError?.code ? fromFastify(fastifyError as FastifyError, bodyLimitBytes) : undefined;
   if (known) return known;
   const status = fastifyError?.statusCode;
-  if (status === 413) return fromFastify({ code: 'FST_ERR_CTP_BODY_TOO_LARGE' } as FastifyError)!;
+  if (status === 413) return fromFastify({ code: 'FST_ERR_CTP_BODY_TOO_LARGE' } as FastifyError, bodyLimitBytes)!;
   if (status === 415) return fromFastify({ code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' } as FastifyError)!;
   if (status === 404) return reply('NOT_FOUND', 'no such resource');
   if (status !== undefined && status >= 400 && status < 500) return reply('REQUEST_INVALID', fastifyError?.message ?? 'bad request');
@@ -88,9 +97,14 @@ export function errorReply(err: unknown): ErrorReply {
 
 /** Fastify's error handler and `frameworkErrors`: both end here so a new route inherits the format. */
 export function sendErrorReply(err: unknown, request: FastifyRequest, fastifyReply: FastifyReply): FastifyReply {
-  const { status, body } = errorReply(err);
+  const { status, body } = errorReply(err, request.routeOptions?.bodyLimit ?? BODY_LIMIT_BYTES);
   if (status >= 500) request.log.error({ err }, 'request failed');
-  return fastifyReply.status(status).send(body);
+  else if (status === 401 || status === 403 || status === 421 || status === 429) request.log.info({ code: body.error.code, url: request.routeOptions?.url, client: request.socket?.remoteAddress }, 'request refused');
+  // The id joins the client's report to the daemon's log line (every line of a request carries reqId).
+  body.error.requestId = request.id;
+  request.errorCode = body.error.code;
+  // Also here: a refusal before the hooks ran (a too-long path) still names its request.
+  return fastifyReply.status(status).header('x-request-id', request.id).send(body);
 }
 
 /**

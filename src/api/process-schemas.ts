@@ -95,7 +95,7 @@ export const WorkOrderListQuery = Type.Object(
 );
 
 export const IntakeBody = Type.Object(
-  { deviceId: Type.String({ minLength: 1, maxLength: 64 }), workOrderId: Type.Optional(WorkOrderId), operatorId: Type.Optional(OperatorId) },
+  { deviceId: Type.String({ minLength: 1, maxLength: 64 }), workOrderId: Type.Optional(WorkOrderId) },
   { additionalProperties: false },
 );
 

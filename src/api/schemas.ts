@@ -6,7 +6,7 @@ export const literals = <T extends string>(values: readonly T[]): TUnion<TLitera
 export const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const ErrorBody = Type.Object({
-  error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }),
+  error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Record(Type.String(), Type.Unknown())), requestId: Type.Optional(Type.String()) }),
 });
 
 export const SlotSchema = Type.Object({

@@ -8,6 +8,7 @@ import { unknownManufacturerProblems } from './manufacturers.js';
 import { applySimulatorDefaults } from './simulator-defaults.js';
 import { suggestKey } from './suggest-key.js';
 import { upstreamProblems } from './upstream-schema.js';
+import { apiExposureProblems } from './api-access-schema.js';
 
 /** The validated, frozen configuration plus where relative paths resolve from. */
 export interface LoadedConfig {
@@ -61,6 +62,10 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   config.images.trustedKeyFiles = config.images.trustedKeyFiles.map((p) => abs(p, given.images?.trustedKeyFiles !== undefined));
   // The schema has no default scenario: one that is given is always relative to the file.
   if (config.simulator.scenario) config.simulator.scenario = abs(config.simulator.scenario, true);
+  const api = config.api as { tokensFile?: string; operatorPinsFile?: string; tls?: { keyFile: string; certFile: string } };
+  if (api.tokensFile) api.tokensFile = abs(api.tokensFile, true);
+  if (api.operatorPinsFile) api.operatorPinsFile = abs(api.operatorPinsFile, true);
+  if (api.tls) api.tls = { keyFile: abs(api.tls.keyFile, true), certFile: abs(api.tls.certFile, true) };
   const unlockKeys = await readUnlockKeys(config, (p) => abs(p, true));
   return { config: deepFreeze(config), source: options.file, unlockKeys };
 }
@@ -77,6 +82,7 @@ export function validateConfig(raw: unknown, source: string): Config {
     problems.push('/simulator/enabled: is true while /jigs lists real jigs; set simulator.enabled to false to use them');
   }
   if (problems.length === 0) problems.push(...upstreamProblems(value.upstream), ...unknownManufacturerProblems(value.unlock.keys));
+  if (problems.length === 0) problems.push(...apiExposureProblems(value.api));
   if (problems.length === 0) {
     const ids = new Set<string>();
     value.jigs.forEach((jig, i) => {

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DEFAULT_WORK_ORDER_LIMITS } from '../domain/work-order.js';
 import { UpstreamSchema } from './upstream-schema.js';
+import { ApiAccessSchema } from './api-access-schema.js';
 
 const ManufacturerCode = Type.String({ pattern: '^[0-9A-F]{4}$', description: 'ZigBee manufacturer code, 4 upper-case hex digits' });
 const LinkUrl = Type.String({ minLength: 1, description: 'device path, socket://host:port or sim://name' });
@@ -56,6 +57,7 @@ export const ConfigSchema = Type.Object(
       {
         host: Type.String({ minLength: 1, default: '127.0.0.1' }),
         port: Type.Integer({ minimum: 0, maximum: 65_535, default: 8080 }),
+        ...ApiAccessSchema,
       },
       { additionalProperties: false, default: {} },
     ),

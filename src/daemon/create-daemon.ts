@@ -2,6 +2,7 @@ import { dirname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from '../api/app.js';
+import { accessFromConfig, readTls } from '../api/access/index.js';
 import { FlashdMetrics } from '../api/metrics.js';
 import { Bench } from '../bench/bench.js';
 import { SessionPool } from '../bench/session-pool.js';
@@ -145,6 +146,8 @@ export async function createDaemon(config: Readonly<Config>, deps: DaemonDeps): 
       metrics,
       log,
       dashboard,
+      access: accessFromConfig(config.api, log),
+      https: readTls(config.api.tls),
     });
     steps.push('api', () => app.close());
     checkAborted();
@@ -200,5 +203,5 @@ async function listenOn(app: FastifyInstance, api: Config['api']): Promise<strin
     const hint = code === 'EADDRINUSE' ? ': another process holds the port; set api.port in the config or FLASHD_PORT' : '';
     throw new FlashdError('API_LISTEN_FAILED', `cannot serve the API on ${api.host}:${api.port} (${code})${hint}`, { cause: err });
   }
-  return `http://${api.host}:${(app.server.address() as { port: number }).port}`;
+  return `${api.tls ? 'https' : 'http'}://${api.host}:${(app.server.address() as { port: number }).port}`;
 }

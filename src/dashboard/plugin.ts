@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
+import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { PACKAGE_ROOT } from '../config/package-root.js';
 import { FlashdError } from '../domain/errors.js';
@@ -34,11 +35,14 @@ export const DEFAULT_ASSETS_DIR = join(PACKAGE_ROOT, 'dist', 'dashboard');
 /** The technician's page at `/`, its live events and the shift figures. */
 export const dashboardPlugin: FastifyPluginAsync<{ deps: DashboardDeps }> = async (app, { deps }) => {
   await app.register(eventRoutes, { prefix: '/api/v1', events: deps.events, client: deps.sse });
-  app.get('/api/v1/shift', async () => deps.shift.read());
+  app.get('/api/v1/shift', { config: { role: 'viewer' } }, async () => deps.shift.read());
+  // The page and its assets hold no data and must load before anyone signs in.
+  app.addHook('onRoute', (options) => void (options.config = { role: 'public', ...options.config }));
   const root = deps.assetsDir ?? DEFAULT_ASSETS_DIR;
   if (!existsSync(join(root, 'index.html'))) {
     app.log.warn({ root }, 'dashboard not built: run npm run build');
-    app.get('/', async () => {
+    const NotBuilt = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String(), requestId: Type.Optional(Type.String()) }) });
+    app.get('/', { schema: { response: { 503: NotBuilt } } }, async () => {
       throw new FlashdError('DASHBOARD_NOT_BUILT', `the dashboard is not built: run npm run build (looked in ${root})`);
     });
     return;

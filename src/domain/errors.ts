@@ -111,6 +111,17 @@ export const ERROR_CODES = {
   REQUEST_MEDIA_TYPE: 'a request body is not application/json, or not text/csv where CSV is taken',
   REQUEST_TIMEOUT: 'the request did not arrive completely in time',
   DASHBOARD_NOT_BUILT: 'the dashboard page has not been built (npm run build); the API works without it',
+  // API access (docs/api.md, "Access")
+  AUTH_REQUIRED: 'the route needs a token (Authorization: Bearer) or a technician sign-in',
+  AUTH_TOKEN_INVALID: 'the bearer token is not one flashd issued (mistyped, or from another bench)',
+  AUTH_TOKEN_REVOKED: 'the bearer token was revoked (flashctl token revoke)',
+  AUTH_ROLE_FORBIDDEN: 'the role of the caller is below the role the route needs (the message names both)',
+  AUTH_RATE_LIMITED: 'too many failed authentications from this client address in the last minute',
+  AUTH_SIGN_IN_REFUSED: 'a technician sign-in was refused: wrong or missing PIN, or no PIN file for a remote client',
+  HOST_NOT_ALLOWED: 'the request Host header is not one of the names the API answers (api.allowedHosts)',
+  ORIGIN_FORBIDDEN: 'a page from another origin sent a state-changing request (api.corsOrigins lists the allowed ones)',
+  TOKENS_FILE_INVALID: 'the API tokens file (api.tokensFile) cannot be read or does not hold valid token entries',
+  TOKEN_NOT_FOUND: 'no API token has that id or name',
   // store
   STORE_INVALID_STATE: 'the store refused a change that would break its invariants',
   STORE_UNUSABLE: 'the store cannot be opened at store.path (a file where its folder should be, unreadable, not SQLite, or a newer schema)',

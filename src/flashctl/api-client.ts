@@ -23,8 +23,12 @@ export class ConnectionError extends Error {
 
 export interface ApiClientOptions {
   baseUrl: string;
-  /** Sent as X-Operator-Id: who is doing this. */
+  /** Who is doing this: the client signs in as this operator (POST /api/v1/session) before its first request. */
   operatorId?: string | undefined;
+  /** An API token (flashctl token create), sent as `Authorization: Bearer`. */
+  token?: string | undefined;
+  /** The operator's PIN, where flashd keeps PINs (api.operatorPinsFile). */
+  pin?: string | undefined;
   timeoutMs?: number;
 }
 
@@ -35,11 +39,16 @@ export interface ApiClientOptions {
 export class ApiClient {
   readonly #base: string;
   readonly #operatorId: string | undefined;
+  readonly #token: string | undefined;
+  readonly #pin: string | undefined;
+  #cookie: Promise<string | undefined> | undefined;
   readonly #timeoutMs: number;
 
   constructor(options: ApiClientOptions) {
     this.#base = options.baseUrl.replace(/\/+$/, '');
     this.#operatorId = options.operatorId;
+    this.#token = options.token;
+    this.#pin = options.pin;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
   }
 
@@ -60,14 +69,34 @@ export class ApiClient {
   async #request(method: string, path: string, body: { type: string; text: string } | undefined): Promise<string> {
     const url = `${this.#base}/api/v1${path}`;
     const headers: Record<string, string> = { accept: 'application/json, text/csv' };
-    if (body) headers['content-type'] = body.type;
-    if (this.#operatorId) headers['x-operator-id'] = this.#operatorId;
-    let res: Response;
+    // flashd takes a mutation only as JSON or CSV (its guard against cross-site requests), a bodyless one too.
+    if (body || method !== 'GET') headers['content-type'] = body?.type ?? 'application/json';
+    if (this.#token) headers.authorization = `Bearer ${this.#token}`;
+    const cookie = await (this.#cookie ??= this.#signIn());
+    if (cookie) headers.cookie = cookie;
+    const res = await this.#fetch(url, { method, headers, body: body?.text });
+    return this.#answer(res);
+  }
+
+  async #fetch(url: string, init: RequestInit): Promise<Response> {
     try {
-      res = await fetch(url, { method, headers, body: body?.text, signal: AbortSignal.timeout(this.#timeoutMs) });
+      return await fetch(url, { ...init, signal: AbortSignal.timeout(this.#timeoutMs) });
     } catch (err) {
       throw new ConnectionError(this.#base, err);
     }
+  }
+
+  /** With `operatorId`: a technician's sign-in; its cookie goes with every later request. */
+  async #signIn(): Promise<string | undefined> {
+    if (!this.#operatorId) return undefined;
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    if (this.#token) headers.authorization = `Bearer ${this.#token}`;
+    const res = await this.#fetch(`${this.#base}/api/v1/session`, { method: 'POST', headers, body: JSON.stringify({ operatorId: this.#operatorId, ...(this.#pin ? { pin: this.#pin } : {}) }) });
+    await this.#answer(res);
+    return res.headers.get('set-cookie')?.split(';')[0];
+  }
+
+  async #answer(res: Response): Promise<string> {
     const text = await res.text();
     if (res.ok) return text;
     let error: { code?: string; message?: string; details?: Record<string, unknown> } = {};

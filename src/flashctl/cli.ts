@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ApiClient, ApiError, ConnectionError } from './api-client.js';
 import { COMMANDS, UsageError } from './commands.js';
@@ -30,14 +31,26 @@ const OPTIONS = {
   'all-ready': { type: 'boolean' },
   'work-order': { type: 'string' },
   write: { type: 'boolean' },
+  'token-file': { type: 'string' },
+  'tokens-file': { type: 'string' },
+  'pins-file': { type: 'string' },
+  name: { type: 'string' },
+  role: { type: 'string' },
+  actor: { type: 'string' },
+  route: { type: 'string' },
+  target: { type: 'string' },
+  outcome: { type: 'string' },
+  before: { type: 'string' },
+  limit: { type: 'string' },
 } as const;
 
 export function usage(): string {
   const lines = Object.values(COMMANDS).map((c) => `  flashctl ${c.usage}`);
   return [
-    'usage: flashctl [--api URL] [--operator ID] [--json] <command> ...',
-    '  --api       flashd API (env FLASHCTL_API, default http://127.0.0.1:8080)',
-    '  --operator  who is acting, sent as X-Operator-Id (env FLASHCTL_OPERATOR)',
+    'usage: flashctl [--api URL] [--token-file FILE] [--operator ID] [--json] <command> ...',
+    '  --api         flashd API (env FLASHCTL_API, default http://127.0.0.1:8080)',
+    '  --token-file  file holding an API token (env FLASHCTL_TOKEN holds the token itself); none on the bench PC',
+    '  --operator    sign in as this technician first (env FLASHCTL_OPERATOR; PIN in env FLASHCTL_PIN)',
     '  --json      print the API answer as JSON',
     ...lines,
     'exit status: 0 ok, 1 refused by flashd (code on stderr), 2 usage, 3 flashd unreachable, 4 a scanned hub was rejected or its scan refused (the rest of the batch still goes in)',
@@ -68,9 +81,11 @@ export async function runFlashctl(argv: string[], io: FlashctlIo): Promise<numbe
     io.stderr(`flashctl: unknown command "${name}"\n${usage()}`);
     return EXIT.USAGE;
   }
-  const api = new ApiClient({ baseUrl: values.api ?? io.env.FLASHCTL_API ?? 'http://127.0.0.1:8080', operatorId: values.operator ?? io.env.FLASHCTL_OPERATOR });
   try {
-    return await command.run({ api, args, options: values, out: io.stdout, err: io.stderr, json: values.json ?? false, readStdin: io.readStdin });
+    const tokenFile = values['token-file'];
+    const token = tokenFile ? (await readFile(tokenFile, 'utf8')).trim() : io.env.FLASHCTL_TOKEN;
+    const api = new ApiClient({ baseUrl: values.api ?? io.env.FLASHCTL_API ?? 'http://127.0.0.1:8080', operatorId: values.operator ?? io.env.FLASHCTL_OPERATOR, token, pin: io.env.FLASHCTL_PIN });
+    return await command.run({ api, args, options: values, out: io.stdout, err: io.stderr, json: values.json ?? false, readStdin: io.readStdin, env: io.env });
   } catch (err) {
     if (err instanceof UsageError) {
       io.stderr(`flashctl ${name}: ${err.message}\nusage: flashctl ${command.usage}\n`);

@@ -5,6 +5,7 @@ import { ApiError, type ApiClient } from './api-client.js';
 import { counts, table } from './format.js';
 import { OUTBOX_COMMANDS } from './outbox-commands.js';
 import { ADAPTER_COMMANDS } from './adapter-commands.js';
+import { ACCESS_COMMANDS } from './access-commands.js';
 
 /** What a command gets: the client, its positional arguments and options, and where to write. */
 export interface CommandContext {
@@ -16,6 +17,8 @@ export interface CommandContext {
   err: (text: string) => void;
   json: boolean;
   readStdin: () => Promise<string>;
+  /** The environment (FLASHD_TOKENS_FILE for the token commands). */
+  env?: Record<string, string | undefined>;
 }
 
 export interface Command {
@@ -136,7 +139,7 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   'confirm-scrap': {
-    usage: 'confirm-scrap <deviceId> [--note TEXT]   (needs --operator)',
+    usage: 'confirm-scrap <deviceId> [--note TEXT]   (recorded under the token or --operator sign-in)',
     run: async (ctx) => {
       const [id] = need(ctx, 1, 'Device ID');
       const h = await ctx.api.json<WorkOrderHubRecord>('POST', `/hubs/${q(id!)}/confirm-scrap`, str(ctx, 'note') ? { note: str(ctx, 'note') } : {});
@@ -201,6 +204,7 @@ export const COMMANDS: Record<string, Command> = {
   },
   ...OUTBOX_COMMANDS,
   ...ADAPTER_COMMANDS,
+  ...ACCESS_COMMANDS,
 };
 
 async function settle(ctx: CommandContext, action: 'close' | 'cancel'): Promise<number> {

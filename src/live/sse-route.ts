@@ -17,7 +17,7 @@ export const eventRoutes: FastifyPluginAsync<EventRouteOptions> = async (app, { 
   app.addHook('preClose', async () => {
     for (const c of [...clients]) c.close();
   });
-  app.get<{ Querystring: { lastEventId?: string } }>('/events', async (request, reply) => {
+  app.get<{ Querystring: { lastEventId?: string } }>('/events', { config: { role: 'viewer' } }, async (request, reply) => {
     const header = request.headers['last-event-id'];
     const lastEventId = (Array.isArray(header) ? header[0] : header) ?? request.query.lastEventId;
     reply.hijack();

@@ -13,3 +13,4 @@ export * from './outbox-records.js';
 export * from './outbox-store.js';
 export * from './report-facts.js';
 export * from './store-files.js';
+export * from './audit-store.js';

@@ -187,4 +187,27 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE attempts SET activate_at = COALESCE(finished_at, started_at)
     WHERE result = 'REFLASHED' OR (verified_at IS NOT NULL AND error_phase IN ('ACTIVATING', 'READING_BACK'));
   `,
+  // 5 (issue 11): the audit trail of API mutations: who (token name, signed-in operator or the
+  // loopback grant), with which role, on which route and target, how it ended. Append-only.
+  `
+  CREATE TABLE api_audit (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    actor_kind TEXT NOT NULL CHECK (actor_kind IN ('token', 'session', 'loopback', 'anonymous')),
+    actor TEXT NOT NULL,
+    token_id TEXT,
+    operator_id TEXT,
+    role TEXT,
+    method TEXT NOT NULL,
+    route TEXT NOT NULL,
+    target TEXT,
+    status INTEGER NOT NULL,
+    error_code TEXT
+  ) STRICT;
+  CREATE INDEX api_audit_by_actor ON api_audit(actor, id);
+  CREATE INDEX api_audit_by_route ON api_audit(route, id);
+  CREATE TRIGGER api_audit_no_update BEFORE UPDATE ON api_audit BEGIN SELECT RAISE(ABORT, 'api_audit rows never change'); END;
+  CREATE TRIGGER api_audit_no_delete BEFORE DELETE ON api_audit BEGIN SELECT RAISE(ABORT, 'api_audit rows are never deleted'); END;
+  `,
 ];

@@ -1,3 +1,4 @@
+import { AuditStore } from './audit-store.js';
 import { ChargesStore } from './charges-store.js';
 import { FlashStore } from './flash-store.js';
 import { HubTransitions, type HubTransitionSink } from './hub-transitions.js';
@@ -28,6 +29,8 @@ export interface Stores {
   /** The N3 outbox; rows arrive through the N3 sink (src/upstream/), the drainer and the API move them. */
   outbox: OutboxStore;
   transitions: HubTransitions;
+  /** The API's audit trail of mutations (issue 11). */
+  audit: AuditStore;
 }
 
 export function createStores(db: Db, options: StoreOptions = {}): Stores {
@@ -42,5 +45,6 @@ export function createStores(db: Db, options: StoreOptions = {}): Stores {
     charges: new ChargesStore(db),
     outbox: new OutboxStore(db),
     transitions,
+    audit: new AuditStore(db),
   };
 }

@@ -142,7 +142,7 @@ describe('the bench under simulator faults', () => {
     harness.simulator.faults.inject({ kind: 'control-disconnect', target: { jig: 1 }, refuseMs: 20_000 });
     for (let i = 0; i < 200 && harness.bench.jigs()[0]!.connected; i++) await new Promise((r) => setTimeout(r, 10));
     expect(harness.bench.jigs()[0]!.connected).toBe(false);
-    const res = await api.inject({ method: 'POST', url: `/api/v1/hubs/${stock[0].deviceId}/retry`, headers: { 'x-operator-id': 'tech-1' } });
+    const res = await api.inject({ method: 'POST', url: `/api/v1/hubs/${stock[0].deviceId}/retry`, headers: { 'content-type': 'application/json' } });
     expect(res.statusCode).toBe(409);
     expect(res.json()).toMatchObject({ error: { code: 'SLOT_UNAVAILABLE', message: expect.stringContaining('jig JIG-1 is down') } });
     expect(harness.bench.activeSessions).toBe(0);

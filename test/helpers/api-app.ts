@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { buildApp } from '../../src/api/app.js';
+import type { ApiAccess } from '../../src/api/access/index.js';
 import { FlashdError } from '../../src/domain/errors.js';
 import { createStores, openDatabase, type Db, type StoreOptions, type Stores } from '../../src/store/index.js';
 import { apiMetrics } from './api-metrics.js';
@@ -23,7 +24,7 @@ export interface ApiApp {
  * The real status API over a real SQLite file, listening on 127.0.0.1, with a bench that has no
  * jigs (retry finds hub 1 only). Seeded with work order WO-1 holding hub 1, received at intake.
  */
-export async function startApiApp(options: StoreOptions = {}): Promise<ApiApp> {
+export async function startApiApp(options: StoreOptions = {}, access?: ApiAccess): Promise<ApiApp> {
   const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'flashd-api-')), 'f.db'));
   const stores = createStores(db, options);
   let operatorId = 'bench';
@@ -41,7 +42,7 @@ export async function startApiApp(options: StoreOptions = {}): Promise<ApiApp> {
   };
   stores.workOrders.create({ id: 'WO-1', secPartyId: 'P1', cspRegion: 'South', source: 'api', operatorId: 't' }, { hubs: [{ deviceId: hubId(1) }] }, (m) => m === DEMO_MODEL);
   stores.intake.scan({ deviceId: hubId(1), operatorId: 't' });
-  const app = await buildApp({ benchId: 'B', bench, store: stores.flash, ...stores, isKnownModel: (m) => m === DEMO_MODEL, metrics: apiMetrics(bench, stores.outbox), log: pino({ level: 'silent' }) });
+  const app = await buildApp({ benchId: 'B', bench, store: stores.flash, ...stores, isKnownModel: (m) => m === DEMO_MODEL, metrics: apiMetrics(bench, stores.outbox), log: pino({ level: 'silent' }), access });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const port = (app.server.address() as { port: number }).port;
   return {

@@ -48,7 +48,8 @@ describe('MP155 process end to end', () => {
     const app = await harness.api();
     const api = async <T>(method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown, headers: Record<string, string> = {}) => {
       const csv = typeof body === 'string';
-      const res = await app.inject({ method, url: `/api/v1${url}`, headers: csv ? { ...headers, 'content-type': 'text/csv' } : headers, ...(body === undefined ? {} : { payload: body as string | object }) });
+      const type = csv ? 'text/csv' : method === 'GET' ? undefined : 'application/json';
+      const res = await app.inject({ method, url: `/api/v1${url}`, headers: type ? { ...headers, 'content-type': type } : headers, ...(body === undefined ? {} : { payload: body as string | object }) });
       const json = String(res.headers['content-type']).startsWith('application/json');
       return { status: res.statusCode, body: json ? res.json<T>() : (res.body as T), text: res.body };
     };
@@ -99,7 +100,9 @@ describe('MP155 process end to end', () => {
     // The power comes back; a technician retries from the back-office.
     const glitchAt = where.get(glitch.deviceId)!;
     harness.simulator.jig(glitchAt.jig).setPower(glitchAt.slot, true);
-    const retry = await api('POST', `/hubs/${glitch.deviceId}/retry`, {}, { 'x-operator-id': 'tech-ben' });
+    // Who acts is who signed in (a session cookie), never a header the client declares.
+    const signIn = async (operatorId: string) => ({ cookie: String((await app.inject({ method: 'POST', url: '/api/v1/session', payload: { operatorId } })).headers['set-cookie']).split(';')[0]! });
+    const retry = await api('POST', `/hubs/${glitch.deviceId}/retry`, {}, await signIn('tech-ben'));
     expect(retry).toMatchObject({ status: 202, body: { jig: glitchAt.jig, slot: glitchAt.slot } });
     await harness.finished(17);
     expect(await hubState(glitch.deviceId)).toMatchObject({ state: 'REFLASHED', attemptCount: 2, failedAttempts: 1 });
@@ -112,8 +115,7 @@ describe('MP155 process end to end', () => {
     expect(await hubState(scrap.deviceId)).toMatchObject({ state: 'SCRAP_PROPOSED', outcome: 'SCRAP', reasonCode: 'UNLOCK_LOCKED_OUT', failedAttempts: 3 });
     expect(await api('POST', `/hubs/${scrap.deviceId}/retry`, {})).toMatchObject({ status: 409, body: { error: { code: 'HUB_TRANSITION_ILLEGAL' } } });
     expect(await api('POST', `/hubs/${glitch.deviceId}/retry`, {})).toMatchObject({ status: 409, body: { error: { code: 'HUB_TRANSITION_ILLEGAL' } } });
-    expect(await api('POST', `/hubs/${scrap.deviceId}/confirm-scrap`, {})).toMatchObject({ status: 400, body: { error: { code: 'OPERATOR_ID_INVALID' } } });
-    const confirmed = await api('POST', `/hubs/${scrap.deviceId}/confirm-scrap`, { operatorId: 'tech-anna', note: 'locked out' });
+    const confirmed = await api('POST', `/hubs/${scrap.deviceId}/confirm-scrap`, { note: 'locked out' }, await signIn('tech-anna'));
     expect(confirmed).toMatchObject({ status: 200, body: { state: 'SCRAPPED', scrapConfirmedBy: 'tech-anna' } });
 
     // Every attempt says who, where, with which image and versions, and how long each phase took.

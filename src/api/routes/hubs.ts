@@ -9,6 +9,7 @@ export const hubRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { de
   app.get<{ Querystring: Static<typeof HubListQuery> }>(
     '/hubs',
     {
+      config: { role: 'viewer' },
       schema: {
         querystring: HubListQuery,
         response: { 200: Type.Object({ items: Type.Array(HubSchema), nextCursor: Type.Union([Type.String(), Type.Null()]) }), 400: ErrorBody },
@@ -19,7 +20,7 @@ export const hubRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { de
 
   app.get<{ Params: { deviceId: string } }>(
     '/hubs/:deviceId',
-    { schema: { params: Type.Object({ deviceId: Type.String() }), response: { 200: HubDetailSchema, 400: ErrorBody, 404: ErrorBody } } },
+    { config: { role: 'viewer' }, schema: { params: Type.Object({ deviceId: Type.String() }), response: { 200: HubDetailSchema, 400: ErrorBody, 404: ErrorBody } } },
     async (request) => {
       const deviceId = parseDeviceId(request.params.deviceId);
       const hub = deps.store.getHub(deviceId);

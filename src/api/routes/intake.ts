@@ -13,11 +13,11 @@ import { ErrorBody } from '../schemas.js';
 export const intakeRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { deps }) => {
   app.post<{ Body: Static<typeof IntakeBody> }>(
     '/intake',
-    { schema: { body: IntakeBody, response: { 200: IntakeResultSchema, 400: ErrorBody, 404: ErrorBody } } },
+    { config: { role: 'technician' }, bodyLimit: 4096, schema: { body: IntakeBody, response: { 200: IntakeResultSchema, 400: ErrorBody, 404: ErrorBody } } },
     async (request) => {
       const { deviceId, workOrderId } = request.body;
       if (workOrderId !== undefined) deps.workOrders.require(workOrderId);
-      const result = deps.intake.scan({ deviceId, workOrderId, operatorId: operatorOf(request, deps.bench.operatorId) });
+      const result = deps.intake.scan({ deviceId, workOrderId, operatorId: operatorOf(request) });
       const refusal = result.decision === 'REJECTED' ? { code: result.code, message: result.message } : {};
       return { decision: result.decision, deviceId: result.deviceId, workOrderId: result.workOrderId, hub: result.hub, ...refusal };
     },

@@ -54,7 +54,7 @@ const errors = { 400: ErrorBody, 404: ErrorBody };
 export const reportRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { deps }) => {
   app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof ManifestQuery> }>(
     '/work-orders/:id/manifest',
-    { schema: { params: IdParams, querystring: ManifestQuery, response: { 200: ManifestSchema, ...errors } } },
+    { config: { role: 'viewer' }, schema: { params: IdParams, querystring: ManifestQuery, response: { 200: ManifestSchema, ...errors } } },
     async (request, reply) => {
       const { id } = request.params;
       const manifest = buildManifest(deps.workOrders.require(id), deps.workOrders.hubs(id), new Date().toISOString());
@@ -62,20 +62,20 @@ export const reportRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, {
     },
   );
 
-  app.get<{ Params: Static<typeof IdParams> }>('/work-orders/:id/ssmi', { schema: { params: IdParams, response: errors } }, async (request, reply) => {
+  app.get<{ Params: Static<typeof IdParams> }>('/work-orders/:id/ssmi', { config: { role: 'viewer' }, schema: { params: IdParams, response: errors } }, async (request, reply) => {
     const { id } = request.params;
     return sendCsv(reply, `ssmi-${id}.csv`, ssmiFile(deps.workOrders.hubs(id)));
   });
 
   /** A batch: several work orders in one SSMI file (`?workOrderId=A&workOrderId=B`). */
-  app.get<{ Querystring: Static<typeof SsmiQuery> }>('/ssmi', { schema: { querystring: SsmiQuery, response: errors } }, async (request, reply) => {
+  app.get<{ Querystring: Static<typeof SsmiQuery> }>('/ssmi', { config: { role: 'viewer' }, schema: { querystring: SsmiQuery, response: errors } }, async (request, reply) => {
     const ids = [...new Set(request.query.workOrderId)];
     return sendCsv(reply, `ssmi-${ids.length === 1 ? ids[0] : `batch-${ids.length}`}.csv`, ssmiFile(ids.flatMap((id) => deps.workOrders.hubs(id))));
   });
 
   app.get<{ Querystring: Static<typeof ChargesQuery> }>(
     '/charges',
-    { schema: { querystring: ChargesQuery, response: { 200: ChargesReply, 400: ErrorBody } } },
+    { config: { role: 'viewer' }, schema: { querystring: ChargesQuery, response: { 200: ChargesReply, 400: ErrorBody } } },
     async (request, reply) => {
       const { by = 'work-order', format, secPartyId, workOrderId, from, to } = request.query;
       const period = parsePeriod({ from, to });

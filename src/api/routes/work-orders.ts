@@ -17,50 +17,50 @@ const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody 
 export const workOrderRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { deps }) => {
   app.post<{ Body: Static<typeof NewWorkOrderBody> }>(
     '/work-orders',
-    { schema: { body: NewWorkOrderBody, response: { 201: WorkOrderSchema, ...errors } } },
+    { config: { role: 'admin' }, schema: { body: NewWorkOrderBody, response: { 201: WorkOrderSchema, ...errors } } },
     async (request, reply) => {
       const { hubs, ...header } = request.body;
-      const order = deps.workOrders.create({ ...header, source: 'api', operatorId: operatorOf(request, deps.bench.operatorId) }, { hubs }, deps.isKnownModel);
+      const order = deps.workOrders.create({ ...header, source: 'api', operatorId: operatorOf(request) }, { hubs }, deps.isKnownModel);
       return reply.status(201).send(order);
     },
   );
 
   app.post<{ Querystring: Static<typeof ImportQuery>; Body: string }>(
     '/work-orders/import',
-    { schema: { querystring: ImportQuery, body: Type.String(), response: { 201: WorkOrderSchema, ...errors } } },
+    { config: { role: 'admin' }, schema: { querystring: ImportQuery, body: Type.String(), response: { 201: WorkOrderSchema, ...errors } } },
     async (request, reply) => {
-      const order = deps.workOrders.create({ ...request.query, source: 'csv', operatorId: operatorOf(request, deps.bench.operatorId) }, { csv: request.body }, deps.isKnownModel);
+      const order = deps.workOrders.create({ ...request.query, source: 'csv', operatorId: operatorOf(request) }, { csv: request.body }, deps.isKnownModel);
       return reply.status(201).send(order);
     },
   );
 
   app.get<{ Querystring: Static<typeof WorkOrderListQuery> }>(
     '/work-orders',
-    { schema: { querystring: WorkOrderListQuery, response: { 200: Type.Object({ items: Type.Array(WorkOrderSchema), nextCursor: Type.Union([Type.String(), Type.Null()]) }), 400: ErrorBody } } },
+    { config: { role: 'viewer' }, schema: { querystring: WorkOrderListQuery, response: { 200: Type.Object({ items: Type.Array(WorkOrderSchema), nextCursor: Type.Union([Type.String(), Type.Null()]) }), 400: ErrorBody } } },
     async (request) => deps.workOrders.list(request.query),
   );
 
-  app.get<{ Params: Static<typeof IdParams> }>('/work-orders/:id', { schema: { params: IdParams, response: { 200: WorkOrderDetailSchema, ...errors } } }, async (request) => ({
+  app.get<{ Params: Static<typeof IdParams> }>('/work-orders/:id', { config: { role: 'viewer' }, schema: { params: IdParams, response: { 200: WorkOrderDetailSchema, ...errors } } }, async (request) => ({
     ...deps.workOrders.require(request.params.id),
     hubs: deps.workOrders.hubs(request.params.id),
   }));
 
   app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof HubsQuery> }>(
     '/work-orders/:id/hubs',
-    { schema: { params: IdParams, querystring: HubsQuery, response: { 200: Type.Object({ items: Type.Array(WorkOrderHubSchema) }), ...errors } } },
+    { config: { role: 'viewer' }, schema: { params: IdParams, querystring: HubsQuery, response: { 200: Type.Object({ items: Type.Array(WorkOrderHubSchema) }), ...errors } } },
     async (request) => ({ items: deps.workOrders.hubs(request.params.id, request.query.state) }),
   );
 
   for (const action of ['close', 'cancel'] as const) {
-    app.post<{ Params: Static<typeof IdParams> }>(`/work-orders/:id/${action}`, { schema: { params: IdParams, response: { 200: WorkOrderSchema, ...errors } } }, async (request) =>
-      deps.settlement[action](request.params.id, operatorOf(request, deps.bench.operatorId)),
+    app.post<{ Params: Static<typeof IdParams> }>(`/work-orders/:id/${action}`, { config: { role: 'supervisor' }, bodyLimit: 1024, schema: { params: IdParams, response: { 200: WorkOrderSchema, ...errors } } }, async (request) =>
+      deps.settlement[action](request.params.id, operatorOf(request)),
     );
   }
 
   app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof ReturnsBody> }>(
     '/work-orders/:id/returns',
-    { schema: { params: IdParams, body: ReturnsBody, response: { 200: Type.Object({ returned: Type.Array(WorkOrderHubSchema), workOrder: WorkOrderSchema }), ...errors } } },
+    { config: { role: 'supervisor' }, bodyLimit: 262_144, schema: { params: IdParams, body: ReturnsBody, response: { 200: Type.Object({ returned: Type.Array(WorkOrderHubSchema), workOrder: WorkOrderSchema }), ...errors } } },
     async (request) =>
-      deps.settlement.markReturned(request.params.id, { ...request.body, operatorId: operatorOf(request, deps.bench.operatorId) }),
+      deps.settlement.markReturned(request.params.id, { ...request.body, operatorId: operatorOf(request) }),
   );
 };

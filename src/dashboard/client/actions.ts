@@ -43,7 +43,7 @@ export async function confirmScrap(deviceId: string, view: BenchView, button?: H
   }
 }
 
-/** Sign-in as the bench operator: the id goes with every action (X-Operator-Id) and becomes the bench's operator. */
+/** Sign-in: a session cookie names the technician on every action, and the id becomes the bench's operator. */
 export function setupOperator(): void {
   const form = $('#operator-form') as HTMLFormElement;
   const input = $('#operator') as HTMLInputElement;
@@ -59,10 +59,14 @@ export function setupOperator(): void {
     e.preventDefault();
     const id = input.value.trim();
     if (!id) return;
-    api<{ operatorId: string }>('PUT', '/api/v1/bench/operator', { operatorId: id }).then(
+    const pin = ($('#operator-pin') as HTMLInputElement).value.trim();
+    api('POST', '/api/v1/session', { operatorId: id, ...(pin ? { pin } : {}) })
+      .then(() => api<{ operatorId: string }>('PUT', '/api/v1/bench/operator', { operatorId: id }))
+      .then(
       (r) => {
         setSignedIn(r.operatorId);
         input.value = '';
+        ($('#operator-pin') as HTMLInputElement).value = '';
         draw();
         say(`Signed in as ${r.operatorId}`);
         ($('#scan') as HTMLInputElement).focus();
@@ -71,6 +75,7 @@ export function setupOperator(): void {
     );
   });
   out.addEventListener('click', () => {
+    void api('DELETE', '/api/v1/session').catch(() => undefined);
     setSignedIn(null);
     draw();
     ($('#scan') as HTMLInputElement).focus();

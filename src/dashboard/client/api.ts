@@ -1,6 +1,6 @@
 /**
- * The page's calls to the daemon. Who is signed in travels as X-Operator-Id today; a session
- * cookie slots in here later (credentials: 'same-origin' already sends it).
+ * The page's calls to the daemon. Who is signed in travels in flashd's HttpOnly session cookie
+ * (credentials: 'same-origin' sends it); the page keeps only the name to show it.
  */
 let operator: string | null = sessionStorage.getItem('flashd.operator');
 
@@ -26,8 +26,8 @@ export class ApiError extends Error {
 
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (operator) headers['x-operator-id'] = operator;
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  // flashd takes a change only as JSON, a bodyless one too (its guard against other sites' pages).
+  if (body !== undefined || method !== 'GET') headers['content-type'] = 'application/json';
   const res = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? null : JSON.stringify(body) });
   const text = await res.text();
   const json: unknown = text ? JSON.parse(text) : undefined;

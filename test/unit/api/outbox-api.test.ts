@@ -53,7 +53,9 @@ describe('outbox API', () => {
   });
 
   it('POST /api/v1/outbox/:id/requeue puts a dead letter back, records who, and wakes the drainer', async () => {
-    const res = await app.inject({ method: 'POST', url: `/api/v1/outbox/${ids[0]}/requeue`, headers: { 'x-operator-id': 'tech-ben' } });
+    const signIn = await app.inject({ method: 'POST', url: '/api/v1/session', payload: { operatorId: 'tech-ben' } });
+    const cookie = String(signIn.headers['set-cookie']).split(';')[0]!;
+    const res = await app.inject({ method: 'POST', url: `/api/v1/outbox/${ids[0]}/requeue`, headers: { cookie, 'content-type': 'application/json' } });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ id: ids[0], state: 'PENDING', requeueCount: 1, deadReason: 'HTTP 422: INVALID smiStatus' });
     expect(wakes).toBe(1);
@@ -62,9 +64,10 @@ describe('outbox API', () => {
   });
 
   it('refuses to re-queue what is not a dead letter, or does not exist', async () => {
-    expect((await app.inject({ method: 'POST', url: `/api/v1/outbox/${ids[1]}/requeue` })).json()).toMatchObject({ error: { code: 'OUTBOX_NOT_DEAD' } });
-    expect((await app.inject({ method: 'POST', url: `/api/v1/outbox/${ids[1]}/requeue` })).statusCode).toBe(409);
-    expect((await app.inject({ method: 'POST', url: '/api/v1/outbox/9999/requeue' })).statusCode).toBe(404);
-    expect((await app.inject({ method: 'POST', url: '/api/v1/outbox/abc/requeue' })).statusCode).toBe(400);
+    const JSON_TYPE = { 'content-type': 'application/json' };
+    expect((await app.inject({ method: 'POST', url: `/api/v1/outbox/${ids[1]}/requeue`, headers: JSON_TYPE })).json()).toMatchObject({ error: { code: 'OUTBOX_NOT_DEAD' } });
+    expect((await app.inject({ method: 'POST', url: `/api/v1/outbox/${ids[1]}/requeue`, headers: JSON_TYPE })).statusCode).toBe(409);
+    expect((await app.inject({ method: 'POST', url: '/api/v1/outbox/9999/requeue', headers: JSON_TYPE })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'POST', url: '/api/v1/outbox/abc/requeue', headers: JSON_TYPE })).statusCode).toBe(400);
   });
 });

@@ -20,25 +20,25 @@ describe('status API refusals over real HTTP', () => {
     for (const path of ['/api/v1/hubs', '/api/v1/work-orders', '/api/v1/outbox']) {
       expect(await get(`${path}?limit=${limit}`), path).toEqual({
         status: 400,
-        body: { error: { code: 'REQUEST_INVALID', message: 'querystring/limit must be a finite number', details: { field: 'querystring/limit' } } },
+        body: { error: { requestId: expect.any(String), code: 'REQUEST_INVALID', message: 'querystring/limit must be a finite number', details: { field: 'querystring/limit' } } },
       });
     }
   });
 
   it('refuses a non-finite number in a path parameter', async () => {
-    const res = (await send('POST /api/v1/outbox/1e309/requeue HTTP/1.1'))!;
+    const res = (await send('POST /api/v1/outbox/1e309/requeue HTTP/1.1\r\nContent-Type: application/json'))!;
     expect(res.status).toBe(400);
-    expect(JSON.parse(res.body)).toEqual({ error: { code: 'REQUEST_INVALID', message: 'params/id must be a finite number', details: { field: 'params/id' } } });
+    expect(JSON.parse(res.body)).toEqual({ error: { requestId: expect.any(String), code: 'REQUEST_INVALID', message: 'params/id must be a finite number', details: { field: 'params/id' } } });
   });
 
   it('answers a too-long path segment with 414 REQUEST_URL_TOO_LONG, without echoing the URL', async () => {
     const res = await get(`/api/v1/work-orders/${'a'.repeat(5000)}`);
-    expect(res).toEqual({ status: 414, body: { error: { code: 'REQUEST_URL_TOO_LONG', message: 'a path segment is longer than 100 characters', details: { limit: 100 } } } });
+    expect(res).toEqual({ status: 414, body: { error: { requestId: expect.any(String), code: 'REQUEST_URL_TOO_LONG', message: 'a path segment is longer than 100 characters', details: { limit: 100 } } } });
   });
 
   it('answers bad percent-encoding with 400 REQUEST_INVALID', async () => {
     for (const path of ['/api/v1/hubs/%', '/api/v1/work-orders/%E0%A4%A']) {
-      expect(await get(path)).toEqual({ status: 400, body: { error: { code: 'REQUEST_INVALID', message: 'the request URL is not valid percent-encoded UTF-8' } } });
+      expect(await get(path)).toEqual({ status: 400, body: { error: { requestId: expect.any(String), code: 'REQUEST_INVALID', message: 'the request URL is not valid percent-encoded UTF-8' } } });
     }
   });
 
@@ -59,11 +59,15 @@ describe('status API refusals over real HTTP', () => {
     expect(clientErrorReply(err)).toEqual({ status: 408, body: { error: { code: 'REQUEST_TIMEOUT', message: 'the request did not arrive completely in time' } } });
   });
 
-  it('names the byte limit in a 413', async () => {
-    const body = JSON.stringify({ deviceId: 'x'.repeat(1_100_000) });
-    const res = (await send(`POST /api/v1/intake HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}`, body))!;
+  it("names the byte limit in a 413: the API's 1 MiB, or the smaller limit of a route that takes small bodies", async () => {
+    const big = JSON.stringify({ id: 'x'.repeat(1_100_000) });
+    const res = (await send(`POST /api/v1/work-orders HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: ${big.length}`, big))!;
     expect(res.status).toBe(413);
-    expect(JSON.parse(res.body)).toEqual({ error: { code: 'REQUEST_TOO_LARGE', message: 'the request body is larger than the 1048576-byte limit', details: { limitBytes: 1_048_576 } } });
+    expect(JSON.parse(res.body)).toEqual({ error: { requestId: expect.any(String), code: 'REQUEST_TOO_LARGE', message: "the request body is larger than this route's 1048576-byte limit", details: { limitBytes: 1_048_576 } } });
+    const scan = JSON.stringify({ deviceId: 'x'.repeat(5000) });
+    const small = (await send(`POST /api/v1/intake HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: ${scan.length}`, scan))!;
+    expect(small.status).toBe(413);
+    expect(JSON.parse(small.body)).toEqual({ error: { requestId: expect.any(String), code: 'REQUEST_TOO_LARGE', message: "the request body is larger than this route's 4096-byte limit", details: { limitBytes: 4096 } } });
   });
 
   it('refuses text/plain bodies with 415 and stores nothing: a web page cannot create a work order', async () => {

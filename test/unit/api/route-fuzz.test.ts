@@ -130,7 +130,7 @@ function problemsOf(c: Case, res: RawResponse | undefined): string[] {
   if (!error || Object.keys(body as object).length !== 1) return [...problems, `error body is not { error }: ${res.body.slice(0, 200)}`];
   if (typeof error.code !== 'string' || !DOCUMENTED.has(error.code)) problems.push(`code ${String(error.code)} is not in docs/errors.md`);
   if (typeof error.message !== 'string') problems.push('error.message is not a string');
-  if (Object.keys(error).some((k) => !['code', 'message', 'details'].includes(k))) problems.push(`error has other keys: ${Object.keys(error).join(', ')}`);
+  if (Object.keys(error).some((k) => !['code', 'message', 'details', 'requestId'].includes(k))) problems.push(`error has other keys: ${Object.keys(error).join(', ')}`);
   return problems;
 }
 

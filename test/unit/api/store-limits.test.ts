@@ -19,10 +19,10 @@ describe('store growth limits', () => {
     const refused = await create('WO-4', hubs(4, 1));
     expect(refused.statusCode).toBe(409);
     expect(refused.json()).toEqual({
-      error: { code: 'WORK_ORDERS_OPEN_LIMIT', message: 'work order WO-4: 3 work orders are open, the limit is 3; close or cancel one first', details: { workOrderId: 'WO-4', open: 3, limit: 3 } },
+      error: { requestId: expect.any(String), code: 'WORK_ORDERS_OPEN_LIMIT', message: 'work order WO-4: 3 work orders are open, the limit is 3; close or cancel one first', details: { workOrderId: 'WO-4', open: 3, limit: 3 } },
     });
     expect(count('work_orders')).toBe(3);
-    expect((await api.app.inject({ method: 'POST', url: '/api/v1/work-orders/WO-3/cancel' })).statusCode).toBe(200);
+    expect((await api.app.inject({ method: 'POST', url: '/api/v1/work-orders/WO-3/cancel', headers: { 'content-type': 'application/json' } })).statusCode).toBe(200);
     expect((await create('WO-4', hubs(4, 1))).statusCode).toBe(201);
   });
 
@@ -37,6 +37,7 @@ describe('store growth limits', () => {
     expect(refused.statusCode).toBe(429);
     expect(refused.json()).toEqual({
       error: {
+        requestId: expect.any(String),
         code: 'HUB_IMPORT_RATE_LIMIT',
         message: 'work order WO-3: its 4 hubs would make 11 on work orders created in the last hour, the limit is 10',
         details: { workOrderId: 'WO-3', hubs: 4, lastHour: 7, limit: 10 },
@@ -61,7 +62,7 @@ describe('store growth limits', () => {
     for (const res of [json, csv]) {
       expect(res.statusCode).toBe(413);
       expect(res.json()).toEqual({
-        error: { code: 'WORK_ORDER_TOO_LARGE', message: 'work order WO-BIG: 4481 hubs; at most 4480 in one work order', details: { workOrderId: 'WO-BIG', limit: MAX_WORK_ORDER_HUBS } },
+        error: { requestId: expect.any(String), code: 'WORK_ORDER_TOO_LARGE', message: 'work order WO-BIG: 4481 hubs; at most 4480 in one work order', details: { workOrderId: 'WO-BIG', limit: MAX_WORK_ORDER_HUBS } },
       });
     }
     expect(count('work_orders')).toBe(1);

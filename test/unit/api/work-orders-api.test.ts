@@ -27,6 +27,7 @@ describe('work order API', () => {
     db = openDatabase(join(mkdtempSync(join(tmpdir(), 'flashd-woapi-')), 'f.db'));
     stores = createStores(db);
     retried.length = 0;
+    benchOperator = 'bench';
     const bench = {
       slots: () => [],
       activeSessions: 0,
@@ -59,9 +60,15 @@ describe('work order API', () => {
     app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: typeof payload === 'string' ? { 'content-type': 'text/csv', ...headers } : headers });
   const get = (url: string) => app.inject(`/api/v1${url}`);
   const create = (id: string, hubs: object[], secPartyId = 'P1') => post('/work-orders', { id, secPartyId, cspRegion: 'Central', hubs });
+  /** A technician's sign-in: its cookie names the operator every mutation records. */
+  const signIn = async (operatorId: string): Promise<Record<string, string>> => {
+    const res = await post('/session', { operatorId });
+    expect(res.statusCode).toBe(200);
+    return { cookie: String(res.headers['set-cookie']).split(';')[0]! };
+  };
 
   it('creates a work order from JSON, recording who asked', async () => {
-    const res = await post('/work-orders', { id: 'WO-1', secPartyId: 'P1', cspRegion: 'North', hubs: [{ deviceId: ID(1), model: MODEL }, { deviceId: ID(2) }] }, { 'x-operator-id': 'office-7' });
+    const res = await post('/work-orders', { id: 'WO-1', secPartyId: 'P1', cspRegion: 'North', hubs: [{ deviceId: ID(1), model: MODEL }, { deviceId: ID(2) }] }, await signIn('office-7'));
     expect(res.statusCode).toBe(201);
     expect(res.json()).toMatchObject({ id: 'WO-1', secPartyId: 'P1', cspRegion: 'North', state: 'OPEN', source: 'api', createdBy: 'office-7', hubCount: 2, counts: { EXPECTED: 2 } });
     const detail = (await get('/work-orders/WO-1')).json<{ hubs: Array<{ deviceId: string; declaredModel: string | null; smiStatus: string }> }>();
@@ -100,9 +107,7 @@ describe('work order API', () => {
     expect((await post('/work-orders/import?id=WO-3&secPartyId=P1&cspRegion=West', `deviceId\n${ID(1)}\n`)).json()).toMatchObject({ error: { code: 'REQUEST_INVALID' } });
     expect((await post('/work-orders/import?id=WO 3&secPartyId=P1&cspRegion=South', `deviceId\n${ID(1)}\n`)).statusCode).toBe(400);
     expect((await create('WO-3', [])).json()).toMatchObject({ error: { code: 'WORK_ORDER_INVALID', details: { problems: [{ code: 'WORK_ORDER_EMPTY' }] } } });
-    expect((await post('/work-orders', { id: 'WO-3', secPartyId: 'P1', cspRegion: 'South', hubs: [{ deviceId: ID(1) }] }, { 'x-operator-id': 'no spaces' })).json()).toMatchObject({
-      error: { code: 'OPERATOR_ID_INVALID' },
-    });
+    expect((await post('/session', { operatorId: 'no spaces' })).json()).toMatchObject({ error: { code: 'REQUEST_INVALID' } });
     expect(snapshot(db)).toBe(before);
     await create('WO-3', [{ deviceId: ID(1) }]);
     expect((await create('WO-3', [{ deviceId: ID(2) }])).statusCode).toBe(409);
@@ -111,8 +116,8 @@ describe('work order API', () => {
 
   it('scans at intake: trims and upper-cases, accepts or rejects with a reason, 400 for a malformed ID', async () => {
     await create('WO-1', [{ deviceId: ID(1) }, { deviceId: ID(2), smiStatus: 'Commissioned' }, { deviceId: ID(3), smetsVersion: 'SMETS1' }]);
-    const scan = async (deviceId: string, extra: object = {}) => (await post('/intake', { deviceId, ...extra })).json<{ decision: string; code?: string }>();
-    expect(await scan(`\t${ID(1).toLowerCase()} \r\n`, { operatorId: 'gi-3' })).toMatchObject({ decision: 'ACCEPTED', deviceId: ID(1), workOrderId: 'WO-1', hub: { state: 'ACCEPTED', receivedBy: 'gi-3' } });
+    const scan = async (deviceId: string, headers: Record<string, string> = {}) => (await post('/intake', { deviceId }, headers)).json<{ decision: string; code?: string }>();
+    expect(await scan(`\t${ID(1).toLowerCase()} \r\n`, await signIn('gi-3'))).toMatchObject({ decision: 'ACCEPTED', deviceId: ID(1), workOrderId: 'WO-1', hub: { state: 'ACCEPTED', receivedBy: 'gi-3' } });
     expect(await scan(ID(1))).toMatchObject({ decision: 'REJECTED', code: 'HUB_ALREADY_RECEIVED' });
     expect(await scan(ID(2))).toMatchObject({ decision: 'REJECTED', code: 'SMI_STATUS_NOT_PENDING', hub: { state: 'REJECTED' } });
     expect(await scan(ID(3))).toMatchObject({ decision: 'REJECTED', code: 'NOT_SMETS2' });
@@ -123,7 +128,7 @@ describe('work order API', () => {
     expect(bad.json()).toMatchObject({ error: { code: 'DEVICE_ID_INVALID', details: { value: '00DB1200000002' } } });
   });
 
-  it('retries through the bench only a hub whose state allows it, and confirms scrap only with a named operator', async () => {
+  it('retries through the bench only a hub whose state allows it, and confirms scrap for whoever is signed in', async () => {
     await create('WO-1', [{ deviceId: ID(1) }, { deviceId: ID(2) }]);
     expect((await post(`/hubs/${ID(1)}/retry`, {})).json()).toMatchObject({ error: { code: 'HUB_TRANSITION_ILLEGAL' } }); // not received yet
     await post('/intake', { deviceId: ID(1) });
@@ -134,10 +139,12 @@ describe('work order API', () => {
     expect(retried).toEqual([ID(1)]);
     expect((await post(`/hubs/${ID(2)}/retry`, {})).json()).toMatchObject({ error: { code: 'HUB_NOT_IN_SLOT' } });
     expect((await post(`/hubs/${ID(7)}/retry`, {})).statusCode).toBe(404);
-    expect((await post(`/hubs/${ID(2)}/confirm-scrap`, {})).json()).toMatchObject({ error: { code: 'OPERATOR_ID_INVALID' } });
-    expect((await post(`/hubs/${ID(2)}/confirm-scrap`, {}, { 'x-operator-id': 'tech-1' })).json()).toMatchObject({ error: { code: 'HUB_TRANSITION_ILLEGAL' } });
-    const headerOnly = await app.inject({ method: 'POST', url: `/api/v1/hubs/${ID(2)}/confirm-scrap`, headers: { 'x-operator-id': 'tech-1' } });
-    expect(headerOnly.json()).toMatchObject({ error: { code: 'HUB_TRANSITION_ILLEGAL' } }); // no body needed
+    expect((await post(`/hubs/${ID(2)}/confirm-scrap`, {}, await signIn('tech-1'))).json()).toMatchObject({ error: { code: 'HUB_TRANSITION_ILLEGAL' } });
+    const noBody = await app.inject({ method: 'POST', url: `/api/v1/hubs/${ID(2)}/confirm-scrap`, headers: { 'content-type': 'application/json' } });
+    expect(noBody.json()).toMatchObject({ error: { code: 'HUB_TRANSITION_ILLEGAL' } }); // no body needed
+    // Without a JSON (or CSV) type a mutation is what another site's page could send: refused unread.
+    const untyped = await app.inject({ method: 'POST', url: `/api/v1/hubs/${ID(2)}/confirm-scrap` });
+    expect([untyped.statusCode, untyped.json<{ error: { code: string } }>().error.code]).toEqual([415, 'REQUEST_MEDIA_TYPE']);
   });
 
   it('keeps who is at the bench', async () => {

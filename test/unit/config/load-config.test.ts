@@ -28,7 +28,16 @@ describe('config', () => {
     const { config, unlockKeys, source } = await loadConfig({ env: {} });
     expect(source).toBeUndefined();
     expect(config.simulator.enabled).toBe(true);
-    expect(config.api).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(config.api).toEqual({
+      host: '127.0.0.1',
+      port: 8080,
+      loopbackRole: 'admin',
+      allowedHosts: [],
+      corsOrigins: [],
+      allowPlainHttp: false,
+      sessionTtlMs: 43_200_000,
+      authFailuresPerMinute: 30,
+    });
     expect(Object.isFrozen(config.sessions.timeouts)).toBe(true);
     expect(unlockKeys.size).toBe(3);
   });

@@ -81,9 +81,9 @@ describe('flashctl', () => {
     expect((await ctl(['work-order', 'WO-8'])).err).toBe('flashctl: NOT_FOUND: no work order WO-8\n');
   });
 
-  it('retries, refuses scrap without an operator, returns all ready hubs and writes the SSMI and charges files', async () => {
+  it('retries, refuses scrap of a hub not proposed for it, returns all ready hubs and writes the SSMI and charges files', async () => {
     expect((await ctl(['retry', ID(1)])).out).toBe(`retrying ${ID(1)} in JIG-1 slot 2\n`);
-    expect(await ctl(['confirm-scrap', ID(1)])).toMatchObject({ code: 1, err: expect.stringContaining('OPERATOR_ID_INVALID') });
+    expect(await ctl(['--operator', 'tech-1', 'confirm-scrap', ID(1)])).toMatchObject({ code: 1, err: expect.stringContaining('HUB_TRANSITION_ILLEGAL') });
     expect(await ctl(['return', 'WO-7', '--all-ready', '--party', 'P1'])).toMatchObject({ code: 0, out: 'returned 1 hubs to P1; work order WO-7 is OPEN\n' });
     const out = join(dir, 'ssmi.csv');
     expect((await ctl(['ssmi', 'WO-7', '--out', out])).code).toBe(0);

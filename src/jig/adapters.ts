@@ -1,6 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import type { JigConfig } from '../config/schema.js';
 import { FlashdError } from '../domain/errors.js';
+import { listSysfsPorts } from './sysfs-ports.js';
 
 /** A serial adapter as serialport's `list()` reports it (Linux: from sysfs and udev). */
 export interface ListedPort {
@@ -97,9 +98,13 @@ export async function listAdapters(jigs: readonly JigConfig[], list: () => Promi
   return classifyAdapters(await list(), ports, resolved);
 }
 
-/** serialport's own listing (on Linux it runs `udevadm info -e`); ADAPTERS_UNAVAILABLE when it cannot. */
+/**
+ * The machine's serial adapters: on Linux read from sysfs (no `udevadm` needed), elsewhere
+ * serialport's own listing; ADAPTERS_UNAVAILABLE when neither can be read.
+ */
 export async function listSerialPorts(): Promise<ListedPort[]> {
   try {
+    if (process.platform === 'linux') return await listSysfsPorts();
     const { SerialPort } = await import('serialport');
     return await SerialPort.list();
   } catch (err) {

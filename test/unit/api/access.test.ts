@@ -15,6 +15,7 @@ import { hubId, startApiApp, type ApiApp } from '../../helpers/api-app.js';
 const EXPECTED: Record<string, 'public' | 'viewer' | 'technician' | 'supervisor' | 'admin'> = {
   'GET /api/v1/health': 'viewer',
   'GET /api/v1/slots': 'viewer',
+  'GET /api/v1/adapters': 'viewer',
   'GET /api/v1/hubs': 'viewer',
   'GET /api/v1/hubs/:deviceId': 'viewer',
   'GET /api/v1/hubs/:deviceId/work-orders': 'viewer',

@@ -17,6 +17,8 @@ import { slotRoutes } from './routes/slots.js';
 import { healthRoutes } from './routes/health.js';
 import { outboxRoutes } from './routes/outbox.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { backupRoutes } from './routes/backup.js';
+import type { Db } from '../store/open-database.js';
 import { BODY_LIMIT_BYTES, MAX_PARAM_LENGTH, clientErrorHandler, sendErrorReply } from './error-replies.js';
 import type { FlashdMetrics } from './metrics.js';
 import { refuseNonFinite, requireRouteMediaType } from './request-guards.js';
@@ -41,6 +43,8 @@ export interface ApiDeps {
   log: Logger;
   /** The technician's page at `/` with `GET /api/v1/events` and `/api/v1/shift` (docs/dashboard.md). */
   dashboard?: DashboardDeps | undefined;
+  /** `POST /api/v1/backup`: the store's connection and the folder the copy is written in before it is sent. */
+  backup?: { db: Db; dir: string } | undefined;
 }
 
 /** Builds the status API without listening, so tests use `inject()` and main decides where to listen. */
@@ -79,6 +83,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(operatorRoutes, { prefix: '/api/v1', deps });
   await app.register(outboxRoutes, { prefix: '/api/v1', deps });
   await app.register(metricsRoutes, { deps });
+  await app.register(backupRoutes, { prefix: '/api/v1', deps });
   if (deps.dashboard) await app.register(dashboardPlugin, { deps: deps.dashboard });
   return app;
 }

@@ -141,6 +141,7 @@ export async function createDaemon(config: Readonly<Config>, deps: DaemonDeps): 
       metrics,
       log,
       dashboard,
+      ...(config.store.path === ':memory:' ? {} : { backup: { db, dir: dirname(config.store.path) } }),
     });
     steps.push('api', () => app.close());
     checkAborted();

@@ -11,6 +11,7 @@ import { FlashdError } from '../domain/errors.js';
 import { ImageCatalog } from '../images/catalog.js';
 import { BenchEventBus } from '../live/index.js';
 import { openDatabase, type Db } from '../store/open-database.js';
+import { RetentionSweep } from '../store/retention.js';
 import { ShiftFigureReader } from '../store/shift-figures.js';
 import { snapshotStoreFiles } from '../store/store-files.js';
 import { createStores, type Stores } from '../store/stores.js';
@@ -99,6 +100,9 @@ export async function createDaemon(config: Readonly<Config>, deps: DaemonDeps): 
     });
     const recovered = stores.flash.recoverUnfinished();
     if (recovered > 0) log.warn({ recovered }, 'closed attempts left open by an earlier stop as INTERRUPTED');
+    const retention = new RetentionSweep(db, config.store.retention, log, deps.clock);
+    retention.start();
+    steps.push('retention', () => retention.stop());
     if (reporter) {
       reporter.start();
       steps.push('n3 reporter', () => reporter.stop());

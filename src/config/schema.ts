@@ -62,6 +62,7 @@ export const ConfigSchema = Type.Object(
     store: Type.Object(
       {
         path: Type.String({ minLength: 1, default: 'var/flashd.db' }),
+        maxSizeMiB: Type.Integer({ minimum: 0, maximum: 1_048_576, default: 0, description: 'largest the store file may grow (SQLite max_page_count); 0: as large as the disk allows' }),
         // Off (0) by default: records are kept for ever. docs/operations.md, "Retention".
         retention: Type.Object(
           {

@@ -40,6 +40,7 @@ export const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   RETURN_PARTY_MISMATCH: 409,
   OUTBOX_NOT_DEAD: 409,
   PERIOD_INVALID: 400,
+  STORE_FULL: 507,
 };
 
 export interface ErrorReply {
@@ -73,6 +74,8 @@ function fromFastify(err: FastifyError): ErrorReply | undefined {
  */
 export function errorReply(err: unknown): ErrorReply {
   if (isFlashdError(err)) return reply(err.code, err.message, err.details);
+  // SQLite rolled the transaction back: nothing of the request was stored, and a retry after freeing space may succeed.
+  if ((err as { code?: unknown } | undefined)?.code === 'SQLITE_FULL') return reply('STORE_FULL', 'the store is full (disk or store.maxSizeMiB): nothing was stored; free space and retry');
   const fastifyError = err as Partial<FastifyError> | undefined;
   if (fastifyError?.validation) return reply('REQUEST_INVALID', fastifyError.message ?? 'the request does not match its schema');
   const known = fastifyError?.code ? fromFastify(fastifyError as FastifyError) : undefined;

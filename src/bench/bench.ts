@@ -294,6 +294,7 @@ export class Bench extends EventEmitter<BenchEvents> {
   /** The store has no room: the seated hub waits, untouched, its slot showing why (reseat or press the button once space is freed). */
   #refuseFull(jig: string, slot: number): void {
     const view = this.#view(jig, slot);
+    if (!view.present) return;
     if (view.error?.code !== 'STORE_FULL') this.#o.log.error({ jig, slot, roomBytes: this.#o.space?.roomBytes() }, 'store full: no new session');
     this.#update(jig, slot, { ...view, phase: 'DONE', result: null, error: { code: 'STORE_FULL', message: 'the store is full: free disk space (or raise store.maxSizeMiB), then reseat the hub or press the slot button' } });
     void this.#stations.get(jig)?.setLed(slot, 'RED', true);

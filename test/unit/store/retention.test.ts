@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { buildManifest } from '../../../src/domain/manifest.js';
 import { openDatabase, type Db } from '../../../src/store/open-database.js';
-import { pruneRecords } from '../../../src/store/retention.js';
+import { pruneRecords, RetentionSweep } from '../../../src/store/retention.js';
 import { createStores } from '../../../src/store/stores.js';
 
 const FIXTURE = join(import.meta.dirname, '../../fixtures/store-versions/v4.sql');
@@ -98,5 +98,24 @@ describe('retention', () => {
       expect(() => db.prepare('DELETE FROM n3_outbox WHERE device_id = ?').run(d), d).toThrow(/only a delivered notification of a settled work order/);
     }
     db.close();
+  });
+
+  it('the daemon sweep prunes at start and logs what it deleted; with both ages 0 it never runs', () => {
+    const db = storeWithHistory();
+    const lines: Array<[object, string]> = [];
+    const log = { info: (facts: object, msg: string) => void lines.push([facts, msg]), error: (facts: object, msg: string) => void lines.push([facts, msg]) };
+    const now = () => new Date('2026-06-01T00:00:00Z');
+    const off = new RetentionSweep(db, { deliveredReportsDays: 0, attemptsDays: 0 }, log, now);
+    off.start();
+    off.stop();
+    expect(lines).toEqual([]);
+    const on = new RetentionSweep(db, { deliveredReportsDays: 30, attemptsDays: 0 }, log, now);
+    on.start();
+    on.stop();
+    expect(lines).toEqual([[{ reports: 1, attempts: 0, policy: { deliveredReportsDays: 30, attemptsDays: 0 } }, 'retention pruned old records']]);
+    db.close();
+    // A store that fails (here: closed) is logged, not thrown: the next day's pass tries again.
+    expect(on.sweep()).toBeUndefined();
+    expect(lines.at(-1)![1]).toBe('retention could not prune old records');
   });
 });

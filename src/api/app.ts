@@ -18,6 +18,8 @@ import { slotRoutes } from './routes/slots.js';
 import { healthRoutes } from './routes/health.js';
 import { outboxRoutes } from './routes/outbox.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { backupRoutes } from './routes/backup.js';
+import type { Db } from '../store/open-database.js';
 import { BODY_LIMIT_BYTES, MAX_PARAM_LENGTH, clientErrorHandler, sendErrorReply } from './error-replies.js';
 import type { FlashdMetrics } from './metrics.js';
 import { refuseNonFinite, requireRouteMediaType } from './request-guards.js';
@@ -59,6 +61,8 @@ export interface ApiDeps extends AdapterDeps {
   audit?: AuditStore | undefined;
   /** TLS key and certificate (PEM) to serve HTTPS with. */
   https?: { key: Buffer; cert: Buffer } | undefined;
+  /** `POST /api/v1/backup`: the store's connection and the folder the copy is written in before it is sent. */
+  backup?: { db: Db; dir: string } | undefined;
 }
 
 /** The access of a default `npm start`: loopback only, every local client an admin, no tokens. */
@@ -137,6 +141,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(sessionRoutes, { prefix: '/api/v1', access });
   if (deps.audit) await app.register(auditRoutes, { prefix: '/api/v1', audit: deps.audit });
   await app.register(openApiRoutes, { deps, routes, version: API_VERSION });
+  await app.register(backupRoutes, { prefix: '/api/v1', deps });
   if (deps.dashboard) await app.register(dashboardPlugin, { deps: deps.dashboard });
   return app;
 }

@@ -50,6 +50,7 @@ export const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   AUTH_RATE_LIMITED: 429,
   HOST_NOT_ALLOWED: 421,
   TOKEN_NOT_FOUND: 404,
+  STORE_FULL: 507,
 };
 
 export interface ErrorReply {
@@ -83,6 +84,8 @@ function fromFastify(err: FastifyError, limitBytes = BODY_LIMIT_BYTES): ErrorRep
  */
 export function errorReply(err: unknown, bodyLimitBytes = BODY_LIMIT_BYTES): ErrorReply {
   if (isFlashdError(err)) return reply(err.code, err.message, err.details);
+  // SQLite rolled the transaction back: nothing of the request was stored, and a retry after freeing space may succeed.
+  if ((err as { code?: unknown } | undefined)?.code === 'SQLITE_FULL') return reply('STORE_FULL', 'the store is full (disk or store.maxSizeMiB): nothing was stored; free space and retry');
   const fastifyError = err as Partial<FastifyError> | undefined;
   if (fastifyError?.validation) return reply('REQUEST_INVALID', fastifyError.message ?? 'the request does not match its schema');
   const known = fastifyError?.code ? fromFastify(fastifyError as FastifyError, bodyLimitBytes) : undefined;

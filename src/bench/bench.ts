@@ -13,6 +13,7 @@ import { JigStation } from './jig-station.js';
 import type { SessionPool } from './session-pool.js';
 import { startSlotSession, type SlotSessionDeps, type SlotSessionEnd } from './slot-session.js';
 import { emptySlot, type SlotView } from './slot-view.js';
+import type { StoreSpace } from '../store/store-space.js';
 
 export interface BenchEvents {
   slot: [view: SlotView];
@@ -38,6 +39,8 @@ export interface BenchOptions {
   inProcess?: InProcessLines | undefined;
   /** USB hotplug events; default: the `usb` package, loaded only when a jig names its adapter. */
   hotplug?: HotplugSource | undefined;
+  /** The store's room: no session starts while it is full (STORE_FULL on the slot, an alarm). */
+  space?: StoreSpace | undefined;
 }
 
 interface Running {
@@ -260,6 +263,10 @@ export class Bench extends EventEmitter<BenchEvents> {
     const station = this.#stations.get(jig)!;
     if (!station.link(slot)) return;
     const k = key(jig, slot);
+    if (this.#o.space && !this.#o.space.hasRoom()) {
+      this.#refuseFull(jig, slot);
+      return;
+    }
     // Any new session on the slot serves a pending restart (it resumes what the hub holds).
     this.#startWhenFree.delete(k);
     const session = startSlotSession(this.#sessionDeps, {
@@ -271,13 +278,26 @@ export class Bench extends EventEmitter<BenchEvents> {
       recheck,
     });
     const done = session.finished
-      .then((end) => void (end.sameHub ? undefined : this.emit('finished', end)))
+      .then((end) => {
+        // A failed session may have failed on a full store: measure again before the next one starts.
+        if (end.result.error) this.#o.space?.recheck();
+        if (!end.sameHub) this.emit('finished', end);
+      })
       .finally(() => {
         this.#running.delete(k);
         // A hub seated, or a link back, while this session was winding down: its turn now.
         this.#startIfWaiting(jig, slot);
       });
     this.#running.set(k, { done, control: session.control });
+  }
+
+  /** The store has no room: the seated hub waits, untouched, its slot showing why (reseat or press the button once space is freed). */
+  #refuseFull(jig: string, slot: number): void {
+    const view = this.#view(jig, slot);
+    if (!view.present) return;
+    if (view.error?.code !== 'STORE_FULL') this.#o.log.error({ jig, slot, roomBytes: this.#o.space?.roomBytes() }, 'store full: no new session');
+    this.#update(jig, slot, { ...view, phase: 'DONE', result: null, error: { code: 'STORE_FULL', message: 'the store is full: free disk space (or raise store.maxSizeMiB), then reseat the hub or press the slot button' } });
+    void this.#stations.get(jig)?.setLed(slot, 'RED', true);
   }
 
   #view(jig: string, slot: number): SlotView {

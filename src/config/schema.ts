@@ -61,7 +61,21 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
-    store: Type.Object({ path: Type.String({ minLength: 1, default: 'var/flashd.db' }) }, { additionalProperties: false, default: {} }),
+    store: Type.Object(
+      {
+        path: Type.String({ minLength: 1, default: 'var/flashd.db' }),
+        maxSizeMiB: Type.Integer({ minimum: 0, maximum: 1_048_576, default: 0, description: 'largest the store file may grow (SQLite max_page_count); 0: as large as the disk allows' }),
+        // Off (0) by default: records are kept for ever. docs/operations.md, "Retention".
+        retention: Type.Object(
+          {
+            deliveredReportsDays: Type.Integer({ minimum: 0, maximum: 36_500, default: 0, description: 'delete N3 outbox rows delivered this many days ago, of settled work orders; 0 keeps them' }),
+            attemptsDays: Type.Integer({ minimum: 0, maximum: 36_500, default: 0, description: 'delete attempts finished this many days ago, of settled work orders and no longer reported; 0 keeps them' }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     images: Type.Object(
       {
         dir: Type.String({ minLength: 1, default: 'firmware-images' }),

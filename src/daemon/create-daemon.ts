@@ -12,6 +12,8 @@ import { FlashdError } from '../domain/errors.js';
 import { ImageCatalog } from '../images/catalog.js';
 import { BenchEventBus } from '../live/index.js';
 import { openDatabase, type Db } from '../store/open-database.js';
+import { RetentionSweep } from '../store/retention.js';
+import { StoreSpace } from '../store/store-space.js';
 import { ShiftFigureReader } from '../store/shift-figures.js';
 import { snapshotStoreFiles } from '../store/store-files.js';
 import { createStores, type Stores } from '../store/stores.js';
@@ -88,7 +90,7 @@ export async function createDaemon(config: Readonly<Config>, deps: DaemonDeps): 
     const catalog = deps.catalog ?? (await ImageCatalog.load({ dir: config.images.dir, trustedKeyFiles: config.images.trustedKeyFiles }));
     if (!deps.catalog) log.info({ images: catalog.list().map((i) => ({ model: i.model, version: i.version, sha256: i.sha256 })) }, 'firmware catalogue verified');
     checkAborted();
-    const db = openDatabase(config.store.path);
+    const db = openDatabase(config.store.path, { maxSizeMiB: config.store.maxSizeMiB });
     steps.push('store', () => void db.close());
     // The N3 sink joins the stores before anything can commit a result: each outcome and its outbox row commit together.
     if (n3Enabled(config.upstream) && !deps.n3Transport) throw new FlashdError('CONFIG_INVALID', 'upstream.mode reports to N3, but no N3 transport was given');
@@ -101,6 +103,9 @@ export async function createDaemon(config: Readonly<Config>, deps: DaemonDeps): 
     });
     const recovered = stores.flash.recoverUnfinished();
     if (recovered > 0) log.warn({ recovered }, 'closed attempts left open by an earlier stop as INTERRUPTED');
+    const retention = new RetentionSweep(db, config.store.retention, log, deps.clock);
+    retention.start();
+    steps.push('retention', () => retention.stop());
     if (reporter) {
       reporter.start();
       steps.push('n3 reporter', () => reporter.stop());
@@ -123,6 +128,7 @@ export async function createDaemon(config: Readonly<Config>, deps: DaemonDeps): 
       pool,
       log,
       inProcess: hardware.inProcess,
+      space: config.store.path === ':memory:' ? undefined : new StoreSpace(db, config.store.path),
     });
     const metrics = new FlashdMetrics({ bench, outbox: stores.outbox, n3Enabled: reporter !== undefined, processMetrics: deps.processMetrics ?? true });
     bench.on('finished', (end) => metrics.observe(end));
@@ -148,6 +154,7 @@ export async function createDaemon(config: Readonly<Config>, deps: DaemonDeps): 
       dashboard,
       access: accessFromConfig(config.api, log),
       https: readTls(config.api.tls),
+      ...(config.store.path === ':memory:' ? {} : { backup: { db, dir: dirname(config.store.path) } }),
     });
     steps.push('api', () => app.close());
     checkAborted();

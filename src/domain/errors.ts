@@ -127,7 +127,10 @@ export const ERROR_CODES = {
   STORE_UNUSABLE: 'the store cannot be opened at store.path (a file where its folder should be, unreadable, not SQLite, or a newer schema)',
   STORE_WRITE_FAILED: 'an attempt could not be recorded in the store (disk full, I/O error); the slot shows it until the hub is taken out',
   // serial adapters (jig discovery)
-  ADAPTERS_UNAVAILABLE: 'the serial adapters cannot be listed (serialport list() failed, e.g. udevadm is not installed)',
+  ADAPTERS_UNAVAILABLE: 'the serial adapters cannot be listed (sysfs unreadable on Linux, serialport list() failed elsewhere)',
+  BACKUP_FAILED: 'a backup of the store could not be written (the message names the file and why)',
+  BACKUP_INVALID: 'a backup file is not a sound copy of the store (integrity, schema version or rows; the message lists what failed)',
+  STORE_FULL: 'the store cannot grow (disk full or its size limit): no new session starts until space is freed; committed results are kept',
   INTERNAL: 'an unexpected internal error',
 } as const;
 

@@ -66,6 +66,26 @@ export class ApiClient {
     return this.#request('POST', path, { type, text }).then((t) => JSON.parse(t) as T);
   }
 
+  /** A POST whose answer is a binary file (a store backup), as bytes. */
+  async bytes(path: string): Promise<Uint8Array> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.#base}/api/v1${path}`, { method: 'POST', headers: this.#operatorId ? { 'x-operator-id': this.#operatorId } : {}, signal: AbortSignal.timeout(10 * this.#timeoutMs) });
+    } catch (err) {
+      throw new ConnectionError(this.#base, err);
+    }
+    const body = new Uint8Array(await res.arrayBuffer());
+    if (res.ok) return body;
+    const text = new TextDecoder().decode(body);
+    let error: { code?: string; message?: string } = {};
+    try {
+      error = (JSON.parse(text) as { error?: typeof error }).error ?? {};
+    } catch {
+      // Not flashd's error body.
+    }
+    throw new ApiError(res.status, error.code ?? `HTTP_${res.status}`, error.message ?? (text.slice(0, 200) || res.statusText));
+  }
+
   async #request(method: string, path: string, body: { type: string; text: string } | undefined): Promise<string> {
     const url = `${this.#base}/api/v1${path}`;
     const headers: Record<string, string> = { accept: 'application/json, text/csv' };

@@ -42,6 +42,7 @@ const OPTIONS = {
   outcome: { type: 'string' },
   before: { type: 'string' },
   limit: { type: 'string' },
+  store: { type: 'string' },
 } as const;
 
 export function usage(): string {

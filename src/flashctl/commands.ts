@@ -6,6 +6,7 @@ import { counts, table } from './format.js';
 import { OUTBOX_COMMANDS } from './outbox-commands.js';
 import { ADAPTER_COMMANDS } from './adapter-commands.js';
 import { ACCESS_COMMANDS } from './access-commands.js';
+import { STORE_COMMANDS } from './store-commands.js';
 
 /** What a command gets: the client, its positional arguments and options, and where to write. */
 export interface CommandContext {
@@ -205,6 +206,7 @@ export const COMMANDS: Record<string, Command> = {
   ...OUTBOX_COMMANDS,
   ...ADAPTER_COMMANDS,
   ...ACCESS_COMMANDS,
+  ...STORE_COMMANDS,
 };
 
 async function settle(ctx: CommandContext, action: 'close' | 'cancel'): Promise<number> {

@@ -1,7 +1,7 @@
 import { statfs } from 'node:fs/promises';
 import type { SlotView } from '../bench/slot-view.js';
 
-export const ALARM_CODES = ['JIG_OFFLINE', 'STORE_WRITE_FAILED', 'N3_DEAD_LETTERS', 'DISK_NEARLY_FULL', 'UNKNOWN_ADAPTER'] as const;
+export const ALARM_CODES = ['JIG_OFFLINE', 'STORE_WRITE_FAILED', 'N3_DEAD_LETTERS', 'DISK_NEARLY_FULL', 'UNKNOWN_ADAPTER', 'STORE_FULL'] as const;
 export type AlarmCode = (typeof ALARM_CODES)[number];
 
 /** Something the bench needs a person for; `help` is the anchor of what to do (docs/dashboard.md, "Alarms"). */
@@ -35,6 +35,10 @@ export function alarmsFrom(facts: AlarmFacts): Alarm[] {
   const unstored = facts.slots.filter((s) => s.error?.code === 'STORE_WRITE_FAILED').map((s) => `${s.jig}/${s.slot}`);
   if (unstored.length > 0) {
     alarms.push({ code: 'STORE_WRITE_FAILED', severity: 'critical', message: `Results not stored: slot ${unstored.join(', ')}`, help: 'help-store' });
+  }
+  const waiting = facts.slots.filter((s) => s.error?.code === 'STORE_FULL').map((s) => `${s.jig}/${s.slot}`);
+  if (waiting.length > 0) {
+    alarms.push({ code: 'STORE_FULL', severity: 'critical', message: `Store full, no new sessions: slot ${waiting.join(', ')} waiting`, help: 'help-store' });
   }
   if (facts.deadLetters > 0) {
     alarms.push({ code: 'N3_DEAD_LETTERS', severity: 'warning', message: `${facts.deadLetters} N3 report${facts.deadLetters === 1 ? '' : 's'} not delivered`, help: 'help-n3' });

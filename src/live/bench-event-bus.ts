@@ -156,7 +156,8 @@ export class BenchEventBus {
     }
     this.#progress.discard(k);
     this.log.publish('slot', this.#tile(view));
-    if (view.error?.code === 'STORE_WRITE_FAILED' || before?.error?.code === 'STORE_WRITE_FAILED') this.#raise();
+    const alarming = (v: SlotView | undefined): boolean => v?.error?.code === 'STORE_WRITE_FAILED' || v?.error?.code === 'STORE_FULL';
+    if (alarming(view) || alarming(before)) this.#raise();
   }
 
   #finished(end: SlotSessionEnd): void {

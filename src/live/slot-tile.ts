@@ -23,7 +23,8 @@ export function slotLed(view: SlotView): SlotLed {
   if (view.phase !== 'DONE' && view.phase !== 'EMPTY') return { colour: 'BLUE', blink: true };
   switch (view.result) {
     case null:
-      return { colour: 'OFF', blink: false };
+      // No session could start: the store is full and the hub waits (Bench, STORE_FULL).
+      return view.error?.code === 'STORE_FULL' ? { colour: 'RED', blink: true } : { colour: 'OFF', blink: false };
     case 'REFLASHED':
     case 'ALREADY_CURRENT':
       return { colour: 'GREEN', blink: false };

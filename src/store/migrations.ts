@@ -210,4 +210,13 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER api_audit_no_update BEFORE UPDATE ON api_audit BEGIN SELECT RAISE(ABORT, 'api_audit rows never change'); END;
   CREATE TRIGGER api_audit_no_delete BEFORE DELETE ON api_audit BEGIN SELECT RAISE(ABORT, 'api_audit rows are never deleted'); END;
   `,
+  // 6 (issue 12): retention (src/store/retention.ts, store.retention). A notification may be deleted
+  // once it is DELIVERED and its work order is settled (CLOSED or CANCELLED); a pending or dead one,
+  // or one of an open work order, still never is.
+  `
+  DROP TRIGGER n3_outbox_no_delete;
+  CREATE TRIGGER n3_outbox_no_delete BEFORE DELETE ON n3_outbox
+    WHEN OLD.state <> 'DELIVERED' OR NOT EXISTS (SELECT 1 FROM work_orders w WHERE w.id = OLD.work_order_id AND w.state IN ('CLOSED', 'CANCELLED'))
+    BEGIN SELECT RAISE(ABORT, 'only a delivered notification of a settled work order is deleted (retention)'); END;
+  `,
 ];

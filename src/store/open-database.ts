@@ -13,9 +13,9 @@ const TRANSIENT = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED']);
  * Opens (creating if needed) the store: WAL, `synchronous=FULL` so a committed result survives a
  * bench power cut, foreign keys on, then migrations. Refuses to run if the pragmas did not take.
  * A store that cannot be used (a file where its folder should be, unreadable, not SQLite, a newer
- * schema) throws STORE_UNUSABLE naming the path: a restart cannot fix it.
+ * schema) throws STORE_UNUSABLE naming the path: a restart cannot fix it. `maxSizeMiB` caps the file's size.
  */
-export function openDatabase(path: string): Db {
+export function openDatabase(path: string, options: { maxSizeMiB?: number } = {}): Db {
   let db: Db | undefined;
   try {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -30,6 +30,8 @@ export function openDatabase(path: string): Db {
       throw new FlashdError('STORE_INVALID_STATE', `store ${path} runs journal_mode=${mode} synchronous=${sync}; flashd needs WAL and FULL (2)`);
     }
     migrate(db, path);
+    // A cap below the disk's size: the store then fills (SQLITE_FULL) before the disk does (store.maxSizeMiB).
+    if (options.maxSizeMiB) db.pragma(`max_page_count = ${Math.max(1, Math.floor((options.maxSizeMiB * 1024 * 1024) / Number(db.pragma('page_size', { simple: true }))))}`);
     return db;
   } catch (err) {
     db?.close();

@@ -1,26 +1,25 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileDaemon, startDaemon } from '../helpers/daemon-process.js';
+import { startDaemon } from '../helpers/daemon-process.js';
 import { MockN3Server } from '../helpers/mock-n3-server.js';
-import { deviceOrders, outboxViolations } from '../helpers/outbox-invariants.js';
+import { runKillSoak, SOAK_TOKEN } from '../soak/kill-soak-run.js';
 
-const KILLS = 50;
-const TOKEN = 'daemon-canary-token-7f3a9c';
+/** The suite's short run; `npm run soak -- --kills N` runs the same soak at length (test/soak/kill-soak.ts). */
+const KILLS = 10;
+const TOKEN = SOAK_TOKEN;
 
 /**
- * The daemon itself (src/main.ts as systemd runs it, built-in simulator with instant hubs and the
- * virtual technician swapping hubs), pushing to N3 through the flaky mock: SIGKILLed at a random
- * moment 50-800 ms after it is ready, while hubs are flashed and the outbox drains, KILLS times on
- * one store; after every kill the invariants are checked; then a last run flashes its hubs, drains
- * and stops on SIGTERM. test/fault/n3-crash.test.ts adds kills of a lighter child at a higher rate.
+ * The daemon itself as a child process reporting upstream: with N3 off it sends nothing; with N3
+ * on, the kill soak (test/soak/kill-soak-run.ts: SIGKILLs at random moments while hubs are flashed
+ * and the outbox drains, every invariant checked after each kill, then a clean drain) in short.
+ * test/fault/n3-crash.test.ts adds kills of a lighter child at a higher rate.
  */
 describe('flashd as a child process, reporting upstream', () => {
   let server: MockN3Server;
   let dir: string;
-  let compiled: string | undefined;
   beforeAll(async () => {
     let seq = 0;
     server = new MockN3Server({ token: TOKEN, plan: () => (++seq % 5 === 0 ? { kind: 'drop-after' } : seq % 7 === 0 ? { kind: 'status', status: 503, retryAfter: '0' } : undefined) });
@@ -30,7 +29,6 @@ describe('flashd as a child process, reporting upstream', () => {
   afterAll(async () => {
     await server.down();
     rmSync(dir, { recursive: true, force: true });
-    if (compiled) rmSync(compiled, { recursive: true, force: true });
   });
 
   it('with upstream.mode ssmi queues nothing and sends nothing, even with an N3 url configured', { timeout: 30_000 }, async () => {
@@ -70,74 +68,13 @@ describe('flashd as a child process, reporting upstream', () => {
     expect(metrics).not.toContain('flashd_n3_outbox');
   });
 
-  it('delivers every committed result exactly as stored, and never logs the token', { timeout: 420_000 }, async () => {
-    writeFileSync(join(dir, 'n3.token'), `${TOKEN}\n`);
-    const configFor = (name: string, technician: boolean): string => {
-      const path = join(dir, name);
-      writeFileSync(
-        path,
-        JSON.stringify({
-          store: { path: 'flashd.db' },
-          api: { port: 0 },
-          simulator: { transport: 'in-process', profile: 'instant', link: { paced: false }, hubs: 8, technician: { enabled: technician, dwellMs: 20, swapMs: 10 } },
-          upstream: { mode: 'both', n3: { url: server.url, token: { file: 'n3.token' }, pollIntervalMs: 20, summaryIntervalMs: 1000, retry: { minTimeoutMs: 20, maxTimeoutMs: 200 } } },
-        }),
-      );
-      return path;
-    };
-    const crashing = configFor('crashing.json', true);
-    const entry = await compileDaemon();
-    compiled = dirname(dirname(entry));
-    const config = configFor('flashd.json', false);
-    const db = join(dir, 'flashd.db');
-    const logs: string[] = [];
-    for (let run = 1; run <= KILLS; run++) {
-      const daemon = startDaemon(['--config', crashing], {}, entry);
-      const base = await daemon.ready;
-      // Kill while results are being committed and delivered, not on an idle or still-starting
-      // daemon, whatever the host's speed: once this run has finished a few sessions, at a random moment.
-      await finishedSessions(base, 3, 10_000);
-      await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 400)));
-      daemon.child.kill('SIGKILL');
-      await daemon.exited;
-      logs.push(daemon.stdout(), daemon.stderr());
-      expect(outboxViolations(db, [], server), `after kill ${run}`).toEqual([]);
-    }
-
-    const daemon = startDaemon(['--config', config]);
-    const url = await daemon.ready;
-    const get = async <T>(path: string): Promise<T> => (await fetch(`${url}/api/v1${path}`)).json() as Promise<T>;
-    for (;;) {
-      const slots = await get<{ items: Array<{ result: string | null }> }>('/slots');
-      const outbox = await get<{ pending: number; delivered: number; mode: string }>('/outbox');
-      if (slots.items.every((s) => s.result !== null) && outbox.pending === 0) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    daemon.child.kill('SIGTERM');
-    expect(await daemon.exited).toBe(0);
-    logs.push(daemon.stdout(), daemon.stderr());
-    expect(outboxViolations(db, [], server)).toEqual([]);
-    const { committed, accepted } = deviceOrders(db, server);
+  it(`keeps every committed result and reports exactly it over ${KILLS} kills`, { timeout: 180_000 }, async () => {
+    const report = await runKillSoak({ kills: KILLS });
+    expect(report.problems).toEqual([]);
+    expect(report.orderMismatch).toBe(false);
+    expect(report.tokenLogged).toBe(false);
     // The kills landed while results were being committed and delivered, not on an idle daemon.
-    expect(committed.size).toBeGreaterThan(KILLS * 4);
-    expect(accepted).toEqual(committed);
-    expect(server.acceptances.length).toBeGreaterThan(0);
-    expect(server.received.every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true);
-    expect(logs.join('\n')).toContain('n3 outbox summary');
-    expect(logs.join('\n')).not.toContain(TOKEN);
+    expect(report.hubs).toBeGreaterThan(KILLS * 2);
+    expect(report.delivered).toBe(report.hubs);
   });
 });
-
-/** Resolves once `count` of the daemon's slots show a result, or after `limitMs` (the kill then lands anyway). */
-async function finishedSessions(base: string, count: number, limitMs: number): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (Date.now() < deadline) {
-    try {
-      const body = (await (await fetch(`${base}/api/v1/slots`)).json()) as { items: Array<{ result: string | null }> };
-      if (body.items.filter((s) => s.result !== null).length >= count) return;
-    } catch {
-      // not answering yet
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -25,7 +25,8 @@ export interface ApiApp {
  * jigs (retry finds hub 1 only). Seeded with work order WO-1 holding hub 1, received at intake.
  */
 export async function startApiApp(options: StoreOptions = {}, access?: ApiAccess): Promise<ApiApp> {
-  const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'flashd-api-')), 'f.db'));
+  const dir = mkdtempSync(join(tmpdir(), 'flashd-api-'));
+  const db = openDatabase(join(dir, 'f.db'));
   const stores = createStores(db, options);
   let operatorId = 'bench';
   const bench = {
@@ -42,7 +43,7 @@ export async function startApiApp(options: StoreOptions = {}, access?: ApiAccess
   };
   stores.workOrders.create({ id: 'WO-1', secPartyId: 'P1', cspRegion: 'South', source: 'api', operatorId: 't' }, { hubs: [{ deviceId: hubId(1) }] }, (m) => m === DEMO_MODEL);
   stores.intake.scan({ deviceId: hubId(1), operatorId: 't' });
-  const app = await buildApp({ benchId: 'B', bench, store: stores.flash, ...stores, isKnownModel: (m) => m === DEMO_MODEL, metrics: apiMetrics(bench, stores.outbox), log: pino({ level: 'silent' }), access });
+  const app = await buildApp({ benchId: 'B', bench, store: stores.flash, ...stores, isKnownModel: (m) => m === DEMO_MODEL, metrics: apiMetrics(bench, stores.outbox), log: pino({ level: 'silent' }), access, backup: { db, dir } });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const port = (app.server.address() as { port: number }).port;
   return {

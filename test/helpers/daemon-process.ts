@@ -1,6 +1,5 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { promisify } from 'node:util';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../src/config/package-root.js';
@@ -66,13 +65,20 @@ export function startDaemon(args: string[], env: Record<string, string> = {}, en
 }
 
 /**
- * Compiles the project once into a fresh folder under .tmp/ (inside the package, so flashd finds
- * its firmware-images) and returns the compiled main.js: half the start-up time of tsx.
+ * Transpiles the daemon's sources (src, jig-sim, firmware-images; esbuild, no type check: the
+ * suite's typecheck does that) once into a fresh folder under .tmp/ (inside the package, so flashd
+ * finds its firmware-images) and returns the compiled jig-sim main.js: half the start-up time of
+ * tsx, in about a second rather than tsc's minute on a loaded host.
  */
 export async function compileDaemon(): Promise<string> {
   mkdirSync(join(PACKAGE_ROOT, '.tmp'), { recursive: true });
   const outDir = mkdtempSync(join(PACKAGE_ROOT, '.tmp', 'compiled-'));
-  const tsc = join(PACKAGE_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  await promisify(execFile)(process.execPath, [tsc, '-p', join(PACKAGE_ROOT, 'tsconfig.json'), '--outDir', outDir], { cwd: PACKAGE_ROOT });
+  const sources = ['src', 'jig-sim', 'firmware-images'].flatMap((top) =>
+    readdirSync(join(PACKAGE_ROOT, top), { recursive: true, encoding: 'utf8' })
+      .map((f) => join(top, f))
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.startsWith(join('src', 'dashboard', 'client'))),
+  );
+  const { build } = await import('esbuild');
+  await build({ entryPoints: sources.map((f) => join(PACKAGE_ROOT, f)), outdir: outDir, outbase: PACKAGE_ROOT, format: 'esm', platform: 'node', target: 'node20', logLevel: 'error' });
   return join(outDir, 'jig-sim', 'main.js');
 }

@@ -22,7 +22,7 @@ function dechunk(body: Buffer): Buffer {
 
 /**
  * Sends `request` exactly as given (request line, headers, body: nothing is checked or fixed) to
- * 127.0.0.1:`port` and reads the whole answer until the server closes. Resolves undefined when the
+ * 127.0.0.1:`port` and reads the whole answer until the server closes (send `Connection: close`). Resolves undefined when the
  * server closed without a status line. Node's own HTTP parser sees the bytes as a client sent them.
  */
 export function rawRequest(port: number, request: Buffer, timeoutMs = 10_000): Promise<RawResponse | undefined> {
@@ -38,6 +38,7 @@ export function rawRequest(port: number, request: Buffer, timeoutMs = 10_000): P
     socket.on('error', () => {});
     socket.on('close', () => {
       clearTimeout(timer);
+      clearTimeout(quiet);
       let all = Buffer.concat(chunks);
       // Interim answers (100 Continue) come before the real one.
       while (/^HTTP\/1\.[01] 1\d\d /.test(all.subarray(0, 16).toString('latin1')) && all.indexOf('\r\n\r\n') !== -1) all = all.subarray(all.indexOf('\r\n\r\n') + 4);
@@ -56,8 +57,13 @@ export function rawRequest(port: number, request: Buffer, timeoutMs = 10_000): P
       const body = headers['transfer-encoding']?.includes('chunked') ? dechunk(rawBody) : rawBody.subarray(0, length);
       resolve({ status: Number(status[1]), headers, body: body.toString('utf8') });
     });
+    // Half-close only once the server has been quiet for a while: Node's HTTP server drops a request
+    // whose client sent FIN before an async handler answered (a backup, any slow route), while a
+    // request that declares more body than it sends is only answered once the client's FIN comes.
+    // Requests carry `Connection: close`, so the server closes once it has answered.
+    const quiet = setTimeout(() => socket.end(), Math.min(3000, timeoutMs / 2));
+    socket.once('data', () => clearTimeout(quiet));
     socket.write(request);
-    socket.end();
   });
 }
 

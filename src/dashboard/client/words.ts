@@ -45,6 +45,7 @@ const NEXT_STEP: Record<string, string> = {
   TRANSFER_FAILED: 'Transfer failed: re-seat the hub',
   HUB_ERROR: 'Hub reported an error: retry',
   STORE_WRITE_FAILED: 'Result not stored: keep the hub here, call the supervisor',
+  STORE_FULL: 'Store full: leave the hub here, call the supervisor to free space',
 };
 
 /** The plain-English next step for an error code. */

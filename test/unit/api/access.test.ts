@@ -16,6 +16,7 @@ const EXPECTED: Record<string, 'public' | 'viewer' | 'technician' | 'supervisor'
   'GET /api/v1/health': 'viewer',
   'GET /api/v1/slots': 'viewer',
   'GET /api/v1/adapters': 'viewer',
+  'POST /api/v1/backup': 'admin',
   'GET /api/v1/hubs': 'viewer',
   'GET /api/v1/hubs/:deviceId': 'viewer',
   'GET /api/v1/hubs/:deviceId/work-orders': 'viewer',

@@ -29,6 +29,14 @@ describe('alarms', () => {
     expect(all[2]!.message).toBe('2 N3 reports not delivered');
   });
 
+  it('raises STORE_FULL for the slots whose hub waits on a full store, and the slot blinks red', () => {
+    const waiting = done({ error: { code: 'STORE_FULL', message: 'the store is full' } });
+    expect(alarmsFrom({ ...healthy, slots: [waiting, { ...waiting, slot: 3 }] })).toEqual([
+      { code: 'STORE_FULL', severity: 'critical', message: 'Store full, no new sessions: slot J/1, J/3 waiting', help: 'help-store' },
+    ]);
+    expect(slotLed(waiting)).toEqual({ colour: 'RED', blink: true });
+  });
+
   it('calls a disk nearly full below 5 % free even when that is more than 1 GiB, and not when it cannot tell', () => {
     expect(alarmsFrom({ ...healthy, disk: { freeBytes: 40 * GiB, totalBytes: 1000 * GiB } }).map((a) => a.code)).toEqual(['DISK_NEARLY_FULL']);
     expect(alarmsFrom({ ...healthy, disk: null })).toEqual([]);

@@ -16,7 +16,7 @@ export const DEFAULT_GUARD_THRESHOLDS: Readonly<GuardThresholds> = Object.freeze
   enabled: true,
   canary: Object.freeze({ hubs: 8, concurrent: 2 }),
   model: Object.freeze({ windowSessions: 50, minFailures: 5, maxFailureRate: 0.2 }),
-  slot: Object.freeze({ windowSessions: 8, minFaults: 4 }),
+  slot: Object.freeze({ windowSessions: 8, minFaults: 5 }),
 });
 
 export type GuardCode = 'MODEL_HALTED' | 'WAITING_CANARY' | 'SLOT_SUSPECT';

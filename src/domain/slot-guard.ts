@@ -5,7 +5,7 @@ import type { OutcomeClass } from './guard-outcome.js';
 export interface SlotThresholds {
   /** Last sessions per slot the window holds. Default 8. */
   windowSessions: number;
-  /** Slot faults in the window that take the slot out of service. Default 4. */
+  /** Slot faults in the window that take the slot out of service. Default 5. */
   minFaults: number;
 }
 

@@ -17,6 +17,9 @@ import { slotRoutes } from './routes/slots.js';
 import { healthRoutes } from './routes/health.js';
 import { outboxRoutes } from './routes/outbox.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { guardRoutes } from './routes/guards.js';
+import type { GuardKeeper } from '../bench/guard-keeper.js';
+import type { BatchFailureReader } from '../store/batch-failures.js';
 import { BODY_LIMIT_BYTES, MAX_PARAM_LENGTH, clientErrorHandler, sendErrorReply } from './error-replies.js';
 import type { FlashdMetrics } from './metrics.js';
 import { refuseNonFinite, requireRouteMediaType } from './request-guards.js';
@@ -41,6 +44,10 @@ export interface ApiDeps {
   log: Logger;
   /** The technician's page at `/` with `GET /api/v1/events` and `/api/v1/shift` (docs/dashboard.md). */
   dashboard?: DashboardDeps | undefined;
+  /** The quality guards: `GET /api/v1/guards` and a supervisor's releases (docs/quality-guards.md). */
+  guards?: Pick<GuardKeeper, 'view' | 'supervise'> | undefined;
+  /** Failures grouped by batch: `GET /api/v1/batches`. */
+  batches?: Pick<BatchFailureReader, 'read'> | undefined;
 }
 
 /** Builds the status API without listening, so tests use `inject()` and main decides where to listen. */
@@ -79,6 +86,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(operatorRoutes, { prefix: '/api/v1', deps });
   await app.register(outboxRoutes, { prefix: '/api/v1', deps });
   await app.register(metricsRoutes, { deps });
+  await app.register(guardRoutes, { prefix: '/api/v1', deps });
   if (deps.dashboard) await app.register(dashboardPlugin, { deps: deps.dashboard });
   return app;
 }

@@ -40,6 +40,7 @@ export const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   RETURN_PARTY_MISMATCH: 409,
   OUTBOX_NOT_DEAD: 409,
   PERIOD_INVALID: 400,
+  GUARD_NOT_HALTED: 409,
 };
 
 export interface ErrorReply {

@@ -9,6 +9,8 @@ import type { InProcessLines } from '../link/open-link.js';
 import type { FlashStore } from '../store/flash-store.js';
 import type { WorkOrderStore } from '../store/work-order-store.js';
 import { BlockCache } from './block-cache.js';
+import type { GuardKeeper } from './guard-keeper.js';
+import { GuardedSlots } from './guarded-slots.js';
 import { JigStation } from './jig-station.js';
 import type { SessionPool } from './session-pool.js';
 import { startSlotSession, type SlotSessionDeps, type SlotSessionEnd } from './slot-session.js';
@@ -38,6 +40,8 @@ export interface BenchOptions {
   inProcess?: InProcessLines | undefined;
   /** USB hotplug events; default: the `usb` package, loaded only when a jig names its adapter. */
   hotplug?: HotplugSource | undefined;
+  /** The quality guards (docs/quality-guards.md); absent: every session may start. */
+  guards?: GuardKeeper | undefined;
 }
 
 interface Running {
@@ -68,6 +72,7 @@ export class Bench extends EventEmitter<BenchEvents> {
   /** Set once the shutdown grace has run out, just before the session threads are terminated. */
   #terminating = false;
   #operatorId: string;
+  readonly #guarded: GuardedSlots | undefined;
 
   constructor(options: BenchOptions) {
     super();
@@ -75,7 +80,17 @@ export class Bench extends EventEmitter<BenchEvents> {
     this.#hotplug = new UsbHotplug({ jigs: options.jigs, log: options.log, source: options.hotplug });
     this.#operatorId = options.process.operatorId;
     const { benchId, sessions, process, catalog, store, workOrders, pool, log } = options;
-    this.#sessionDeps = { benchId, sessions, process, catalog, store, workOrders, pool, blocks: this.#blocks, log, terminating: () => this.#terminating };
+    this.#sessionDeps = { benchId, sessions, process, catalog, store, workOrders, pool, blocks: this.#blocks, log, terminating: () => this.#terminating, guards: options.guards };
+    this.#guarded = options.guards
+      ? new GuardedSlots({
+          guards: options.guards,
+          view: (jig, slot) => this.#view(jig, slot),
+          update: (jig, slot, view) => this.#update(jig, slot, view),
+          idle: (jig, slot) => !this.#running.has(key(jig, slot)) && !this.#stopping,
+          start: (jig, slot) => this.#startSession(jig, slot),
+          setLed: (jig, slot, colour, blink) => void this.#stations.get(jig)?.setLed(slot, colour, blink),
+        })
+      : undefined;
     for (const jig of options.jigs) {
       jig.slots.forEach((_, i) => this.#views.set(key(jig.id, i + 1), emptySlot(jig.id, i + 1)));
     }
@@ -225,6 +240,7 @@ export class Bench extends EventEmitter<BenchEvents> {
     const run = this.#running.get(key(jig, slot));
     if (run) cancel(run, 'hub removed from the slot', 'HUB_REMOVED');
     this.#update(jig, slot, emptySlot(jig, slot));
+    this.#guarded?.removed(jig, slot);
   }
 
   /** Identifies the hub in a finished slot again: a different one gets its session, the same one its result back. */
@@ -259,6 +275,8 @@ export class Bench extends EventEmitter<BenchEvents> {
     if (this.#stopping) return;
     const station = this.#stations.get(jig)!;
     if (!station.link(slot)) return;
+    // A suspect slot starts nothing: the slot shows SLOT_SUSPECT and its LED blinks amber.
+    if (this.#guarded && !this.#guarded.mayStart(jig, slot)) return;
     const k = key(jig, slot);
     // Any new session on the slot serves a pending restart (it resumes what the hub holds).
     this.#startWhenFree.delete(k);
@@ -271,11 +289,17 @@ export class Bench extends EventEmitter<BenchEvents> {
       recheck,
     });
     const done = session.finished
-      .then((end) => void (end.sameHub ? undefined : this.emit('finished', end)))
+      .then((end) => {
+        if (end.sameHub) return;
+        this.#guarded?.finished(end);
+        this.emit('finished', end);
+      })
       .finally(() => {
         this.#running.delete(k);
         // A hub seated, or a link back, while this session was winding down: its turn now.
         this.#startIfWaiting(jig, slot);
+        // The guards may have let held hubs through, or taken this slot out.
+        this.#guarded?.afterSession(jig, slot);
       });
     this.#running.set(k, { done, control: session.control });
   }

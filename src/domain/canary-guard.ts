@@ -69,6 +69,13 @@ export class CanaryGuard {
     }
   }
 
+  /** What {@link admit} would answer, without counting anything. */
+  wouldAdmit(model: string, version: string): boolean {
+    if (this.#t.hubs === 0) return true;
+    const c = this.#get(model, version);
+    return c.status === 'PASSED' || (c.status === 'RUNNING' && c.running.size < this.#t.concurrent && c.passed.size + c.running.size < this.#t.hubs);
+  }
+
   /** A canary session on `slot` ended: returns CANARY_PASSED or CANARY_FAILED when this decides it. */
   finished(model: string, version: string, slot: string, cls: OutcomeClass, deviceId: string | null, at: string, errorCode: string | null): GuardAction | undefined {
     const c = this.#canaries.get(modelKey(model, version));

@@ -69,6 +69,13 @@ export class QualityGuards {
     return canary;
   }
 
+  /** What {@link admit} would answer, without counting a canary session. */
+  wouldAdmit(s: { jig: string; slot: number; model: string; version: string }): boolean {
+    if (!this.#enabled) return true;
+    if (!this.slotOpen(s.jig, s.slot).allowed || this.model.halted(s.model, s.version) !== null) return false;
+    return this.canary.wouldAdmit(s.model, s.version);
+  }
+
   /** A session ended: returns the actions it causes (to record, log and show). */
   finished(o: GuardOutcome): GuardAction[] {
     if (!this.#enabled) return [];

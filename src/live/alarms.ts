@@ -1,7 +1,8 @@
 import { statfs } from 'node:fs/promises';
 import type { SlotView } from '../bench/slot-view.js';
+import type { GuardsView } from '../domain/quality-guards.js';
 
-export const ALARM_CODES = ['JIG_OFFLINE', 'STORE_WRITE_FAILED', 'N3_DEAD_LETTERS', 'DISK_NEARLY_FULL'] as const;
+export const ALARM_CODES = ['JIG_OFFLINE', 'STORE_WRITE_FAILED', 'N3_DEAD_LETTERS', 'DISK_NEARLY_FULL', 'MODEL_HALTED', 'SLOT_SUSPECT'] as const;
 export type AlarmCode = (typeof ALARM_CODES)[number];
 
 /** Something the bench needs a person for; `help` is the anchor of what to do (docs/dashboard.md, "Alarms"). */
@@ -17,6 +18,8 @@ export interface AlarmFacts {
   slots: SlotView[];
   deadLetters: number;
   disk: { freeBytes: number; totalBytes: number } | null;
+  /** The quality guards' state; absent when the bench has none. */
+  guards?: GuardsView | undefined;
 }
 
 /** Below either, the store's disk is nearly full: 5 % free, or 1 GiB. */
@@ -41,6 +44,23 @@ export function alarmsFrom(facts: AlarmFacts): Alarm[] {
   if (disk && disk.totalBytes > 0 && (disk.freeBytes < DISK_FREE_BYTES || disk.freeBytes / disk.totalBytes < DISK_FREE_RATIO)) {
     const gib = (disk.freeBytes / 1024 ** 3).toFixed(1);
     alarms.push({ code: 'DISK_NEARLY_FULL', severity: 'critical', message: `Disk nearly full: ${gib} GiB free`, help: 'help-disk' });
+  }
+  alarms.push(...guardAlarms(facts.guards));
+  return alarms;
+}
+
+/** A halted model (its guard, or its failed canary) and each suspect slot, named so the technician knows what to stop. */
+function guardAlarms(guards: GuardsView | undefined): Alarm[] {
+  if (!guards) return [];
+  const alarms: Alarm[] = [];
+  const halted = [...guards.models.filter((m) => m.halted), ...guards.canaries.filter((c) => c.status === 'FAILED')].map((m) => `${m.model} image ${m.version}`);
+  const unique = [...new Set(halted)];
+  if (unique.length > 0) {
+    alarms.push({ code: 'MODEL_HALTED', severity: 'critical', message: `Model halted: ${unique.join(', ')} (supervisor resumes)`, help: 'help-model-halted' });
+  }
+  const suspect = guards.slots.filter((s) => s.status !== 'IN_SERVICE').map((s) => `${s.jig}/${s.slot}`);
+  if (suspect.length > 0) {
+    alarms.push({ code: 'SLOT_SUSPECT', severity: 'warning', message: `Stop using slot ${suspect.join(', ')}`, help: 'help-slot-suspect' });
   }
   return alarms;
 }

@@ -13,3 +13,5 @@ export * from './outbox-records.js';
 export * from './outbox-store.js';
 export * from './report-facts.js';
 export * from './store-files.js';
+export * from './guard-store.js';
+export * from './batch-failures.js';

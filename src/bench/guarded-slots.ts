@@ -81,7 +81,18 @@ export class GuardedSlots {
         }
       }
     }
+    if ((action.kind === 'MODEL_HALTED' || action.kind === 'CANARY_FAILED') && action.model !== undefined) this.#showHalted(action.model, action.version, action.reason);
     this.#releaseHeld();
+  }
+
+  /** Hubs of a model that just halted, held while its canary ran, now wait for a supervisor: say so. */
+  #showHalted(model: string, version: string | undefined, reason: string): void {
+    for (const h of this.#held.values()) {
+      if (h.model !== model || h.version !== version || !this.#o.idle(h.jig, h.slot)) continue;
+      const view = this.#o.view(h.jig, h.slot);
+      if (view.error?.code !== 'WAITING_CANARY') continue;
+      this.#o.update(h.jig, h.slot, { ...view, error: { code: 'MODEL_HALTED', message: `model ${model} image ${version} is halted: ${reason}` } });
+    }
   }
 
   /**

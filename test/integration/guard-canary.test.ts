@@ -3,6 +3,14 @@ import { INSTANT_HUB_PROFILE, generateStock } from '../../jig-sim/index.js';
 import { parseFirmwareVersion } from '../../src/domain/identifiers.js';
 import { BenchHarness } from '../helpers/bench-harness.js';
 
+interface GuardsReply {
+  canaries: Array<{ model: string; version: string; status: string }>;
+  actions: Array<{ kind: string }>;
+}
+interface ErrorReply {
+  error: { code: string };
+}
+
 /**
  * Issue 13, image canary: a model whose new image never boots (every hub comes back on its old
  * version: READBACK_MISMATCH). The canary flashes two hubs of it at a time; they fail, the model
@@ -47,9 +55,9 @@ describe('image canary on a bad image', () => {
       expect(view).toMatchObject({ result: 'REJECTED', error: { code: 'MODEL_HALTED' } });
     }
     const app = await harness.api();
-    const guards = (await app.inject({ method: 'GET', url: '/api/v1/guards' })).json();
+    const guards = (await app.inject({ method: 'GET', url: '/api/v1/guards' })).json<GuardsReply>();
     expect(guards.canaries).toContainEqual(expect.objectContaining({ model: badModel, version, status: 'FAILED' }));
-    expect(guards.actions.map((a: { kind: string }) => a.kind)).toContain('CANARY_FAILED');
+    expect(guards.actions.map((a) => a.kind)).toContain('CANARY_FAILED');
     const snapshot = harness.daemon.events.snapshot().alarms.map((a) => a.code);
     expect(snapshot).toContain('MODEL_HALTED');
     expect(await harness.metrics.text()).toMatch(/flashd_guard_models_halted 1/);
@@ -67,7 +75,7 @@ describe('image canary on a bad image', () => {
     // A supervisor resumes with a note: a new canary starts; held hubs go one at a time while it
     // runs, so the first of them fails it again and at most the canary's two places were used.
     const refused = await harness.daemon.app.inject({ method: 'POST', url: `/api/v1/guards/models/${badModel}/${version}/resume`, payload: { note: 'fixed' } });
-    expect(refused.json().error.code).toBe('OPERATOR_ID_INVALID');
+    expect(refused.json<ErrorReply>().error.code).toBe('OPERATOR_ID_INVALID');
     const resumed = await harness.daemon.app.inject({
       method: 'POST',
       url: `/api/v1/guards/models/${badModel}/${version}/resume`,
@@ -78,7 +86,7 @@ describe('image canary on a bad image', () => {
     expect(resumed.json()).toMatchObject({ kind: 'MODEL_RESUMED', by: 'sup.jones', reason: 'vendor re-signed the image' });
     const again = await harness.daemon.app.inject({ method: 'POST', url: `/api/v1/guards/models/${badModel}/${version}/resume`, headers: { 'x-operator-id': 'sup.jones' }, payload: { note: 'twice' } });
     expect(again.statusCode).toBe(409);
-    expect(again.json().error.code).toBe('GUARD_NOT_HALTED');
+    expect(again.json<ErrorReply>().error.code).toBe('GUARD_NOT_HALTED');
     const deadline = Date.now() + 30_000;
     while (harness.daemon.guards.canaryStatus(badModel, version) !== 'FAILED' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     await harness.bench.idle();

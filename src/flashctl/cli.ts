@@ -29,6 +29,7 @@ const OPTIONS = {
   to: { type: 'string' },
   'all-ready': { type: 'boolean' },
   'work-order': { type: 'string' },
+  since: { type: 'string' },
 } as const;
 
 export function usage(): string {

@@ -4,6 +4,7 @@ import type { WorkOrderHubRecord, WorkOrderRecord } from '../store/work-order-re
 import { ApiError, type ApiClient } from './api-client.js';
 import { counts, table } from './format.js';
 import { OUTBOX_COMMANDS } from './outbox-commands.js';
+import { GUARD_COMMANDS } from './guard-commands.js';
 
 /** What a command gets: the client, its positional arguments and options, and where to write. */
 export interface CommandContext {
@@ -199,6 +200,7 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   ...OUTBOX_COMMANDS,
+  ...GUARD_COMMANDS,
 };
 
 async function settle(ctx: CommandContext, action: 'close' | 'cancel'): Promise<number> {

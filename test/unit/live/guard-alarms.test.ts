@@ -7,7 +7,7 @@ import { slotLed } from '../../../src/live/slot-tile.js';
 
 const healthy = { jigs: [{ id: 'J', connected: true }], slots: [emptySlot('J', 1)], deadLetters: 0, disk: null };
 const view = (over: Partial<SlotView>): SlotView => ({ ...emptySlot('J', 3), present: true, phase: 'DONE', ...over });
-const tile = (v: SlotView): SlotTile => ({ ...v, led: slotLed(v), etaSeconds: null }) as SlotTile;
+const tile = (v: SlotView): SlotTile => ({ ...v, led: slotLed(v), etaSeconds: null });
 
 describe('quality guard alarms, LEDs and words', () => {
   it('names a halted model (its guard or a failed canary) and the slot to stop using', () => {

@@ -27,8 +27,8 @@ export interface GuardOutcome {
  *   until a hub shows otherwise;
  * - `hub-fault`: the hub failed in a way an image or the hub itself explains (hash, read-back,
  *   hub error, no answer once it holds the image);
- * - `ignored`: says nothing about image, hub or slot (interrupted, removed, supply trip, store,
- *   refused before any byte of an image).
+ * - `ignored`: says nothing about image or slot (interrupted, removed, supply trip, store, a hub
+ *   refusing its unlock or failing before any byte of an image).
  */
 export type OutcomeClass = 'pass' | 'link-fault' | 'hub-fault' | 'ignored';
 
@@ -45,6 +45,7 @@ const NOT_COUNTED: ReadonlySet<string> = new Set([
   'WAITING_CANARY',
   'SLOT_SUSPECT',
 ]);
+const BEFORE_IMAGE: ReadonlySet<Phase> = new Set(['IDENTIFYING', 'CHECKING', 'UNLOCKING']);
 /** Once the hub holds the image, silence is the hub's (it hashes, boots, runs the new image). */
 const HUB_PHASES: ReadonlySet<Phase> = new Set(['VERIFYING', 'ACTIVATING', 'READING_BACK']);
 
@@ -63,6 +64,8 @@ export function classifyOutcome(o: Pick<GuardOutcome, 'result' | 'errorCode' | '
       if (NOT_COUNTED.has(code)) return 'ignored';
       if (LINK_CODES.has(code)) return 'link-fault';
       if (code === 'HUB_TIMEOUT') return o.phase !== null && HUB_PHASES.has(o.phase) ? 'hub-fault' : 'link-fault';
+      // Refused before any byte of the image (a wrong key, a locked hub): the hub's own, no image's or slot's.
+      if (code.startsWith('UNLOCK_') || (o.phase !== null && BEFORE_IMAGE.has(o.phase))) return 'ignored';
       return 'hub-fault';
     }
   }

@@ -22,6 +22,9 @@ describe('classifyOutcome', () => {
     expect(classifyOutcome({ result: 'FAILED', errorCode: 'HUB_TIMEOUT', phase: 'READING_BACK' })).toBe('hub-fault');
     expect(classifyOutcome({ result: 'SCRAP', errorCode: 'READBACK_MISMATCH', phase: 'READING_BACK' })).toBe('hub-fault');
     expect(classifyOutcome({ result: 'FAILED', errorCode: 'HUB_REMOVED', phase: 'TRANSFERRING' })).toBe('ignored');
+    expect(classifyOutcome({ result: 'FAILED', errorCode: 'UNLOCK_REFUSED', phase: 'UNLOCKING' })).toBe('ignored');
+    expect(classifyOutcome({ result: 'SCRAP', errorCode: 'UNLOCK_LOCKED_OUT', phase: 'UNLOCKING' })).toBe('ignored');
+    expect(classifyOutcome({ result: 'FAILED', errorCode: 'HUB_TIMEOUT', phase: 'UNLOCKING' })).toBe('link-fault');
     expect(classifyOutcome({ result: 'INTERRUPTED', errorCode: 'SESSION_INTERRUPTED', phase: 'TRANSFERRING' })).toBe('ignored');
     expect(classifyOutcome({ result: 'REJECTED', errorCode: 'WAITING_CANARY', phase: 'CHECKING' })).toBe('ignored');
   });

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
+import { FlashdError } from '../../domain/errors.js';
 import { GUARD_ACTION_KINDS } from '../../domain/guard-action.js';
 import type { ApiDeps } from '../app.js';
 import { operatorOf } from '../operator.js';
@@ -45,7 +46,7 @@ const BatchSchema = Type.Object({
   failedAttempts: Type.Integer(),
   codes: Type.Array(Type.Object({ code: Type.String(), count: Type.Integer() })),
 });
-const errors = { 400: ErrorBody, 409: ErrorBody };
+const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
 /** The quality guards (docs/quality-guards.md): their state, a supervisor's releases, and failures by batch. */
 export const guardRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { deps }) => {
@@ -67,12 +68,12 @@ export const guardRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { 
   app.post<{ Params: Static<typeof ModelParams>; Body: Static<typeof NoteBody> }>(
     '/guards/canaries/:model/:version/release',
     { config: { role: 'supervisor' }, schema: { params: ModelParams, body: NoteBody, ...respond } },
-    async (request) => guards.supervise('CANARY_RELEASED', request.params, operatorOf(request, undefined, { required: true }), request.body.note),
+    async (request) => guards.supervise('CANARY_RELEASED', knownModel(deps, request.params), operatorOf(request, undefined, { required: true }), request.body.note),
   );
   app.post<{ Params: Static<typeof ModelParams>; Body: Static<typeof NoteBody> }>(
     '/guards/models/:model/:version/resume',
     { config: { role: 'supervisor' }, schema: { params: ModelParams, body: NoteBody, ...respond } },
-    async (request) => guards.supervise('MODEL_RESUMED', request.params, operatorOf(request, undefined, { required: true }), request.body.note),
+    async (request) => guards.supervise('MODEL_RESUMED', knownModel(deps, request.params), operatorOf(request, undefined, { required: true }), request.body.note),
   );
   app.post<{ Params: Static<typeof SlotParams>; Body: Static<typeof NoteBody> }>(
     '/guards/slots/:jig/:slot/release',
@@ -85,6 +86,12 @@ export const guardRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { 
     async (request) => guards.supervise('SLOT_SELF_TEST', request.params, operatorOf(request, undefined, { required: true }), request.body.note),
   );
 };
+
+/** A release names a model the catalogue holds: a typo must not release a canary no hub will ever run. */
+function knownModel<T extends { model: string }>(deps: ApiDeps, params: T): T {
+  if (!deps.isKnownModel(params.model)) throw new FlashdError('NOT_FOUND', `no image is catalogued for Device Model ${params.model}`, { details: { model: params.model } });
+  return params;
+}
 
 function startOfToday(): string {
   const midnight = new Date();

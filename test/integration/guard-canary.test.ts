@@ -87,6 +87,8 @@ describe('image canary on a bad image', () => {
     const again = await harness.daemon.app.inject({ method: 'POST', url: `/api/v1/guards/models/${badModel}/${version}/resume`, headers: { 'x-operator-id': 'sup.jones' }, payload: { note: 'twice' } });
     expect(again.statusCode).toBe(409);
     expect(again.json<ErrorReply>().error.code).toBe('GUARD_NOT_HALTED');
+    const unknown = await harness.daemon.app.inject({ method: 'POST', url: `/api/v1/guards/canaries/DEADBEEF/${version}/release`, headers: { 'x-operator-id': 'sup.jones' }, payload: { note: 'typo' } });
+    expect(unknown.statusCode).toBe(404);
     const deadline = Date.now() + 30_000;
     while (harness.daemon.guards.canaryStatus(badModel, version) !== 'FAILED' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     await harness.bench.idle();

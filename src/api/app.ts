@@ -20,6 +20,9 @@ import { outboxRoutes } from './routes/outbox.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { backupRoutes } from './routes/backup.js';
 import type { Db } from '../store/open-database.js';
+import { guardRoutes } from './routes/guards.js';
+import type { GuardKeeper } from '../bench/guard-keeper.js';
+import type { BatchFailureReader } from '../store/batch-failures.js';
 import { BODY_LIMIT_BYTES, MAX_PARAM_LENGTH, clientErrorHandler, sendErrorReply } from './error-replies.js';
 import type { FlashdMetrics } from './metrics.js';
 import { refuseNonFinite, requireRouteMediaType } from './request-guards.js';
@@ -63,6 +66,10 @@ export interface ApiDeps extends AdapterDeps {
   https?: { key: Buffer; cert: Buffer } | undefined;
   /** `POST /api/v1/backup`: the store's connection and the folder the copy is written in before it is sent. */
   backup?: { db: Db; dir: string } | undefined;
+  /** The quality guards: `GET /api/v1/guards` and a supervisor's releases (docs/quality-guards.md). */
+  guards?: Pick<GuardKeeper, 'view' | 'supervise'> | undefined;
+  /** Failures grouped by batch: `GET /api/v1/batches`. */
+  batches?: Pick<BatchFailureReader, 'read'> | undefined;
 }
 
 /** The access of a default `npm start`: loopback only, every local client an admin, no tokens. */
@@ -142,6 +149,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   if (deps.audit) await app.register(auditRoutes, { prefix: '/api/v1', audit: deps.audit });
   await app.register(openApiRoutes, { deps, routes, version: API_VERSION });
   await app.register(backupRoutes, { prefix: '/api/v1', deps });
+  await app.register(guardRoutes, { prefix: '/api/v1', deps });
   if (deps.dashboard) await app.register(dashboardPlugin, { deps: deps.dashboard });
   return app;
 }

@@ -51,6 +51,7 @@ export const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   HOST_NOT_ALLOWED: 421,
   TOKEN_NOT_FOUND: 404,
   STORE_FULL: 507,
+  GUARD_NOT_HALTED: 409,
 };
 
 export interface ErrorReply {

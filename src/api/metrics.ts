@@ -4,6 +4,7 @@ import type { SlotSessionEnd } from '../bench/slot-session.js';
 import { ATTEMPT_RESULTS, PHASES, TIMED_PHASES } from '../domain/outcomes.js';
 import type { OutboxStore } from '../store/outbox-store.js';
 import { outboxFigures } from '../upstream/outbox-figures.js';
+import { registerGuardMetrics, type GuardMetricsSource } from './guard-metrics.js';
 
 export interface MetricsSources {
   bench: Pick<Bench, 'slots' | 'activeSessions' | 'jigs'>;
@@ -13,6 +14,8 @@ export interface MetricsSources {
   now?: () => number;
   /** Node's process metrics (default on). They start observers that live as long as the process. */
   processMetrics?: boolean;
+  /** The quality guards: their state at scrape time, their actions and holds as they happen. */
+  guards?: GuardMetricsSource | undefined;
 }
 
 /** Seconds: a phase takes from a few ms (instant simulator) to minutes (a 2 MiB image at 115,200). */
@@ -97,6 +100,7 @@ export class FlashdMetrics {
       crcErrors: counter('flashd_transfer_crc_errors_total', 'Frames from hubs dropped for a bad CRC during transfers'),
       stepDowns: counter('flashd_transfer_baud_step_downs_total', 'Line rate reductions because errors climbed'),
     };
+    if (sources.guards) registerGuardMetrics(this.registry, sources.guards);
   }
 
   /** Counts one finished session (the bench's `finished` event). */

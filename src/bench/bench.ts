@@ -9,6 +9,8 @@ import type { InProcessLines } from '../link/open-link.js';
 import type { FlashStore } from '../store/flash-store.js';
 import type { WorkOrderStore } from '../store/work-order-store.js';
 import { BlockCache } from './block-cache.js';
+import type { GuardKeeper } from './guard-keeper.js';
+import { GuardedSlots } from './guarded-slots.js';
 import { JigStation } from './jig-station.js';
 import type { SessionPool } from './session-pool.js';
 import { startSlotSession, type SlotSessionDeps, type SlotSessionEnd } from './slot-session.js';
@@ -41,6 +43,8 @@ export interface BenchOptions {
   hotplug?: HotplugSource | undefined;
   /** The store's room: no session starts while it is full (STORE_FULL on the slot, an alarm). */
   space?: StoreSpace | undefined;
+  /** The quality guards (docs/quality-guards.md); absent: every session may start. */
+  guards?: GuardKeeper | undefined;
 }
 
 interface Running {
@@ -71,6 +75,7 @@ export class Bench extends EventEmitter<BenchEvents> {
   /** Set once the shutdown grace has run out, just before the session threads are terminated. */
   #terminating = false;
   #operatorId: string;
+  readonly #guarded: GuardedSlots | undefined;
 
   constructor(options: BenchOptions) {
     super();
@@ -78,7 +83,17 @@ export class Bench extends EventEmitter<BenchEvents> {
     this.#hotplug = new UsbHotplug({ jigs: options.jigs, log: options.log, source: options.hotplug });
     this.#operatorId = options.process.operatorId;
     const { benchId, sessions, process, catalog, store, workOrders, pool, log } = options;
-    this.#sessionDeps = { benchId, sessions, process, catalog, store, workOrders, pool, blocks: this.#blocks, log, terminating: () => this.#terminating };
+    this.#sessionDeps = { benchId, sessions, process, catalog, store, workOrders, pool, blocks: this.#blocks, log, terminating: () => this.#terminating, guards: options.guards };
+    this.#guarded = options.guards
+      ? new GuardedSlots({
+          guards: options.guards,
+          view: (jig, slot) => this.#view(jig, slot),
+          update: (jig, slot, view) => this.#update(jig, slot, view),
+          idle: (jig, slot) => !this.#running.has(key(jig, slot)) && !this.#stopping,
+          start: (jig, slot) => this.#startSession(jig, slot),
+          setLed: (jig, slot, colour, blink) => void this.#stations.get(jig)?.setLed(slot, colour, blink),
+        })
+      : undefined;
     for (const jig of options.jigs) {
       jig.slots.forEach((_, i) => this.#views.set(key(jig.id, i + 1), emptySlot(jig.id, i + 1)));
     }
@@ -228,6 +243,7 @@ export class Bench extends EventEmitter<BenchEvents> {
     const run = this.#running.get(key(jig, slot));
     if (run) cancel(run, 'hub removed from the slot', 'HUB_REMOVED');
     this.#update(jig, slot, emptySlot(jig, slot));
+    this.#guarded?.removed(jig, slot);
   }
 
   /** Identifies the hub in a finished slot again: a different one gets its session, the same one its result back. */
@@ -262,6 +278,8 @@ export class Bench extends EventEmitter<BenchEvents> {
     if (this.#stopping) return;
     const station = this.#stations.get(jig)!;
     if (!station.link(slot)) return;
+    // A suspect slot starts nothing: the slot shows SLOT_SUSPECT and its LED blinks amber.
+    if (this.#guarded && !this.#guarded.mayStart(jig, slot)) return;
     const k = key(jig, slot);
     if (this.#o.space && !this.#o.space.hasRoom()) {
       this.#refuseFull(jig, slot);
@@ -281,12 +299,16 @@ export class Bench extends EventEmitter<BenchEvents> {
       .then((end) => {
         // A failed session may have failed on a full store: measure again before the next one starts.
         if (end.result.error) this.#o.space?.recheck();
-        if (!end.sameHub) this.emit('finished', end);
+        if (end.sameHub) return;
+        this.#guarded?.finished(end);
+        this.emit('finished', end);
       })
       .finally(() => {
         this.#running.delete(k);
         // A hub seated, or a link back, while this session was winding down: its turn now.
         this.#startIfWaiting(jig, slot);
+        // The guards may have let held hubs through, or taken this slot out.
+        this.#guarded?.afterSession(jig, slot);
       });
     this.#running.set(k, { done, control: session.control });
   }

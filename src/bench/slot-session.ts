@@ -12,6 +12,7 @@ import type { WorkOrderHubRecord } from '../store/work-order-records.js';
 import type { WorkOrderStore } from '../store/work-order-store.js';
 import type { BlockCache } from './block-cache.js';
 import { decideForHub, type BenchDecision } from './decide.js';
+import { guardDecision, heldLed, type SessionGuards } from './guard-hold.js';
 import type { LedColour } from '../jig/control-protocol.js';
 import type { JigStation } from './jig-station.js';
 import type { SessionPool } from './session-pool.js';
@@ -30,6 +31,8 @@ export interface SlotSessionDeps {
   log: Logger;
   /** The bench's shutdown grace ran out and it is terminating session threads: a thread that dies now was ended by us. */
   terminating(): boolean;
+  /** The quality guards, asked before a hub is flashed (docs/quality-guards.md); absent: none. */
+  guards?: SessionGuards | undefined;
 }
 
 /** One slot as the session sees it: its jig, who started it, and the view the API shows. */
@@ -114,6 +117,7 @@ export function startSlotSession(deps: SlotSessionDeps, target: SlotSessionTarge
       const { identity } = event;
       const history = (workOrderId: string) => deps.store.flashHistory(workOrderId, identity.deviceId);
       decided = decideForHub(identity, deps.catalog, deps.workOrders.liveHub(identity.deviceId), { maxAttempts: deps.process.maxAttempts, history, hasUnlockKey: deps.pool.hasUnlockKey });
+      decided = guardDecision(deps.guards, { jig, slot, model: identity.model }, decided);
       if (decided.workOrderId !== undefined) {
         attemptId = deps.store.beginAttempt({ identity, benchId: deps.benchId, jigId: jig, slot, startedAt, workOrderId: decided.workOrderId, operatorId });
       }
@@ -276,7 +280,7 @@ function record(deps: SlotSessionDeps, target: SlotSessionTarget, attemptId: num
   });
   const level = result.result === 'FAILED' ? 'warn' : 'info';
   log[level]({ deviceId: result.identity?.deviceId, result: result.result, firmwareVersion: result.firmwareVersion, timings: result.timings, err: result.error }, 'session finished');
-  if (stillThere) void station.setLed(slot, resultLed(result.result), workOrderHub?.state === 'SCRAP_PROPOSED' || unrecorded);
+  if (stillThere) void station.setLed(slot, heldLed(result.error?.code) ?? resultLed(result.result), workOrderHub?.state === 'SCRAP_PROPOSED' || unrecorded);
   return { jig: station.config.id, slot, result, hub, workOrderHub };
 }
 

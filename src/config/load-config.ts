@@ -90,6 +90,9 @@ export function validateConfig(raw: unknown, source: string): Config {
       ids.add(jig.id);
     });
   }
+  if (problems.length === 0 && value.guards.slot.minFaults > value.guards.slot.windowSessions) {
+    problems.push(`/guards/slot/minFaults: ${value.guards.slot.minFaults} can never be reached in a window of ${value.guards.slot.windowSessions} sessions (guards.slot.windowSessions)`);
+  }
   if (problems.length > 0) {
     const unique = [...new Set(problems)];
     throw new FlashdError('CONFIG_INVALID', `${source} is invalid:\n  ${unique.join('\n  ')}`, { details: { problems: unique } });

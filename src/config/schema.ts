@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DEFAULT_WORK_ORDER_LIMITS } from '../domain/work-order.js';
+import { GuardsSchema } from './guards-schema.js';
 import { UpstreamSchema } from './upstream-schema.js';
 import { ApiAccessSchema } from './api-access-schema.js';
 
@@ -188,6 +189,7 @@ export const ConfigSchema = Type.Object(
     jigTimeoutMs: Ms(2000, 'reply timeout on a jig control port'),
     jigReconcileMs: Ms(2000, 'how often each jig\'s slots are read back (STATUS) to heal lost events, and unacknowledged LEDs re-sent'),
     upstream: UpstreamSchema,
+    guards: GuardsSchema,
     log: Type.Object(
       { level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }) },
       { additionalProperties: false, default: {} },

@@ -6,6 +6,9 @@ import { accessFromConfig, readTls } from '../api/access/index.js';
 import { FlashdMetrics } from '../api/metrics.js';
 import { Bench } from '../bench/bench.js';
 import { SessionPool } from '../bench/session-pool.js';
+import { GuardKeeper } from '../bench/guard-keeper.js';
+import { GuardStore } from '../store/guard-store.js';
+import { BatchFailureReader } from '../store/batch-failures.js';
 import type { Config } from '../config/schema.js';
 import { n3Enabled } from '../config/upstream-schema.js';
 import { FlashdError } from '../domain/errors.js';
@@ -51,6 +54,8 @@ export interface Daemon {
   readonly pool: SessionPool;
   readonly bench: Bench;
   readonly metrics: FlashdMetrics;
+  /** The quality guards: canary, model and slot (docs/quality-guards.md). */
+  readonly guards: GuardKeeper;
   /** Live bench events for the dashboard and `GET /api/v1/events`. */
   readonly events: BenchEventBus;
   /** Built, not yet listening: `inject()` works before `start()`. */
@@ -115,6 +120,8 @@ export async function createDaemon(config: Readonly<Config>, deps: DaemonDeps): 
     checkAborted();
     const pool = new SessionPool({ maxThreads: config.sessions.maxThreads, concurrentTasksPerThread: config.sessions.concurrentTasksPerThread, unlockKeys: deps.unlockKeys });
     steps.push('session pool', () => pool.close());
+    // The guards replay their record before the bench can start a session (docs/quality-guards.md).
+    const guards = new GuardKeeper({ thresholds: config.guards, store: new GuardStore(db), log: log.child({ component: 'guards' }), ...(deps.clock ? { now: deps.clock } : {}) });
     const bench = new Bench({
       benchId: config.benchId,
       jigs: hardware.jigs,
@@ -129,10 +136,11 @@ export async function createDaemon(config: Readonly<Config>, deps: DaemonDeps): 
       log,
       inProcess: hardware.inProcess,
       space: config.store.path === ':memory:' ? undefined : new StoreSpace(db, config.store.path),
+      guards,
     });
-    const metrics = new FlashdMetrics({ bench, outbox: stores.outbox, n3Enabled: reporter !== undefined, processMetrics: deps.processMetrics ?? true });
+    const metrics = new FlashdMetrics({ bench, outbox: stores.outbox, n3Enabled: reporter !== undefined, processMetrics: deps.processMetrics ?? true, guards });
     bench.on('finished', (end) => metrics.observe(end));
-    const events = new BenchEventBus({ bench, outbox: stores.outbox, storeDir: dirname(config.store.path), log });
+    const events = new BenchEventBus({ bench, outbox: stores.outbox, storeDir: dirname(config.store.path), log, guards });
     events.start();
     steps.push('events', () => events.stop());
     const dashboard = { events, shift: new ShiftFigureReader(db) };
@@ -155,6 +163,8 @@ export async function createDaemon(config: Readonly<Config>, deps: DaemonDeps): 
       access: accessFromConfig(config.api, log),
       https: readTls(config.api.tls),
       ...(config.store.path === ':memory:' ? {} : { backup: { db, dir: dirname(config.store.path) } }),
+      guards,
+      batches: new BatchFailureReader(db),
     });
     steps.push('api', () => app.close());
     checkAborted();
@@ -169,6 +179,7 @@ export async function createDaemon(config: Readonly<Config>, deps: DaemonDeps): 
       pool,
       bench,
       metrics,
+      guards,
       events,
       app,
       get stopping() {

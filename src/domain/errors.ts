@@ -90,6 +90,11 @@ export const ERROR_CODES = {
   HUB_TRANSITION_ILLEGAL: 'the hub state does not allow this step',
   HUB_NOT_IN_SLOT: 'the hub is not sitting idle in a slot of this bench',
   SLOT_UNAVAILABLE: 'the slot holding the hub cannot start a session now: its jig or its serial link is down',
+  // quality guards (docs/quality-guards.md)
+  WAITING_CANARY: "the hub's model runs a canary of its new image: the hub waits until the canary passes or a supervisor releases it",
+  MODEL_HALTED: 'the model guard halted new sessions for this Device Model and image version; a supervisor resumes it',
+  SLOT_SUSPECT: 'the slot guard took the slot out of service (line faults, or hubs that failed here and passed elsewhere)',
+  GUARD_NOT_HALTED: 'the guard named has nothing to release or resume (it is not halted, suspect or running a canary)',
   RETURN_PARTY_MISMATCH: 'hubs go back only to the SEC Party whose work order they came on',
   // upstream N3 reporting (outbox)
   N3_UNREACHABLE: 'the N3 client could not be reached, or the connection failed before it answered',

@@ -43,6 +43,7 @@ const OPTIONS = {
   before: { type: 'string' },
   limit: { type: 'string' },
   store: { type: 'string' },
+  since: { type: 'string' },
 } as const;
 
 export function usage(): string {

@@ -7,6 +7,7 @@ import { OUTBOX_COMMANDS } from './outbox-commands.js';
 import { ADAPTER_COMMANDS } from './adapter-commands.js';
 import { ACCESS_COMMANDS } from './access-commands.js';
 import { STORE_COMMANDS } from './store-commands.js';
+import { GUARD_COMMANDS } from './guard-commands.js';
 
 /** What a command gets: the client, its positional arguments and options, and where to write. */
 export interface CommandContext {
@@ -207,6 +208,7 @@ export const COMMANDS: Record<string, Command> = {
   ...ADAPTER_COMMANDS,
   ...ACCESS_COMMANDS,
   ...STORE_COMMANDS,
+  ...GUARD_COMMANDS,
 };
 
 async function settle(ctx: CommandContext, action: 'close' | 'cancel'): Promise<number> {

@@ -1,7 +1,8 @@
 import { statfs } from 'node:fs/promises';
 import type { SlotView } from '../bench/slot-view.js';
+import type { GuardsView } from '../domain/quality-guards.js';
 
-export const ALARM_CODES = ['JIG_OFFLINE', 'STORE_WRITE_FAILED', 'N3_DEAD_LETTERS', 'DISK_NEARLY_FULL', 'UNKNOWN_ADAPTER', 'STORE_FULL'] as const;
+export const ALARM_CODES = ['JIG_OFFLINE', 'STORE_WRITE_FAILED', 'N3_DEAD_LETTERS', 'DISK_NEARLY_FULL', 'UNKNOWN_ADAPTER', 'STORE_FULL', 'MODEL_HALTED', 'SLOT_SUSPECT'] as const;
 export type AlarmCode = (typeof ALARM_CODES)[number];
 
 /** Something the bench needs a person for; `help` is the anchor of what to do (docs/dashboard.md, "Alarms"). */
@@ -19,6 +20,8 @@ export interface AlarmFacts {
   disk: { freeBytes: number; totalBytes: number } | null;
   /** Serial adapters plugged in while flashd runs that are no jig port of the config (one line each). */
   unknownAdapters?: string[];
+  /** The quality guards' state; absent when the bench has none. */
+  guards?: GuardsView | undefined;
 }
 
 /** Below either, the store's disk is nearly full: 5 % free, or 1 GiB. */
@@ -51,6 +54,23 @@ export function alarmsFrom(facts: AlarmFacts): Alarm[] {
   const unknown = facts.unknownAdapters ?? [];
   if (unknown.length > 0) {
     alarms.push({ code: 'UNKNOWN_ADAPTER', severity: 'warning', message: `Unknown serial adapter plugged in: ${unknown.join(', ')}`, help: 'help-adapter' });
+  }
+  alarms.push(...guardAlarms(facts.guards));
+  return alarms;
+}
+
+/** A halted model (its guard, or its failed canary) and each suspect slot, named so the technician knows what to stop. */
+function guardAlarms(guards: GuardsView | undefined): Alarm[] {
+  if (!guards) return [];
+  const alarms: Alarm[] = [];
+  const halted = [...guards.models.filter((m) => m.halted), ...guards.canaries.filter((c) => c.status === 'FAILED')].map((m) => `${m.model} image ${m.version}`);
+  const unique = [...new Set(halted)];
+  if (unique.length > 0) {
+    alarms.push({ code: 'MODEL_HALTED', severity: 'critical', message: `Model halted: ${unique.join(', ')} (supervisor resumes)`, help: 'help-model-halted' });
+  }
+  const suspect = guards.slots.filter((s) => s.status !== 'IN_SERVICE').map((s) => `${s.jig}/${s.slot}`);
+  if (suspect.length > 0) {
+    alarms.push({ code: 'SLOT_SUSPECT', severity: 'warning', message: `Stop using slot ${suspect.join(', ')}`, help: 'help-slot-suspect' });
   }
   return alarms;
 }

@@ -6,6 +6,7 @@ import type { SlotView } from '../bench/slot-view.js';
 import type { IntakeStore } from '../store/intake-store.js';
 import type { OutboxStore } from '../store/outbox-store.js';
 import { alarmsFrom, diskSpace, type Alarm, type AlarmFacts } from './alarms.js';
+import type { GuardKeeper as GuardsSource } from '../bench/guard-keeper.js';
 import { EventLog, type StampedEvent } from './event-log.js';
 import { ProgressCoalescer } from './progress-coalescer.js';
 import { slotLed, type SlotTile } from './slot-tile.js';
@@ -40,6 +41,8 @@ export interface BenchEventBusOptions {
   /** How often dead letters and disk space are looked at. Default 10 s. */
   checkIntervalMs?: number;
   now?: () => number;
+  /** The quality guards: their halts and suspect slots are alarms; each of their actions re-reads them. */
+  guards?: (Pick<GuardsSource, 'view'> & { on(event: 'action', listener: () => void): unknown; off(event: 'action', listener: () => void): unknown }) | undefined;
 }
 
 interface TransferClock {
@@ -67,6 +70,7 @@ export class BenchEventBus {
   #started = false;
   readonly #onSlot = (view: SlotView): void => this.#slot(view);
   readonly #onFinished = (end: SlotSessionEnd): void => this.#finished(end);
+  readonly #onGuard = (): void => this.#raise();
   readonly #onJig = (id: string, connected: boolean, reason: string | null): void => {
     this.log.publish('jig', { id, connected, reason });
     this.#raise();
@@ -90,6 +94,7 @@ export class BenchEventBus {
     this.#o.bench.on('slot', this.#onSlot);
     this.#o.bench.on('finished', this.#onFinished);
     this.#o.bench.on('jig', this.#onJig);
+    this.#o.guards?.on('action', this.#onGuard);
     this.#raise();
     void this.#check();
     this.#timer = setInterval(() => void this.#check(), this.#o.checkIntervalMs ?? 10_000);
@@ -102,6 +107,7 @@ export class BenchEventBus {
     this.#o.bench.off('slot', this.#onSlot);
     this.#o.bench.off('finished', this.#onFinished);
     this.#o.bench.off('jig', this.#onJig);
+    this.#o.guards?.off('action', this.#onGuard);
     clearInterval(this.#timer);
     this.#progress.stop();
   }
@@ -216,7 +222,7 @@ export class BenchEventBus {
 
   /** Publishes the alarm list when it differs from the last one. */
   #raise(): void {
-    const next = alarmsFrom({ jigs: this.#o.bench.jigs(), slots: this.#o.bench.slots(), ...this.#facts, unknownAdapters: this.#unknownAdapters });
+    const next = alarmsFrom({ jigs: this.#o.bench.jigs(), slots: this.#o.bench.slots(), ...this.#facts, unknownAdapters: this.#unknownAdapters, guards: this.#o.guards?.view() });
     if (JSON.stringify(next) === JSON.stringify(this.#alarms)) return;
     this.#alarms = next;
     this.log.publish('alarms', { items: next });

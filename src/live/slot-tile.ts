@@ -19,7 +19,10 @@ export interface SlotTile extends SlotView {
  * for a technician's confirmation or the result could not be stored (the rules of slot-session.ts).
  */
 export function slotLed(view: SlotView): SlotLed {
+  // Quality guards (docs/quality-guards.md): a suspect slot blinks amber, hub or not; a held hub waits in steady blue.
+  if (view.error?.code === 'SLOT_SUSPECT' && (view.phase === 'DONE' || view.phase === 'EMPTY')) return { colour: 'AMBER', blink: true };
   if (!view.present) return { colour: 'OFF', blink: false };
+  if (view.phase === 'DONE' && view.result === 'REJECTED' && (view.error?.code === 'WAITING_CANARY' || view.error?.code === 'MODEL_HALTED')) return { colour: 'BLUE', blink: false };
   if (view.phase !== 'DONE' && view.phase !== 'EMPTY') return { colour: 'BLUE', blink: true };
   switch (view.result) {
     case null:

@@ -14,3 +14,5 @@ export * from './outbox-store.js';
 export * from './report-facts.js';
 export * from './store-files.js';
 export * from './audit-store.js';
+export * from './guard-store.js';
+export * from './batch-failures.js';

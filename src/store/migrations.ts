@@ -219,4 +219,23 @@ export const MIGRATIONS: readonly string[] = [
     WHEN OLD.state <> 'DELIVERED' OR NOT EXISTS (SELECT 1 FROM work_orders w WHERE w.id = OLD.work_order_id AND w.state IN ('CLOSED', 'CANCELLED'))
     BEGIN SELECT RAISE(ABORT, 'only a delivered notification of a settled work order is deleted (retention)'); END;
   `,
+  // 7 (issue 13): every quality-guard halt, pass and release, with who and why. The guards replay
+  // it at start, so a passed canary, a halted model and a suspect slot survive a restart.
+  `
+  CREATE TABLE guard_actions (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('CANARY_PASSED', 'CANARY_FAILED', 'CANARY_RELEASED', 'MODEL_HALTED', 'MODEL_RESUMED', 'SLOT_SUSPECT', 'SLOT_SELF_TEST', 'SLOT_RELEASED')),
+    model TEXT,
+    version TEXT,
+    jig_id TEXT,
+    slot INTEGER,
+    by TEXT NOT NULL,
+    reason TEXT NOT NULL CHECK (length(reason) > 0),
+    CHECK ((kind LIKE 'SLOT_%') = (jig_id IS NOT NULL AND slot IS NOT NULL)),
+    CHECK ((kind LIKE 'SLOT_%') <> (model IS NOT NULL AND version IS NOT NULL))
+  ) STRICT;
+  CREATE TRIGGER guard_actions_append_only_update BEFORE UPDATE ON guard_actions BEGIN SELECT RAISE(ABORT, 'guard_actions is append-only'); END;
+  CREATE TRIGGER guard_actions_append_only_delete BEFORE DELETE ON guard_actions BEGIN SELECT RAISE(ABORT, 'guard_actions is append-only'); END;
+  `,
 ];

@@ -1,3 +1,7 @@
+import { validateConfig } from '../../src/config/load-config.js';
+import { GuardKeeper } from '../../src/bench/guard-keeper.js';
+import { GuardStore } from '../../src/store/guard-store.js';
+import { BatchFailureReader } from '../../src/store/batch-failures.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,7 +47,7 @@ export async function startApiApp(options: StoreOptions = {}, access?: ApiAccess
   };
   stores.workOrders.create({ id: 'WO-1', secPartyId: 'P1', cspRegion: 'South', source: 'api', operatorId: 't' }, { hubs: [{ deviceId: hubId(1) }] }, (m) => m === DEMO_MODEL);
   stores.intake.scan({ deviceId: hubId(1), operatorId: 't' });
-  const app = await buildApp({ benchId: 'B', bench, store: stores.flash, ...stores, isKnownModel: (m) => m === DEMO_MODEL, metrics: apiMetrics(bench, stores.outbox), log: pino({ level: 'silent' }), access, backup: { db, dir } });
+  const app = await buildApp({ benchId: 'B', bench, store: stores.flash, ...stores, isKnownModel: (m) => m === DEMO_MODEL, metrics: apiMetrics(bench, stores.outbox), log: pino({ level: 'silent' }), access, backup: { db, dir }, guards: new GuardKeeper({ thresholds: validateConfig({}, 'defaults').guards, store: new GuardStore(db), log: pino({ level: 'silent' }) }), batches: new BatchFailureReader(db) });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const port = (app.server.address() as { port: number }).port;
   return {

@@ -1,6 +1,6 @@
 import { api } from './api.js';
 import { $, h, setText, svg } from './dom.js';
-import type { ShiftFigures } from './types.js';
+import type { BatchFailures, ShiftFigures } from './types.js';
 
 /** Hubs per hour (last hour, today), first-pass yield and failures by reason, as small charts. */
 export async function drawShift(): Promise<void> {
@@ -26,6 +26,28 @@ export async function drawShift(): Promise<void> {
           const bar = h('span', { class: 'fail-bar' });
           bar.style.transform = `scaleX(${x.count / max})`;
           return h('li', {}, h('span', { class: 'fail-code' }, x.code), h('span', { class: 'fail-track' }, bar), h('span', { class: 'fail-n' }, String(x.count)));
+        })),
+  );
+  await drawBatches();
+}
+
+/** Today's failures by batch (work order, model, hardware version, firmware before), worst first: a common defect shows as one long bar. */
+async function drawBatches(): Promise<void> {
+  let items: BatchFailures[];
+  try {
+    items = (await api<{ items: BatchFailures[] }>('GET', '/api/v1/batches?limit=6')).items;
+  } catch {
+    return;
+  }
+  $('#shift-batches').replaceChildren(
+    ...(items.length === 0
+      ? [h('li', { class: 'muted' }, 'No failures today')]
+      : items.map((b) => {
+          const bar = h('span', { class: 'fail-bar' });
+          bar.style.transform = `scaleX(${b.hubs === 0 ? 0 : b.failedHubs / b.hubs})`;
+          const label = `${b.workOrderId ?? '—'} · ${b.model} hw ${b.hardwareVersion} · from ${b.firmwareBefore}`;
+          const codes = b.codes.map((c) => `${c.code} ×${c.count}`).join(', ');
+          return h('li', { title: codes }, h('span', { class: 'fail-code' }, label), h('span', { class: 'fail-track' }, bar), h('span', { class: 'fail-n' }, `${b.failedHubs}/${b.hubs}`));
         })),
   );
 }

@@ -59,6 +59,18 @@ export interface WorkOrder {
   hubCount: number;
 }
 
+/** A batch with failures (GET /api/v1/batches, docs/quality-guards.md "Batch view"). */
+export interface BatchFailures {
+  workOrderId: string | null;
+  model: string;
+  hardwareVersion: number;
+  firmwareBefore: string;
+  hubs: number;
+  failedHubs: number;
+  failedAttempts: number;
+  codes: Array<{ code: string; count: number }>;
+}
+
 export interface ShiftFigures {
   lastHour: number;
   today: number;

@@ -46,6 +46,9 @@ const NEXT_STEP: Record<string, string> = {
   HUB_ERROR: 'Hub reported an error: retry',
   STORE_WRITE_FAILED: 'Result not stored: keep the hub here, call the supervisor',
   STORE_FULL: 'Store full: leave the hub here, call the supervisor to free space',
+  WAITING_CANARY: "The model's new image is being tried on a few hubs first: leave this hub in the slot, it starts by itself",
+  MODEL_HALTED: 'Model halted by the quality guard: leave the hub, call the supervisor',
+  SLOT_SUSPECT: 'Stop using this slot: move the hub to another slot, call the supervisor',
 };
 
 /** The plain-English next step for an error code. */
@@ -55,6 +58,8 @@ export function nextStep(code: string): string {
 
 export function tileWords(tile: SlotTile, jigConnected: boolean): TileWords {
   if (!jigConnected) return { kind: 'offline', word: 'Jig offline', icon: '⛔', detail: 'Check the cable and power', action: null };
+  const guard = guardWords(tile);
+  if (guard) return guard;
   if (!tile.present) return { kind: 'empty', word: 'Empty', icon: '○', detail: 'Ready: seat a hub', action: null };
   const phase = PHASE_WORDS[tile.phase];
   if (phase) return { kind: 'working', word: phase, icon: '⟳', detail: tile.targetVersion ? `to v${tile.targetVersion}` : 'working', action: null };
@@ -82,6 +87,17 @@ export function tileWords(tile: SlotTile, jigConnected: boolean): TileWords {
     default:
       return { kind: 'waiting', word: 'Waiting', icon: '…', detail: 'Hub seated: press the slot button', action: null };
   }
+}
+
+/** The quality guards' holds (docs/quality-guards.md), in words: they outrank the last result. */
+function guardWords(tile: SlotTile): TileWords | undefined {
+  if (tile.phase !== 'DONE' && tile.phase !== 'EMPTY') return undefined;
+  const code = tile.error?.code;
+  if (code === 'SLOT_SUSPECT') return { kind: 'failed', word: 'Slot out of service', icon: '⛔', detail: nextStep(code), action: null };
+  if (!tile.present || tile.result !== 'REJECTED') return undefined;
+  if (code === 'WAITING_CANARY') return { kind: 'waiting', word: 'Waiting for canary', icon: '…', detail: nextStep(code), action: null };
+  if (code === 'MODEL_HALTED') return { kind: 'waiting', word: 'Model halted', icon: '⏸', detail: nextStep(code), action: null };
+  return undefined;
 }
 
 export const ACTION_WORDS: Record<NonNullable<TileWords['action']>, string> = {

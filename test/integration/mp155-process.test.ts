@@ -4,7 +4,8 @@ import { DEFAULT_HUB_PROFILE, generateStock, type HubSpec } from '../../jig-sim/
 import type { SlotView } from '../../src/bench/slot-view.js';
 import { parseFirmwareVersion } from '../../src/domain/identifiers.js';
 import type { Manifest } from '../../src/domain/manifest.js';
-import type { WorkOrderHubRecord, WorkOrderRecord } from '../../src/store/index.js';
+import type { WorkOrderRecord } from '../../src/records/work-order.js';
+import type { WorkOrderHubRecord } from '../../src/records/work-order-hub.js';
 import { BenchHarness } from '../helpers/bench-harness.js';
 
 const LATEST = new Map(DEVICE_MODELS.map((m) => [m.model, m.latestVersion]));

@@ -83,7 +83,7 @@ export async function createDaemon(config: Readonly<Config>, deps: DaemonDeps): 
   };
   try {
     checkAborted();
-    const catalog = deps.catalog ?? (await ImageCatalog.load({ dir: config.images.dir, trustedKeyFiles: config.images.trustedKeyFiles }));
+    const catalog = deps.catalog ?? (await ImageCatalog.load({ dir: config.images.dir, trustedKeyFiles: config.images.trustedKeyFiles, signal }));
     if (!deps.catalog) log.info({ images: catalog.list().map((i) => ({ model: i.model, version: i.version, sha256: i.sha256 })) }, 'firmware catalogue verified');
     checkAborted();
     const db = openDatabase(config.store.path);
@@ -114,6 +114,7 @@ export async function createDaemon(config: Readonly<Config>, deps: DaemonDeps): 
       sessions: config.sessions,
       jigTimeoutMs: config.jigTimeoutMs,
       jigReconcileMs: config.jigReconcileMs,
+      jigReconnect: config.jigReconnect,
       catalog,
       store: stores.flash,
       workOrders: stores.workOrders,
@@ -173,7 +174,7 @@ export async function createDaemon(config: Readonly<Config>, deps: DaemonDeps): 
         // Only once nothing else can refuse the start: a refused start leaves no demo work order behind.
         hardware.commit();
         steps.push('bench', () => bench.stop());
-        await bench.start();
+        await bench.start({ signal });
         return steps.stopping ? undefined : (url ?? 'inject://flashd');
       },
       stop: (reason = 'stop') => steps.run(reason),

@@ -6,6 +6,7 @@ import { PACKAGE_ROOT } from '../../src/config/package-root.js';
 import { ImageCatalog } from '../../src/images/index.js';
 import { LinkBridge, openLink } from '../../src/link/index.js';
 import { PortLink } from '../../src/link/port-link.js';
+import type { HubDriverRegistry } from '../../src/session/hub-driver.js';
 import {
   SessionControl,
   planTransfer,
@@ -83,6 +84,8 @@ export async function flashSlot(
     /** Rates the session may switch to (docs/protocol.md §2.8); default none: stay at 115,200. */
     baudRates?: number[];
     onEvent?: (e: SessionEvent) => void;
+    /** Hub drivers by manufacturer; default the daemon's (the reference protocol for all). */
+    drivers?: HubDriverRegistry;
   } = {},
 ): Promise<SessionResult> {
   const transfer = { blockBytes: options.blockBytes ?? 4096, window: options.window ?? 8, deflate: options.deflate ?? true };
@@ -108,6 +111,7 @@ export async function flashSlot(
       timeouts: { ...FAST_TIMEOUTS, ...options.timeouts },
       transfer,
       baud: { baseBaudRate: 115_200, rates: options.baudRates ?? [] },
+      drivers: options.drivers,
     });
   } finally {
     bridge.detach();

@@ -9,7 +9,7 @@ import type { Config } from '../config/schema.js';
 import { n3Enabled } from '../config/upstream-schema.js';
 import { FlashdError } from '../domain/errors.js';
 import { ImageCatalog } from '../images/catalog.js';
-import { BenchEventBus } from '../live/index.js';
+import { BenchEventBus } from '../live/bench-event-bus.js';
 import { openDatabase, type Db } from '../store/open-database.js';
 import { ShiftFigureReader } from '../store/shift-figures.js';
 import { snapshotStoreFiles } from '../store/store-files.js';

@@ -3,22 +3,16 @@ import { MessageChannel } from 'node:worker_threads';
 import { decideEligibility } from '../../src/domain/eligibility.js';
 import type { HubIdentity } from '../../src/domain/hub-identity.js';
 import { PACKAGE_ROOT } from '../../src/config/package-root.js';
-import { ImageCatalog } from '../../src/images/index.js';
-import { LinkBridge, openLink } from '../../src/link/index.js';
+import { ImageCatalog } from '../../src/images/catalog.js';
+import { openLink } from '../../src/link/open-link.js';
+import { LinkBridge } from '../../src/link/port-bridge.js';
 import { PortLink } from '../../src/link/port-link.js';
 import type { HubDriverRegistry } from '../../src/session/hub-driver.js';
-import {
-  SessionControl,
-  planTransfer,
-  prepareBlocks,
-  runHubSession,
-  type HubCapabilities,
-  type SessionDecision,
-  type SessionEvent,
-  type SessionResult,
-  type SessionTimeouts,
-  type TransferPreferences,
-} from '../../src/session/index.js';
+import { runHubSession } from '../../src/session/hub-session.js';
+import { prepareBlocks } from '../../src/session/image-blocks.js';
+import { SessionControl } from '../../src/session/session-control.js';
+import type { HubCapabilities, SessionDecision, SessionEvent, SessionResult, SessionTimeouts, TransferPreferences } from '../../src/session/session-types.js';
+import { planTransfer } from '../../src/session/transfer-plan.js';
 import { demoUnlockKeys, type Simulator } from '../../jig-sim/index.js';
 
 /** Short timeouts so a fault that stalls a session ends it in well under a second or two. */

@@ -17,7 +17,16 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
       '@typescript-eslint/require-await': 'off',
-      'no-restricted-imports': ['error', { patterns: [{ group: ['fs', 'path', 'crypto', 'events', 'stream', 'net', 'http', 'os', 'url', 'util', 'zlib', 'worker_threads', 'timers', 'timers/promises', 'child_process'], message: 'Use the node: prefix.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['fs', 'path', 'crypto', 'events', 'stream', 'net', 'http', 'os', 'url', 'util', 'zlib', 'worker_threads', 'timers', 'timers/promises', 'child_process'], message: 'Use the node: prefix.' },
+            // src/ folders have no index.ts: a module is imported from the file that defines it (docs/architecture.md, Folders).
+            { group: ['**/src/*/index.js', '**/src/*/index', '../*/index.js', './index.js'], message: 'Import from the file that defines it; src/ folders have no index.ts barrels.' },
+          ],
+        },
+      ],
     },
   },
   {
@@ -30,6 +39,42 @@ export default tseslint.config(
           patterns: [
             { group: ['fs', 'path', 'crypto', 'events', 'stream', 'net', 'http', 'os', 'url', 'util', 'zlib', 'worker_threads', 'timers', 'timers/promises', 'child_process'], message: 'Use the node: prefix.' },
             { group: ['**/jig-sim', '**/jig-sim/**'], message: 'src/ must not import the simulator; wire it from jig-sim (see docs/architecture.md).' },
+            { group: ['../*/index.js', './index.js'], message: 'Import from the file that defines it; src/ folders have no index.ts barrels.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // SQL row types stay in store/: everyone else gets the records of src/records (docs/architecture.md).
+    files: ['src/**/*.ts', 'test/**/*.ts', 'jig-sim/**/*.ts'],
+    ignores: ['src/store/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['fs', 'path', 'crypto', 'events', 'stream', 'net', 'http', 'os', 'url', 'util', 'zlib', 'worker_threads', 'timers', 'timers/promises', 'child_process'], message: 'Use the node: prefix.' },
+            { group: ['**/src/*/index.js', '**/src/*/index', '../*/index.js', './index.js'], message: 'Import from the file that defines it; src/ folders have no index.ts barrels.' },
+            { group: ['**/store/flash-rows.js', '**/store/work-order-records.js'], message: 'SQL rows are private to src/store; use the records in src/records.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Production code never depends on the simulator (repeated here: the block above replaces the rule for src/).
+    files: ['src/**/*.ts'],
+    ignores: ['src/store/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['fs', 'path', 'crypto', 'events', 'stream', 'net', 'http', 'os', 'url', 'util', 'zlib', 'worker_threads', 'timers', 'timers/promises', 'child_process'], message: 'Use the node: prefix.' },
+            { group: ['**/jig-sim', '**/jig-sim/**'], message: 'src/ must not import the simulator; wire it from jig-sim (see docs/architecture.md).' },
+            { group: ['../*/index.js', './index.js'], message: 'Import from the file that defines it; src/ folders have no index.ts barrels.' },
+            { group: ['**/store/flash-rows.js', '**/store/work-order-records.js'], message: 'SQL rows are private to src/store; use the records in src/records.' },
           ],
         },
       ],

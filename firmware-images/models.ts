@@ -1,4 +1,4 @@
-import type { HanVariant } from '../src/images/index.js';
+import type { HanVariant } from '../src/images/manifest.js';
 
 /**
  * A Device Model the bench re-flashes and its latest production image. Shared by the image

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { encodeOtaHeader, OTA_SUB_ELEMENT_HEADER_BYTES, OTA_TAG_ECDSA_SIGNATURE, OTA_TAG_UPGRADE_IMAGE } from '../src/images/index.js';
+import { encodeOtaHeader } from '../src/images/ota-header.js';
+import { OTA_SUB_ELEMENT_HEADER_BYTES, OTA_TAG_ECDSA_SIGNATURE, OTA_TAG_UPGRADE_IMAGE } from '../src/images/ota-sub-elements.js';
 import type { DeviceModelDefinition } from './models.js';
 
 /** ZigBee OTA header version 0x0100 and ZigBee PRO stack (2), as real hub images carry. */

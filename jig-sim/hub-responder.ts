@@ -1,25 +1,11 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { deviceIdToBytes, firmwareVersionFromNumber, firmwareVersionToNumber } from '../src/domain/identifiers.js';
-import { parseOtaHeader } from '../src/images/index.js';
+import { parseOtaHeader } from '../src/images/ota-header.js';
 import { encodeFrame, type Frame } from '../src/link/frame.js';
 import { FrameParser } from '../src/link/frame-parser.js';
-import {
-  BEGIN_DISCARD,
-  HUB_PROTOCOL_VERSION,
-  HUB_STATUS,
-  IDENTITY_DEFLATE,
-  IDENTITY_DEFLATE_DICTIONARY,
-  IDENTITY_IMAGE_HELD,
-  IDENTITY_LOCKED,
-  IDENTITY_SELECTIVE,
-  MSG,
-  decodeMessage,
-  deriveHubKey,
-  encodeMessage,
-  unlockResponse,
-  type HubMessage,
-  type MessageOf,
-} from '../src/session/index.js';
+import { BEGIN_DISCARD, HUB_PROTOCOL_VERSION, IDENTITY_DEFLATE, IDENTITY_DEFLATE_DICTIONARY, IDENTITY_IMAGE_HELD, IDENTITY_LOCKED, IDENTITY_SELECTIVE, MSG, decodeMessage, encodeMessage, type HubMessage, type MessageOf } from '../src/session/hub-messages.js';
+import { HUB_STATUS } from '../src/session/hub-status.js';
+import { deriveHubKey, unlockResponse } from '../src/session/unlock.js';
 import { HubUart } from './hub-uart.js';
 import { ImageReceiver } from './image-receiver.js';
 import type { HubPhase, VirtualHub } from './virtual-hub.js';

@@ -2,7 +2,7 @@ import type { FastifyReply } from 'fastify';
 import { formatCsv } from '../domain/csv.js';
 import type { Manifest, ManifestLine } from '../domain/manifest.js';
 import type { PartyCharges, WorkOrderCharges } from '../store/charges-store.js';
-import type { WorkOrderRecord } from '../store/work-order-records.js';
+import type { WorkOrderRecord } from '../records/work-order.js';
 
 /**
  * CSV renderings of the manifest and the charging record (formats in docs/work-orders.md). Every

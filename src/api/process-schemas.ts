@@ -2,8 +2,10 @@ import { Type } from '@sinclair/typebox';
 import { HUB_STATES } from '../domain/hub-state.js';
 import { DISPOSITIONS } from '../domain/manifest.js';
 import { OUTCOMES } from '../domain/outcomes.js';
-import { CSP_REGIONS, MAX_WORK_ORDER_HUBS, OPERATOR_ID_PATTERN, SMETS_VERSIONS, SMI_STATUSES, WORK_ORDER_ID_PATTERN, WORK_ORDER_STATES } from '../domain/work-order.js';
-import { literals, Nullable } from './schemas.js';
+import { CSP_REGIONS, MAX_WORK_ORDER_HUBS, OPERATOR_ID_PATTERN, WORK_ORDER_ID_PATTERN, WORK_ORDER_STATES } from '../domain/work-order.js';
+import { literals, Nullable } from '../records/schema-kit.js';
+import { WorkOrderSchema } from '../records/work-order.js';
+import { WorkOrderHubSchema } from '../records/work-order-hub.js';
 
 /** TypeBox schemas of the MP155 process routes (docs/work-orders.md). */
 export const WorkOrderId = Type.String({ pattern: WORK_ORDER_ID_PATTERN, description: 'work order id from the DCC Service Management System' });
@@ -41,46 +43,8 @@ export const NewWorkOrderBody = Type.Object(
 
 export const ImportQuery = Type.Object(WorkOrderHeader, { additionalProperties: false });
 
-export const WorkOrderSchema = Type.Object({
-  id: Type.String(),
-  secPartyId: Type.String(),
-  cspRegion: literals(CSP_REGIONS),
-  state: literals(WORK_ORDER_STATES),
-  source: literals(['api', 'csv', 'demo'] as const),
-  createdAt: Type.String(),
-  createdBy: Type.String(),
-  closedAt: NullableString,
-  closedBy: NullableString,
-  counts: Type.Record(Type.String(), Type.Integer()),
-  hubCount: Type.Integer(),
-});
-
-export const WorkOrderHubSchema = Type.Object({
-  workOrderId: Type.String(),
-  deviceId: Type.String(),
-  line: Type.Integer(),
-  declaredModel: NullableString,
-  declaredFirmwareVersion: NullableString,
-  smiStatus: literals(SMI_STATUSES),
-  smetsVersion: literals(SMETS_VERSIONS),
-  state: literals(HUB_STATES),
-  outcome: Type.Union([literals(OUTCOMES), Type.Null()]),
-  reasonCode: NullableString,
-  flags: Type.Array(Type.String()),
-  firmwareBefore: NullableString,
-  firmwareAfter: NullableString,
-  targetVersion: NullableString,
-  attemptCount: Type.Integer(),
-  failedAttempts: Type.Integer(),
-  receivedAt: NullableString,
-  receivedBy: NullableString,
-  outcomeAt: NullableString,
-  scrapConfirmedAt: NullableString,
-  scrapConfirmedBy: NullableString,
-  returnedAt: NullableString,
-  returnedBy: NullableString,
-  updatedAt: Type.String(),
-});
+export { WorkOrderSchema } from '../records/work-order.js';
+export { WorkOrderHubSchema } from '../records/work-order-hub.js';
 
 export const WorkOrderDetailSchema = Type.Intersect([WorkOrderSchema, Type.Object({ hubs: Type.Array(WorkOrderHubSchema) })]);
 

@@ -11,7 +11,7 @@ import type { WorkOrderStore } from '../store/work-order-store.js';
 import { BlockCache } from './block-cache.js';
 import type { GuardKeeper } from './guard-keeper.js';
 import { GuardedSlots } from './guarded-slots.js';
-import { JigStation } from './jig-station.js';
+import { JigStation, type JigReconnectPolicy } from './jig-station.js';
 import type { SessionPool } from './session-pool.js';
 import { startSlotSession, type SlotSessionDeps, type SlotSessionEnd } from './slot-session.js';
 import { emptySlot, type SlotView } from './slot-view.js';
@@ -31,6 +31,8 @@ export interface BenchOptions {
   jigTimeoutMs: number;
   /** Period of each jig's slot reconciliation (lost events, unacknowledged LEDs); default 2000 ms. */
   jigReconcileMs?: number | undefined;
+  /** Reconnect backoffs of each jig and slot link (config `jigReconnect`); default the domain's. */
+  jigReconnect?: JigReconnectPolicy | undefined;
   catalog: ImageCatalog;
   store: FlashStore;
   /** Consulted after identify: the slot flashes only hubs accepted on an open work order. */
@@ -147,10 +149,18 @@ export class Bench extends EventEmitter<BenchEvents> {
     return { jig: view.jig, slot: view.slot };
   }
 
-  async start(): Promise<void> {
+  /** Connects every jig; an abort of `signal` ends the connects at once (the stations stop). */
+  async start(options: { signal?: AbortSignal | undefined } = {}): Promise<void> {
     for (const jig of this.#o.jigs) {
       const log = this.#o.log.child({ jig: jig.id });
-      const station = new JigStation({ config: jig, log, jigTimeoutMs: this.#o.jigTimeoutMs, reconcileMs: this.#o.jigReconcileMs, inProcess: this.#o.inProcess });
+      const station = new JigStation({
+        config: jig,
+        log,
+        jigTimeoutMs: this.#o.jigTimeoutMs,
+        reconcileMs: this.#o.jigReconcileMs,
+        reconnect: this.#o.jigReconnect,
+        inProcess: this.#o.inProcess,
+      });
       this.#stations.set(jig.id, station);
       station.on('connected', (present) => {
         this.emit('jig', jig.id, true, null);
@@ -197,7 +207,7 @@ export class Bench extends EventEmitter<BenchEvents> {
     });
     this.#hotplug.on('detach', (jigId) => this.#o.log.warn({ jig: jigId }, 'jig adapter detached'));
     await this.#hotplug.start();
-    await Promise.all([...this.#stations.values()].map((s) => s.start()));
+    await Promise.all([...this.#stations.values()].map((s) => s.start(options)));
   }
 
   /**

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { JigConfig } from '../config/schema.js';
-import { FlashdError } from '../domain/errors.js';
+import { onAbort, throwIfAborted } from '../domain/abort.js';
+import { backoffDelayMs, DEFAULT_JIG_RECONNECT, DEFAULT_SLOT_RECONNECT, type BackoffPolicy } from '../domain/backoff.js';
 import { JigController, type SlotStatus } from '../jig/jig-controller.js';
 import type { LedColour } from '../jig/control-protocol.js';
 import { openLink, type InProcessLines, type Link } from '../link/open-link.js';
@@ -22,10 +23,6 @@ export interface JigStationEvents {
   disconnected: [reason: string];
 }
 
-/**
- * One jig as the bench sees it: its control port driver and the eight slot links, reconnected
- * with backoff when the control port goes away (a USB adapter unplugged, ser2net restarted).
- */
 /** Default period of the slot reconciliation: lost events and LED commands heal within it. */
 export const DEFAULT_RECONCILE_MS = 2000;
 
@@ -36,6 +33,12 @@ interface WantedLed {
   applied: boolean;
 }
 
+/**
+ * One jig as the bench sees it: its control port driver and the eight slot links, reconnected
+ * with backoff ({@link JigReconnectPolicy}) when the control port goes away (a USB adapter
+ * unplugged, ser2net restarted). Every open and request it makes carries the station's signal:
+ * stop() aborts it, so a connect hanging on an unreachable ser2net host ends at once.
+ */
 export class JigStation extends EventEmitter<JigStationEvents> {
   readonly config: JigConfig;
   readonly #log: Logger;
@@ -46,12 +49,14 @@ export class JigStation extends EventEmitter<JigStationEvents> {
   #links: Array<Link | undefined> = [];
   #sinks: Array<((chunk: Buffer) => void) | undefined> = [];
   #stopped = false;
-  #retryMs = 500;
+  /** Aborted by stop(): cancels every open and request in flight. */
+  readonly #abort = new AbortController();
+  readonly #reconnect: JigReconnectPolicy;
+  /** Consecutive failed connects: the backoff step. */
+  #failures = 0;
   #retryTimer: NodeJS.Timeout | undefined;
   /** The one connect in progress: hotplug events and the retry timer join it rather than race it. */
   #connecting: Promise<void> | undefined;
-  /** Links that connect has opened so far; stop() closes them so a connect waiting on a silent jig ends now. */
-  #opening: Link[] = [];
   /** An adapter attached while a connect ran: if that connect fails, the next starts at once. */
   #retryAtOnce = false;
   /** Which slots hold a hub as far as the events told us; the reconciliation compares it with STATUS. */
@@ -62,14 +67,25 @@ export class JigStation extends EventEmitter<JigStationEvents> {
   #reconcileTimer: NodeJS.Timeout | undefined;
   #reconciling = false;
 
-  /** `reconcileMs`: how often the jig's slots are read back and unacknowledged LEDs re-sent; default {@link DEFAULT_RECONCILE_MS}. */
-  constructor(options: { config: JigConfig; log: Logger; jigTimeoutMs: number; reconcileMs?: number | undefined; inProcess?: InProcessLines | undefined }) {
+  /**
+   * `reconcileMs`: how often the jig's slots are read back and unacknowledged LEDs re-sent; default {@link DEFAULT_RECONCILE_MS}.
+   * `reconnect`: the backoffs of the whole jig and of one slot link; default {@link DEFAULT_JIG_RECONNECT}, {@link DEFAULT_SLOT_RECONNECT}.
+   */
+  constructor(options: {
+    config: JigConfig;
+    log: Logger;
+    jigTimeoutMs: number;
+    reconcileMs?: number | undefined;
+    reconnect?: JigReconnectPolicy | undefined;
+    inProcess?: InProcessLines | undefined;
+  }) {
     super();
     this.config = options.config;
     this.#log = options.log;
     this.#timeoutMs = options.jigTimeoutMs;
     this.#reconcileMs = options.reconcileMs ?? DEFAULT_RECONCILE_MS;
     this.#inProcess = options.inProcess;
+    this.#reconnect = options.reconnect ?? { control: DEFAULT_JIG_RECONNECT, slot: DEFAULT_SLOT_RECONNECT };
     this.#leds = options.config.slots.map(() => ({ colour: 'OFF', blink: false, applied: false }));
   }
 
@@ -77,15 +93,24 @@ export class JigStation extends EventEmitter<JigStationEvents> {
     return this.#controller !== undefined;
   }
 
-  /** Tries to connect now; on failure keeps retrying in the background. */
-  async start(): Promise<void> {
-    await this.#connect();
+  /**
+   * Tries to connect now; on failure keeps retrying in the background. An abort of `signal`
+   * while it connects stops the station (the connect ends at once, nothing stays open).
+   */
+  async start(options: { signal?: AbortSignal | undefined } = {}): Promise<void> {
+    const forget = onAbort(options.signal, () => void this.stop());
+    try {
+      if (options.signal?.aborted) return await this.stop();
+      await this.#connect();
+    } finally {
+      forget();
+    }
   }
 
   /** The jig's adapter reappeared (USB hotplug): try now rather than at the next backoff step. */
   reconnectNow(): void {
     if (this.#stopped || this.#controller) return;
-    this.#retryMs = 500;
+    this.#failures = 0;
     // A connect already running may be failing on the adapter that just left: try again at once after it.
     if (this.#connecting) {
       this.#retryAtOnce = true;
@@ -118,7 +143,7 @@ export class JigStation extends EventEmitter<JigStationEvents> {
     const controller = this.#controller;
     if (!controller) return;
     try {
-      await controller.setLed(slot, wanted.colour, wanted.blink);
+      await controller.setLed(slot, wanted.colour, wanted.blink, { signal: this.#abort.signal });
       if (this.#controller === controller) wanted.applied = true;
     } catch (err) {
       // A command still queued when flashd closes the jig is dropped by design, not a fault.
@@ -127,14 +152,13 @@ export class JigStation extends EventEmitter<JigStationEvents> {
     }
   }
 
+  /** Idempotent. Aborts every open and request in flight, then closes what is open. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#abort.abort(new Error(`jig ${this.config.id}: flashd is stopping`));
     clearTimeout(this.#retryTimer);
     clearInterval(this.#reconcileTimer);
-    if (this.#connecting) {
-      await Promise.all(this.#opening.map((l) => l.close().catch(() => undefined)));
-      await this.#connecting;
-    }
+    await this.#connecting;
     const controller = this.#controller;
     this.#controller = undefined;
     await controller?.close().catch(() => undefined);
@@ -150,16 +174,15 @@ export class JigStation extends EventEmitter<JigStationEvents> {
 
   async #tryConnect(): Promise<void> {
     const { id, control, slots, baudRate } = this.config;
+    const { signal } = this.#abort;
     const opened: Link[] = [];
-    this.#opening = opened;
     try {
-      const controlLink = await openLink(control, { baudRate: 115_200, inProcess: this.#inProcess });
+      const controlLink = await openLink(control, { baudRate: 115_200, inProcess: this.#inProcess, signal });
       opened.push(controlLink);
       const links: Link[] = [];
       for (const url of slots) {
-        // stop() came: open nothing more (an unreachable ser2net host costs seconds per line).
-        if (this.#stopped) throw new FlashdError('LINK_CLOSED', `jig ${id}: flashd is stopping`);
-        const link = await openLink(url, { baudRate, inProcess: this.#inProcess });
+        throwIfAborted(signal, `jig ${id}`);
+        const link = await openLink(url, { baudRate, inProcess: this.#inProcess, signal });
         opened.push(link);
         links.push(link);
       }
@@ -169,8 +192,8 @@ export class JigStation extends EventEmitter<JigStationEvents> {
       const early: Array<['present' | 'removed' | 'button', number, number | undefined]> = [];
       const keep = (['present', 'removed', 'button'] as const).map((name) => [name, (slot: number, ins?: number) => void early.push([name, slot, ins])] as const);
       for (const [name, listener] of keep) controller.on(name, listener);
-      const info = await controller.info();
-      const status = await controller.status();
+      const info = await controller.info({ signal });
+      const status = await controller.status({ signal });
       for (const [name, listener] of keep) controller.off(name, listener);
       if (this.#stopped) {
         // stop() ran while we connected: nothing may stay open after it.
@@ -182,7 +205,7 @@ export class JigStation extends EventEmitter<JigStationEvents> {
       this.#adopt(status);
       clearTimeout(this.#retryTimer);
       this.#retryAtOnce = false;
-      this.#retryMs = 500;
+      this.#failures = 0;
       this.#log.info({ serial: info.serial, firmware: info.firmware, slots: links.length }, 'jig connected');
       this.emit('connected', status.filter((s) => s.present && s.slot <= links.length).map((s) => s.slot));
       for (const [name, slot, ins] of early) {
@@ -192,7 +215,8 @@ export class JigStation extends EventEmitter<JigStationEvents> {
     } catch (err) {
       await Promise.all(opened.map((l) => l.close().catch(() => undefined)));
       if (this.#stopped) return;
-      const delayMs = this.#retryAtOnce ? 0 : this.#retryMs;
+      this.#failures += 1;
+      const delayMs = this.#retryAtOnce ? 0 : backoffDelayMs(this.#reconnect.control, this.#failures);
       this.#log.error({ err, retryMs: delayMs }, 'jig connection failed; retrying');
       this.#scheduleRetry(delayMs);
     }
@@ -211,7 +235,7 @@ export class JigStation extends EventEmitter<JigStationEvents> {
       // The jig rebooted under us: its hubs lost power and its LEDs went dark. Read its slots again.
       this.#log.warn('jig announced READY on a live link: it rebooted');
       this.emit('rebooted');
-      controller.status().then(
+      controller.status({ signal: this.#abort.signal }).then(
         (status) => {
           if (this.#controller !== controller) return;
           this.#adopt(status);
@@ -230,7 +254,9 @@ export class JigStation extends EventEmitter<JigStationEvents> {
       this.emit('disconnected', reason);
       if (!this.#stopped) {
         this.#log.warn({ reason }, 'jig control link lost; reconnecting');
-        this.#scheduleRetry();
+        // The lost link counts as the first failure: a reconnect that fails next waits the second step.
+        this.#failures = 1;
+        this.#scheduleRetry(backoffDelayMs(this.#reconnect.control, 1));
       }
     });
   }
@@ -277,7 +303,7 @@ export class JigStation extends EventEmitter<JigStationEvents> {
     if (!controller || this.#reconciling || this.#stopped) return;
     this.#reconciling = true;
     try {
-      const status = await controller.status();
+      const status = await controller.status({ signal: this.#abort.signal });
       if (this.#controller !== controller) return;
       for (const { slot, present, insertions } of status) {
         if (slot > this.#leds.length) continue;
@@ -304,16 +330,17 @@ export class JigStation extends EventEmitter<JigStationEvents> {
       this.#links[slot - 1] = undefined;
       this.#log.warn({ slot }, 'slot link lost; reopening');
       this.emit('slot-lost', slot);
-      this.#reopenSlot(slot, 250);
+      this.#reopenSlot(slot, 1);
     });
   }
 
-  /** Reopens one slot's link with its own backoff; a whole-jig reconnect supersedes it. */
-  #reopenSlot(slot: number, delayMs: number): void {
+  /** Reopens one slot's link with its own backoff (`failures` so far); a whole-jig reconnect supersedes it. */
+  #reopenSlot(slot: number, failures: number): void {
     const controller = this.#controller;
+    const delayMs = backoffDelayMs(this.#reconnect.slot, failures);
     setTimeout(() => {
       if (this.#stopped || this.#controller !== controller || !controller) return;
-      openLink(this.config.slots[slot - 1]!, { baudRate: this.config.baudRate, inProcess: this.#inProcess }).then(
+      openLink(this.config.slots[slot - 1]!, { baudRate: this.config.baudRate, inProcess: this.#inProcess, signal: this.#abort.signal }).then(
         (link) => {
           if (this.#stopped || this.#controller !== controller) {
             void link.close();
@@ -325,18 +352,24 @@ export class JigStation extends EventEmitter<JigStationEvents> {
           this.emit('slot-restored', slot);
         },
         (err: Error) => {
-          this.#log.warn({ err, slot, retryMs: delayMs * 2 }, 'slot link still down');
-          this.#reopenSlot(slot, Math.min(delayMs * 2, 10_000));
+          if (this.#stopped) return;
+          this.#log.warn({ err, slot, retryMs: backoffDelayMs(this.#reconnect.slot, failures + 1) }, 'slot link still down');
+          this.#reopenSlot(slot, failures + 1);
         },
       );
     }, delayMs).unref();
   }
 
-  #scheduleRetry(delayMs = this.#retryMs): void {
+  #scheduleRetry(delayMs: number): void {
     if (this.#stopped) return;
     this.#retryAtOnce = false;
     clearTimeout(this.#retryTimer);
     this.#retryTimer = setTimeout(() => void this.#connect(), delayMs);
-    this.#retryMs = Math.min(this.#retryMs * 2, 10_000);
   }
+}
+
+/** How a jig reconnects: the whole jig, and one slot link while the jig stays up (config `jigReconnect`). */
+export interface JigReconnectPolicy {
+  control: BackoffPolicy;
+  slot: BackoffPolicy;
 }

@@ -2,18 +2,19 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { FlashdError, toErrorRecord } from '../domain/errors.js';
+import type { HubIdentity } from '../domain/hub-identity.js';
+import { slotLed, type LedFacts } from '../domain/led-policy.js';
 import type { ImageCatalog } from '../images/catalog.js';
 import { LinkBridge } from '../link/port-bridge.js';
-import type { DurableFact, HubCapabilities, SessionDecision, SessionEvent, SessionResult, SessionTask } from '../session/session-types.js';
+import type { DurableFact, HubCapabilities, SessionCommand, SessionDecision, SessionEvent, SessionResult, SessionTask } from '../session/session-types.js';
 import { planTransfer } from '../session/transfer-plan.js';
 import type { FlashStore } from '../store/flash-store.js';
-import type { HubRecord } from '../store/records.js';
-import type { WorkOrderHubRecord } from '../store/work-order-records.js';
+import type { HubRecord } from '../records/hub.js';
+import type { WorkOrderHubRecord } from '../records/work-order-hub.js';
 import type { WorkOrderStore } from '../store/work-order-store.js';
 import type { BlockCache } from './block-cache.js';
 import { decideForHub, type BenchDecision } from './decide.js';
-import { guardDecision, heldLed, type SessionGuards } from './guard-hold.js';
-import type { LedColour } from '../jig/control-protocol.js';
+import { guardDecision, type SessionGuards } from './guard-hold.js';
 import type { JigStation } from './jig-station.js';
 import type { SessionPool } from './session-pool.js';
 import type { SlotView } from './slot-view.js';
@@ -68,25 +69,64 @@ export interface SlotSession {
   control: MessagePort;
 }
 
+/** What one run on a slot keeps between the session's events. */
+interface SlotRun {
+  readonly deps: SlotSessionDeps;
+  readonly target: SlotSessionTarget;
+  readonly log: Logger;
+  /** The bench's end of the session's control port. */
+  readonly control: MessagePort;
+  readonly startedAt: Date;
+  attemptId?: number | undefined;
+  decided?: BenchDecision | undefined;
+  /** The hub's SHA-256 once it verified the image (kept if the thread dies later). */
+  verifiedSha256?: string | undefined;
+  /** A recheck found the hub the slot had: no attempt, the earlier result stands. */
+  sameHub: boolean;
+}
+
 /**
- * Runs one hub session on a slot: hands the slot's bytes to a worker, answers its "may I flash
- * this hub?" (work order, catalogue, attempts left), opens and closes the attempt in the store,
- * keeps the slot view current and sets the slot LED for the result.
+ * Runs one hub session on a slot, in named steps: bridge the slot's bytes to a worker, show the
+ * session started, answer its events (identified → decide and open the attempt; phase and
+ * progress → the view; durable facts → the store), then record the result, show it and set the
+ * LED (domain/led-policy.ts). Settles once the attempt is recorded and the bytes are unhooked.
  */
 export function startSlotSession(deps: SlotSessionDeps, target: SlotSessionTarget): SlotSession {
-  const { station, slot, operatorId } = target;
-  const jig = station.config.id;
-  const link = station.link(slot);
-  if (!link) throw new FlashdError('INTERNAL', `slot ${jig}/${slot} has no link`);
-  const log = deps.log.child({ jig, slot });
+  const { station, slot } = target;
   const bytes = new MessageChannel();
   const control = new MessageChannel();
-  const bridge = new LinkBridge(link, bytes.port1);
+  const bridge = bridgeSlotBytes(station, slot, bytes.port1);
+  const run: SlotRun = { deps, target, log: deps.log.child({ jig: station.config.id, slot }), control: control.port1, startedAt: new Date(), sameHub: false };
+  showStarted(target);
+  control.port1.on('message', (event: SessionEvent) => onSessionEvent(run, event));
+  const finished = deps.pool
+    .run(sessionTask(deps, target, bytes.port2, control.port2))
+    .catch((err: unknown) => threadLost(run, err))
+    .then((result) => (run.sameHub && result.result === 'ALREADY_CURRENT' ? restore(target, result) : record(deps, target, run.attemptId, withDecisionFacts(result, run.decided), run.log)))
+    .finally(() => {
+      station.route(slot, undefined);
+      bridge.detach();
+      control.port1.close();
+    });
+  return { finished, control: control.port1 };
+}
+
+/** The slot's received bytes go to the session's byte port, and what it writes to the slot's link. */
+function bridgeSlotBytes(station: JigStation, slot: number, port: MessagePort): LinkBridge {
+  const link = station.link(slot);
+  if (!link) throw new FlashdError('INTERNAL', `slot ${station.config.id}/${slot} has no link`);
+  const bridge = new LinkBridge(link, port);
   station.route(slot, (chunk) => bridge.deliver(chunk));
-  const task: SessionTask = {
-    bytePort: bytes.port2,
-    controlPort: control.port2,
-    jigId: jig,
+  return bridge;
+}
+
+/** The worker's task: the two ports and the slot's line and session settings. */
+function sessionTask(deps: SlotSessionDeps, target: SlotSessionTarget, bytePort: MessagePort, controlPort: MessagePort): SessionTask {
+  const { station, slot } = target;
+  return {
+    bytePort,
+    controlPort,
+    jigId: station.config.id,
     slot,
     baudRate: station.config.baudRate,
     baud: {
@@ -97,121 +137,138 @@ export function startSlotSession(deps: SlotSessionDeps, target: SlotSessionTarge
     timeouts: deps.sessions.timeouts,
     transfer: deps.sessions.transfer,
   };
-  const startedAt = new Date();
-  let attemptId: number | undefined;
-  let decided: BenchDecision | undefined;
-  let verifiedSha256: string | undefined;
-  target.update({ ...target.view(), phase: 'IDENTIFYING', progress: 0, deviceId: null, model: null, firmwareVersion: null, targetVersion: null, result: null, error: null, workOrderId: null, hubState: null, lineSuspect: false });
-  void station.setLed(slot, 'BLUE', true);
+}
 
-  let sameHub = false;
-  const decide = (event: Extract<SessionEvent, { t: 'identified' }>): void => {
-    if (target.recheck?.deviceId === event.identity.deviceId) {
-      sameHub = true;
-      log.info({ deviceId: event.identity.deviceId }, 'slot still holds the hub it had; its result stands');
-      control.port1.postMessage({ t: 'decision', decision: { action: 'finish', result: 'ALREADY_CURRENT' } });
-      return;
-    }
-    let reply: BenchDecision['reply'];
-    try {
-      const { identity } = event;
-      const history = (workOrderId: string) => deps.store.flashHistory(workOrderId, identity.deviceId);
-      decided = decideForHub(identity, deps.catalog, deps.workOrders.liveHub(identity.deviceId), { maxAttempts: deps.process.maxAttempts, history, hasUnlockKey: deps.pool.hasUnlockKey });
-      decided = guardDecision(deps.guards, { jig, slot, model: identity.model }, decided);
-      if (decided.workOrderId !== undefined) {
-        attemptId = deps.store.beginAttempt({ identity, benchId: deps.benchId, jigId: jig, slot, startedAt, workOrderId: decided.workOrderId, operatorId });
-      }
-      reply = decided.reply;
-    } catch (err) {
-      log.error({ err }, 'could not decide for hub');
-      reply = { action: 'finish' as const, result: 'FAILED' as const, error: toErrorRecord(err) };
-    }
-    target.update({
-      ...target.view(),
-      deviceId: event.identity.deviceId,
-      model: event.identity.model,
-      firmwareVersion: event.identity.firmwareVersion,
-      targetVersion: decided?.reply.action === 'flash' ? (decided.targetVersion ?? null) : null,
-      workOrderId: decided?.workOrderId ?? null,
-      hubState: attemptId === undefined ? null : 'FLASHING',
-    });
-    log.info({ deviceId: event.identity.deviceId, model: event.identity.model, running: event.identity.firmwareVersion, action: reply.action }, 'hub identified');
-    withBlocks(deps, reply, event.capabilities)
-      .catch((err: unknown): SessionDecision => {
-        log.error({ err }, 'could not prepare the image blocks');
-        return { action: 'finish', result: 'FAILED', error: toErrorRecord(err) };
-      })
-      .then((decision) => {
-        try {
-          control.port1.postMessage({ t: 'decision', decision });
-        } catch {
-          // The session ended while the blocks were prepared; nothing waits for the answer.
-        }
-      }, () => undefined);
-  };
+/** A new session: the view forgets the last hub's facts, and the LED says a session runs. */
+function showStarted(target: SlotSessionTarget): void {
+  const shown: SlotView = { ...target.view(), phase: 'IDENTIFYING', progress: 0, deviceId: null, model: null, firmwareVersion: null, targetVersion: null, result: null, error: null, workOrderId: null, hubState: null, lineSuspect: false };
+  target.update(shown);
+  setLed(target, shown);
+}
 
-  /** Commits a fact the session waits for before its next step, and answers whether it is on disk. */
-  const persist = (seq: number, fact: DurableFact): void => {
-    let error: ReturnType<typeof toErrorRecord> | undefined;
-    try {
-      if (attemptId === undefined || decided?.reply.action !== 'flash') throw new FlashdError('INTERNAL', `no open flash attempt to record "${fact.t}" on`);
-      if (fact.t === 'verified') {
-        const { image } = decided.reply;
-        deps.store.recordVerified(attemptId, { firmwareTarget: image.version, imageSha256: image.sha256, hubSha256: fact.hubSha256 });
-        verifiedSha256 = fact.hubSha256;
-      } else {
-        deps.store.recordActivating(attemptId);
-      }
-    } catch (err) {
-      log.error({ err, attemptId, fact: fact.t }, 'could not record a session fact; the session stops before the step that needs it');
-      error = toErrorRecord(err);
-    }
-    try {
-      control.port1.postMessage({ t: 'persisted', seq, ...(error ? { error } : {}) });
-    } catch {
-      // The session already ended; nothing waits for the answer.
-    }
-  };
+function onSessionEvent(run: SlotRun, event: SessionEvent): void {
+  const { target } = run;
+  switch (event.t) {
+    case 'identified':
+      return answerIdentified(run, event);
+    case 'phase':
+      return target.update({ ...target.view(), phase: event.phase });
+    case 'progress':
+      return target.update({ ...target.view(), progress: event.totalBytes > 0 ? event.doneBytes / event.totalBytes : 0 });
+    case 'durable':
+      return recordFact(run, event.seq, event.fact);
+  }
+}
 
-  control.port1.on('message', (event: SessionEvent) => {
-    switch (event.t) {
-      case 'identified':
-        return decide(event);
-      case 'phase':
-        return target.update({ ...target.view(), phase: event.phase });
-      case 'progress':
-        return target.update({ ...target.view(), progress: event.totalBytes > 0 ? event.doneBytes / event.totalBytes : 0 });
-      case 'durable':
-        return persist(event.seq, event.fact);
-    }
-  });
-
-  const finished = deps.pool
-    .run(task)
-    .catch((err: unknown): SessionResult => {
-      // The thread ended without a result: terminated by a shutdown that outwaited its grace, or a
-      // crash. What the hub verified before is kept, so a later attempt can count the flash as ours.
-      const terminated = deps.terminating();
-      const error = terminated
-        ? new FlashdError('SESSION_INTERRUPTED', 'session thread terminated at shutdown: no safe point within sessions.shutdownGraceMs', { cause: err })
-        : new FlashdError('INTERNAL', `session worker failed: ${(err as Error).message}`, { cause: err });
-      return {
-        result: terminated ? 'INTERRUPTED' : 'FAILED',
-        timings: {},
-        imageSha256: decided?.reply.action === 'flash' ? decided.reply.image.sha256 : undefined,
-        hubSha256: verifiedSha256,
-        error: { ...toErrorRecord(error), phase: target.view().phase },
-      };
+/** The session asks "may I flash this hub?": decide, open the attempt, show the hub, answer. */
+function answerIdentified(run: SlotRun, event: Extract<SessionEvent, { t: 'identified' }>): void {
+  const { identity } = event;
+  if (run.target.recheck?.deviceId === identity.deviceId) {
+    run.sameHub = true;
+    run.log.info({ deviceId: identity.deviceId }, 'slot still holds the hub it had; its result stands');
+    post(run, { t: 'decision', decision: { action: 'finish', result: 'ALREADY_CURRENT' } });
+    return;
+  }
+  const reply = decideAndOpenAttempt(run, identity);
+  showIdentified(run, identity);
+  run.log.info({ deviceId: identity.deviceId, model: identity.model, running: identity.firmwareVersion, action: reply.action }, 'hub identified');
+  withBlocks(run.deps, reply, event.capabilities)
+    .catch((err: unknown): SessionDecision => {
+      run.log.error({ err }, 'could not prepare the image blocks');
+      return { action: 'finish', result: 'FAILED', error: toErrorRecord(err) };
     })
-    .then((result) =>
-      sameHub && result.result === 'ALREADY_CURRENT' ? restore(target, result) : record(deps, target, attemptId, withDecisionFacts(result, decided), log),
-    )
-    .finally(() => {
-      station.route(slot, undefined);
-      bridge.detach();
-      control.port1.close();
-    });
-  return { finished, control: control.port1 };
+    .then((decision) => post(run, { t: 'decision', decision }), () => undefined);
+}
+
+/** Work order, catalogue and attempts left decide; a hub on a work order gets an open attempt. */
+function decideAndOpenAttempt(run: SlotRun, identity: HubIdentity): BenchDecision['reply'] {
+  const { deps, target } = run;
+  try {
+    const history = (workOrderId: string) => deps.store.flashHistory(workOrderId, identity.deviceId);
+    run.decided = decideForHub(identity, deps.catalog, deps.workOrders.liveHub(identity.deviceId), { maxAttempts: deps.process.maxAttempts, history, hasUnlockKey: deps.pool.hasUnlockKey });
+    run.decided = guardDecision(deps.guards, { jig: target.station.config.id, slot: target.slot, model: identity.model }, run.decided);
+    if (run.decided.workOrderId !== undefined) {
+      run.attemptId = deps.store.beginAttempt({
+        identity,
+        benchId: deps.benchId,
+        jigId: target.station.config.id,
+        slot: target.slot,
+        startedAt: run.startedAt,
+        workOrderId: run.decided.workOrderId,
+        operatorId: target.operatorId,
+      });
+    }
+    return run.decided.reply;
+  } catch (err) {
+    run.log.error({ err }, 'could not decide for hub');
+    return { action: 'finish' as const, result: 'FAILED' as const, error: toErrorRecord(err) };
+  }
+}
+
+function showIdentified(run: SlotRun, identity: HubIdentity): void {
+  const { decided } = run;
+  run.target.update({
+    ...run.target.view(),
+    deviceId: identity.deviceId,
+    model: identity.model,
+    firmwareVersion: identity.firmwareVersion,
+    targetVersion: decided?.reply.action === 'flash' ? (decided.targetVersion ?? null) : null,
+    workOrderId: decided?.workOrderId ?? null,
+    hubState: run.attemptId === undefined ? null : 'FLASHING',
+  });
+}
+
+/** Commits a fact the session waits for before its next step, and answers whether it is on disk. */
+function recordFact(run: SlotRun, seq: number, fact: DurableFact): void {
+  const { attemptId, decided } = run;
+  let error: ReturnType<typeof toErrorRecord> | undefined;
+  try {
+    if (attemptId === undefined || decided?.reply.action !== 'flash') throw new FlashdError('INTERNAL', `no open flash attempt to record "${fact.t}" on`);
+    if (fact.t === 'verified') {
+      const { image } = decided.reply;
+      run.deps.store.recordVerified(attemptId, { firmwareTarget: image.version, imageSha256: image.sha256, hubSha256: fact.hubSha256 });
+      run.verifiedSha256 = fact.hubSha256;
+    } else {
+      run.deps.store.recordActivating(attemptId);
+    }
+  } catch (err) {
+    run.log.error({ err, attemptId, fact: fact.t }, 'could not record a session fact; the session stops before the step that needs it');
+    error = toErrorRecord(err);
+  }
+  post(run, { t: 'persisted', seq, ...(error ? { error } : {}) });
+}
+
+/** Posts to the session; one that already ended waits for nothing. */
+function post(run: SlotRun, command: SessionCommand): void {
+  try {
+    run.control.postMessage(command);
+  } catch {
+    // The session ended meanwhile; nothing waits for the answer.
+  }
+}
+
+/**
+ * The thread ended without a result: terminated by a shutdown that outwaited its grace, or a
+ * crash. What the hub verified before is kept, so a later attempt can count the flash as ours.
+ */
+function threadLost(run: SlotRun, err: unknown): SessionResult {
+  const terminated = run.deps.terminating();
+  const error = terminated
+    ? new FlashdError('SESSION_INTERRUPTED', 'session thread terminated at shutdown: no safe point within sessions.shutdownGraceMs', { cause: err })
+    : new FlashdError('INTERNAL', `session worker failed: ${(err as Error).message}`, { cause: err });
+  return {
+    result: terminated ? 'INTERRUPTED' : 'FAILED',
+    timings: {},
+    imageSha256: run.decided?.reply.action === 'flash' ? run.decided.reply.image.sha256 : undefined,
+    hubSha256: run.verifiedSha256,
+    error: { ...toErrorRecord(error), phase: run.target.view().phase },
+  };
+}
+
+/** Sets the slot's LED from what its view shows (domain/led-policy.ts). */
+function setLed(target: SlotSessionTarget, view: LedFacts): void {
+  const { colour, blink } = slotLed(view);
+  void target.station.setLed(target.slot, colour, blink);
 }
 
 /**
@@ -243,7 +300,6 @@ function record(deps: SlotSessionDeps, target: SlotSessionTarget, attemptId: num
   let result = ended;
   let hub: HubRecord | undefined;
   let workOrderHub: WorkOrderHubRecord | undefined;
-  let unrecorded = false;
   if (attemptId !== undefined) {
     try {
       ({ hub, workOrderHub } = deps.store.finishAttemptOnWorkOrder(attemptId, {
@@ -260,7 +316,6 @@ function record(deps: SlotSessionDeps, target: SlotSessionTarget, attemptId: num
       // The attempt stays open and is closed as INTERRUPTED at the next start. Until then the slot,
       // the API and the metrics say FAILED: a technician must not take a green LED for a result
       // that is on no record.
-      unrecorded = true;
       log.error({ err, attemptId, result: result.result }, 'could not record attempt');
       const error = new FlashdError('STORE_WRITE_FAILED', `the ${result.result} result of ${result.identity?.deviceId ?? 'this hub'} could not be recorded: ${(err as Error).message}`, { cause: err });
       result = { ...result, result: 'FAILED', error: { ...toErrorRecord(error), phase: 'DONE' } };
@@ -268,7 +323,7 @@ function record(deps: SlotSessionDeps, target: SlotSessionTarget, attemptId: num
   }
   const view = target.view();
   const stillThere = view.present;
-  target.update({
+  const shown: SlotView = {
     ...view,
     phase: stillThere ? 'DONE' : 'EMPTY',
     progress: result.result === 'REFLASHED' ? 1 : view.progress,
@@ -277,10 +332,12 @@ function record(deps: SlotSessionDeps, target: SlotSessionTarget, attemptId: num
     error: result.error ? { code: result.error.code, message: result.error.message } : null,
     hubState: workOrderHub?.state ?? null,
     lineSuspect: result.transfer?.lineSuspect === true || result.error?.code === 'LINE_SUSPECT',
-  });
+  };
+  target.update(shown);
   const level = result.result === 'FAILED' ? 'warn' : 'info';
   log[level]({ deviceId: result.identity?.deviceId, result: result.result, firmwareVersion: result.firmwareVersion, timings: result.timings, err: result.error }, 'session finished');
-  if (stillThere) void station.setLed(slot, heldLed(result.error?.code) ?? resultLed(result.result), workOrderHub?.state === 'SCRAP_PROPOSED' || unrecorded);
+  // Blinking red when the result is on no record (STORE_WRITE_FAILED) or scrap waits for a technician.
+  if (stillThere) setLed(target, shown);
   return { jig: station.config.id, slot, result, hub, workOrderHub };
 }
 
@@ -289,17 +346,6 @@ function restore(target: SlotSessionTarget, result: SessionResult): SlotSessionE
   const before = target.recheck!;
   const stillThere = target.view().present;
   target.update(stillThere ? { ...before, present: true } : { ...target.view(), phase: 'EMPTY', result: null });
-  if (stillThere && before.result !== null) {
-    void target.station.setLed(target.slot, resultLed(before.result), before.hubState === 'SCRAP_PROPOSED' || before.error?.code === 'STORE_WRITE_FAILED');
-  }
+  if (stillThere && before.result !== null) setLed(target, { ...before, present: true, phase: 'DONE' });
   return { jig: target.station.config.id, slot: target.slot, result, hub: undefined, sameHub: true };
-}
-
-/**
- * The LED for a result. Blinking (the caller's choice) red: scrap is proposed and waits for a
- * technician to confirm it (R-001), or the result could not be stored and the hub must not leave
- * as if it had been.
- */
-function resultLed(result: SessionResult['result']): LedColour {
-  return result === 'REFLASHED' || result === 'ALREADY_CURRENT' ? 'GREEN' : result === 'REJECTED' ? 'AMBER' : 'RED';
 }

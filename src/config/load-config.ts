@@ -9,6 +9,7 @@ import { applySimulatorDefaults } from './simulator-defaults.js';
 import { suggestKey } from './suggest-key.js';
 import { upstreamProblems } from './upstream-schema.js';
 import { apiExposureProblems } from './api-access-schema.js';
+import { jigReconnectProblems } from './reconnect-schema.js';
 
 /** The validated, frozen configuration plus where relative paths resolve from. */
 export interface LoadedConfig {
@@ -81,7 +82,7 @@ export function validateConfig(raw: unknown, source: string): Config {
   if (problems.length === 0 && value.simulator.enabled && value.jigs.length > 0) {
     problems.push('/simulator/enabled: is true while /jigs lists real jigs; set simulator.enabled to false to use them');
   }
-  if (problems.length === 0) problems.push(...upstreamProblems(value.upstream), ...unknownManufacturerProblems(value.unlock.keys));
+  if (problems.length === 0) problems.push(...upstreamProblems(value.upstream), ...unknownManufacturerProblems(value.unlock.keys), ...jigReconnectProblems(value.jigReconnect));
   if (problems.length === 0) problems.push(...apiExposureProblems(value.api));
   if (problems.length === 0) {
     const ids = new Set<string>();

@@ -3,6 +3,7 @@ import { DEFAULT_WORK_ORDER_LIMITS } from '../domain/work-order.js';
 import { GuardsSchema } from './guards-schema.js';
 import { UpstreamSchema } from './upstream-schema.js';
 import { ApiAccessSchema } from './api-access-schema.js';
+import { JigReconnectSchema } from './reconnect-schema.js';
 
 const ManufacturerCode = Type.String({ pattern: '^[0-9A-F]{4}$', description: 'ZigBee manufacturer code, 4 upper-case hex digits' });
 const LinkUrl = Type.String({ minLength: 1, description: 'device path, socket://host:port or sim://name' });
@@ -190,6 +191,7 @@ export const ConfigSchema = Type.Object(
     jigReconcileMs: Ms(2000, 'how often each jig\'s slots are read back (STATUS) to heal lost events, and unacknowledged LEDs re-sent'),
     upstream: UpstreamSchema,
     guards: GuardsSchema,
+    jigReconnect: JigReconnectSchema,
     log: Type.Object(
       { level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }) },
       { additionalProperties: false, default: {} },

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import { AdapterWatch, describeAdapter, listAdapters, type AdapterView } from '../jig/index.js';
+import { AdapterWatch, describeAdapter } from '../jig/adapter-watch.js';
+import { listAdapters, type AdapterView } from '../jig/adapters.js';
 import type { BenchEventBus } from '../live/bench-event-bus.js';
 
 /**

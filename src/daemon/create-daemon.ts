@@ -2,7 +2,7 @@ import { dirname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from '../api/app.js';
-import { accessFromConfig, readTls } from '../api/access/index.js';
+import { accessFromConfig, readTls } from '../api/access/from-config.js';
 import { FlashdMetrics } from '../api/metrics.js';
 import { Bench } from '../bench/bench.js';
 import { SessionPool } from '../bench/session-pool.js';
@@ -13,7 +13,7 @@ import type { Config } from '../config/schema.js';
 import { n3Enabled } from '../config/upstream-schema.js';
 import { FlashdError } from '../domain/errors.js';
 import { ImageCatalog } from '../images/catalog.js';
-import { BenchEventBus } from '../live/index.js';
+import { BenchEventBus } from '../live/bench-event-bus.js';
 import { openDatabase, type Db } from '../store/open-database.js';
 import { RetentionSweep } from '../store/retention.js';
 import { StoreSpace } from '../store/store-space.js';
@@ -92,7 +92,7 @@ export async function createDaemon(config: Readonly<Config>, deps: DaemonDeps): 
   };
   try {
     checkAborted();
-    const catalog = deps.catalog ?? (await ImageCatalog.load({ dir: config.images.dir, trustedKeyFiles: config.images.trustedKeyFiles }));
+    const catalog = deps.catalog ?? (await ImageCatalog.load({ dir: config.images.dir, trustedKeyFiles: config.images.trustedKeyFiles, signal }));
     if (!deps.catalog) log.info({ images: catalog.list().map((i) => ({ model: i.model, version: i.version, sha256: i.sha256 })) }, 'firmware catalogue verified');
     checkAborted();
     const db = openDatabase(config.store.path, { maxSizeMiB: config.store.maxSizeMiB });
@@ -128,6 +128,7 @@ export async function createDaemon(config: Readonly<Config>, deps: DaemonDeps): 
       sessions: config.sessions,
       jigTimeoutMs: config.jigTimeoutMs,
       jigReconcileMs: config.jigReconcileMs,
+      jigReconnect: config.jigReconnect,
       catalog,
       store: stores.flash,
       workOrders: stores.workOrders,
@@ -200,7 +201,7 @@ export async function createDaemon(config: Readonly<Config>, deps: DaemonDeps): 
         // Not awaited: the first listing spawns udevadm, and neither READY nor a stop waits for it.
         void adapters.watch?.start();
         steps.push('bench', () => bench.stop());
-        await bench.start();
+        await bench.start({ signal });
         return steps.stopping ? undefined : (url ?? 'inject://flashd');
       },
       stop: (reason = 'stop') => steps.run(reason),

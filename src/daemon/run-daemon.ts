@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
-import { loadConfig, type LoadedConfig } from '../config/index.js';
+import { loadConfig, type LoadedConfig } from '../config/load-config.js';
 import { manufacturersWithoutKey } from '../config/manufacturers.js';
 import { n3Enabled } from '../config/upstream-schema.js';
 import { createLogger } from '../logger.js';
-import { loadN3Transport, type N3HttpOptions } from '../upstream/index.js';
+import type { N3HttpOptions } from '../upstream/n3-http-transport.js';
+import { loadN3Transport } from '../upstream/n3-settings.js';
 import { createDaemon, type Daemon } from './create-daemon.js';
 import { EX_CONFIG, startFailureStatus } from './exit-status.js';
 import type { HardwareFactory } from './hardware.js';

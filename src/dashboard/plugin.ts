@@ -5,7 +5,9 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { PACKAGE_ROOT } from '../config/package-root.js';
 import { FlashdError } from '../domain/errors.js';
-import { eventRoutes, type BenchEventBus, type SseClientOptions } from '../live/index.js';
+import type { BenchEventBus } from '../live/bench-event-bus.js';
+import type { SseClientOptions } from '../live/sse-client.js';
+import { eventRoutes } from '../live/sse-route.js';
 import type { ShiftFigureReader } from '../store/shift-figures.js';
 
 export interface DashboardDeps {

@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   LINK_URL_INVALID: 'a link address is neither a device path nor socket://host:port',
   LINK_CLOSED: 'the link closed while a reply was awaited',
   LINK_OPEN_FAILED: 'the link could not be opened',
+  ABORTED: 'an operation was cancelled through its AbortSignal (flashd is stopping)',
   FRAME_CRC: 'a frame failed its CRC-32 check',
   FRAME_TOO_LONG: 'a frame exceeded the maximum frame size',
   FRAME_MALFORMED: 'a frame could not be decoded',

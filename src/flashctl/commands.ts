@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Manifest } from '../domain/manifest.js';
-import type { WorkOrderHubRecord, WorkOrderRecord } from '../store/work-order-records.js';
+import type { WorkOrderRecord } from '../records/work-order.js';
+import type { WorkOrderHubRecord } from '../records/work-order-hub.js';
 import { ApiError, type ApiClient } from './api-client.js';
 import { counts, table } from './format.js';
 import { OUTBOX_COMMANDS } from './outbox-commands.js';

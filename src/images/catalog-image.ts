@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImageTarget } from '../domain/eligibility.js';
+import { throwIfAborted } from '../domain/abort.js';
 import { FlashdError, isFlashdError } from '../domain/errors.js';
 import { firmwareVersionFromNumber, formatManufacturer } from '../domain/identifiers.js';
 import type { HanVariant, ManifestImage } from './manifest.js';
@@ -42,7 +43,7 @@ function tooLarge(file: string, sizeBytes: number, what: string): FlashdError {
 }
 
 /** Reads the file only once its size on disk is known to be within the limit. */
-async function readImage(path: string, file: string): Promise<Buffer> {
+async function readImage(path: string, file: string, signal: AbortSignal | undefined): Promise<Buffer> {
   let handle;
   try {
     handle = await open(path, 'r');
@@ -52,9 +53,10 @@ async function readImage(path: string, file: string): Promise<Buffer> {
   try {
     const { size } = await handle.stat();
     if (size > MAX_IMAGE_BYTES) throw tooLarge(file, size, 'the file is');
-    return await handle.readFile();
+    return await handle.readFile({ signal });
   } catch (err) {
     if (err instanceof FlashdError) throw err;
+    throwIfAborted(signal, `reading image ${file}`);
     throw new FlashdError('IMAGE_MISSING', `image ${file} listed in the manifest cannot be read: ${(err as Error).message}`, { cause: err, details: { file, path } });
   } finally {
     await handle.close();
@@ -97,9 +99,9 @@ function checkHeaderAgainstManifest(header: OtaHeader, entry: ManifestImage, fil
  * image, then agreeing with the manifest). Cheap checks first; the hash before the header so a
  * tampered file is reported as tampered rather than as malformed.
  */
-export async function loadCatalogImage(dir: string, entry: ManifestImage): Promise<CatalogImage> {
+export async function loadCatalogImage(dir: string, entry: ManifestImage, signal?: AbortSignal): Promise<CatalogImage> {
   if (entry.sizeBytes > MAX_IMAGE_BYTES) throw tooLarge(entry.file, entry.sizeBytes, 'the manifest says');
-  const bytes = await readImage(join(dir, entry.file), entry.file);
+  const bytes = await readImage(join(dir, entry.file), entry.file, signal);
   if (bytes.length !== entry.sizeBytes) {
     throw new FlashdError('IMAGE_SIZE_MISMATCH', `image ${entry.file} is ${bytes.length} bytes but the manifest says ${entry.sizeBytes}`, {
       details: { file: entry.file, expected: entry.sizeBytes, actual: bytes.length },

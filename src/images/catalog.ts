@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { throwIfAborted } from '../domain/abort.js';
 import { FlashdError } from '../domain/errors.js';
 import { loadCatalogImage, type CatalogImage } from './catalog-image.js';
 import { parseManifest } from './manifest.js';
@@ -14,6 +15,8 @@ export interface ImageCatalogOptions {
   dir: string;
   /** PEM Ed25519 public keys; the manifest must verify with at least one. No default: trust is configured. */
   trustedKeyFiles: readonly string[];
+  /** Cancels the load between files and during each read (`ABORTED`); nothing half-loaded is returned. */
+  signal?: AbortSignal | undefined;
 }
 
 function key(manufacturer: string, model: string): string {
@@ -38,11 +41,15 @@ export class ImageCatalog {
 
   static async load(options: ImageCatalogOptions): Promise<ImageCatalog> {
     if (options.trustedKeyFiles.length === 0) throw new RangeError('trustedKeyFiles must name at least one public key');
+    const { signal } = options;
+    const what = `loading the image catalogue from ${options.dir}`;
+    throwIfAborted(signal, what);
     const manifestFile = join(options.dir, MANIFEST_FILE);
     let manifestBytes: Buffer;
     try {
-      manifestBytes = await readFile(manifestFile);
+      manifestBytes = await readFile(manifestFile, { signal });
     } catch (err) {
+      throwIfAborted(signal, what);
       throw new FlashdError('MANIFEST_INVALID', `cannot read manifest ${manifestFile}: ${(err as Error).message}`, {
         cause: err,
         details: { file: manifestFile, problems: [`(root): ${(err as Error).message}`] },
@@ -57,7 +64,10 @@ export class ImageCatalog {
     const manifest = parseManifest(manifestBytes, manifestFile);
     const images: CatalogImage[] = [];
     // One at a time, in manifest order, so the error reported for a bad set is always the same one.
-    for (const entry of manifest.images) images.push(await loadCatalogImage(options.dir, entry));
+    for (const entry of manifest.images) {
+      throwIfAborted(signal, what);
+      images.push(await loadCatalogImage(options.dir, entry, signal));
+    }
     return new ImageCatalog(images);
   }
 

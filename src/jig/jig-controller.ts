@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { ReadlineParser } from '@serialport/parser-readline';
 import type { Logger } from 'pino';
+import { abortError, onAbort } from '../domain/abort.js';
 import { FlashdError } from '../domain/errors.js';
 import type { Link } from '../link/open-link.js';
 import { JIG_ERRORS, formatCommand, parseJigLine, type Fields, type JigCommandName, type LedColour } from './control-protocol.js';
@@ -41,6 +42,11 @@ const IDEMPOTENT: ReadonlySet<JigCommandName> = new Set(['INFO', 'STATUS', 'POWE
 /** Default number of times an idempotent command is re-sent after a timeout. */
 export const DEFAULT_COMMAND_RETRIES = 3;
 
+/** Every request takes a signal: an abort ends the wait at once with `ABORTED`. */
+export interface RequestOptions {
+  signal?: AbortSignal | undefined;
+}
+
 interface Pending {
   resolve: (fields: Fields) => void;
   reject: (err: Error) => void;
@@ -77,13 +83,13 @@ export class JigController extends EventEmitter<JigControllerEvents> {
     options.link.stream.on('error', (err) => this.#log.warn({ err }, 'control link error'));
   }
 
-  async info(): Promise<JigInfo> {
-    const f = await this.request('INFO');
+  async info(options: RequestOptions = {}): Promise<JigInfo> {
+    const f = await this.request('INFO', [], options);
     return { id: f.id ?? this.jigId, slots: Number(f.slots ?? 8), firmware: f.fw ?? '', serial: f.serial ?? '' };
   }
 
-  async status(): Promise<SlotStatus[]> {
-    const f = await this.request('STATUS');
+  async status(options: RequestOptions = {}): Promise<SlotStatus[]> {
+    const f = await this.request('STATUS', [], options);
     const present = f.present ?? '';
     const power = f.power ?? '';
     if (!/^[01]+$/.test(present) || power.length !== present.length) throw new FlashdError('JIG_PROTOCOL', `STATUS reply without present/power bit strings: ${JSON.stringify(f)}`);
@@ -92,27 +98,28 @@ export class JigController extends EventEmitter<JigControllerEvents> {
     return [...present].map((bit, i) => ({ slot: i + 1, present: bit === '1', powered: power[i] === '1', insertions: ins === undefined ? undefined : parseInt(ins[i]!, 16) }));
   }
 
-  async setLed(slot: number, colour: LedColour, blink = false): Promise<void> {
+  async setLed(slot: number, colour: LedColour, blink = false, options: RequestOptions = {}): Promise<void> {
     const generation = (this.#ledGeneration.get(slot) ?? 0) + 1;
     this.#ledGeneration.set(slot, generation);
-    await this.request('LED', [String(slot), colour, ...(blink ? ['BLINK'] : [])], () => this.#ledGeneration.get(slot) !== generation);
+    await this.request('LED', [String(slot), colour, ...(blink ? ['BLINK'] : [])], { ...options, superseded: () => this.#ledGeneration.get(slot) !== generation });
   }
 
-  async setPower(slot: number, on: boolean): Promise<void> {
-    await this.request('POWER', [String(slot), on ? 'ON' : 'OFF']);
+  async setPower(slot: number, on: boolean, options: RequestOptions = {}): Promise<void> {
+    await this.request('POWER', [String(slot), on ? 'ON' : 'OFF'], options);
   }
 
   /**
    * Sends a command and waits for its reply. An idempotent command that times out (the command or
    * its reply lost to line noise) is sent again, up to `retries` times; an ERR reply is final.
    */
-  async request(name: JigCommandName, args: string[] = [], superseded?: () => boolean): Promise<Fields> {
+  async request(name: JigCommandName, args: string[] = [], options: RequestOptions & { superseded?: () => boolean } = {}): Promise<Fields> {
+    const { signal, superseded } = options;
     const tries = IDEMPOTENT.has(name) ? this.#retries + 1 : 1;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#send(name, args);
+        return await this.#send(name, args, signal);
       } catch (err) {
-        if (attempt >= tries || !transient(err) || this.#closed) throw err;
+        if (attempt >= tries || !transient(err) || this.#closed || signal?.aborted) throw err;
         // A newer command for the same thing went out meanwhile: sent again, this one would land
         // after it (the line is ordered) and undo it, e.g. a slot left blinking blue when done.
         if (superseded?.()) return {};
@@ -122,12 +129,13 @@ export class JigController extends EventEmitter<JigControllerEvents> {
   }
 
   /** One send; the reply timer starts once the line has been written to the link. */
-  #send(name: JigCommandName, args: string[]): Promise<Fields> {
+  #send(name: JigCommandName, args: string[], signal: AbortSignal | undefined): Promise<Fields> {
     if (this.#closed) return Promise.reject(new FlashdError('LINK_CLOSED', `jig ${this.jigId} control link is closed`));
+    if (signal?.aborted) return Promise.reject(abortError(signal, `jig ${this.jigId} ${name}`));
     this.#seq = (this.#seq % 9999) + 1;
     const seq = this.#seq;
     const line = formatCommand({ seq, name, args });
-    return new Promise<Fields>((resolve, reject) => {
+    const reply = new Promise<Fields>((resolve, reject) => {
       const pending: Pending = { resolve, reject };
       this.#pending.set(seq, pending);
       this.#link.stream.write(line, 'ascii', (err) => {
@@ -142,6 +150,9 @@ export class JigController extends EventEmitter<JigControllerEvents> {
         );
       });
     });
+    // An abort settles the request now; a reply arriving later finds no one waiting and is dropped.
+    const forget = onAbort(signal, () => this.#settle(seq)?.reject(abortError(signal!, `jig ${this.jigId} ${name}`)));
+    return reply.finally(forget);
   }
 
   async close(): Promise<void> {

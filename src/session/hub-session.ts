@@ -1,20 +1,15 @@
-import { FlashdError, isFlashdError, toErrorRecord } from '../domain/errors.js';
+import { FlashdError, toErrorRecord } from '../domain/errors.js';
 import type { HubIdentity } from '../domain/hub-identity.js';
-import { deviceIdToBytes, firmwareVersionFromNumber } from '../domain/identifiers.js';
+import { firmwareVersionFromNumber } from '../domain/identifiers.js';
 import type { Phase, PhaseTimings, TimedPhase } from '../domain/outcomes.js';
 import type { PortLink } from '../link/port-link.js';
 import type { BaudPolicy } from './baud-policy.js';
-import { HubClient } from './hub-client.js';
-import { HUB_STATUS } from './hub-status.js';
-import { identityFromPayload } from './identity.js';
+import { selectHubDriver, type HubDriver, type HubDriverRegistry, type Identified } from './hub-driver.js';
 import type { PreparedBlocks } from './image-blocks.js';
-import { emptyTransferSummary, sendImage } from './image-sender.js';
-import { LineRate } from './line-rate.js';
 import { pause } from './pause.js';
+import { DEFAULT_HUB_DRIVERS } from './reference-hub-driver.js';
 import type { SessionControl } from './session-control.js';
 import type { HubCapabilities, SessionImage, SessionResult, SessionTimeouts, TransferPreferences, TransferSummary } from './session-types.js';
-import { planTransfer } from './transfer-plan.js';
-import { deriveHubKey, unlockResponse } from './unlock.js';
 
 const INTERRUPTING: ReadonlySet<string> = new Set(['SESSION_INTERRUPTED', 'HUB_REMOVED', 'SLOT_POWER_FAULT', 'LINK_CLOSED']);
 /** Silence, not a verdict: from a hub that was pulled or lost power, the pull's doing, not the hub's. */
@@ -29,6 +24,8 @@ export interface HubSessionOptions {
   transfer: TransferPreferences;
   /** Line rates: where the session starts, which it may switch to, when it steps down. */
   baud: BaudPolicy;
+  /** Hub drivers by manufacturer (hub-driver.ts); default: the reference protocol for all. */
+  drivers?: HubDriverRegistry | undefined;
 }
 
 /**
@@ -42,13 +39,14 @@ export async function runHubSession(options: HubSessionOptions): Promise<Session
 
 class HubSession {
   readonly #o: HubSessionOptions;
-  readonly #client: HubClient;
+  readonly #drivers: HubDriverRegistry;
+  /** The `*` driver identifies the hub; then the one for its manufacturer takes the link over. */
+  #driver: HubDriver;
   readonly #timings: PhaseTimings = {};
   #phase: Phase = 'IDENTIFYING';
   #identity: HubIdentity | undefined;
   #image: SessionImage | undefined;
   #blocks: PreparedBlocks | undefined;
-  readonly #rate: LineRate;
   #hubSha256: string | undefined;
   #transfer: TransferSummary | undefined;
   /** Once ACTIVATE is sent the hub is committed; the session finishes read-back even if asked to stop. */
@@ -56,8 +54,13 @@ class HubSession {
 
   constructor(options: HubSessionOptions) {
     this.#o = options;
-    this.#client = new HubClient(options.link);
-    this.#rate = new LineRate({ client: this.#client, link: options.link, policy: options.baud, timeouts: options.timeouts });
+    this.#drivers = options.drivers ?? DEFAULT_HUB_DRIVERS;
+    this.#driver = this.#newDriver('*');
+  }
+
+  #newDriver(manufacturer: string): HubDriver {
+    const { timeouts, transfer, baud } = this.#o;
+    return selectHubDriver(this.#drivers, manufacturer)(this.#o.link, { timeouts, transfer, baud });
   }
 
   get #signal(): AbortSignal {
@@ -66,7 +69,7 @@ class HubSession {
 
   async run(): Promise<SessionResult> {
     try {
-      const { identity, capabilities } = await this.#timed('identify', 'IDENTIFYING', () => this.#identify(true));
+      const { identity, capabilities } = await this.#timed('identify', 'IDENTIFYING', () => this.#identifyAndSelect());
       this.#identity = identity;
       this.#enter('CHECKING');
       const decision = await this.#o.control.decide({ t: 'identified', identity, capabilities }, this.#o.timeouts.decisionTimeoutMs);
@@ -77,7 +80,7 @@ class HubSession {
       this.#blocks = decision.blocks;
       // The rate switch is timed with unlock: both are the short exchanges before the transfer.
       await this.#timed('unlock', 'UNLOCKING', async () => {
-        await this.#rate.raise(this.#signal);
+        await this.#driver.raiseRate(this.#signal);
         await this.#unlock(identity);
       });
       await this.#timed('transfer', 'TRANSFERRING', () => this.#sendImage(capabilities));
@@ -100,47 +103,34 @@ class HubSession {
     } finally {
       // Every ending leaves the line at the jig's rate. A removed or unpowered hub cannot answer
       // (and comes back at its start rate), so only our end changes for those.
-      await this.#rate.restore({ askHub: !this.#o.control.goneSignal.aborted });
+      await this.#driver.restore({ askHub: !this.#o.control.goneSignal.aborted });
       this.#o.control.close();
       this.#o.link.close();
     }
   }
 
-  /** `first`: the session's opening IDENTIFY, which also finds a hub left at a raised rate. */
-  async #identify(first = false): Promise<ReturnType<typeof identityFromPayload>> {
-    const t = this.#o.timeouts;
-    const reply = first
-      ? await this.#rate.identify(this.#signal)
-      : await this.#client.request({ kind: 'IDENTIFY' }, 'IDENTITY', { timeoutMs: t.requestTimeoutMs, retries: t.requestRetries, signal: this.#signal });
-    if (reply.protocolVersion !== 1) throw new FlashdError('HUB_PROTOCOL', `hub speaks protocol version ${reply.protocolVersion}, flashd speaks 1`);
-    this.#rate.hubMaxBaudRate = reply.maxBaudRate;
-    return identityFromPayload(reply);
+  /** The opening IDENTIFY; a manufacturer with its own driver is identified again in its protocol. */
+  async #identifyAndSelect(): Promise<Identified> {
+    const first = await this.#driver.identify({ first: true, signal: this.#signal });
+    if (selectHubDriver(this.#drivers, first.identity.manufacturer) === selectHubDriver(this.#drivers, '*')) return first;
+    this.#driver = this.#newDriver(first.identity.manufacturer);
+    return this.#driver.identify({ first: false, signal: this.#signal });
   }
 
   async #unlock(identity: HubIdentity): Promise<void> {
     const master = this.#o.unlockKeys.get(identity.manufacturer);
     if (!master) throw new FlashdError('UNLOCK_KEY_MISSING', `no unlock key configured for manufacturer ${identity.manufacturer}`);
-    const t = this.#o.timeouts;
-    const { nonce } = await this.#client.request({ kind: 'UNLOCK_CHALLENGE' }, 'CHALLENGE', { timeoutMs: t.requestTimeoutMs, retries: t.requestRetries, signal: this.#signal });
-    const chf = deviceIdToBytes(identity.deviceId);
-    const mac = unlockResponse(deriveHubKey(master, chf), nonce, chf, deviceIdToBytes(identity.gpfDeviceId));
-    await this.#client.request({ kind: 'UNLOCK', mac }, 'UNLOCKED', { timeoutMs: t.unlockTimeoutMs, retries: t.requestRetries, signal: this.#signal });
+    await this.#driver.unlock(identity, master, this.#signal);
   }
 
   async #sendImage(capabilities: HubCapabilities): Promise<void> {
     const image = this.#image!;
-    const plan = planTransfer(this.#o.transfer, capabilities);
-    this.#transfer = emptyTransferSummary(image.sizeBytes, plan, this.#rate.baudRate);
     let lastReport = 0;
-    await sendImage({
-      client: this.#client,
+    const running = this.#driver.transfer({
       image,
       blocks: this.#blocks!,
-      plan,
-      rate: this.#rate,
-      timeouts: this.#o.timeouts,
+      capabilities,
       signal: this.#signal,
-      summary: this.#transfer,
       onProgress: (acked) => {
         const now = performance.now();
         if (now - lastReport >= 100 || acked === image.sizeBytes) {
@@ -149,14 +139,13 @@ class HubSession {
         }
       },
     });
+    this.#transfer = running.summary;
+    await running.done;
   }
 
   async #verify(): Promise<void> {
     const image = this.#image!;
-    const t = this.#o.timeouts;
-    const timeoutMs = t.verifyTimeoutBaseMs + Math.ceil((image.sizeBytes / 1_048_576) * t.verifyTimeoutMsPerMiB);
-    const { sha256 } = await this.#client.request({ kind: 'FINISH' }, 'VERIFIED', { timeoutMs, retries: t.requestRetries, signal: this.#signal });
-    this.#hubSha256 = sha256.toString('hex');
+    this.#hubSha256 = await this.#driver.verify(image, this.#signal);
     if (this.#hubSha256 !== image.sha256) {
       throw new FlashdError('VERIFY_MISMATCH', `hub computed SHA-256 ${this.#hubSha256}, image is ${image.sha256}`, {
         details: { expected: image.sha256, actual: this.#hubSha256 },
@@ -174,24 +163,7 @@ class HubSession {
     await this.#o.control.persist({ t: 'activating' }, t.decisionTimeoutMs);
     this.#o.control.signal.throwIfAborted();
     this.#committed = true;
-    let rebootMs = 0;
-    try {
-      ({ rebootMs } = await this.#client.request({ kind: 'ACTIVATE' }, 'ACTIVATING', { timeoutMs: t.requestTimeoutMs, retries: t.requestRetries, signal: this.#signal }));
-    } catch (err) {
-      // NOT_VERIFIED to a retried ACTIVATE is ambiguous: the ACTIVATING reply was lost on a noisy
-      // line after the hub took ACTIVATE and rebooted into the target, or the hub lost its RAM
-      // (a brown-out) before it took it and still runs the old image. Its running version tells.
-      if (!isFlashdError(err, 'HUB_ERROR') || err.details?.hubStatus !== HUB_STATUS.NOT_VERIFIED || !(await this.#runsTarget())) throw err;
-    }
-    await this.#rate.hubRebooted();
-    return rebootMs;
-  }
-
-  /** The hub already runs the image this session flashes (READ_VERSION). */
-  async #runsTarget(): Promise<boolean> {
-    const t = this.#o.timeouts;
-    const { firmwareVersion } = await this.#client.request({ kind: 'READ_VERSION' }, 'VERSION', { timeoutMs: t.requestTimeoutMs, retries: t.requestRetries, signal: this.#signal });
-    return firmwareVersionFromNumber(firmwareVersion) === this.#image!.version;
+    return this.#driver.activate(this.#signal);
   }
 
   /** Waits out the reboot, then reads the running version (the SR 11.2 analogue) and the identity. */
@@ -202,7 +174,7 @@ class HubSession {
     let identity: HubIdentity | undefined;
     for (;;) {
       try {
-        identity = (await this.#identify()).identity;
+        identity = (await this.#driver.identify({ first: false, signal: this.#signal })).identity;
         break;
       } catch (err) {
         if (!(err instanceof FlashdError) || err.code !== 'HUB_TIMEOUT' || performance.now() > deadline) throw err;
@@ -211,8 +183,7 @@ class HubSession {
     if (identity.deviceId !== before.deviceId) {
       throw new FlashdError('DEVICE_ID_CHANGED', `slot now holds ${identity.deviceId}, session started with ${before.deviceId}`);
     }
-    const { firmwareVersion } = await this.#client.request({ kind: 'READ_VERSION' }, 'VERSION', { timeoutMs: t.requestTimeoutMs, retries: t.requestRetries, signal: this.#signal });
-    const running = firmwareVersionFromNumber(firmwareVersion);
+    const running = firmwareVersionFromNumber(await this.#driver.readVersion(this.#signal));
     const target = this.#image!.version;
     if (running !== target) {
       throw new FlashdError('READBACK_MISMATCH', `hub runs ${running} after reboot, target was ${target}`, { details: { running, target } });

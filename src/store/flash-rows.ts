@@ -1,5 +1,6 @@
 import type { AttemptResult, Outcome, PhaseTimings } from '../domain/outcomes.js';
-import type { AttemptRecord, HubRecord } from './records.js';
+import type { AttemptRecord } from '../records/attempt.js';
+import type { HubRecord } from '../records/hub.js';
 
 /** Rows of the hubs and attempts tables and their API shapes. */
 export interface HubRow {

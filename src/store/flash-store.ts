@@ -7,8 +7,8 @@ import type { AttemptResult, Outcome, PhaseTimings } from '../domain/outcomes.js
 import { toAttempt, toHub, type AttemptRow, type HubRow } from './flash-rows.js';
 import { HubTransitions } from './hub-transitions.js';
 import type { Db } from './open-database.js';
-import type { HubDetail, HubRecord } from './records.js';
-import type { WorkOrderHubRecord } from './work-order-records.js';
+import type { HubDetail, HubRecord } from '../records/hub.js';
+import type { WorkOrderHubRecord } from '../records/work-order-hub.js';
 
 export interface AttemptStart {
   identity: HubIdentity;

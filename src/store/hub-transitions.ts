@@ -1,7 +1,8 @@
 import { FlashdError } from '../domain/errors.js';
 import { transition, type HubEvent, type HubProcess } from '../domain/hub-state.js';
 import type { Db } from './open-database.js';
-import { toWorkOrderHub, type WorkOrderHubRecord, type WorkOrderHubRow } from './work-order-records.js';
+import type { WorkOrderHubRecord } from '../records/work-order-hub.js';
+import { toWorkOrderHub, type WorkOrderHubRow } from './work-order-records.js';
 
 /** A committed change of one hub's state on its work order. */
 export interface HubTransitionRecord {

@@ -2,7 +2,7 @@ import { decideIntake, type IntakeCandidate, type IntakeDecision } from '../doma
 import { parseDeviceId, type DeviceId } from '../domain/identifiers.js';
 import type { HubTransitions } from './hub-transitions.js';
 import type { Db } from './open-database.js';
-import type { WorkOrderHubRecord } from './work-order-records.js';
+import type { WorkOrderHubRecord } from '../records/work-order-hub.js';
 
 export interface IntakeScan {
   /** As the barcode scanner typed it: trimmed and upper-cased here. */

@@ -3,7 +3,8 @@ import { TERMINAL_STATES } from '../domain/hub-state.js';
 import { parseDeviceId } from '../domain/identifiers.js';
 import type { HubTransitions } from './hub-transitions.js';
 import type { Db } from './open-database.js';
-import type { WorkOrderHubRecord, WorkOrderRecord } from './work-order-records.js';
+import type { WorkOrderRecord } from '../records/work-order.js';
+import type { WorkOrderHubRecord } from '../records/work-order-hub.js';
 import type { WorkOrderStore } from './work-order-store.js';
 
 export interface ReturnRequest {

@@ -1,55 +1,10 @@
 import type { HubState } from '../domain/hub-state.js';
 import type { Outcome } from '../domain/outcomes.js';
 import type { CspRegion, SmetsVersion, SmiStatus, WorkOrderState } from '../domain/work-order.js';
+import type { WorkOrderRecord } from '../records/work-order.js';
+import type { WorkOrderHubRecord } from '../records/work-order-hub.js';
 
-/** A work order as the API shows it. */
-export interface WorkOrderRecord {
-  id: string;
-  secPartyId: string;
-  cspRegion: CspRegion;
-  state: WorkOrderState;
-  source: 'api' | 'csv' | 'demo';
-  createdAt: string;
-  createdBy: string;
-  closedAt: string | null;
-  closedBy: string | null;
-  /** Hubs on the order by state (states with no hubs are left out). */
-  counts: Partial<Record<HubState, number>>;
-  hubCount: number;
-}
-
-/** One hub on one work order: where it is in the process, and the facts the manifest needs. */
-export interface WorkOrderHubRecord {
-  workOrderId: string;
-  deviceId: string;
-  line: number;
-  declaredModel: string | null;
-  declaredFirmwareVersion: string | null;
-  smiStatus: SmiStatus;
-  smetsVersion: SmetsVersion;
-  state: HubState;
-  outcome: Outcome | null;
-  /** Why it was rejected, failed or proposed for scrap (an error code). */
-  reasonCode: string | null;
-  /** Things a person must look at, e.g. DOWNGRADE_REFUSED: the hub runs newer firmware than the catalogue. */
-  flags: string[];
-  /** Running version at the first identify on this work order. */
-  firmwareBefore: string | null;
-  /** Running version at the outcome (read back after reboot when re-flashed). */
-  firmwareAfter: string | null;
-  targetVersion: string | null;
-  attemptCount: number;
-  failedAttempts: number;
-  receivedAt: string | null;
-  receivedBy: string | null;
-  outcomeAt: string | null;
-  scrapConfirmedAt: string | null;
-  scrapConfirmedBy: string | null;
-  returnedAt: string | null;
-  returnedBy: string | null;
-  updatedAt: string;
-}
-
+/** Rows of the work_orders and work_order_hubs tables (private to the store) and their mapping to records. */
 export interface WorkOrderRow {
   id: string;
   sec_party_id: string;

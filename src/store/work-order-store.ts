@@ -4,7 +4,9 @@ import { readWorkOrderLines, type LineProblem, type WorkOrderLineInput } from '.
 import { DEFAULT_WORK_ORDER_LIMITS, MAX_WORK_ORDER_HUBS, type CspRegion, type WorkOrderLimits, type WorkOrderState } from '../domain/work-order.js';
 import type { HubTransitions } from './hub-transitions.js';
 import type { Db } from './open-database.js';
-import { toWorkOrder, toWorkOrderHub, type WorkOrderHubRecord, type WorkOrderHubRow, type WorkOrderRecord, type WorkOrderRow } from './work-order-records.js';
+import type { WorkOrderRecord } from '../records/work-order.js';
+import type { WorkOrderHubRecord } from '../records/work-order-hub.js';
+import { toWorkOrder, toWorkOrderHub, type WorkOrderHubRow, type WorkOrderRow } from './work-order-records.js';
 
 export interface NewWorkOrder {
   id: string;

@@ -1,7 +1,7 @@
 import type { HanVariant } from '../images/manifest.js';
 import type { ReportedOutcome } from '../store/outbox-records.js';
 import type { ReportFacts } from '../store/report-facts.js';
-import type { WorkOrderHubRecord } from '../store/work-order-records.js';
+import type { WorkOrderHubRecord } from '../records/work-order-hub.js';
 import { missingFields, type N3Notification } from './n3-notification.js';
 
 /** What the image catalogue says about a hub's Device Model: its production image. */
@@ -37,30 +37,30 @@ export type BuildResult = { ok: true; notification: N3Notification } | { ok: fal
 export function buildNotification(input: BuildInput): BuildResult {
   const { attempt, hub, workOrder } = input.facts;
   const { catalogue, outcome } = input;
-  const previousFirmwareVersion = input.hub.firmwareBefore ?? attempt.firmware_before;
-  const firmwareVersion = outcome === 'SCRAP' ? attempt.firmware_before : (input.hub.firmwareAfter ?? attempt.firmware_before);
-  const imageSha256 = imageOf(outcome, attempt.image_sha256, catalogue, firmwareVersion);
+  const previousFirmwareVersion = input.hub.firmwareBefore ?? attempt.firmwareBefore;
+  const firmwareVersion = outcome === 'SCRAP' ? attempt.firmwareBefore : (input.hub.firmwareAfter ?? attempt.firmwareBefore);
+  const imageSha256 = imageOf(outcome, attempt.imageSha256, catalogue, firmwareVersion);
   const candidate: Partial<N3Notification> = {
     idempotencyKey: input.idempotencyKey,
-    deviceId: attempt.device_id,
-    gpfDeviceId: hub.gpf_device_id,
+    deviceId: attempt.deviceId,
+    gpfDeviceId: hub.gpfDeviceId,
     deviceType: 'CHF',
     manufacturer: hub.manufacturer,
     model: hub.model,
-    hardwareVersion: hub.hardware_version,
+    hardwareVersion: hub.hardwareVersion,
     previousFirmwareVersion,
     firmwareVersion,
     smetsChtsVersion: catalogue?.smetsChtsVersion,
     hanVariant: catalogue?.hanVariant,
-    cspRegion: workOrder.csp_region,
+    cspRegion: workOrder.cspRegion,
     smiStatus: input.hub.smiStatus,
     workOrderId: workOrder.id,
-    secPartyId: workOrder.sec_party_id,
+    secPartyId: workOrder.secPartyId,
     outcome,
     completedAt: input.completedAt,
     imageSha256,
-    benchId: attempt.bench_id,
-    jigId: attempt.jig_id,
+    benchId: attempt.benchId,
+    jigId: attempt.jigId,
     slot: attempt.slot,
   };
   const missing = missingFields(candidate);

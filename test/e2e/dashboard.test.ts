@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDashboard } from '../../src/dashboard/build.js';
 import { startDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { CHROMIUM_PATH, launchChromium, type PageDocument } from './browser.js';
 
 /**
@@ -33,20 +34,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** This file's pages are slow to settle under a loaded browser: a minute by default, probed every 100 ms. */
+const until = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> => waitFor(what, probe, { timeoutMs, intervalMs: 100 });
 
 // Skipped only on a developer machine without Chromium; CI installs it and must run these.
 describe.skipIf(!CHROMIUM_PATH && !process.env.CI)('dashboard in Chromium', () => {

@@ -2,16 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DEVICE_MODELS } from '../../firmware-images/models.js';
 import { INSTANT_HUB_PROFILE, generateStock } from '../../jig-sim/index.js';
 import { BenchHarness } from '../helpers/bench-harness.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const LATEST = new Map(DEVICE_MODELS.map((m) => [m.model, m.latestVersion]));
 
-async function until(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 /**
  * Issue 9 item 4: garbage bursts on a jig's control line lose events and LED commands. Slot
@@ -47,7 +41,7 @@ describe('garbage on the control line', () => {
       jig.insert(i + 1, spec(i));
       await new Promise((resolve) => setTimeout(resolve, 150));
     }
-    await until('slot 1 to finish', () => h.bench.slots()[0]!.result !== null && h.bench.activeSessions < 8, 30_000);
+    await waitFor('slot 1 to finish', () => h.bench.slots()[0]!.result !== null && h.bench.activeSessions < 8, { timeoutMs: 30_000 });
     jig.remove(1);
     await new Promise((resolve) => setTimeout(resolve, 200));
     jig.insert(1, spec(8));
@@ -70,7 +64,7 @@ describe('garbage on the control line', () => {
         );
       });
     };
-    await until('every slot flashed, green and as the jig reports it', settled, 30_000).catch((err: Error) => {
+    await waitFor('every slot flashed, green and as the jig reports it', settled, { timeoutMs: 30_000 }).catch((err: Error) => {
       const api = h.bench.slots().map((v) => [v.present, v.deviceId, v.result]);
       const bench = jig.slots.map((slot) => [slot.hub?.deviceId, slot.hub && h.simulator.truth().find((t) => t.deviceId === slot.hub!.deviceId)?.flashCount, slot.led, slot.blink]);
       throw new Error(`${err.message}; API ${JSON.stringify(api)}; jig ${JSON.stringify(bench)}`);

@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { CatalogImage } from '../../src/images/index.js';
-import { HUB_STATUS } from '../../src/session/index.js';
+import type { CatalogImage } from '../../src/images/catalog-image.js';
+import { HUB_STATUS } from '../../src/session/hub-status.js';
 import { INSTANT_HUB_PROFILE, Simulator, generateStock, parseScenario, type HubSpec, type HubTimingProfile } from '../../jig-sim/index.js';
 import { HubWire, ackedOffset, sendWindowed, unlockHub } from '../helpers/hub-wire.js';
 import { demoCatalog, flashSlot } from '../helpers/sim-session.js';

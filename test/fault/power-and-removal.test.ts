@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { CatalogImage } from '../../src/images/index.js';
+import type { CatalogImage } from '../../src/images/catalog-image.js';
 import { INSTANT_HUB_PROFILE, Simulator, generateStock, parseScenario, type HubSpec, type HubTruth } from '../../jig-sim/index.js';
 import { demoCatalog, flashSlot } from '../helpers/sim-session.js';
 

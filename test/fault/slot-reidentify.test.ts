@@ -2,16 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DEVICE_MODELS } from '../../firmware-images/models.js';
 import { INSTANT_HUB_PROFILE, generateStock } from '../../jig-sim/index.js';
 import { BenchHarness } from '../helpers/bench-harness.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const LATEST = new Map(DEVICE_MODELS.map((m) => [m.model, m.latestVersion]));
 
-async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /**
  * Issue 9 item 3: a hub swapped into a finished slot while the jig cannot report it (control line
@@ -32,7 +26,7 @@ describe('re-identifying occupied slots after a control outage', () => {
     await h.start();
     const [done] = await h.finished(1, 20_000);
     expect(done!.result.result).toBe('REFLASHED');
-    await until('the green LED', () => h.simulator.jig(1).slot(1).led === 'GREEN');
+    await waitFor('the green LED', () => h.simulator.jig(1).slot(1).led === 'GREEN');
     return { h, first: a!.deviceId, second: b!.deviceId };
   }
 
@@ -47,14 +41,14 @@ describe('re-identifying occupied slots after a control outage', () => {
     expect(second!.result).toMatchObject({ result: 'REFLASHED', identity: { deviceId } });
     const truth = h.simulator.truth().find((t) => t.deviceId === deviceId)!;
     expect(truth).toMatchObject({ jigId: 'JIG-1', slot: 1, flashCount: 1, firmwareVersion: LATEST.get(truth.model) });
-    await until('the green LED over the new hub', () => h.simulator.jig(1).slot(1).led === 'GREEN');
+    await waitFor('the green LED over the new hub', () => h.simulator.jig(1).slot(1).led === 'GREEN');
     expect(h.bench.slots()[0]).toMatchObject({ present: true, deviceId, result: 'REFLASHED' });
   }
 
   it('a hub swapped in while the control line is down is flashed after the reconnect', async () => {
     const { h, second } = await flashFirst('reid-swap');
     h.simulator.faults.inject({ kind: 'control-disconnect', target: { jig: 1 }, refuseMs: 800 });
-    await until('the disconnect', () => !h.bench.jigs()[0]!.connected);
+    await waitFor('the disconnect', () => !h.bench.jigs()[0]!.connected);
     swap(h, second); // REMOVED and PRESENT go nowhere: nobody listens on the control line
     await expectFlashedInSlot(h, second);
   });
@@ -70,9 +64,9 @@ describe('re-identifying occupied slots after a control outage', () => {
     const { h, first } = await flashFirst('reid-same');
     const attach = h.simulator.jig(1).control.attachCount;
     h.simulator.faults.inject({ kind: 'jig-reboot', target: { jig: 1 }, durationMs: 100 });
-    await until('the LED to go dark with the reboot', () => h.simulator.jig(1).slot(1).led === 'OFF');
+    await waitFor('the LED to go dark with the reboot', () => h.simulator.jig(1).slot(1).led === 'OFF');
     // The recheck identifies the hub (blue), then puts its result and LED back.
-    await until('the green LED again', () => h.simulator.jig(1).slot(1).led === 'GREEN' && h.bench.activeSessions === 0);
+    await waitFor('the green LED again', () => h.simulator.jig(1).slot(1).led === 'GREEN' && h.bench.activeSessions === 0);
     expect(h.simulator.jig(1).control.attachCount).toBe(attach);
     expect(h.bench.slots()[0]).toMatchObject({ present: true, deviceId: first, result: 'REFLASHED', phase: 'DONE' });
     expect(h.results).toHaveLength(1);

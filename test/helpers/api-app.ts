@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { buildApp } from '../../src/api/app.js';
-import type { ApiAccess } from '../../src/api/access/index.js';
+import type { ApiAccess } from '../../src/api/access/access-options.js';
 import { FlashdError } from '../../src/domain/errors.js';
-import { createStores, openDatabase, type Db, type StoreOptions, type Stores } from '../../src/store/index.js';
+import { openDatabase, type Db } from '../../src/store/open-database.js';
+import { createStores, type StoreOptions, type Stores } from '../../src/store/stores.js';
 import { apiMetrics } from './api-metrics.js';
 
 export const DEMO_MODEL = '0101030B';

@@ -1,7 +1,9 @@
 import { writeSync } from 'node:fs';
 import { pino } from 'pino';
-import { createStores, openDatabase } from '../../src/store/index.js';
-import { DEFAULT_RETRY_POLICY, N3Reporter } from '../../src/upstream/index.js';
+import { openDatabase } from '../../src/store/open-database.js';
+import { createStores } from '../../src/store/stores.js';
+import { N3Reporter } from '../../src/upstream/n3-reporter.js';
+import { DEFAULT_RETRY_POLICY } from '../../src/upstream/retry-policy.js';
 import { loadCatalog, OutboxBench, type PlannedResult } from './outbox-bench.js';
 
 /**

@@ -1,7 +1,9 @@
 import type { Duplex } from 'node:stream';
-import { encodeFrame, FrameParser, type Frame } from '../../src/link/index.js';
+import { encodeFrame, type Frame } from '../../src/link/frame.js';
+import { FrameParser } from '../../src/link/frame-parser.js';
 import { deviceIdToBytes, type DeviceId } from '../../src/domain/identifiers.js';
-import { decodeMessage, deriveHubKey, encodeMessage, unlockResponse, type HubMessage } from '../../src/session/index.js';
+import { decodeMessage, encodeMessage, type HubMessage } from '../../src/session/hub-messages.js';
+import { deriveHubKey, unlockResponse } from '../../src/session/unlock.js';
 import type { Simulator } from '../../jig-sim/index.js';
 
 /**

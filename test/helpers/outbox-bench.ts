@@ -3,10 +3,11 @@ import { DEVICE_MODELS } from '../../firmware-images/models.js';
 import { PACKAGE_ROOT } from '../../src/config/package-root.js';
 import type { HubIdentity } from '../../src/domain/hub-identity.js';
 import { parseDeviceId, parseFirmwareVersion, type FirmwareVersion } from '../../src/domain/identifiers.js';
-import { ImageCatalog } from '../../src/images/index.js';
-import { createStores, openDatabase, type Db, type Stores } from '../../src/store/index.js';
+import { ImageCatalog } from '../../src/images/catalog.js';
+import { openDatabase, type Db } from '../../src/store/open-database.js';
+import { createStores, type Stores } from '../../src/store/stores.js';
 import type { HubTransitionSink } from '../../src/store/hub-transitions.js';
-import { N3OutboxSink, type N3OutboxSinkOptions } from '../../src/upstream/index.js';
+import { N3OutboxSink, type N3OutboxSinkOptions } from '../../src/upstream/n3-outbox-sink.js';
 
 export type PlannedResult = 'REFLASHED' | 'ALREADY_CURRENT' | 'FAILED' | 'REJECTED';
 

@@ -3,21 +3,16 @@ import { MessageChannel } from 'node:worker_threads';
 import { decideEligibility } from '../../src/domain/eligibility.js';
 import type { HubIdentity } from '../../src/domain/hub-identity.js';
 import { PACKAGE_ROOT } from '../../src/config/package-root.js';
-import { ImageCatalog } from '../../src/images/index.js';
-import { LinkBridge, openLink } from '../../src/link/index.js';
+import { ImageCatalog } from '../../src/images/catalog.js';
+import { openLink } from '../../src/link/open-link.js';
+import { LinkBridge } from '../../src/link/port-bridge.js';
 import { PortLink } from '../../src/link/port-link.js';
-import {
-  SessionControl,
-  planTransfer,
-  prepareBlocks,
-  runHubSession,
-  type HubCapabilities,
-  type SessionDecision,
-  type SessionEvent,
-  type SessionResult,
-  type SessionTimeouts,
-  type TransferPreferences,
-} from '../../src/session/index.js';
+import type { HubDriverRegistry } from '../../src/session/hub-driver.js';
+import { runHubSession } from '../../src/session/hub-session.js';
+import { prepareBlocks } from '../../src/session/image-blocks.js';
+import { SessionControl } from '../../src/session/session-control.js';
+import type { HubCapabilities, SessionDecision, SessionEvent, SessionResult, SessionTimeouts, TransferPreferences } from '../../src/session/session-types.js';
+import { planTransfer } from '../../src/session/transfer-plan.js';
 import { demoUnlockKeys, type Simulator } from '../../jig-sim/index.js';
 
 /** Short timeouts so a fault that stalls a session ends it in well under a second or two. */
@@ -83,6 +78,8 @@ export async function flashSlot(
     /** Rates the session may switch to (docs/protocol.md §2.8); default none: stay at 115,200. */
     baudRates?: number[];
     onEvent?: (e: SessionEvent) => void;
+    /** Hub drivers by manufacturer; default the daemon's (the reference protocol for all). */
+    drivers?: HubDriverRegistry;
   } = {},
 ): Promise<SessionResult> {
   const transfer = { blockBytes: options.blockBytes ?? 4096, window: options.window ?? 8, deflate: options.deflate ?? true };
@@ -108,6 +105,7 @@ export async function flashSlot(
       timeouts: { ...FAST_TIMEOUTS, ...options.timeouts },
       transfer,
       baud: { baseBaudRate: 115_200, rates: options.baudRates ?? [] },
+      drivers: options.drivers,
     });
   } finally {
     bridge.detach();

@@ -1,5 +1,6 @@
 import type { CspRegion } from '../../src/domain/work-order.js';
-import { createStores, openDatabase, type Stores } from '../../src/store/index.js';
+import { openDatabase } from '../../src/store/open-database.js';
+import { createStores, type Stores } from '../../src/store/stores.js';
 import type { HubSpec } from '../../jig-sim/index.js';
 
 export interface TakeInOrder {

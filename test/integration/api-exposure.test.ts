@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createToken } from '../../src/api/access/index.js';
+import { createToken } from '../../src/api/access/token-file.js';
 import { startDaemon } from '../helpers/daemon-process.js';
 
 /**

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createToken, revokeToken } from '../../src/api/access/index.js';
+import { createToken, revokeToken } from '../../src/api/access/token-file.js';
 import { startDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
 import { DOCUMENTED_CODES, openApiProblems, responseChecker, type OpenApiDocument, type Operation } from '../helpers/openapi-check.js';
 

@@ -4,8 +4,10 @@ import { DEFAULT_HUB_PROFILE, generateStock, type HubSpec } from '../../jig-sim/
 import type { SlotView } from '../../src/bench/slot-view.js';
 import { parseFirmwareVersion } from '../../src/domain/identifiers.js';
 import type { Manifest } from '../../src/domain/manifest.js';
-import type { WorkOrderHubRecord, WorkOrderRecord } from '../../src/store/index.js';
+import type { WorkOrderRecord } from '../../src/records/work-order.js';
+import type { WorkOrderHubRecord } from '../../src/records/work-order-hub.js';
 import { BenchHarness } from '../helpers/bench-harness.js';
+import { eventually } from '../helpers/wait-for.js';
 
 const LATEST = new Map(DEVICE_MODELS.map((m) => [m.model, m.latestVersion]));
 const WO = 'WO-2026-0042';
@@ -186,15 +188,3 @@ describe('MP155 process end to end', () => {
     expect(after.body.items).toEqual([expect.objectContaining({ reflashed: 13, workOrderState: 'CLOSED' })]);
   });
 });
-
-async function eventually(check: () => void, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-}

@@ -4,6 +4,7 @@ import { DEFAULT_HUB_PROFILE } from '../../jig-sim/hub-profile.js';
 import { generateStock } from '../../jig-sim/stock.js';
 import type { VirtualJig } from '../../jig-sim/virtual-jig.js';
 import { BenchHarness } from '../helpers/bench-harness.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 /** A WNC hub: its image (≈270 KB) takes a couple of seconds through the default flash profile. */
 const MODEL = DEVICE_MODELS[2]!;
@@ -15,13 +16,6 @@ function oneHub(seed: string) {
   return generateStock({ seed, count: 12 }).filter((s) => s.model === MODEL.model).slice(0, 1);
 }
 
-async function waitFor(what: string, predicate: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 const committed = (jig: VirtualJig): number => jig.slot(1).hub?.held?.committedBytes ?? 0;
 
@@ -36,7 +30,7 @@ describe('a transfer cut off part-way resumes from what the hub holds', () => {
     const h = (harness = new BenchHarness({ stock: oneHub(seed), profile: PROFILE, workOrder: true }));
     await h.start();
     const jig = h.simulator.jigs[0]!;
-    await waitFor('the transfer to pass 30%', () => committed(jig) > 80_000);
+    await waitFor('the transfer to pass 30%', () => committed(jig) > 80_000, { intervalMs: 5 });
     return { h, jig, imageBytes: jig.slot(1).hub!.held!.sizeBytes };
   }
 

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/config/package-root.js';
 import { PRODUCTION_MAIN, startDaemon } from '../helpers/daemon-process.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 interface SlotsBody {
   items: Array<{ slot: number; phase: string; progress: number }>;
@@ -56,12 +57,10 @@ describe('SIGTERM', () => {
     const url = await daemon.ready;
 
     // Wait until every slot is part-way through its transfer.
-    let slots: SlotsBody['items'] = [];
-    for (let i = 0; i < 200; i++) {
-      slots = ((await (await fetch(`${url}/api/v1/slots`)).json()) as SlotsBody).items;
-      if (slots.every((s) => s.phase === 'TRANSFERRING' && s.progress > 0)) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    const slots = await waitFor('every slot part-way through its transfer', async () => {
+      const items = ((await (await fetch(`${url}/api/v1/slots`)).json()) as SlotsBody).items;
+      return items.every((s) => s.phase === 'TRANSFERRING' && s.progress > 0) && items;
+    });
     expect(slots.map((s) => s.phase)).toEqual(Array(8).fill('TRANSFERRING'));
     daemon.child.kill('SIGTERM');
     expect(await daemon.exited).toBe(0);

@@ -1,8 +1,9 @@
 import { connect } from 'node:net';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeFrame, FrameParser } from '../../src/link/index.js';
-import { decodeMessage, encodeMessage } from '../../src/session/index.js';
+import { encodeFrame } from '../../src/link/frame.js';
+import { FrameParser } from '../../src/link/frame-parser.js';
+import { decodeMessage, encodeMessage } from '../../src/session/hub-messages.js';
 import { INSTANT_HUB_PROFILE, MAX_JIGS, Simulator, generateStock } from '../../jig-sim/index.js';
 import { BenchHarness } from '../helpers/bench-harness.js';
 

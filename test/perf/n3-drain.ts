@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { DEFAULT_RETRY_POLICY, N3Drainer, N3HttpTransport } from '../../src/upstream/index.js';
+import { N3Drainer } from '../../src/upstream/n3-drainer.js';
+import { N3HttpTransport } from '../../src/upstream/n3-http-transport.js';
+import { DEFAULT_RETRY_POLICY } from '../../src/upstream/retry-policy.js';
 import { MockN3Server } from '../helpers/mock-n3-server.js';
 import { OutboxBench } from '../helpers/outbox-bench.js';
 

@@ -6,9 +6,12 @@ import { deflateRawSync } from 'node:zlib';
 import { demoSigningKey, publicKeyPem, signManifest } from '../../firmware-images/demo-key.js';
 import { encodeManifest } from '../../firmware-images/generate.js';
 import type { DeviceModelDefinition } from '../../firmware-images/models.js';
-import type { FirmwareVersion } from '../../src/domain/index.js';
+import type { FirmwareVersion } from '../../src/domain/identifiers.js';
 import { PACKAGE_ROOT } from '../../src/config/package-root.js';
-import { MANIFEST_FILE, MANIFEST_SCHEMA_VERSION, MANIFEST_SIGNATURE_FILE, OTA_SUB_ELEMENT_HEADER_BYTES, OTA_TAG_UPGRADE_IMAGE, encodeOtaHeader, parseOtaHeader } from '../../src/images/index.js';
+import { MANIFEST_FILE, MANIFEST_SIGNATURE_FILE } from '../../src/images/catalog.js';
+import { MANIFEST_SCHEMA_VERSION } from '../../src/images/manifest.js';
+import { encodeOtaHeader, parseOtaHeader } from '../../src/images/ota-header.js';
+import { OTA_SUB_ELEMENT_HEADER_BYTES, OTA_TAG_UPGRADE_IMAGE } from '../../src/images/ota-sub-elements.js';
 
 /** A signed catalogue in a temp dir, one image per model, for one benchmark scenario. */
 export interface PerfCatalog {

@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import type { Bench, BenchEvents } from '../../src/bench/bench.js';
 import type { SessionPool } from '../../src/bench/session-pool.js';
-import { validateConfig, type Config } from '../../src/config/index.js';
+import { validateConfig } from '../../src/config/load-config.js';
+import type { Config } from '../../src/config/schema.js';
 import { createDaemon, type Daemon } from '../../src/daemon/create-daemon.js';
 import { takeInStock } from '../helpers/take-in.js';
-import type { Db, Stores } from '../../src/store/index.js';
+import type { Db } from '../../src/store/open-database.js';
+import type { Stores } from '../../src/store/stores.js';
 import { demoUnlockKeys, type HubSpec, type JigAddresses } from '../../jig-sim/index.js';
 
 export interface PerfDaemonOptions {

@@ -2,7 +2,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { isLoopbackAddress } from '../../config/api-access-schema.js';
 import { FlashdError } from '../../domain/errors.js';
-import { SESSION_COOKIE, cookieValue, sessionCookie, type ApiAccess } from '../access/index.js';
+import { SESSION_COOKIE, cookieValue, sessionCookie } from '../access/sessions.js';
+import { type ApiAccess } from '../access/access-options.js';
 import { OperatorId } from '../process-schemas.js';
 import { ErrorBody, Nullable } from '../schemas.js';
 

@@ -1,27 +1,15 @@
-/** The wire format of GET /api/v1/events and the routes the page calls (docs/api.md). */
-export interface SlotLed {
-  colour: 'OFF' | 'BLUE' | 'GREEN' | 'AMBER' | 'RED';
-  blink: boolean;
-}
+/**
+ * The wire format of GET /api/v1/events and the routes the page calls (docs/api.md). The records
+ * come from their one definition in src/records (type-only imports: esbuild strips them, nothing
+ * of the server is bundled); the event shapes defined in src/live import Node modules, so the few
+ * the page needs are restated here.
+ */
+import type { AttemptRecord } from '../../records/attempt.js';
+import type { HubDetail } from '../../records/hub.js';
+import type { WorkOrderRecord } from '../../records/work-order.js';
+import type { SlotLed, SlotTile } from '../../live/slot-tile.js';
 
-export interface SlotTile {
-  jig: string;
-  slot: number;
-  present: boolean;
-  phase: string;
-  progress: number;
-  deviceId: string | null;
-  model: string | null;
-  firmwareVersion: string | null;
-  targetVersion: string | null;
-  result: string | null;
-  error: { code: string; message: string } | null;
-  workOrderId: string | null;
-  hubState: string | null;
-  updatedAt: string;
-  led: SlotLed;
-  etaSeconds: number | null;
-}
+export type { AttemptRecord as Attempt, HubDetail, SlotLed, SlotTile, WorkOrderRecord as WorkOrder };
 
 export interface Jig {
   id: string;
@@ -51,14 +39,6 @@ export interface ProgressEvent {
   etaSeconds: number | null;
 }
 
-export interface WorkOrder {
-  id: string;
-  secPartyId: string;
-  state: string;
-  counts: Record<string, number>;
-  hubCount: number;
-}
-
 /** A batch with failures (GET /api/v1/batches, docs/quality-guards.md "Batch view"). */
 export interface BatchFailures {
   workOrderId: string | null;
@@ -81,25 +61,3 @@ export interface ShiftFigures {
   hourly: Array<{ hour: string; done: number }>;
 }
 
-export interface Attempt {
-  id: number;
-  jigId: string;
-  slot: number;
-  startedAt: string;
-  finishedAt: string | null;
-  result: string | null;
-  firmwareBefore: string;
-  firmwareAfter: string | null;
-  error: { code: string; message: string; phase: string | null } | null;
-  timings: Record<string, number>;
-  operatorId: string | null;
-  workOrderId: string | null;
-}
-
-export interface HubDetail {
-  deviceId: string;
-  model: string;
-  outcome: string | null;
-  firmwareVersion: string;
-  attempts: Attempt[];
-}

@@ -1,9 +1,10 @@
 import { api, ApiError } from './api.js';
 import { $, h } from './dom.js';
+import type { HubState } from '../../domain/hub-state.js';
 import type { WorkOrder } from './types.js';
 
-const DONE_STATES = ['REFLASHED', 'ALREADY_CURRENT', 'REJECTED', 'SCRAPPED', 'RETURNED', 'NOT_RECEIVED'];
-const SHOWN: Array<[string, string]> = [
+const DONE_STATES: HubState[] = ['REFLASHED', 'ALREADY_CURRENT', 'REJECTED', 'SCRAPPED', 'RETURNED', 'NOT_RECEIVED'];
+const SHOWN: Array<[HubState, string]> = [
   ['EXPECTED', 'expected'],
   ['ACCEPTED', 'to flash'],
   ['REFLASHED', 'reflashed'],

@@ -6,7 +6,8 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/api/app.js';
 import { FlashdMetrics } from '../../../src/api/metrics.js';
-import { emptySlot, type SlotSessionEnd } from '../../../src/bench/index.js';
+import type { SlotSessionEnd } from '../../../src/bench/slot-session.js';
+import { emptySlot } from '../../../src/bench/slot-view.js';
 import { OutboxBench } from '../../helpers/outbox-bench.js';
 
 /** `name{labels} value` lines of a Prometheus text page, keyed by everything before the value. */

@@ -7,7 +7,8 @@ import { buildApp } from '../../../src/api/app.js';
 import { apiMetrics } from '../../helpers/api-metrics.js';
 import { emptySlot } from '../../../src/bench/slot-view.js';
 import { parseDeviceId, parseFirmwareVersion } from '../../../src/domain/identifiers.js';
-import { createStores, openDatabase, type Db } from '../../../src/store/index.js';
+import { openDatabase, type Db } from '../../../src/store/open-database.js';
+import { createStores } from '../../../src/store/stores.js';
 
 describe('status API', () => {
   let db: Db;

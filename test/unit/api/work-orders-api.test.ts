@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/api/app.js';
 import { apiMetrics } from '../../helpers/api-metrics.js';
 import { FlashdError } from '../../../src/domain/errors.js';
-import { createStores, openDatabase, type Db, type Stores } from '../../../src/store/index.js';
+import { openDatabase, type Db } from '../../../src/store/open-database.js';
+import { createStores, type Stores } from '../../../src/store/stores.js';
 
 const ID = (n: number) => `00-DB-12-00-00-00-02-${n.toString(16).toUpperCase().padStart(2, '0')}`;
 const MODEL = '0101030B';

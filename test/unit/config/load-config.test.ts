@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, validateConfig } from '../../../src/config/index.js';
+import { loadConfig, validateConfig } from '../../../src/config/load-config.js';
 import { isFlashdError, type FlashdError } from '../../../src/domain/errors.js';
 import { demoMasterKey } from '../../../jig-sim/demo-keys.js';
 import { PACKAGE_ROOT } from '../../../src/config/package-root.js';

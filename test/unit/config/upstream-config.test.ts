@@ -2,9 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, validateConfig } from '../../../src/config/index.js';
+import { loadConfig, validateConfig } from '../../../src/config/load-config.js';
 import type { FlashdError } from '../../../src/domain/errors.js';
-import { DEFAULT_RETRY_POLICY, loadN3Transport } from '../../../src/upstream/index.js';
+import { loadN3Transport } from '../../../src/upstream/n3-settings.js';
+import { DEFAULT_RETRY_POLICY } from '../../../src/upstream/retry-policy.js';
 import { thrownBy } from '../../helpers/thrown-by.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'flashd-upstream-config-'));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loopbackAccess } from '../../../src/api/app.js';
-import { TokenFile } from '../../../src/api/access/index.js';
+import { TokenFile } from '../../../src/api/access/token-file.js';
 import { runFlashctl } from '../../../src/flashctl/cli.js';
 import { startApiApp, type ApiApp } from '../../helpers/api-app.js';
 

@@ -7,8 +7,9 @@ import { buildApp } from '../../../src/api/app.js';
 import { apiMetrics } from '../../helpers/api-metrics.js';
 import { runFlashctl } from '../../../src/flashctl/cli.js';
 import type { HubIdentity } from '../../../src/domain/hub-identity.js';
-import { createStores, openDatabase, type Db } from '../../../src/store/index.js';
-import { N3OutboxSink } from '../../../src/upstream/index.js';
+import { openDatabase, type Db } from '../../../src/store/open-database.js';
+import { createStores } from '../../../src/store/stores.js';
+import { N3OutboxSink } from '../../../src/upstream/n3-outbox-sink.js';
 
 const ID = (n: number) => `00-DB-12-00-00-00-03-${n.toString(16).toUpperCase().padStart(2, '0')}`;
 

@@ -8,7 +8,10 @@ import { GuardKeeper } from '../../../src/bench/guard-keeper.js';
 import { DEFAULT_GUARD_THRESHOLDS } from '../../../src/domain/quality-guards.js';
 import type { HubIdentity } from '../../../src/domain/hub-identity.js';
 import { runFlashctl } from '../../../src/flashctl/cli.js';
-import { BatchFailureReader, GuardStore, createStores, openDatabase, type Db } from '../../../src/store/index.js';
+import { BatchFailureReader } from '../../../src/store/batch-failures.js';
+import { GuardStore } from '../../../src/store/guard-store.js';
+import { createStores } from '../../../src/store/stores.js';
+import { openDatabase, type Db } from '../../../src/store/open-database.js';
 import { apiMetrics } from '../../helpers/api-metrics.js';
 
 const ID = (n: number) => `00-DB-12-00-00-00-04-${n.toString(16).toUpperCase().padStart(2, '0')}`;

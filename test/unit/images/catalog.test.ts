@@ -6,8 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { demoSigningKey, publicKeyPem, signManifest } from '../../../firmware-images/demo-key.js';
 import { DEVICE_MODELS } from '../../../firmware-images/models.js';
-import { FlashdError } from '../../../src/domain/index.js';
-import { ImageCatalog, MAX_IMAGE_BYTES, encodeOtaHeader, type Manifest } from '../../../src/images/index.js';
+import { FlashdError } from '../../../src/domain/errors.js';
+import { ImageCatalog } from '../../../src/images/catalog.js';
+import { MAX_IMAGE_BYTES } from '../../../src/images/catalog-image.js';
+import type { Manifest } from '../../../src/images/manifest.js';
+import { encodeOtaHeader } from '../../../src/images/ota-header.js';
 
 const IMAGES_DIR = fileURLToPath(new URL('../../../firmware-images/', import.meta.url));
 const DEMO_KEY_FILE = join(IMAGES_DIR, 'keys', 'demo-signing.pub.pem');

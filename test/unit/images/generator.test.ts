@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateImages, type GeneratedImage } from '../../../firmware-images/generate.js';
-import { parseOtaHeader, parseOtaSubElements } from '../../../src/images/index.js';
+import { parseOtaHeader } from '../../../src/images/ota-header.js';
+import { parseOtaSubElements } from '../../../src/images/ota-sub-elements.js';
 
 const IMAGES_DIR = fileURLToPath(new URL('../../../firmware-images/', import.meta.url));
 const GENERATED = ['manifest.json', 'manifest.json.sig', join('keys', 'demo-signing.pub.pem')];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FlashdError } from '../../../src/domain/index.js';
-import { parseManifest, validateManifest } from '../../../src/images/index.js';
+import { FlashdError } from '../../../src/domain/errors.js';
+import { parseManifest, validateManifest } from '../../../src/images/manifest.js';
 import { thrownBy } from '../../helpers/thrown-by.js';
 
 function image(overrides: Record<string, unknown> = {}): Record<string, unknown> {

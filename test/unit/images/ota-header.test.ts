@@ -2,8 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { deviceIdFromBytes, FlashdError } from '../../../src/domain/index.js';
-import { encodeOtaHeader, otaHeaderLengthFor, parseOtaHeader, parseOtaSubElements, upgradeImageOf, type OtaHeaderFields } from '../../../src/images/index.js';
+import { FlashdError } from '../../../src/domain/errors.js';
+import { deviceIdFromBytes } from '../../../src/domain/identifiers.js';
+import { encodeOtaHeader, otaHeaderLengthFor, parseOtaHeader, type OtaHeaderFields } from '../../../src/images/ota-header.js';
+import { parseOtaSubElements, upgradeImageOf } from '../../../src/images/ota-sub-elements.js';
 import { thrownBy } from '../../helpers/thrown-by.js';
 
 const SAMPLES_DIR = fileURLToPath(new URL('../../fixtures/ota-samples/', import.meta.url));

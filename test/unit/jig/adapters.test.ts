@@ -6,8 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/api/app.js';
 import type { JigConfig } from '../../../src/config/schema.js';
 import { runFlashctl } from '../../../src/flashctl/cli.js';
-import { listAdapters, udevRules, type ListedPort } from '../../../src/jig/index.js';
-import { createStores, openDatabase, type Db } from '../../../src/store/index.js';
+import { listAdapters, type ListedPort } from '../../../src/jig/adapters.js';
+import { udevRules } from '../../../src/jig/udev-rules.js';
+import { createStores } from '../../../src/store/stores.js';
+import { openDatabase, type Db } from '../../../src/store/open-database.js';
 import { apiMetrics } from '../../helpers/api-metrics.js';
 
 const FTDI = (n: number, iface = '00'): ListedPort => ({

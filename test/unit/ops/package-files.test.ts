@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/index.js';
+import { loadConfig } from '../../../src/config/load-config.js';
 import { PACKAGE_ROOT } from '../../../src/config/package-root.js';
 
 const packaging = join(PACKAGE_ROOT, 'packaging');

@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { CatalogImage } from '../../../src/images/index.js';
-import { HUB_STATUS, IDENTITY_IMAGE_HELD } from '../../../src/session/index.js';
+import type { CatalogImage } from '../../../src/images/catalog-image.js';
+import { IDENTITY_IMAGE_HELD } from '../../../src/session/hub-messages.js';
+import { HUB_STATUS } from '../../../src/session/hub-status.js';
 import { INSTANT_HUB_PROFILE, Simulator, generateStock, type HubSpec, type HubTimingProfile } from '../../../jig-sim/index.js';
 import { HubWire, ackedOffset, sendBlocks, sendWindowed, unlockHub } from '../../helpers/hub-wire.js';
 import { demoCatalog } from '../../helpers/sim-session.js';

@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseDeviceId, parseFirmwareVersion } from '../../../src/domain/identifiers.js';
 import type { HubIdentity } from '../../../src/domain/hub-identity.js';
-import { createStores, FlashStore, MIGRATIONS, openDatabase, type Db } from '../../../src/store/index.js';
+import { FlashStore } from '../../../src/store/flash-store.js';
+import { MIGRATIONS } from '../../../src/store/migrations.js';
+import { openDatabase, type Db } from '../../../src/store/open-database.js';
+import { createStores } from '../../../src/store/stores.js';
 
 const identity = (n: number, firmware = '0002012A'): HubIdentity => ({
   deviceId: parseDeviceId(`00-DB-12-00-00-00-00-${n.toString(16).toUpperCase().padStart(2, '0')}`),

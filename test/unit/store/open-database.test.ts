@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { MIGRATIONS, openDatabase, snapshotStoreFiles } from '../../../src/store/index.js';
+import { MIGRATIONS } from '../../../src/store/migrations.js';
+import { openDatabase } from '../../../src/store/open-database.js';
+import { snapshotStoreFiles } from '../../../src/store/store-files.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'flashd-open-'));
 

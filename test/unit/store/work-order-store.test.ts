@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isFlashdError, type FlashdError } from '../../../src/domain/errors.js';
 import { parseDeviceId, parseFirmwareVersion } from '../../../src/domain/identifiers.js';
-import { createStores, openDatabase, type Db, type HubTransitionRecord, type Stores } from '../../../src/store/index.js';
+import type { HubTransitionRecord } from '../../../src/store/hub-transitions.js';
+import { openDatabase, type Db } from '../../../src/store/open-database.js';
+import { createStores, type Stores } from '../../../src/store/stores.js';
 
 const ID = (n: number) => parseDeviceId(`00-DB-12-00-00-00-01-${n.toString(16).toUpperCase().padStart(2, '0')}`);
 const known = (model: string) => model === '0101030B';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../../src/config/package-root.js';
-import { canonicalJson, N3_FIELDS } from '../../../src/upstream/index.js';
+import { canonicalJson, N3_FIELDS } from '../../../src/upstream/n3-notification.js';
 import { docJsonBlocks } from '../../helpers/doc-blocks.js';
 
 const doc = readFileSync(join(PACKAGE_ROOT, 'docs/n3.md'), 'utf8');

@@ -1,7 +1,9 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { OutboxItem } from '../../../src/store/index.js';
-import { DEFAULT_RETRY_POLICY, N3Drainer, type N3Answer } from '../../../src/upstream/index.js';
+import type { OutboxItem } from '../../../src/store/outbox-records.js';
+import type { N3Answer } from '../../../src/upstream/n3-answer.js';
+import { N3Drainer } from '../../../src/upstream/n3-drainer.js';
+import { DEFAULT_RETRY_POLICY } from '../../../src/upstream/retry-policy.js';
 
 /** An in-memory outbox with the store's contract: one head per Device ID, due by next try. */
 function memoryOutbox() {

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_RETRY_POLICY, N3Drainer, N3HttpTransport, type RetryPolicy } from '../../../src/upstream/index.js';
+import { N3Drainer } from '../../../src/upstream/n3-drainer.js';
+import { N3HttpTransport } from '../../../src/upstream/n3-http-transport.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../../src/upstream/retry-policy.js';
 import { MockN3Server, type N3Fault } from '../../helpers/mock-n3-server.js';
 import { OutboxBench } from '../../helpers/outbox-bench.js';
 

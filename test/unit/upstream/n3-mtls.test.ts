@@ -3,8 +3,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateConfig } from '../../../src/config/index.js';
-import { loadN3Transport, N3HttpTransport } from '../../../src/upstream/index.js';
+import { validateConfig } from '../../../src/config/load-config.js';
+import { N3HttpTransport } from '../../../src/upstream/n3-http-transport.js';
+import { loadN3Transport } from '../../../src/upstream/n3-settings.js';
 import { MockN3Server } from '../../helpers/mock-n3-server.js';
 
 function hasOpenssl(): boolean {

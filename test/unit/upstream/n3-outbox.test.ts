@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { OutboxRecord } from '../../../src/store/index.js';
-import { canonicalJson, N3_FIELDS, sha256Hex, type N3Notification } from '../../../src/upstream/index.js';
+import type { OutboxRecord } from '../../../src/store/outbox-records.js';
+import { canonicalJson, N3_FIELDS, sha256Hex, type N3Notification } from '../../../src/upstream/n3-notification.js';
 import { deviceIdOf, OutboxBench } from '../../helpers/outbox-bench.js';
 
 const tempDb = (): string => join(mkdtempSync(join(tmpdir(), 'flashd-outbox-')), 'f.db');

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { validateConfig } from '../../../src/config/index.js';
+import { validateConfig } from '../../../src/config/load-config.js';
 import { createLogger } from '../../../src/logger.js';
-import { createStores } from '../../../src/store/index.js';
-import { N3Reporter, type N3Answer, type N3Transport } from '../../../src/upstream/index.js';
+import { createStores } from '../../../src/store/stores.js';
+import type { N3Answer, N3Transport } from '../../../src/upstream/n3-answer.js';
+import { N3Reporter } from '../../../src/upstream/n3-reporter.js';
 import { OutboxBench } from '../../helpers/outbox-bench.js';
 
 const n3 = validateConfig({ upstream: { mode: 'n3', n3: { url: 'http://127.0.0.1:9/n3' } } }, 't').upstream.n3;

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { validateConfig } from '../../../src/config/index.js';
+import { validateConfig } from '../../../src/config/load-config.js';
 import { createLogger } from '../../../src/logger.js';
-import { N3Reporter } from '../../../src/upstream/index.js';
+import { N3Reporter } from '../../../src/upstream/n3-reporter.js';
 import { MockN3Server, type N3Fault } from '../../helpers/mock-n3-server.js';
 import { OutboxBench } from '../../helpers/outbox-bench.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classify, DEFAULT_RETRY_POLICY, backoffMs, parseRetryAfter, retryDelayMs } from '../../../src/upstream/index.js';
+import { classify } from '../../../src/upstream/n3-answer.js';
+import { DEFAULT_RETRY_POLICY, backoffMs, parseRetryAfter, retryDelayMs } from '../../../src/upstream/retry-policy.js';
 
 const policy = { ...DEFAULT_RETRY_POLICY, minTimeoutMs: 1000, maxTimeoutMs: 60_000, timeoutFactor: 2, jitter: 0.5 };
 const NOW = Date.parse('2026-11-28T12:00:00Z');

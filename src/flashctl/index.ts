@@ -1,2 +1,0 @@
-export * from './api-client.js';
-export * from './cli.js';

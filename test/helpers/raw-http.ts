@@ -62,7 +62,10 @@ export function rawRequest(port: number, request: Buffer, timeoutMs = 10_000): P
     // request that declares more body than it sends is only answered once the client's FIN comes.
     // Requests carry `Connection: close`, so the server closes once it has answered.
     const quiet = setTimeout(() => socket.end(), Math.min(3000, timeoutMs / 2));
-    socket.once('data', () => clearTimeout(quiet));
+    // An interim answer (100 Continue) is not the answer: the server still waits for the body.
+    socket.on('data', () => {
+      if (/^HTTP\/1\.[01] [2-5]\d\d /m.test(Buffer.concat(chunks).toString('latin1'))) clearTimeout(quiet);
+    });
     socket.write(request);
   });
 }

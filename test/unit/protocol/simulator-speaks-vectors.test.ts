@@ -38,7 +38,8 @@ function vectorHub(running: string, profile: Partial<HubTimingProfile> = {}): { 
       masterKey: Buffer.alloc(32),
     },
     // No boot time: a powered-up hub boots for rebootMs before it answers, and this test is about bytes.
-    { ...DEFAULT_HUB_PROFILE, rebootMs: 0, ...profile },
+    // The vectors are a protocol 1.0 hub's (no dictionary deflate, flag 0x10); 1.1's DATA has its own (§2.6a).
+    { ...DEFAULT_HUB_PROFILE, rebootMs: 0, deflateDictionary: false, ...profile },
   );
   return { replies, responder: new HubResponder(virtual, (bytes) => replies.push(Buffer.from(bytes))) };
 }

@@ -107,7 +107,7 @@ describe('N3 outbox sink', () => {
     expect(bench.stores.workOrders.hubs('WO-1')[0]).toMatchObject({ state: 'FLASHING', outcome: null });
   });
 
-  it('keeps a key bound to its content: unique, immutable, never deleted, delivered stays delivered', async () => {
+  it('keeps a key bound to its content: unique, immutable, deleted only once delivered and settled, delivered stays delivered', async () => {
     bench = await OutboxBench.open(tempDb());
     bench.order('WO-1', [8, 9]);
     bench.flash('WO-1', 8, 'REFLASHED');
@@ -118,7 +118,7 @@ describe('N3 outbox sink', () => {
     expect(() => insert.run(row!.idempotencyKey, deviceIdOf(9), otherAttempt, 'c'.repeat(64))).toThrow(/UNIQUE constraint failed: n3_outbox.idempotency_key/);
     expect(() => bench.db.prepare("UPDATE n3_outbox SET payload_json = '{}' WHERE id = ?").run(row!.id)).toThrow(/content never changes/);
     expect(() => bench.db.prepare("UPDATE n3_outbox SET idempotency_key = 'x-x-x-x-x-x-x-x-x' WHERE id = ?").run(row!.id)).toThrow(/content never changes/);
-    expect(() => bench.db.prepare('DELETE FROM n3_outbox').run()).toThrow(/never deleted/);
+    expect(() => bench.db.prepare('DELETE FROM n3_outbox').run()).toThrow(/only a delivered notification of a settled work order is deleted/);
     bench.stores.outbox.markDelivered(row!.id, 'now', 201);
     expect(() => bench.db.prepare("UPDATE n3_outbox SET state = 'PENDING', delivered_at = NULL WHERE id = ?").run(row!.id)).toThrow(/stays delivered/);
     expect(bench.stores.outbox.get(row!.id)).toMatchObject({ state: 'DELIVERED', payloadSha256: row!.payloadSha256 });

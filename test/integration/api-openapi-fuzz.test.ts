@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken, revokeToken } from '../../src/api/access/token-file.js';
 import { startDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
-import { DOCUMENTED_CODES, openApiProblems, responseChecker, type OpenApiDocument, type Operation } from '../helpers/openapi-check.js';
+import { DOCUMENTED_CODES, officialSchemaProblems, openApiProblems, responseChecker, type OpenApiDocument, type Operation } from '../helpers/openapi-check.js';
 
 /**
  * The API as a back-office client meets it: a real flashd-sim process (simulated hubs flashing over
@@ -109,6 +109,7 @@ describe('the API under requests built from its OpenAPI document, on a live daem
 
   it('serves an OpenAPI 3.1 document that lists every route the daemon has', async () => {
     expect(openApiProblems(doc)).toEqual([]);
+    expect(officialSchemaProblems(doc)).toEqual([]);
     const listed = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
     for (const route of ['GET /api/v1/events', 'GET /api/v1/shift', 'GET /', 'POST /api/v1/work-orders/import', 'GET /api/v1/audit', 'GET /metrics', 'GET /api/docs']) expect(listed).toContain(route);
     expect(listed.filter((r) => doc.paths[r.split(' ')[1]!]![r.split(' ')[0]!.toLowerCase()]!['x-flashd-role'] === 'undeclared')).toEqual([]);

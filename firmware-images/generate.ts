@@ -77,7 +77,9 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
   const generated = await generateImages(scriptDir);
   for (const image of generated) {
     const { manufacturerName, model, latestVersion } = image.definition;
-    console.log(`${image.fileName}  ${manufacturerName.padEnd(7)} ${model} ${latestVersion}  ${image.sizeBytes} bytes (${(image.sizeBytes / 1024).toFixed(1)} KiB)  deflate ratio ${image.deflateRatio.toFixed(4)}`);
+    console.log(
+      `${image.fileName}  ${manufacturerName.padEnd(7)} ${model} ${latestVersion}  ${image.sizeBytes} bytes (${(image.sizeBytes / 1024).toFixed(1)} KiB)  deflate ratio ${image.deflateRatio.toFixed(4)}`,
+    );
   }
   console.log(`wrote ${MANIFEST_FILE}, ${MANIFEST_SIGNATURE_FILE} and ${DEMO_PUBLIC_KEY_FILE} in ${scriptDir}`);
 }

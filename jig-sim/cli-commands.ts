@@ -3,12 +3,7 @@ import type { HubTruth } from './truth.js';
 /** A line a person typed at the interactive simulator, understood. */
 export type CliCommand =
   /** An action as JSON, checked by performAction like one posted to the control API. */
-  | { kind: 'action'; action: Record<string, unknown> }
-  | { kind: 'truth' }
-  | { kind: 'slots' }
-  | { kind: 'help' }
-  | { kind: 'quit' }
-  | { kind: 'none' };
+  { kind: 'action'; action: Record<string, unknown> } | { kind: 'truth' } | { kind: 'slots' } | { kind: 'help' } | { kind: 'quit' } | { kind: 'none' };
 
 export const CLI_HELP = `commands (J/S = jig/slot, e.g. 1/3):
   insert J/S [DEVICE-ID]   put the next stock hub in (or one from the shelf by Device ID)
@@ -73,7 +68,14 @@ export function formatTruth(hubs: readonly HubTruth[]): string {
     .map((h) => {
       const where = h.jigId ? `${h.jigId}/${h.slot}` : 'shelf';
       const held = h.heldImage ? ` held ${h.heldImage.committedBytes}/${h.heldImage.sizeBytes}${h.heldImage.verified ? ' verified' : ''}` : '';
-      const flags = [h.pendingActivation && 'activating', h.unlocked && 'unlocked', h.lockedOut && 'locked-out', h.bricked && 'BRICKED', h.hung && 'hung', !h.powered && h.jigId && 'no-power']
+      const flags = [
+        h.pendingActivation && 'activating',
+        h.unlocked && 'unlocked',
+        h.lockedOut && 'locked-out',
+        h.bricked && 'BRICKED',
+        h.hung && 'hung',
+        !h.powered && h.jigId && 'no-power',
+      ]
         .filter(Boolean)
         .join(' ');
       return `${where.padEnd(10)} ${h.deviceId} ${h.model} runs ${h.firmwareVersion} flashed ${h.flashCount}${held}${flags ? ` [${flags}]` : ''}`;

@@ -80,7 +80,12 @@ async function main(): Promise<void> {
       if (command.kind === 'quit') return void rl.close();
       if (command.kind === 'help') say(CLI_HELP);
       else if (command.kind === 'truth') say(formatTruth(sim.truth()));
-      else if (command.kind === 'slots') say(slotsView(sim).map((s) => `${s.jig}/${s.slot} ${s.present ? s.deviceId : '(empty)'} led=${s.led}${s.blink ? '*' : ''} power=${s.powered ? 'on' : 'off'}`).join('\n'));
+      else if (command.kind === 'slots')
+        say(
+          slotsView(sim)
+            .map((s) => `${s.jig}/${s.slot} ${s.present ? s.deviceId : '(empty)'} led=${s.led}${s.blink ? '*' : ''} power=${s.powered ? 'on' : 'off'}`)
+            .join('\n'),
+        );
       else if (command.kind === 'action') say(performAction(sim, command.action).done);
     } catch (err) {
       say(`error: ${isFlashdError(err) ? `${err.code}: ${err.message}` : (err as Error).message}`);

@@ -8,7 +8,9 @@ import type { Simulator } from './simulator.js';
 const MAX_BODY_BYTES = 64 * 1024;
 
 /** The simulator's view of every slot: what a person standing at the bench sees. */
-export function slotsView(sim: Simulator): Array<{ jig: string; slot: number; present: boolean; powered: boolean; led: string; blink: boolean; deviceId: string | null }> {
+export function slotsView(
+  sim: Simulator,
+): Array<{ jig: string; slot: number; present: boolean; powered: boolean; led: string; blink: boolean; deviceId: string | null }> {
   return [...sim.slots()].map(({ jig, slot }) => ({
     jig: jig.id,
     slot: slot.number,
@@ -59,7 +61,8 @@ export class ControlServer {
       }
       if (path === '/actions') {
         if (req.method !== 'POST') return send(res, 405, { code: 'SIM_ACTION_INVALID', message: 'POST an action to /actions' });
-        if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) return send(res, 415, { code: 'SIM_ACTION_INVALID', message: 'send the action as application/json' });
+        if (!/^application\/json\b/.test(req.headers['content-type'] ?? ''))
+          return send(res, 415, { code: 'SIM_ACTION_INVALID', message: 'send the action as application/json' });
         let body: unknown;
         try {
           body = JSON.parse(await readBody(req));

@@ -18,7 +18,12 @@ export const simulatorOrConfiguredJigs: HardwareFactory = async (context) => {
   if (!config.simulator.enabled) return configuredJigs(context);
   const options = config.simulator;
   const scenario = options.scenario ? await loadScenario(options.scenario) : undefined;
-  const simulator = new Simulator({ jigs: options.jigs, profileFor: HUB_PROFILES[options.profile], timing: options.link, seed: scenario?.seed ?? options.seed });
+  const simulator = new Simulator({
+    jigs: options.jigs,
+    profileFor: HUB_PROFILES[options.profile],
+    timing: options.link,
+    seed: scenario?.seed ?? options.seed,
+  });
   const control = options.controlPort === undefined ? undefined : new ControlServer(simulator);
   const technician = options.technician.enabled ? new Technician(simulator, options.technician) : undefined;
   const close = async (): Promise<void> => {
@@ -39,7 +44,15 @@ export const simulatorOrConfiguredJigs: HardwareFactory = async (context) => {
     const controlUrl = await control?.listen(options.controlPort);
     technician?.start();
     log.info(
-      { jigs: addresses, hubs: loaded, stock: simulator.stock.length, transport: options.transport, technician: options.technician.enabled, control: controlUrl, scenario: options.scenario },
+      {
+        jigs: addresses,
+        hubs: loaded,
+        stock: simulator.stock.length,
+        transport: options.transport,
+        technician: options.technician.enabled,
+        control: controlUrl,
+        scenario: options.scenario,
+      },
       'built-in jig simulator started',
     );
     return {

@@ -26,7 +26,11 @@ export function createDemoWorkOrder(
   hubs: readonly (WorkOrderLineInput & { deviceId: string })[],
   options: { operatorId: string; isKnownModel: (model: string) => boolean },
 ): { workOrderId: string; accepted: number } {
-  stores.workOrders.create({ id: workOrderId, secPartyId: DEMO_PARTY, cspRegion: 'South', source: 'demo', operatorId: options.operatorId }, { hubs }, options.isKnownModel);
+  stores.workOrders.create(
+    { id: workOrderId, secPartyId: DEMO_PARTY, cspRegion: 'South', source: 'demo', operatorId: options.operatorId },
+    { hubs },
+    options.isKnownModel,
+  );
   let accepted = 0;
   for (const hub of hubs) {
     if (stores.intake.scan({ deviceId: hub.deviceId, operatorId: options.operatorId, workOrderId }).decision === 'ACCEPTED') accepted++;

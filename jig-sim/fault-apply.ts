@@ -109,7 +109,8 @@ export function applyFault(sim: Simulator, fault: Fault, site: FaultSite, later:
       break;
     case 'hash-mismatch': {
       const offset = fault.offset ?? 512;
-      if (hub.held && offset < hub.held.committedBytes) hub.flash[offset]! ^= 0x01; // already programmed: the cell flips now
+      if (hub.held && offset < hub.held.committedBytes)
+        hub.flash[offset]! ^= 0x01; // already programmed: the cell flips now
       else hub.defects.weakBytes.set(offset, fault.times ?? 1);
       break;
     }

@@ -3,7 +3,20 @@ import { deviceIdToBytes, firmwareVersionFromNumber, firmwareVersionToNumber } f
 import { parseOtaHeader } from '../src/images/ota-header.js';
 import { encodeFrame, type Frame } from '../src/link/frame.js';
 import { FrameParser } from '../src/link/frame-parser.js';
-import { BEGIN_DISCARD, HUB_PROTOCOL_VERSION, IDENTITY_DEFLATE, IDENTITY_DEFLATE_DICTIONARY, IDENTITY_IMAGE_HELD, IDENTITY_LOCKED, IDENTITY_SELECTIVE, MSG, decodeMessage, encodeMessage, type HubMessage, type MessageOf } from '../src/session/hub-messages.js';
+import {
+  BEGIN_DISCARD,
+  HUB_PROTOCOL_VERSION,
+  IDENTITY_DEFLATE,
+  IDENTITY_DEFLATE_DICTIONARY,
+  IDENTITY_IMAGE_HELD,
+  IDENTITY_LOCKED,
+  IDENTITY_SELECTIVE,
+  MSG,
+  decodeMessage,
+  encodeMessage,
+  type HubMessage,
+  type MessageOf,
+} from '../src/session/hub-messages.js';
 import { HUB_STATUS } from '../src/session/hub-status.js';
 import { deriveHubKey, unlockResponse } from '../src/session/unlock.js';
 import { HubUart } from './hub-uart.js';
@@ -222,7 +235,8 @@ export class HubResponder {
         if (!this.hub.held?.verified) throw new HubStatusError(HUB_STATUS.NOT_VERIFIED, 'no verified image to activate');
         return { kind: 'ACTIVATING', rebootMs: Math.round(this.hub.timing.rebootMs) };
       case 'SET_BAUD':
-        if (!HubUart.offers(m.baudRate, this.hub.profile.maxBaudRate)) throw new HubStatusError(HUB_STATUS.BAUD_UNSUPPORTED, `baud ${m.baudRate} not supported`);
+        if (!HubUart.offers(m.baudRate, this.hub.profile.maxBaudRate))
+          throw new HubStatusError(HUB_STATUS.BAUD_UNSUPPORTED, `baud ${m.baudRate} not supported`);
         return { kind: 'BAUD', baudRate: m.baudRate };
       default:
         throw new HubStatusError(HUB_STATUS.UNKNOWN_COMMAND, `unexpected ${m.kind}`);
@@ -278,8 +292,10 @@ export class HubResponder {
     const p = hub.timing;
     if (!this.#unlocked) throw new HubStatusError(HUB_STATUS.LOCKED, 'unlock first');
     const capacity = hub.profile.flashBytes;
-    if (m.imageSize === 0 || m.imageSize > capacity) throw new HubStatusError(HUB_STATUS.IMAGE_TOO_LARGE, `image of ${m.imageSize} bytes does not fit ${capacity}`);
-    if (m.blockBytes === 0 || m.blockBytes > p.maxBlockBytes) throw new HubStatusError(HUB_STATUS.BAD_PARAMETER, `block of ${m.blockBytes} bytes; at most ${p.maxBlockBytes}`);
+    if (m.imageSize === 0 || m.imageSize > capacity)
+      throw new HubStatusError(HUB_STATUS.IMAGE_TOO_LARGE, `image of ${m.imageSize} bytes does not fit ${capacity}`);
+    if (m.blockBytes === 0 || m.blockBytes > p.maxBlockBytes)
+      throw new HubStatusError(HUB_STATUS.BAD_PARAMETER, `block of ${m.blockBytes} bytes; at most ${p.maxBlockBytes}`);
     if (m.window === 0 || m.window > p.maxWindow) throw new HubStatusError(HUB_STATUS.BAD_PARAMETER, `window of ${m.window}; at most ${p.maxWindow}`);
     await this.#rx?.drain();
     const same = hub.held && hub.held.sha256.equals(m.sha256) && hub.held.sizeBytes === m.imageSize;
@@ -297,11 +313,15 @@ export class HubResponder {
     held.committedBytes = resumeOffset;
     held.verified = false;
     const attempt = hub.enterPhase('TRANSFER');
-    this.#rx = new ImageReceiver(hub, { blockBytes: m.blockBytes, window: m.window, startOffset: resumeOffset }, {
-      transmit: (bytes) => this.#answering && this.#transmit(bytes),
-      after: (ms, fn) => this.#after(ms, fn),
-      onProgress: (offset) => this.#phase({ phase: 'TRANSFER', attempt, offset, sizeBytes: held.sizeBytes }),
-    });
+    this.#rx = new ImageReceiver(
+      hub,
+      { blockBytes: m.blockBytes, window: m.window, startOffset: resumeOffset },
+      {
+        transmit: (bytes) => this.#answering && this.#transmit(bytes),
+        after: (ms, fn) => this.#after(ms, fn),
+        onProgress: (offset) => this.#phase({ phase: 'TRANSFER', attempt, offset, sizeBytes: held.sizeBytes }),
+      },
+    );
     if (!this.#phase({ phase: 'TRANSFER', attempt, offset: resumeOffset, sizeBytes: held.sizeBytes })) throw new HubStatusError(HUB_STATUS.BUSY, 'stopped');
     return { kind: 'READY', resumeOffset, prefixSha256 };
   }
@@ -361,10 +381,13 @@ export class HubResponder {
   }
 
   #after(ms: number, fn: () => void): void {
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      fn();
-    }, Math.max(0, ms));
+    const timer = setTimeout(
+      () => {
+        this.#timers.delete(timer);
+        fn();
+      },
+      Math.max(0, ms),
+    );
     this.#timers.add(timer);
   }
 }

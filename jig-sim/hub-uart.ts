@@ -1,7 +1,9 @@
 import { BAUD_IDLE_REVERT_MS } from '../src/session/baud-policy.js';
 
 /** UART rates a simulated bootloader can run at (it accepts those up to its profile's maxBaudRate). */
-export const HUB_BAUD_RATES: readonly number[] = [9600, 19_200, 38_400, 57_600, 115_200, 230_400, 460_800, 921_600, 1_000_000, 1_500_000, 2_000_000, 3_000_000, 4_000_000];
+export const HUB_BAUD_RATES: readonly number[] = [
+  9600, 19_200, 38_400, 57_600, 115_200, 230_400, 460_800, 921_600, 1_000_000, 1_500_000, 2_000_000, 3_000_000, 4_000_000,
+];
 
 /**
  * A hub bootloader's UART rate (docs/protocol.md §2.8). It boots at the line's rate; SET_BAUD moves

@@ -1,6 +1,14 @@
 import { inflateRawSync } from 'node:zlib';
 import { encodeFrame, type Frame } from '../src/link/frame.js';
-import { ACK_GAP, DATA_DEFLATED, DATA_DEFLATED_DICTIONARY, DICTIONARY_BYTES, decodeMessage, encodeMessage, type MessageOf } from '../src/session/hub-messages.js';
+import {
+  ACK_GAP,
+  DATA_DEFLATED,
+  DATA_DEFLATED_DICTIONARY,
+  DICTIONARY_BYTES,
+  decodeMessage,
+  encodeMessage,
+  type MessageOf,
+} from '../src/session/hub-messages.js';
 import { HUB_STATUS } from '../src/session/hub-status.js';
 import type { VirtualHub } from './virtual-hub.js';
 

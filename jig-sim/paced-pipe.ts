@@ -18,8 +18,10 @@ export const INSTANT_LINK: Readonly<LinkTiming> = Object.freeze({ paced: false, 
 export const MAX_PIECE_MS = 2;
 
 export function checkLinkTiming(timing: LinkTiming): void {
-  if (!Number.isFinite(timing.baudRate) || timing.baudRate < 300 || timing.baudRate > 16_000_000) throw new RangeError(`baudRate must be 300..16,000,000, got ${timing.baudRate}`);
-  if (!Number.isFinite(timing.latencyMs) || timing.latencyMs < 0 || timing.latencyMs > 10_000) throw new RangeError(`latencyMs must be 0..10,000, got ${timing.latencyMs}`);
+  if (!Number.isFinite(timing.baudRate) || timing.baudRate < 300 || timing.baudRate > 16_000_000)
+    throw new RangeError(`baudRate must be 300..16,000,000, got ${timing.baudRate}`);
+  if (!Number.isFinite(timing.latencyMs) || timing.latencyMs < 0 || timing.latencyMs > 10_000)
+    throw new RangeError(`latencyMs must be 0..10,000, got ${timing.latencyMs}`);
 }
 
 /**

@@ -83,9 +83,11 @@ function describe(error: ValueError, prefix: string): string {
   const path = `${prefix}${error.path}` || '/';
   if (error.message === 'Unexpected property') return `${path}: unknown key`;
   const allowed = (error.schema.anyOf as Array<{ const?: unknown }> | undefined)?.map((b) => b.const);
-  if (allowed?.length && allowed.every((v) => v !== undefined)) return `${path}: must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(error.value)}`;
+  if (allowed?.length && allowed.every((v) => v !== undefined))
+    return `${path}: must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(error.value)}`;
   if (error.schema.anyOf && path.endsWith('/target')) return `${path}: must be { "jig": n, "slot": n }, { "jig": n } or { "deviceId": "00-DB-..." }`;
-  if (error.schema.anyOf && path.endsWith('/when')) return `${path}: must be { "afterMs": n } or { "phase": "IDENTIFY|UNLOCK|TRANSFER|VERIFY|ACTIVATE", "attempt"?, "offset"?, "percent"? }`;
+  if (error.schema.anyOf && path.endsWith('/when'))
+    return `${path}: must be { "afterMs": n } or { "phase": "IDENTIFY|UNLOCK|TRANSFER|VERIFY|ACTIVATE", "attempt"?, "offset"?, "percent"? }`;
   const got = error.value === undefined ? 'nothing' : JSON.stringify(error.value);
   return `${path}: ${error.message.toLowerCase()}, got ${got.length > 60 ? `${got.slice(0, 57)}...` : got}`;
 }

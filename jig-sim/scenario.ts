@@ -50,7 +50,12 @@ const common = {
   note: Type.Optional(Type.String({ maxLength: 200 })),
 };
 /** `line: "control"` puts the noise on the control line of the jig the target names instead of its slot lines. */
-const noise = { ...common, direction: Type.Optional(Direction), durationMs: Type.Optional(Ms), line: Type.Optional(Type.Union([Type.Literal('slot'), Type.Literal('control')])) };
+const noise = {
+  ...common,
+  direction: Type.Optional(Direction),
+  durationMs: Type.Optional(Ms),
+  line: Type.Optional(Type.Union([Type.Literal('slot'), Type.Literal('control')])),
+};
 
 /** Parameters of each fault kind, by kind. */
 export const FAULT_SCHEMAS = {
@@ -64,13 +69,22 @@ export const FAULT_SCHEMAS = {
   brick: Type.Object({ kind: Type.Literal('brick'), ...common, untilPowerCycle: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
   remove: Type.Object({ kind: Type.Literal('remove'), ...common, reinsertAfterMs: Type.Optional(Ms) }, { additionalProperties: false }),
   'unlock-refused': Type.Object({ kind: Type.Literal('unlock-refused'), ...common, lockoutAfter: Type.Optional(Int(1, 100)) }, { additionalProperties: false }),
-  'flash-write-error': Type.Object({ kind: Type.Literal('flash-write-error'), ...common, sector: Int(0, 65_535), times: Type.Optional(Int(1, 1_000_000)) }, { additionalProperties: false }),
-  'hash-mismatch': Type.Object({ kind: Type.Literal('hash-mismatch'), ...common, offset: Type.Optional(Int(0, 64 * 1024 * 1024)), times: Type.Optional(Int(1, 1_000_000)) }, { additionalProperties: false }),
+  'flash-write-error': Type.Object(
+    { kind: Type.Literal('flash-write-error'), ...common, sector: Int(0, 65_535), times: Type.Optional(Int(1, 1_000_000)) },
+    { additionalProperties: false },
+  ),
+  'hash-mismatch': Type.Object(
+    { kind: Type.Literal('hash-mismatch'), ...common, offset: Type.Optional(Int(0, 64 * 1024 * 1024)), times: Type.Optional(Int(1, 1_000_000)) },
+    { additionalProperties: false },
+  ),
   'boot-version': Type.Object(
     { kind: Type.Literal('boot-version'), ...common, firmwareVersion: Type.String({ pattern: '^[0-9A-F]{8}$' }), times: Type.Optional(Int(1, 1_000_000)) },
     { additionalProperties: false },
   ),
-  'slow-hub': Type.Object({ kind: Type.Literal('slow-hub'), ...common, factor: Type.Number({ exclusiveMinimum: 0, maximum: 1000 }) }, { additionalProperties: false }),
+  'slow-hub': Type.Object(
+    { kind: Type.Literal('slow-hub'), ...common, factor: Type.Number({ exclusiveMinimum: 0, maximum: 1000 }) },
+    { additionalProperties: false },
+  ),
   'control-disconnect': Type.Object({ kind: Type.Literal('control-disconnect'), ...common, refuseMs: Type.Optional(Ms) }, { additionalProperties: false }),
   'jig-reboot': Type.Object({ kind: Type.Literal('jig-reboot'), ...common, durationMs: Type.Optional(Ms) }, { additionalProperties: false }),
   'brown-out': Type.Object({ kind: Type.Literal('brown-out'), ...common, durationMs: Ms }, { additionalProperties: false }),
@@ -93,7 +107,9 @@ export const ScenarioHeadSchema = Type.Object(
     /** Link timing of every line. */
     link: Type.Optional(LinkSettingsSchema),
     /** Link timing of single slots, over `link`. */
-    slots: Type.Optional(Type.Array(Type.Object({ jig: Int(1, 64), slot: Int(1, 8), link: LinkSettingsSchema }, { additionalProperties: false }), { maxItems: 512 })),
+    slots: Type.Optional(
+      Type.Array(Type.Object({ jig: Int(1, 64), slot: Int(1, 8), link: LinkSettingsSchema }, { additionalProperties: false }), { maxItems: 512 }),
+    ),
     faults: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 10_000 })),
   },
   { additionalProperties: false },

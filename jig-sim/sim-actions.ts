@@ -60,7 +60,9 @@ export function parseAction(raw: unknown): SimAction {
     throw invalid([`/action: must be one of ${SIM_ACTIONS.map((a) => JSON.stringify(a)).join(', ')}, got ${JSON.stringify(name)}`]);
   }
   const schema = ActionSchemas[name as RawAction['action']];
-  const problems = [...Value.Errors(schema, raw)].map((e) => `${e.path || '/'}: ${e.message === 'Unexpected property' ? 'unknown key' : e.message.toLowerCase()}`);
+  const problems = [...Value.Errors(schema, raw)].map(
+    (e) => `${e.path || '/'}: ${e.message === 'Unexpected property' ? 'unknown key' : e.message.toLowerCase()}`,
+  );
   if (problems.length > 0) throw invalid([...new Set(problems)]);
   const action = raw as RawAction;
   if (action.action === 'fault') {
@@ -69,7 +71,8 @@ export function parseAction(raw: unknown): SimAction {
     if (fault.when) throw invalid(['/fault/when: an action fault happens now; put triggered faults in a scenario']);
     return { action: 'fault', fault };
   }
-  if (action.action === 'insert' && action.deviceId !== undefined && action.hub !== undefined) throw invalid(['/: give deviceId (a hub from the shelf) or hub (a new one), not both']);
+  if (action.action === 'insert' && action.deviceId !== undefined && action.hub !== undefined)
+    throw invalid(['/: give deviceId (a hub from the shelf) or hub (a new one), not both']);
   return action;
 }
 

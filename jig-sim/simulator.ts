@@ -71,7 +71,8 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
 
   constructor(options: SimulatorOptions) {
     super();
-    if (!Number.isInteger(options.jigs) || options.jigs < 1 || options.jigs > MAX_JIGS) throw new RangeError(`jigs must be 1..${MAX_JIGS}, got ${options.jigs}`);
+    if (!Number.isInteger(options.jigs) || options.jigs < 1 || options.jigs > MAX_JIGS)
+      throw new RangeError(`jigs must be 1..${MAX_JIGS}, got ${options.jigs}`);
     this.#profileFor = options.profileFor ?? (() => DEFAULT_HUB_PROFILE);
     this.seed = options.seed ?? 'sim';
     this.jigs = Array.from({ length: options.jigs }, (_, i) => {

@@ -42,7 +42,11 @@ export class Technician {
     this.#dwellMs = options.dwellMs ?? 3000;
     this.#swapMs = options.swapMs ?? 1500;
     this.#trayLimit = options.trayLimit ?? 1000;
-    for (const [name, value] of [['dwellMs', this.#dwellMs], ['swapMs', this.#swapMs], ['trayLimit', this.#trayLimit]] as const) {
+    for (const [name, value] of [
+      ['dwellMs', this.#dwellMs],
+      ['swapMs', this.#swapMs],
+      ['trayLimit', this.#trayLimit],
+    ] as const) {
       if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a number ≥ 0, got ${value}`);
     }
   }

@@ -67,7 +67,15 @@ export class VirtualHub {
   /** A verified image was activated; it becomes the running firmware at the next boot. */
   pendingActivation = false;
   flashCount = 0;
-  readonly defects: HubDefects = { bricked: false, wrongKey: false, maxUnlockAttempts: undefined, badSectors: new Map(), weakBytes: new Map(), slowdown: 1, bootVersion: undefined };
+  readonly defects: HubDefects = {
+    bricked: false,
+    wrongKey: false,
+    maxUnlockAttempts: undefined,
+    badSectors: new Map(),
+    weakBytes: new Map(),
+    slowdown: 1,
+    bootVersion: undefined,
+  };
   /** Simulator bookkeeping (not hub state): how often each phase was entered, for "on the Nth attempt" triggers. */
   readonly phaseCounts = new Map<HubPhase, number>();
 

@@ -70,7 +70,8 @@ export class WireFaults {
       if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw new RangeError(`${name} must be a probability 0..1, got ${String(value)}`);
     }
     const [min, max] = rates.garbageBytes ?? [1, 32];
-    if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || max < min || max > 4096) throw new RangeError(`garbageBytes must be [min, max] within 1..4096, got [${min}, ${max}]`);
+    if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || max < min || max > 4096)
+      throw new RangeError(`garbageBytes must be [min, max] within 1..4096, got [${min}, ${max}]`);
     this.#rates = { ...rates };
     this.#until = {
       bit: this.#prng.bit.gap(rates.bitErrorRate ?? 0),

@@ -9,11 +9,15 @@ import { runDaemon } from './daemon/run-daemon.js';
  */
 await runDaemon({
   name: 'flashd',
-  usage: 'usage: flashd --config flashd.json\n  drives the jigs of the config file; the built-in jig simulator is `flashd-sim` (npm start)\n  env: FLASHD_CONFIG (config path), FLASHD_PORT (API port)\n',
+  usage:
+    'usage: flashd --config flashd.json\n  drives the jigs of the config file; the built-in jig simulator is `flashd-sim` (npm start)\n  env: FLASHD_CONFIG (config path), FLASHD_PORT (API port)\n',
   hardwareFor: ({ config, source }) => {
     if (config.simulator.enabled) {
       const where = source ? `${source}: /simulator/enabled is true` : 'no config file was given (the embedded defaults run the simulator)';
-      throw new FlashdError('CONFIG_INVALID', `${where}; flashd drives real jigs only: set simulator.enabled to false and list the jigs, or run the simulator with flashd-sim (npm start)`);
+      throw new FlashdError(
+        'CONFIG_INVALID',
+        `${where}; flashd drives real jigs only: set simulator.enabled to false and list the jigs, or run the simulator with flashd-sim (npm start)`,
+      );
     }
     return configuredJigs;
   },

@@ -113,13 +113,20 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   app.decorateRequest('actor', null as never);
   app.decorateRequest('errorCode', undefined);
   app.addHook('onRequest', async (request, reply) => void reply.header('x-request-id', request.id));
-  app.addHook('onRequest', accessHook(access, () => deps.bench.operatorId));
+  app.addHook(
+    'onRequest',
+    accessHook(access, () => deps.bench.operatorId),
+  );
   if (deps.audit) app.addHook('onResponse', auditHook(deps.audit));
   app.setErrorHandler(sendErrorReply);
   // Every route, as it registers, for the OpenAPI document; the access hook enforces their roles.
   const routes: DocumentedRoute[] = [];
   app.addHook('onRoute', (options) => void routes.push(...documentedRoutes(options)));
-  app.setNotFoundHandler((request, reply) => reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}`, requestId: request.id } }));
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .status(404)
+      .send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}`, requestId: request.id } }),
+  );
   // Only JSON and (for the import) CSV bodies: a text/plain body is refused, never parsed.
   app.removeContentTypeParser('text/plain');
   // A mutation without a body still names its type (the CSRF rule in access/host-origin.ts): empty JSON is no body.

@@ -86,7 +86,8 @@ function fromFastify(err: FastifyError, limitBytes = BODY_LIMIT_BYTES): ErrorRep
 export function errorReply(err: unknown, bodyLimitBytes = BODY_LIMIT_BYTES): ErrorReply {
   if (isFlashdError(err)) return reply(err.code, err.message, err.details);
   // SQLite rolled the transaction back: nothing of the request was stored, and a retry after freeing space may succeed.
-  if ((err as { code?: unknown } | undefined)?.code === 'SQLITE_FULL') return reply('STORE_FULL', 'the store is full (disk or store.maxSizeMiB): nothing was stored; free space and retry');
+  if ((err as { code?: unknown } | undefined)?.code === 'SQLITE_FULL')
+    return reply('STORE_FULL', 'the store is full (disk or store.maxSizeMiB): nothing was stored; free space and retry');
   const fastifyError = err as Partial<FastifyError> | undefined;
   if (fastifyError?.validation) return reply('REQUEST_INVALID', fastifyError.message ?? 'the request does not match its schema');
   const known = fastifyError?.code ? fromFastify(fastifyError as FastifyError, bodyLimitBytes) : undefined;
@@ -103,7 +104,8 @@ export function errorReply(err: unknown, bodyLimitBytes = BODY_LIMIT_BYTES): Err
 export function sendErrorReply(err: unknown, request: FastifyRequest, fastifyReply: FastifyReply): FastifyReply {
   const { status, body } = errorReply(err, request.routeOptions?.bodyLimit ?? BODY_LIMIT_BYTES);
   if (status >= 500) request.log.error({ err }, 'request failed');
-  else if (status === 401 || status === 403 || status === 421 || status === 429) request.log.info({ code: body.error.code, url: request.routeOptions?.url, client: request.socket?.remoteAddress }, 'request refused');
+  else if (status === 401 || status === 403 || status === 421 || status === 429)
+    request.log.info({ code: body.error.code, url: request.routeOptions?.url, client: request.socket?.remoteAddress }, 'request refused');
   // The id joins the client's report to the daemon's log line (every line of a request carries reqId).
   body.error.requestId = request.id;
   request.errorCode = body.error.code;
@@ -117,7 +119,8 @@ export function sendErrorReply(err: unknown, request: FastifyRequest, fastifyRep
  * instead of Node's `400 Client Error`.
  */
 export function clientErrorReply(err: NodeJS.ErrnoException): ErrorReply {
-  if (err.code === 'HPE_HEADER_OVERFLOW') return reply('REQUEST_HEADERS_TOO_LARGE', 'the request line and headers are larger than 16384 bytes', { limitBytes: 16_384 });
+  if (err.code === 'HPE_HEADER_OVERFLOW')
+    return reply('REQUEST_HEADERS_TOO_LARGE', 'the request line and headers are larger than 16384 bytes', { limitBytes: 16_384 });
   if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return reply('REQUEST_TIMEOUT', 'the request did not arrive completely in time');
   return reply('REQUEST_INVALID', `the request is not valid HTTP/1.1${err.code ? ` (${err.code})` : ''}`);
 }

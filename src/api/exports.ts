@@ -14,7 +14,18 @@ export function manifestCsv(manifest: Manifest<WorkOrderRecord>): string {
   const lines: ManifestLine[] = [...manifest.returns, ...manifest.rejected, ...manifest.scrapped, ...manifest.inProcess, ...manifest.notReceived];
   return formatCsv(
     ['workOrderId', 'secPartyId', 'deviceId', 'disposition', 'state', 'returned', 'firmwareBefore', 'firmwareAfter', 'reasonCode', 'flags'],
-    lines.map((l) => [workOrder.id, workOrder.secPartyId, l.deviceId, l.disposition, l.state, l.returned, l.firmwareBefore, l.firmwareAfter, l.reasonCode, l.flags.join(' ')]),
+    lines.map((l) => [
+      workOrder.id,
+      workOrder.secPartyId,
+      l.deviceId,
+      l.disposition,
+      l.state,
+      l.returned,
+      l.firmwareBefore,
+      l.firmwareAfter,
+      l.reasonCode,
+      l.flags.join(' '),
+    ]),
   );
 }
 
@@ -28,7 +39,10 @@ export function workOrderChargesCsv(rows: readonly WorkOrderCharges[]): string {
 }
 
 export function partyChargesCsv(rows: readonly PartyCharges[]): string {
-  return formatCsv(['secPartyId', 'workOrders', ...COUNT_COLUMNS], rows.map((r) => [r.secPartyId, r.workOrders, ...COUNT_COLUMNS.map((c) => r[c])]));
+  return formatCsv(
+    ['secPartyId', 'workOrders', ...COUNT_COLUMNS],
+    rows.map((r) => [r.secPartyId, r.workOrders, ...COUNT_COLUMNS.map((c) => r[c])]),
+  );
 }
 
 /** Sends a CSV file as a download with a name that says what it is. */

@@ -25,7 +25,11 @@ export function registerGuardMetrics(registry: Registry, guards: GuardMetricsSou
     labelNames: ['status'],
     registers,
     collect() {
-      const counts = new Map<string, number>([['RUNNING', 0], ['PASSED', 0], ['FAILED', 0]]);
+      const counts = new Map<string, number>([
+        ['RUNNING', 0],
+        ['PASSED', 0],
+        ['FAILED', 0],
+      ]);
       for (const c of guards.view().canaries) counts.set(c.status, (counts.get(c.status) ?? 0) + 1);
       for (const [status, n] of counts) this.set({ status }, n);
     },
@@ -38,7 +42,12 @@ export function registerGuardMetrics(registry: Registry, guards: GuardMetricsSou
       this.set(guards.view().slots.filter((s) => s.status !== 'IN_SERVICE').length);
     },
   });
-  const actions = new Counter({ name: 'flashd_guard_actions_total', help: 'Quality guard halts, passes and releases, by kind', labelNames: ['kind'], registers });
+  const actions = new Counter({
+    name: 'flashd_guard_actions_total',
+    help: 'Quality guard halts, passes and releases, by kind',
+    labelNames: ['kind'],
+    registers,
+  });
   for (const kind of GUARD_ACTION_KINDS) actions.inc({ kind }, 0);
   guards.on('action', (a) => actions.inc({ kind: a.kind }));
   const held = new Counter({ name: 'flashd_guard_held_total', help: 'Sessions a quality guard held back, by code', labelNames: ['code'], registers });

@@ -69,7 +69,11 @@ export class FlashdMetrics {
     if (sources.n3Enabled) {
       // One read of the outbox per scrape sets both gauges, so they never disagree; the age gauge
       // is registered after the rows gauge, so it is read once the rows gauge has collected.
-      const oldestAge = new Gauge({ name: 'flashd_n3_outbox_oldest_pending_age_seconds', help: 'Age of the oldest undelivered N3 notification; 0 when none is pending', registers: [] });
+      const oldestAge = new Gauge({
+        name: 'flashd_n3_outbox_oldest_pending_age_seconds',
+        help: 'Age of the oldest undelivered N3 notification; 0 when none is pending',
+        registers: [],
+      });
       new Gauge({
         name: 'flashd_n3_outbox_rows',
         help: 'N3 outbox rows by state (blocked: pending behind a dead letter of the same hub)',
@@ -89,8 +93,19 @@ export class FlashdMetrics {
 
     this.#finished = new Counter({ name: 'flashd_sessions_finished_total', help: 'Hub sessions finished, by result', labelNames: ['result'], registers });
     for (const result of ATTEMPT_RESULTS) this.#finished.inc({ result }, 0);
-    this.#errors = new Counter({ name: 'flashd_session_errors_total', help: 'Sessions that ended with an error, by error code', labelNames: ['code'], registers });
-    this.#phaseSeconds = new Histogram({ name: 'flashd_session_phase_seconds', help: 'Time a session spent in each phase', labelNames: ['phase'], buckets: PHASE_BUCKETS, registers });
+    this.#errors = new Counter({
+      name: 'flashd_session_errors_total',
+      help: 'Sessions that ended with an error, by error code',
+      labelNames: ['code'],
+      registers,
+    });
+    this.#phaseSeconds = new Histogram({
+      name: 'flashd_session_phase_seconds',
+      help: 'Time a session spent in each phase',
+      labelNames: ['phase'],
+      buckets: PHASE_BUCKETS,
+      registers,
+    });
     const counter = (name: string, help: string): Counter => new Counter({ name, help, registers });
     this.#transfer = {
       imageBytes: counter('flashd_transfer_image_bytes_total', 'Image bytes sent to hubs, resends included'),

@@ -2,7 +2,12 @@
 const esc = (text: unknown): string => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 type Doc = { info?: { title?: string; version?: string; description?: string }; paths?: Record<string, Record<string, Operation>> };
-type Operation = { 'x-flashd-role'?: string; parameters?: Array<{ name: string; in: string; required?: boolean; schema?: unknown }>; requestBody?: { content?: Record<string, { schema?: unknown }> }; responses?: Record<string, { description?: string }> };
+type Operation = {
+  'x-flashd-role'?: string;
+  parameters?: Array<{ name: string; in: string; required?: boolean; schema?: unknown }>;
+  requestBody?: { content?: Record<string, { schema?: unknown }> };
+  responses?: Record<string, { description?: string }>;
+};
 
 /** A compact JSON Schema summary: type, enum, bounds. */
 function brief(schema: unknown): string {
@@ -26,9 +31,15 @@ function brief(schema: unknown): string {
 export function docsPage(doc: Doc): string {
   const sections = Object.entries(doc.paths ?? {}).flatMap(([path, ops]) =>
     Object.entries(ops).map(([method, op]) => {
-      const params = (op.parameters ?? []).map((p) => `<li><code>${esc(p.name)}</code> (${esc(p.in)}${p.required ? ', required' : ''}): ${esc(brief(p.schema))}</li>`).join('');
-      const body = Object.entries(op.requestBody?.content ?? {}).map(([type, c]) => `<details><summary>body ${esc(type)}</summary><pre>${esc(JSON.stringify(c.schema, null, 2))}</pre></details>`).join('');
-      const answers = Object.entries(op.responses ?? {}).map(([status, r]) => `<li><code>${esc(status)}</code> ${esc(r.description ?? '')}</li>`).join('');
+      const params = (op.parameters ?? [])
+        .map((p) => `<li><code>${esc(p.name)}</code> (${esc(p.in)}${p.required ? ', required' : ''}): ${esc(brief(p.schema))}</li>`)
+        .join('');
+      const body = Object.entries(op.requestBody?.content ?? {})
+        .map(([type, c]) => `<details><summary>body ${esc(type)}</summary><pre>${esc(JSON.stringify(c.schema, null, 2))}</pre></details>`)
+        .join('');
+      const answers = Object.entries(op.responses ?? {})
+        .map(([status, r]) => `<li><code>${esc(status)}</code> ${esc(r.description ?? '')}</li>`)
+        .join('');
       return `<section id="${esc(`${method}-${path}`)}"><h2><span class="m">${esc(method.toUpperCase())}</span> <code>${esc(path)}</code> <span class="r">${esc(op['x-flashd-role'] ?? '')}</span></h2>${params ? `<ul>${params}</ul>` : ''}${body}<ul>${answers}</ul></section>`;
     }),
   );

@@ -15,17 +15,19 @@ export interface DocumentedRoute {
 
 export function documentedRoutes(options: RouteOptions): DocumentedRoute[] {
   const methods = Array.isArray(options.method) ? options.method : [options.method];
-  return methods
-    .filter((m) => m !== 'HEAD')
-    // Read when the document is built: a plugin's own onRoute hook (the dashboard's) may set the role after this one ran.
-    .map((method) => ({
-      method,
-      url: options.url,
-      get role() {
-        return options.config?.role;
-      },
-      schema: options.schema as DocumentedRoute['schema'],
-    }));
+  return (
+    methods
+      .filter((m) => m !== 'HEAD')
+      // Read when the document is built: a plugin's own onRoute hook (the dashboard's) may set the role after this one ran.
+      .map((method) => ({
+        method,
+        url: options.url,
+        get role() {
+          return options.config?.role;
+        },
+        schema: options.schema as DocumentedRoute['schema'],
+      }))
+  );
 }
 
 /** TypeBox schemas carry symbols and `$id`-less refs; a JSON round trip leaves plain JSON Schema. */
@@ -35,14 +37,22 @@ const errorRef = { $ref: '#/components/schemas/ErrorBody' };
 function parameters(schema: Schema | undefined, where: 'path' | 'query'): Schema[] {
   const properties = (schema?.properties ?? {}) as Record<string, Schema>;
   const required = new Set((schema?.required ?? []) as string[]);
-  return Object.entries(properties).map(([name, s]) => ({ name, in: where, required: where === 'path' || (required.has(name) && !('default' in s)), schema: plain(s) }));
+  return Object.entries(properties).map(([name, s]) => ({
+    name,
+    in: where,
+    required: where === 'path' || (required.has(name) && !('default' in s)),
+    schema: plain(s),
+  }));
 }
 
 function responses(route: DocumentedRoute): Record<string, Schema> {
   const out: Record<string, Schema> = {};
   for (const [status, schema] of Object.entries(route.schema?.response ?? {})) {
     const isError = Number(status) >= 400;
-    out[status] = { description: isError ? 'refused: { error: { code, message, requestId } }' : 'answer', content: { 'application/json': { schema: isError ? errorRef : plain(schema) } } };
+    out[status] = {
+      description: isError ? 'refused: { error: { code, message, requestId } }' : 'answer',
+      content: { 'application/json': { schema: isError ? errorRef : plain(schema) } },
+    };
   }
   if (!Object.keys(out).some((s) => s.startsWith('2'))) out['200'] = { description: 'answer (CSV, text or an event stream where the route says so)' };
   // What any route may answer before its handler runs; a bearer token is checked even on a public route.
@@ -56,7 +66,8 @@ function responses(route: DocumentedRoute): Record<string, Schema> {
     421: 'HOST_NOT_ALLOWED',
     429: 'AUTH_RATE_LIMITED',
   };
-  for (const [status, codes] of Object.entries(refusals)) out[status] ??= { description: `refused (${codes})`, content: { 'application/json': { schema: errorRef } } };
+  for (const [status, codes] of Object.entries(refusals))
+    out[status] ??= { description: `refused (${codes})`, content: { 'application/json': { schema: errorRef } } };
   return out;
 }
 
@@ -75,7 +86,11 @@ export function openApiDocument(routes: readonly DocumentedRoute[], version: str
       responses: responses(route),
       security: route.role === 'public' ? [] : [{ bearerToken: [] }, { sessionCookie: [] }, {}],
     };
-    if (body) operation.requestBody = { required: (body as { type?: string }).type === 'string', content: { [(body as { type?: string }).type === 'string' ? 'text/csv' : 'application/json']: { schema: plain(body) } } };
+    if (body)
+      operation.requestBody = {
+        required: (body as { type?: string }).type === 'string',
+        content: { [(body as { type?: string }).type === 'string' ? 'text/csv' : 'application/json']: { schema: plain(body) } },
+      };
     (paths[path] ??= {})[route.method.toLowerCase()] = operation;
   }
   return {
@@ -83,7 +98,8 @@ export function openApiDocument(routes: readonly DocumentedRoute[], version: str
     info: {
       title: 'flashd API',
       version,
-      description: 'The flashing bench: slots, hubs, work orders, reports, the N3 outbox, the audit trail. Roles, tokens and sign-in: docs/api.md. The empty security requirement is the loopback grant.',
+      description:
+        'The flashing bench: slots, hubs, work orders, reports, the N3 outbox, the audit trail. Roles, tokens and sign-in: docs/api.md. The empty security requirement is the loopback grant.',
     },
     paths,
     components: {
@@ -111,6 +127,8 @@ export function openApiDocument(routes: readonly DocumentedRoute[], version: str
         },
       },
     },
-    'x-error-codes': Object.fromEntries(Object.entries(ERROR_CODES).map(([code, text]) => [code, { status: STATUS_BY_CODE[code as keyof typeof ERROR_CODES] ?? 500, description: text }])),
+    'x-error-codes': Object.fromEntries(
+      Object.entries(ERROR_CODES).map(([code, text]) => [code, { status: STATUS_BY_CODE[code as keyof typeof ERROR_CODES] ?? 500, description: text }]),
+    ),
   };
 }

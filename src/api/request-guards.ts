@@ -20,7 +20,11 @@ export function nonFinitePath(value: unknown, root: string): string | undefined 
 
 /** After validation: refuses a request whose query, path or body holds a non-finite number. */
 export async function refuseNonFinite(request: FastifyRequest): Promise<void> {
-  for (const [part, value] of [['querystring', request.query], ['params', request.params], ['body', request.body]] as const) {
+  for (const [part, value] of [
+    ['querystring', request.query],
+    ['params', request.params],
+    ['body', request.body],
+  ] as const) {
     const path = nonFinitePath(value, part);
     if (path) throw new FlashdError('REQUEST_INVALID', `${path} must be a finite number`, { details: { field: path } });
   }
@@ -42,5 +46,8 @@ export async function requireRouteMediaType(request: FastifyRequest): Promise<vo
   if (header === undefined || request.body === undefined) return;
   const given = header.split(';')[0]!.trim().toLowerCase();
   const wanted = mediaTypeFor(request);
-  if (given !== wanted) throw new FlashdError('REQUEST_MEDIA_TYPE', `this route takes ${wanted}, not ${given.slice(0, 80) || 'an empty content type'}`, { details: { expected: wanted } });
+  if (given !== wanted)
+    throw new FlashdError('REQUEST_MEDIA_TYPE', `this route takes ${wanted}, not ${given.slice(0, 80) || 'an empty content type'}`, {
+      details: { expected: wanted },
+    });
 }

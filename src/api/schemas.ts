@@ -9,7 +9,12 @@ export { HubDetailSchema, HubSchema } from '../records/hub.js';
 export { SlotSchema } from '../records/slot.js';
 
 export const ErrorBody = Type.Object({
-  error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Record(Type.String(), Type.Unknown())), requestId: Type.Optional(Type.String()) }),
+  error: Type.Object({
+    code: Type.String(),
+    message: Type.String(),
+    details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    requestId: Type.Optional(Type.String()),
+  }),
 });
 
 export const HubListQuery = Type.Object(

@@ -85,7 +85,19 @@ export class Bench extends EventEmitter<BenchEvents> {
     this.#hotplug = new UsbHotplug({ jigs: options.jigs, log: options.log, source: options.hotplug });
     this.#operatorId = options.process.operatorId;
     const { benchId, sessions, process, catalog, store, workOrders, pool, log } = options;
-    this.#sessionDeps = { benchId, sessions, process, catalog, store, workOrders, pool, blocks: this.#blocks, log, terminating: () => this.#terminating, guards: options.guards };
+    this.#sessionDeps = {
+      benchId,
+      sessions,
+      process,
+      catalog,
+      store,
+      workOrders,
+      pool,
+      blocks: this.#blocks,
+      log,
+      terminating: () => this.#terminating,
+      guards: options.guards,
+    };
     this.#guarded = options.guards
       ? new GuardedSlots({
           guards: options.guards,
@@ -135,15 +147,23 @@ export class Bench extends EventEmitter<BenchEvents> {
   retry(deviceId: string, operatorId: string): { jig: string; slot: number } {
     const view = this.slots().find((v) => v.present && v.deviceId === deviceId);
     if (!view || this.#running.has(key(view.jig, view.slot)) || this.#stopping) {
-      throw new FlashdError('HUB_NOT_IN_SLOT', `${deviceId} is not sitting idle in a slot of this bench${view ? ` (slot ${view.jig}/${view.slot} is busy)` : ''}`, {
-        details: { deviceId },
-      });
+      throw new FlashdError(
+        'HUB_NOT_IN_SLOT',
+        `${deviceId} is not sitting idle in a slot of this bench${view ? ` (slot ${view.jig}/${view.slot} is busy)` : ''}`,
+        {
+          details: { deviceId },
+        },
+      );
     }
     const station = this.#stations.get(view.jig);
     if (!station?.connected || !station.link(view.slot)) {
-      throw new FlashdError('SLOT_UNAVAILABLE', `${deviceId} sits in ${view.jig}/${view.slot}, but ${station?.connected ? 'that slot\'s serial link' : `jig ${view.jig}`} is down; retry when it is back`, {
-        details: { deviceId, jig: view.jig, slot: view.slot },
-      });
+      throw new FlashdError(
+        'SLOT_UNAVAILABLE',
+        `${deviceId} sits in ${view.jig}/${view.slot}, but ${station?.connected ? "that slot's serial link" : `jig ${view.jig}`} is down; retry when it is back`,
+        {
+          details: { deviceId, jig: view.jig, slot: view.slot },
+        },
+      );
     }
     this.#startSession(view.jig, view.slot, operatorId);
     return { jig: view.jig, slot: view.slot };
@@ -328,7 +348,12 @@ export class Bench extends EventEmitter<BenchEvents> {
     const view = this.#view(jig, slot);
     if (!view.present) return;
     if (view.error?.code !== 'STORE_FULL') this.#o.log.error({ jig, slot, roomBytes: this.#o.space?.roomBytes() }, 'store full: no new session');
-    this.#update(jig, slot, { ...view, phase: 'DONE', result: null, error: { code: 'STORE_FULL', message: 'the store is full: free disk space (or raise store.maxSizeMiB), then reseat the hub or press the slot button' } });
+    this.#update(jig, slot, {
+      ...view,
+      phase: 'DONE',
+      result: null,
+      error: { code: 'STORE_FULL', message: 'the store is full: free disk space (or raise store.maxSizeMiB), then reseat the hub or press the slot button' },
+    });
     void this.#stations.get(jig)?.setLed(slot, 'RED', true);
   }
 

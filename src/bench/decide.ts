@@ -54,18 +54,28 @@ export function decideForHub(
   switch (decision.action) {
     case 'flash':
       if (!rules.hasUnlockKey(identity.manufacturer)) return { reply: { action: 'finish', result: 'REJECTED', error: keyMissing(identity.manufacturer) } };
-      return { ...bound, reply: { action: 'flash', image: { version: image!.version, sha256: image!.sha256, sizeBytes: image!.sizeBytes, data: image!.data } } };
+      return {
+        ...bound,
+        reply: { action: 'flash', image: { version: image!.version, sha256: image!.sha256, sizeBytes: image!.sizeBytes, data: image!.data } },
+      };
     case 'already-current':
       return { ...bound, reply: { action: 'finish', result: 'ALREADY_CURRENT' } };
     case 'completed':
       return { ...bound, completes: decision.activation, reply: { action: 'finish', result: 'REFLASHED' } };
     case 'propose-scrap':
-      return { ...bound, reply: { action: 'finish', result: 'SCRAP', error: { code: decision.code, message: decision.reason, details: { refusal: decision.refusal } } } };
+      return {
+        ...bound,
+        reply: { action: 'finish', result: 'SCRAP', error: { code: decision.code, message: decision.reason, details: { refusal: decision.refusal } } },
+      };
     case 'refuse':
       return { ...bound, reply: { action: 'finish', result: 'REJECTED', error: { code: decision.code, message: decision.reason } } };
   }
 }
 
 function keyMissing(manufacturer: string): { code: 'UNLOCK_KEY_MISSING'; message: string; details: { manufacturer: string } } {
-  return { code: 'UNLOCK_KEY_MISSING', message: `no unlock key is configured for manufacturer ${manufacturer}; the hub was not touched`, details: { manufacturer } };
+  return {
+    code: 'UNLOCK_KEY_MISSING',
+    message: `no unlock key is configured for manufacturer ${manufacturer}; the hub was not touched`,
+    details: { manufacturer },
+  };
 }

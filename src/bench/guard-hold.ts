@@ -21,7 +21,11 @@ export function guardDecision(guards: SessionGuards | undefined, hub: { jig: str
   if (admission.allowed) return decided;
   return {
     targetVersion: decided.targetVersion,
-    reply: { action: 'finish', result: 'REJECTED', error: { code: admission.code, message: admission.reason, details: { model: hub.model, version: decided.targetVersion } } },
+    reply: {
+      action: 'finish',
+      result: 'REJECTED',
+      error: { code: admission.code, message: admission.reason, details: { model: hub.model, version: decided.targetVersion } },
+    },
   };
 }
 

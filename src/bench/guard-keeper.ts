@@ -88,7 +88,12 @@ export class GuardKeeper extends EventEmitter<GuardKeeperEvents> {
   }
 
   /** A supervisor's release or resume. Throws GUARD_NOT_HALTED when there is nothing to release. */
-  supervise(kind: Extract<GuardActionKind, 'CANARY_RELEASED' | 'MODEL_RESUMED' | 'SLOT_RELEASED' | 'SLOT_SELF_TEST'>, subject: { model?: string; version?: string; jig?: string; slot?: number }, by: string, note: string): GuardActionRecord {
+  supervise(
+    kind: Extract<GuardActionKind, 'CANARY_RELEASED' | 'MODEL_RESUMED' | 'SLOT_RELEASED' | 'SLOT_SELF_TEST'>,
+    subject: { model?: string; version?: string; jig?: string; slot?: number },
+    by: string,
+    note: string,
+  ): GuardActionRecord {
     const refusal = this.#nothingToDo(kind, subject);
     if (refusal) throw new FlashdError('GUARD_NOT_HALTED', refusal, { details: { kind, ...subject } });
     const action: GuardAction = { kind, ...subject, by, reason: note, at: this.#now().toISOString() };

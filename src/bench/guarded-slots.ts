@@ -54,7 +54,8 @@ export class GuardedSlots {
     const code = end.result.error?.code;
     const model = end.result.identity?.model;
     const version = end.result.targetFirmwareVersion;
-    if (code !== undefined && HELD_CODES.has(code) && model && version) this.#held.set(key(end.jig, end.slot), { jig: end.jig, slot: end.slot, model, version });
+    if (code !== undefined && HELD_CODES.has(code) && model && version)
+      this.#held.set(key(end.jig, end.slot), { jig: end.jig, slot: end.slot, model, version });
   }
 
   /** The slot's session is gone: show it suspect if it became so, and let held hubs through. */
@@ -81,7 +82,8 @@ export class GuardedSlots {
         }
       }
     }
-    if ((action.kind === 'MODEL_HALTED' || action.kind === 'CANARY_FAILED') && action.model !== undefined) this.#showHalted(action.model, action.version, action.reason);
+    if ((action.kind === 'MODEL_HALTED' || action.kind === 'CANARY_FAILED') && action.model !== undefined)
+      this.#showHalted(action.model, action.version, action.reason);
     this.#releaseHeld();
   }
 
@@ -119,7 +121,12 @@ export class GuardedSlots {
   #showSuspect(jig: string, slot: number, reason?: string): void {
     const view = this.#o.view(jig, slot);
     const message = reason ?? (view.error?.code === 'SLOT_SUSPECT' ? view.error.message : `slot ${jig}/${slot} is out of service: stop using it`);
-    this.#o.update(jig, slot, { ...view, phase: view.present ? 'DONE' : 'EMPTY', progress: view.present ? view.progress : 0, error: { code: 'SLOT_SUSPECT', message } });
+    this.#o.update(jig, slot, {
+      ...view,
+      phase: view.present ? 'DONE' : 'EMPTY',
+      progress: view.present ? view.progress : 0,
+      error: { code: 'SLOT_SUSPECT', message },
+    });
     this.#o.setLed(jig, slot, 'AMBER', true);
   }
 }

@@ -190,7 +190,9 @@ export class JigStation extends EventEmitter<JigStationEvents> {
       // Slot events can arrive in the same read as the STATUS reply, before #wire listens: keep
       // them and replay them after 'connected' (replaying one STATUS already covered is harmless).
       const early: Array<['present' | 'removed' | 'button', number, number | undefined]> = [];
-      const keep = (['present', 'removed', 'button'] as const).map((name) => [name, (slot: number, ins?: number) => void early.push([name, slot, ins])] as const);
+      const keep = (['present', 'removed', 'button'] as const).map(
+        (name) => [name, (slot: number, ins?: number) => void early.push([name, slot, ins])] as const,
+      );
       for (const [name, listener] of keep) controller.on(name, listener);
       const info = await controller.info({ signal });
       const status = await controller.status({ signal });
@@ -207,7 +209,10 @@ export class JigStation extends EventEmitter<JigStationEvents> {
       this.#retryAtOnce = false;
       this.#failures = 0;
       this.#log.info({ serial: info.serial, firmware: info.firmware, slots: links.length }, 'jig connected');
-      this.emit('connected', status.filter((s) => s.present && s.slot <= links.length).map((s) => s.slot));
+      this.emit(
+        'connected',
+        status.filter((s) => s.present && s.slot <= links.length).map((s) => s.slot),
+      );
       for (const [name, slot, ins] of early) {
         if (name === 'button') this.emit(name, slot);
         else this.#onOccupancy(slot, name === 'present', ins);
@@ -239,7 +244,10 @@ export class JigStation extends EventEmitter<JigStationEvents> {
         (status) => {
           if (this.#controller !== controller) return;
           this.#adopt(status);
-          this.emit('connected', status.filter((s) => s.present && s.slot <= this.#links.length).map((s) => s.slot));
+          this.emit(
+            'connected',
+            status.filter((s) => s.present && s.slot <= this.#links.length).map((s) => s.slot),
+          );
         },
         (err: Error) => this.#log.warn({ err }, 'could not read slots after jig reset; the reconciliation reads them'),
       );

@@ -102,7 +102,11 @@ export function startSlotSession(deps: SlotSessionDeps, target: SlotSessionTarge
   const finished = deps.pool
     .run(sessionTask(deps, target, bytes.port2, control.port2))
     .catch((err: unknown) => threadLost(run, err))
-    .then((result) => (run.sameHub && result.result === 'ALREADY_CURRENT' ? restore(target, result) : record(deps, target, run.attemptId, withDecisionFacts(result, run.decided), run.log)))
+    .then((result) =>
+      run.sameHub && result.result === 'ALREADY_CURRENT'
+        ? restore(target, result)
+        : record(deps, target, run.attemptId, withDecisionFacts(result, run.decided), run.log),
+    )
     .finally(() => {
       station.route(slot, undefined);
       bridge.detach();
@@ -141,7 +145,20 @@ function sessionTask(deps: SlotSessionDeps, target: SlotSessionTarget, bytePort:
 
 /** A new session: the view forgets the last hub's facts, and the LED says a session runs. */
 function showStarted(target: SlotSessionTarget): void {
-  const shown: SlotView = { ...target.view(), phase: 'IDENTIFYING', progress: 0, deviceId: null, model: null, firmwareVersion: null, targetVersion: null, result: null, error: null, workOrderId: null, hubState: null, lineSuspect: false };
+  const shown: SlotView = {
+    ...target.view(),
+    phase: 'IDENTIFYING',
+    progress: 0,
+    deviceId: null,
+    model: null,
+    firmwareVersion: null,
+    targetVersion: null,
+    result: null,
+    error: null,
+    workOrderId: null,
+    hubState: null,
+    lineSuspect: false,
+  };
   target.update(shown);
   setLed(target, shown);
 }
@@ -177,7 +194,10 @@ function answerIdentified(run: SlotRun, event: Extract<SessionEvent, { t: 'ident
       run.log.error({ err }, 'could not prepare the image blocks');
       return { action: 'finish', result: 'FAILED', error: toErrorRecord(err) };
     })
-    .then((decision) => post(run, { t: 'decision', decision }), () => undefined);
+    .then(
+      (decision) => post(run, { t: 'decision', decision }),
+      () => undefined,
+    );
 }
 
 /** Work order, catalogue and attempts left decide; a hub on a work order gets an open attempt. */
@@ -185,7 +205,11 @@ function decideAndOpenAttempt(run: SlotRun, identity: HubIdentity): BenchDecisio
   const { deps, target } = run;
   try {
     const history = (workOrderId: string) => deps.store.flashHistory(workOrderId, identity.deviceId);
-    run.decided = decideForHub(identity, deps.catalog, deps.workOrders.liveHub(identity.deviceId), { maxAttempts: deps.process.maxAttempts, history, hasUnlockKey: deps.pool.hasUnlockKey });
+    run.decided = decideForHub(identity, deps.catalog, deps.workOrders.liveHub(identity.deviceId), {
+      maxAttempts: deps.process.maxAttempts,
+      history,
+      hasUnlockKey: deps.pool.hasUnlockKey,
+    });
     run.decided = guardDecision(deps.guards, { jig: target.station.config.id, slot: target.slot, model: identity.model }, run.decided);
     if (run.decided.workOrderId !== undefined) {
       run.attemptId = deps.store.beginAttempt({
@@ -317,7 +341,11 @@ function record(deps: SlotSessionDeps, target: SlotSessionTarget, attemptId: num
       // the API and the metrics say FAILED: a technician must not take a green LED for a result
       // that is on no record.
       log.error({ err, attemptId, result: result.result }, 'could not record attempt');
-      const error = new FlashdError('STORE_WRITE_FAILED', `the ${result.result} result of ${result.identity?.deviceId ?? 'this hub'} could not be recorded: ${(err as Error).message}`, { cause: err });
+      const error = new FlashdError(
+        'STORE_WRITE_FAILED',
+        `the ${result.result} result of ${result.identity?.deviceId ?? 'this hub'} could not be recorded: ${(err as Error).message}`,
+        { cause: err },
+      );
       result = { ...result, result: 'FAILED', error: { ...toErrorRecord(error), phase: 'DONE' } };
     }
   }
@@ -335,7 +363,10 @@ function record(deps: SlotSessionDeps, target: SlotSessionTarget, attemptId: num
   };
   target.update(shown);
   const level = result.result === 'FAILED' ? 'warn' : 'info';
-  log[level]({ deviceId: result.identity?.deviceId, result: result.result, firmwareVersion: result.firmwareVersion, timings: result.timings, err: result.error }, 'session finished');
+  log[level](
+    { deviceId: result.identity?.deviceId, result: result.result, firmwareVersion: result.firmwareVersion, timings: result.timings, err: result.error },
+    'session finished',
+  );
   // Blinking red when the result is on no record (STORE_WRITE_FAILED) or scrap waits for a technician.
   if (stillThere) setLed(target, shown);
   return { jig: station.config.id, slot, result, hub, workOrderHub };

@@ -4,5 +4,21 @@ import type { SlotView } from '../records/slot.js';
 export type { SlotView };
 
 export function emptySlot(jig: string, slot: number): SlotView {
-  return { jig, slot, present: false, phase: 'EMPTY', progress: 0, deviceId: null, model: null, firmwareVersion: null, targetVersion: null, result: null, error: null, workOrderId: null, hubState: null, lineSuspect: false, updatedAt: new Date().toISOString() };
+  return {
+    jig,
+    slot,
+    present: false,
+    phase: 'EMPTY',
+    progress: 0,
+    deviceId: null,
+    model: null,
+    firmwareVersion: null,
+    targetVersion: null,
+    result: null,
+    error: null,
+    workOrderId: null,
+    hubState: null,
+    lineSuspect: false,
+    updatedAt: new Date().toISOString(),
+  };
 }

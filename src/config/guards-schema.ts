@@ -9,7 +9,12 @@ export const GuardsSchema = Type.Object(
     enabled: Type.Boolean({ default: D.enabled, description: 'false lets every session through (no canary, no halts, no suspect slots)' }),
     canary: Type.Object(
       {
-        hubs: Type.Integer({ minimum: 0, maximum: 1000, default: D.canary.hubs, description: 'hubs of a model that must pass first time with a new image before the rest are flashed; 0: no canary' }),
+        hubs: Type.Integer({
+          minimum: 0,
+          maximum: 1000,
+          default: D.canary.hubs,
+          description: 'hubs of a model that must pass first time with a new image before the rest are flashed; 0: no canary',
+        }),
         concurrent: Count(D.canary.concurrent, 64, 'canary sessions at once'),
       },
       { additionalProperties: false, default: {} },
@@ -18,7 +23,12 @@ export const GuardsSchema = Type.Object(
       {
         windowSessions: Count(D.model.windowSessions, 10_000, 'last sessions per Device Model and image version the model guard looks at'),
         minFailures: Count(D.model.minFailures, 10_000, 'hub failures in the window that halt the model (together with maxFailureRate)'),
-        maxFailureRate: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: D.model.maxFailureRate, description: 'share of the window that failed that halts the model (together with minFailures)' }),
+        maxFailureRate: Type.Number({
+          exclusiveMinimum: 0,
+          maximum: 1,
+          default: D.model.maxFailureRate,
+          description: 'share of the window that failed that halts the model (together with minFailures)',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -82,7 +82,8 @@ export function validateConfig(raw: unknown, source: string): Config {
   if (problems.length === 0 && value.simulator.enabled && value.jigs.length > 0) {
     problems.push('/simulator/enabled: is true while /jigs lists real jigs; set simulator.enabled to false to use them');
   }
-  if (problems.length === 0) problems.push(...upstreamProblems(value.upstream), ...unknownManufacturerProblems(value.unlock.keys), ...jigReconnectProblems(value.jigReconnect));
+  if (problems.length === 0)
+    problems.push(...upstreamProblems(value.upstream), ...unknownManufacturerProblems(value.unlock.keys), ...jigReconnectProblems(value.jigReconnect));
   if (problems.length === 0) problems.push(...apiExposureProblems(value.api));
   if (problems.length === 0) {
     const ids = new Set<string>();
@@ -92,7 +93,9 @@ export function validateConfig(raw: unknown, source: string): Config {
     });
   }
   if (problems.length === 0 && value.guards.slot.minFaults > value.guards.slot.windowSessions) {
-    problems.push(`/guards/slot/minFaults: ${value.guards.slot.minFaults} can never be reached in a window of ${value.guards.slot.windowSessions} sessions (guards.slot.windowSessions)`);
+    problems.push(
+      `/guards/slot/minFaults: ${value.guards.slot.minFaults} can never be reached in a window of ${value.guards.slot.windowSessions} sessions (guards.slot.windowSessions)`,
+    );
   }
   if (problems.length > 0) {
     const unique = [...new Set(problems)];
@@ -139,7 +142,9 @@ async function readUnlockKeys(config: Config, abs: (p: string) => string): Promi
     try {
       text = (await readFile(abs(secret.file), 'utf8')).trim();
     } catch (err) {
-      throw new FlashdError('CONFIG_UNREADABLE', `/unlock/keys/${manufacturer}: cannot read key file ${secret.file}: ${(err as Error).message}`, { cause: err });
+      throw new FlashdError('CONFIG_UNREADABLE', `/unlock/keys/${manufacturer}: cannot read key file ${secret.file}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     if (!/^[0-9a-fA-F]{32,128}$/.test(text)) {
       throw new FlashdError('CONFIG_INVALID', `/unlock/keys/${manufacturer}: key file ${secret.file} does not hold 32..128 hex digits`, {

@@ -23,7 +23,11 @@ const Jig = Type.Object(
     slots: Type.Array(LinkUrl, { minItems: 1, maxItems: 8 }),
     baudRate: Type.Integer({ minimum: 1200, maximum: 4_000_000, default: 115_200, description: 'rate every session starts at' }),
     maxBaudRate: Type.Optional(
-      Type.Integer({ minimum: 1200, maximum: 16_000_000, description: 'highest rate sessions on this jig may switch to (its adapter or cabling); set it to baudRate for raw TCP to real hardware' }),
+      Type.Integer({
+        minimum: 1200,
+        maximum: 16_000_000,
+        description: 'highest rate sessions on this jig may switch to (its adapter or cabling); set it to baudRate for raw TCP to real hardware',
+      }),
     ),
     usb: Type.Optional(
       Type.Object(
@@ -39,7 +43,12 @@ const Timeouts = Type.Object(
   {
     requestTimeoutMs: Ms(1000, 'reply timeout for a hub request, from when it is on the wire'),
     requestRetries: Type.Integer({ minimum: 0, maximum: 10, default: 3 }),
-    probeTimeoutMs: Type.Integer({ minimum: 20, maximum: 10_000, default: 150, description: 'reply timeout of the opening IDENTIFY, repeated while a just-seated hub boots' }),
+    probeTimeoutMs: Type.Integer({
+      minimum: 20,
+      maximum: 10_000,
+      default: 150,
+      description: 'reply timeout of the opening IDENTIFY, repeated while a just-seated hub boots',
+    }),
     bootWaitMs: Ms(3000, 'how long the opening IDENTIFY keeps probing a hub that is still booting'),
     unlockTimeoutMs: Ms(3000, 'reply timeout for UNLOCK (the hub checks an HMAC)'),
     verifyTimeoutBaseMs: Ms(5000, 'FINISH timeout before the per-MiB allowance'),
@@ -66,12 +75,27 @@ export const ConfigSchema = Type.Object(
     store: Type.Object(
       {
         path: Type.String({ minLength: 1, default: 'var/flashd.db' }),
-        maxSizeMiB: Type.Integer({ minimum: 0, maximum: 1_048_576, default: 0, description: 'largest the store file may grow (SQLite max_page_count); 0: as large as the disk allows' }),
+        maxSizeMiB: Type.Integer({
+          minimum: 0,
+          maximum: 1_048_576,
+          default: 0,
+          description: 'largest the store file may grow (SQLite max_page_count); 0: as large as the disk allows',
+        }),
         // Off (0) by default: records are kept for ever. docs/operations.md, "Retention".
         retention: Type.Object(
           {
-            deliveredReportsDays: Type.Integer({ minimum: 0, maximum: 36_500, default: 0, description: 'delete N3 outbox rows delivered this many days ago, of settled work orders; 0 keeps them' }),
-            attemptsDays: Type.Integer({ minimum: 0, maximum: 36_500, default: 0, description: 'delete attempts finished this many days ago, of settled work orders and no longer reported; 0 keeps them' }),
+            deliveredReportsDays: Type.Integer({
+              minimum: 0,
+              maximum: 36_500,
+              default: 0,
+              description: 'delete N3 outbox rows delivered this many days ago, of settled work orders; 0 keeps them',
+            }),
+            attemptsDays: Type.Integer({
+              minimum: 0,
+              maximum: 36_500,
+              default: 0,
+              description: 'delete attempts finished this many days ago, of settled work orders and no longer reported; 0 keeps them',
+            }),
           },
           { additionalProperties: false, default: {} },
         ),
@@ -123,7 +147,9 @@ export const ConfigSchema = Type.Object(
           { additionalProperties: false, default: {} },
         ),
         scenario: Type.Optional(Type.String({ minLength: 1, description: 'scenario file (docs/simulator.md): link timing and faults' })),
-        controlPort: Type.Optional(Type.Integer({ minimum: 0, maximum: 65_535, description: 'serve the simulator control API (GET /truth, POST /actions) on 127.0.0.1; 0 = any port' })),
+        controlPort: Type.Optional(
+          Type.Integer({ minimum: 0, maximum: 65_535, description: 'serve the simulator control API (GET /truth, POST /actions) on 127.0.0.1; 0 = any port' }),
+        ),
         demoWorkOrder: Type.Boolean({ default: true, description: 'create and take in a work order for the simulated stock (docs/work-orders.md)' }),
       },
       { additionalProperties: false, default: {} },
@@ -138,7 +164,10 @@ export const ConfigSchema = Type.Object(
             blockBytes: Type.Integer({ minimum: 64, maximum: 4096, default: 4096 }),
             window: Type.Integer({ minimum: 1, maximum: 255, default: 16, description: 'blocks in flight; the hub may ask for fewer' }),
             deflate: Type.Boolean({ default: true }),
-            deflateDictionary: Type.Boolean({ default: true, description: 'protocol 1.1: deflate each block with the image before it as dictionary, with hubs that offer it' }),
+            deflateDictionary: Type.Boolean({
+              default: true,
+              description: 'protocol 1.1: deflate each block with the image before it as dictionary, with hubs that offer it',
+            }),
           },
           { additionalProperties: false, default: {} },
         ),
@@ -153,7 +182,8 @@ export const ConfigSchema = Type.Object(
               minimum: 1,
               maximum: 1000,
               default: 24,
-              description: 'line errors within stepDownWindowBlocks that make a session step its rate down (half the rate pays only when over a third of frames are lost)',
+              description:
+                'line errors within stepDownWindowBlocks that make a session step its rate down (half the rate pays only when over a third of frames are lost)',
             }),
             stepDownWindowBlocks: Type.Integer({ minimum: 1, maximum: 10_000, default: 64 }),
           },
@@ -177,7 +207,12 @@ export const ConfigSchema = Type.Object(
     ),
     limits: Type.Object(
       {
-        maxOpenWorkOrders: Type.Integer({ minimum: 1, maximum: 1_000_000, default: DEFAULT_WORK_ORDER_LIMITS.maxOpenWorkOrders, description: 'work orders open at once; creating one more is 409 WORK_ORDERS_OPEN_LIMIT' }),
+        maxOpenWorkOrders: Type.Integer({
+          minimum: 1,
+          maximum: 1_000_000,
+          default: DEFAULT_WORK_ORDER_LIMITS.maxOpenWorkOrders,
+          description: 'work orders open at once; creating one more is 409 WORK_ORDERS_OPEN_LIMIT',
+        }),
         maxNewHubsPerHour: Type.Integer({
           minimum: 1,
           maximum: 10_000_000,
@@ -188,12 +223,17 @@ export const ConfigSchema = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     jigTimeoutMs: Ms(2000, 'reply timeout on a jig control port'),
-    jigReconcileMs: Ms(2000, 'how often each jig\'s slots are read back (STATUS) to heal lost events, and unacknowledged LEDs re-sent'),
+    jigReconcileMs: Ms(2000, "how often each jig's slots are read back (STATUS) to heal lost events, and unacknowledged LEDs re-sent"),
     upstream: UpstreamSchema,
     guards: GuardsSchema,
     jigReconnect: JigReconnectSchema,
     log: Type.Object(
-      { level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }) },
+      {
+        level: Type.Union(
+          ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+          { default: 'info' },
+        ),
+      },
       { additionalProperties: false, default: {} },
     ),
   },

@@ -18,7 +18,11 @@ const Retry = Type.Object(
     jitter: Type.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'fraction of each delay drawn at random' }),
     retryAfter: Type.Boolean({ default: true, description: 'honour Retry-After (seconds or HTTP-date)' }),
     maxRetryAfterMs: Ms(3_600_000, 'longest Retry-After obeyed'),
-    deadLetterStatusCodes: Type.Array(Type.Integer({ minimum: 400, maximum: 499 }), { default: [400, 422], uniqueItems: true, description: 'answers that dead-letter a notification' }),
+    deadLetterStatusCodes: Type.Array(Type.Integer({ minimum: 400, maximum: 499 }), {
+      default: [400, 422],
+      uniqueItems: true,
+      description: 'answers that dead-letter a notification',
+    }),
   },
   { additionalProperties: false, default: {} },
 );

@@ -93,7 +93,8 @@ export async function createDaemon(config: Readonly<Config>, deps: DaemonDeps): 
   try {
     checkAborted();
     const catalog = deps.catalog ?? (await ImageCatalog.load({ dir: config.images.dir, trustedKeyFiles: config.images.trustedKeyFiles, signal }));
-    if (!deps.catalog) log.info({ images: catalog.list().map((i) => ({ model: i.model, version: i.version, sha256: i.sha256 })) }, 'firmware catalogue verified');
+    if (!deps.catalog)
+      log.info({ images: catalog.list().map((i) => ({ model: i.model, version: i.version, sha256: i.sha256 })) }, 'firmware catalogue verified');
     checkAborted();
     const db = openDatabase(config.store.path, { maxSizeMiB: config.store.maxSizeMiB });
     steps.push('store', () => void db.close());
@@ -118,10 +119,19 @@ export async function createDaemon(config: Readonly<Config>, deps: DaemonDeps): 
     const hardware = await deps.hardware({ config, stores, catalog, log, signal });
     steps.push('hardware', () => hardware.close());
     checkAborted();
-    const pool = new SessionPool({ maxThreads: config.sessions.maxThreads, concurrentTasksPerThread: config.sessions.concurrentTasksPerThread, unlockKeys: deps.unlockKeys });
+    const pool = new SessionPool({
+      maxThreads: config.sessions.maxThreads,
+      concurrentTasksPerThread: config.sessions.concurrentTasksPerThread,
+      unlockKeys: deps.unlockKeys,
+    });
     steps.push('session pool', () => pool.close());
     // The guards replay their record before the bench can start a session (docs/quality-guards.md).
-    const guards = new GuardKeeper({ thresholds: config.guards, store: new GuardStore(db), log: log.child({ component: 'guards' }), ...(deps.clock ? { now: deps.clock } : {}) });
+    const guards = new GuardKeeper({
+      thresholds: config.guards,
+      store: new GuardStore(db),
+      log: log.child({ component: 'guards' }),
+      ...(deps.clock ? { now: deps.clock } : {}),
+    });
     const bench = new Bench({
       benchId: config.benchId,
       jigs: hardware.jigs,

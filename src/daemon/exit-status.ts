@@ -18,7 +18,14 @@ const DATA_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 ]);
 
 /** A config, a store or a scenario a person must fix (78). */
-const CONFIG_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['CONFIG_INVALID', 'CONFIG_UNREADABLE', 'STORE_UNUSABLE', 'STORE_INVALID_STATE', 'SCENARIO_INVALID', 'TOKENS_FILE_INVALID']);
+const CONFIG_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'CONFIG_INVALID',
+  'CONFIG_UNREADABLE',
+  'STORE_UNUSABLE',
+  'STORE_INVALID_STATE',
+  'SCENARIO_INVALID',
+  'TOKENS_FILE_INVALID',
+]);
 
 /** The exit status for a refused start; 1 (systemd restarts) for what may pass, e.g. a taken port. */
 export function startFailureStatus(err: unknown): number {

@@ -51,7 +51,8 @@ export async function runDaemon(program: DaemonProgram): Promise<void> {
   const log = createLogger(config.log.level, undefined, { pretty }).child({ benchId: config.benchId });
   log.info({ source: loaded.source ?? 'embedded defaults', simulator: config.simulator.enabled, upstream: config.upstream.mode }, 'flashd starting');
   const unkeyed = manufacturersWithoutKey(loaded.unlockKeys);
-  if (unkeyed.length > 0) log.warn({ manufacturers: unkeyed }, 'no unlock key for these manufacturers: their hubs are refused before unlock (UNLOCK_KEY_MISSING)');
+  if (unkeyed.length > 0)
+    log.warn({ manufacturers: unkeyed }, 'no unlock key for these manufacturers: their hubs are refused before unlock (UNLOCK_KEY_MISSING)');
 
   // From here on, not only once ready: sessions start as soon as the first jig connects.
   const stop = new AbortController();
@@ -63,7 +64,10 @@ export async function runDaemon(program: DaemonProgram): Promise<void> {
       supervised?.supervision.stopping(signal);
       // A start under way tears itself down on the abort; a daemon stops in order. Then exit.
       void (created ?? Promise.reject(new Error('not created')))
-        .then((daemon) => daemon.stop(signal), () => undefined)
+        .then(
+          (daemon) => daemon.stop(signal),
+          () => undefined,
+        )
         .then(() => {
           log.flush();
           process.exit(process.exitCode ?? 0);

@@ -22,7 +22,10 @@ export type NotifySink = (message: string) => void;
  * Returns undefined when `NOTIFY_SOCKET` is unset (not run by systemd, or not Type=notify). An
  * abstract socket (`@…`) cannot be reached through `unix-dgram` and is refused by name.
  */
-export function openNotifySocket(env: NodeJS.ProcessEnv = process.env, onError: (err: Error) => void = () => undefined): { sink: NotifySink; close: () => void } | undefined {
+export function openNotifySocket(
+  env: NodeJS.ProcessEnv = process.env,
+  onError: (err: Error) => void = () => undefined,
+): { sink: NotifySink; close: () => void } | undefined {
   const path = env.NOTIFY_SOCKET;
   if (path === undefined || path === '') return undefined;
   if (!path.startsWith('/')) throw new RangeError(`NOTIFY_SOCKET=${path}: only a socket path is supported, not an abstract or vsock address`);

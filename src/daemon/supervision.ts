@@ -109,7 +109,11 @@ export class Supervision {
  * Supervision by systemd when it runs flashd as Type=notify (NOTIFY_SOCKET set); undefined
  * otherwise. The socket is closed by `stop()`/`stopping()`'s caller through `close`.
  */
-export function superviseBySystemd(facts: SupervisedFacts, log: Logger, env: NodeJS.ProcessEnv = process.env): { supervision: Supervision; close: () => void } | undefined {
+export function superviseBySystemd(
+  facts: SupervisedFacts,
+  log: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+): { supervision: Supervision; close: () => void } | undefined {
   const socket = openNotifySocket(env, (err) => log.warn({ err }, 'notification to systemd failed'));
   if (!socket) return undefined;
   const watchdogMs = watchdogIntervalMs(env);

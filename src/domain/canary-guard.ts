@@ -43,7 +43,8 @@ export class CanaryGuard {
 
   constructor(thresholds: CanaryThresholds) {
     if (!Number.isInteger(thresholds.hubs) || thresholds.hubs < 0) throw new RangeError(`canary hubs must be an integer >= 0, got ${thresholds.hubs}`);
-    if (!Number.isInteger(thresholds.concurrent) || thresholds.concurrent < 1) throw new RangeError(`canary concurrent must be an integer >= 1, got ${thresholds.concurrent}`);
+    if (!Number.isInteger(thresholds.concurrent) || thresholds.concurrent < 1)
+      throw new RangeError(`canary concurrent must be an integer >= 1, got ${thresholds.concurrent}`);
     this.#t = thresholds;
   }
 
@@ -77,7 +78,15 @@ export class CanaryGuard {
   }
 
   /** A canary session on `slot` ended: returns CANARY_PASSED or CANARY_FAILED when this decides it. */
-  finished(model: string, version: string, slot: string, cls: OutcomeClass, deviceId: string | null, at: string, errorCode: string | null): GuardAction | undefined {
+  finished(
+    model: string,
+    version: string,
+    slot: string,
+    cls: OutcomeClass,
+    deviceId: string | null,
+    at: string,
+    errorCode: string | null,
+  ): GuardAction | undefined {
     const c = this.#canaries.get(modelKey(model, version));
     if (!c?.running.delete(slot) || c.status !== 'RUNNING') return undefined;
     if (cls === 'hub-fault') {
@@ -87,7 +96,14 @@ export class CanaryGuard {
     if (cls !== 'pass' || deviceId === null) return undefined;
     c.passed.add(deviceId);
     if (c.passed.size < this.#t.hubs) return undefined;
-    return this.apply({ kind: 'CANARY_PASSED', model, version, by: GUARD_SELF, reason: `${c.passed.size} canary hubs re-flashed and read back first time`, at });
+    return this.apply({
+      kind: 'CANARY_PASSED',
+      model,
+      version,
+      by: GUARD_SELF,
+      reason: `${c.passed.size} canary hubs re-flashed and read back first time`,
+      at,
+    });
   }
 
   /** Applies a recorded or a supervisor's action (returns it, for chaining). */

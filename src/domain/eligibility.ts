@@ -33,7 +33,10 @@ export function decideEligibility(hub: HubIdentity, target: ImageTarget | undefi
   if (!target || target.manufacturer !== hub.manufacturer) {
     return { action: 'refuse', code: 'MODEL_UNKNOWN', reason: `no production image for manufacturer ${hub.manufacturer} model ${hub.model}` };
   }
-  if ((target.hardwareMin !== undefined && hub.hardwareVersion < target.hardwareMin) || (target.hardwareMax !== undefined && hub.hardwareVersion > target.hardwareMax)) {
+  if (
+    (target.hardwareMin !== undefined && hub.hardwareVersion < target.hardwareMin) ||
+    (target.hardwareMax !== undefined && hub.hardwareVersion > target.hardwareMax)
+  ) {
     return {
       action: 'refuse',
       code: 'HARDWARE_OUT_OF_RANGE',

@@ -32,7 +32,15 @@ export interface GuardOutcome {
  */
 export type OutcomeClass = 'pass' | 'link-fault' | 'hub-fault' | 'ignored';
 
-const LINK_CODES: ReadonlySet<string> = new Set(['LINE_SUSPECT', 'TRANSFER_FAILED', 'LINK_CLOSED', 'FRAME_CRC', 'FRAME_TOO_LONG', 'FRAME_MALFORMED', 'HUB_PROTOCOL']);
+const LINK_CODES: ReadonlySet<string> = new Set([
+  'LINE_SUSPECT',
+  'TRANSFER_FAILED',
+  'LINK_CLOSED',
+  'FRAME_CRC',
+  'FRAME_TOO_LONG',
+  'FRAME_MALFORMED',
+  'HUB_PROTOCOL',
+]);
 const NOT_COUNTED: ReadonlySet<string> = new Set([
   'SESSION_INTERRUPTED',
   'INTERNAL',

@@ -68,7 +68,9 @@ export const EXPECTED_HUB: HubProcess = Object.freeze({ state: 'EXPECTED', outco
 export function transition(hub: HubProcess, event: HubEvent): HubProcess {
   const next = step(hub, event);
   if (!next) {
-    throw new FlashdError('HUB_TRANSITION_ILLEGAL', `a hub in state ${hub.state} cannot take "${event.type}"`, { details: { state: hub.state, event: event.type } });
+    throw new FlashdError('HUB_TRANSITION_ILLEGAL', `a hub in state ${hub.state} cannot take "${event.type}"`, {
+      details: { state: hub.state, event: event.type },
+    });
   }
   return next;
 }
@@ -103,7 +105,9 @@ function finished(a: FinishedAttempt): HubProcess {
     case 'REFLASHED':
       return { state: 'REFLASHED', outcome: 'REFLASHED', reasonCode: null };
     case 'ALREADY_CURRENT':
-      return a.verifiedEarlier ? { state: 'REFLASHED', outcome: 'REFLASHED', reasonCode: null } : { state: 'ALREADY_CURRENT', outcome: 'ALREADY_CURRENT', reasonCode: null };
+      return a.verifiedEarlier
+        ? { state: 'REFLASHED', outcome: 'REFLASHED', reasonCode: null }
+        : { state: 'ALREADY_CURRENT', outcome: 'ALREADY_CURRENT', reasonCode: null };
     case 'REJECTED':
       return { state: 'REJECTED', outcome: 'REJECTED', reasonCode: a.errorCode ?? 'INTERNAL' };
     case 'SCRAP':

@@ -13,7 +13,13 @@ export interface IntakeCandidate {
 
 export type IntakeRejection = Extract<
   ErrorCode,
-  'HUB_NOT_ON_WORK_ORDER' | 'HUB_NOT_ON_THIS_WORK_ORDER' | 'HUB_ALREADY_RECEIVED' | 'WORK_ORDER_CLOSED' | 'WORK_ORDER_CANCELLED' | 'SMI_STATUS_NOT_PENDING' | 'NOT_SMETS2'
+  | 'HUB_NOT_ON_WORK_ORDER'
+  | 'HUB_NOT_ON_THIS_WORK_ORDER'
+  | 'HUB_ALREADY_RECEIVED'
+  | 'WORK_ORDER_CLOSED'
+  | 'WORK_ORDER_CANCELLED'
+  | 'SMI_STATUS_NOT_PENDING'
+  | 'NOT_SMETS2'
 >;
 
 export type IntakeDecision =
@@ -34,26 +40,48 @@ export function decideIntake(deviceId: string, candidates: readonly IntakeCandid
   const live = candidates.find((c) => !TERMINAL_STATES.includes(c.state));
   if (live) {
     if (expectedWorkOrderId !== undefined && live.workOrderId !== expectedWorkOrderId) {
-      return reject('HUB_NOT_ON_THIS_WORK_ORDER', `${deviceId} belongs to work order ${live.workOrderId}, not ${expectedWorkOrderId}: keep it apart`, live.workOrderId, false);
+      return reject(
+        'HUB_NOT_ON_THIS_WORK_ORDER',
+        `${deviceId} belongs to work order ${live.workOrderId}, not ${expectedWorkOrderId}: keep it apart`,
+        live.workOrderId,
+        false,
+      );
     }
     if (live.state !== 'EXPECTED') {
       return reject('HUB_ALREADY_RECEIVED', `${deviceId} was already received on work order ${live.workOrderId} (now ${live.state})`, live.workOrderId, false);
     }
     if (live.smiStatus !== 'Pending') {
-      return reject('SMI_STATUS_NOT_PENDING', `${deviceId} has SMI status ${live.smiStatus} on work order ${live.workOrderId}; only Pending hubs are re-flashed`, live.workOrderId, true);
+      return reject(
+        'SMI_STATUS_NOT_PENDING',
+        `${deviceId} has SMI status ${live.smiStatus} on work order ${live.workOrderId}; only Pending hubs are re-flashed`,
+        live.workOrderId,
+        true,
+      );
     }
     if (live.smetsVersion !== 'SMETS2') {
-      return reject('NOT_SMETS2', `${deviceId} is a ${live.smetsVersion} device on work order ${live.workOrderId}; only SMETS2 hubs are re-flashed`, live.workOrderId, true);
+      return reject(
+        'NOT_SMETS2',
+        `${deviceId} is a ${live.smetsVersion} device on work order ${live.workOrderId}; only SMETS2 hubs are re-flashed`,
+        live.workOrderId,
+        true,
+      );
     }
     return { decision: 'ACCEPTED', workOrderId: live.workOrderId };
   }
   const latest = expectedWorkOrderId === undefined ? candidates[0] : candidates.find((c) => c.workOrderId === expectedWorkOrderId);
   if (!latest) {
     const where = expectedWorkOrderId === undefined ? 'any open work order' : `work order ${expectedWorkOrderId}`;
-    return reject(expectedWorkOrderId === undefined ? 'HUB_NOT_ON_WORK_ORDER' : 'HUB_NOT_ON_THIS_WORK_ORDER', `${deviceId} is not on ${where}: quarantine it`, null, false);
+    return reject(
+      expectedWorkOrderId === undefined ? 'HUB_NOT_ON_WORK_ORDER' : 'HUB_NOT_ON_THIS_WORK_ORDER',
+      `${deviceId} is not on ${where}: quarantine it`,
+      null,
+      false,
+    );
   }
-  if (latest.workOrderState === 'CLOSED') return reject('WORK_ORDER_CLOSED', `${deviceId} is only on closed work order ${latest.workOrderId}`, latest.workOrderId, false);
-  if (latest.workOrderState === 'CANCELLED') return reject('WORK_ORDER_CANCELLED', `${deviceId} is only on cancelled work order ${latest.workOrderId}`, latest.workOrderId, false);
+  if (latest.workOrderState === 'CLOSED')
+    return reject('WORK_ORDER_CLOSED', `${deviceId} is only on closed work order ${latest.workOrderId}`, latest.workOrderId, false);
+  if (latest.workOrderState === 'CANCELLED')
+    return reject('WORK_ORDER_CANCELLED', `${deviceId} is only on cancelled work order ${latest.workOrderId}`, latest.workOrderId, false);
   return reject('HUB_ALREADY_RECEIVED', `${deviceId} already went through work order ${latest.workOrderId} (${latest.state})`, latest.workOrderId, false);
 }
 

@@ -37,9 +37,12 @@ export class ModelGuard {
   readonly #windows = new Map<string, ModelWindow>();
 
   constructor(thresholds: ModelThresholds) {
-    if (!Number.isInteger(thresholds.windowSessions) || thresholds.windowSessions < 1) throw new RangeError(`model windowSessions must be an integer >= 1, got ${thresholds.windowSessions}`);
-    if (!Number.isInteger(thresholds.minFailures) || thresholds.minFailures < 1) throw new RangeError(`model minFailures must be an integer >= 1, got ${thresholds.minFailures}`);
-    if (!(thresholds.maxFailureRate > 0 && thresholds.maxFailureRate <= 1)) throw new RangeError(`model maxFailureRate must be in (0, 1], got ${thresholds.maxFailureRate}`);
+    if (!Number.isInteger(thresholds.windowSessions) || thresholds.windowSessions < 1)
+      throw new RangeError(`model windowSessions must be an integer >= 1, got ${thresholds.windowSessions}`);
+    if (!Number.isInteger(thresholds.minFailures) || thresholds.minFailures < 1)
+      throw new RangeError(`model minFailures must be an integer >= 1, got ${thresholds.minFailures}`);
+    if (!(thresholds.maxFailureRate > 0 && thresholds.maxFailureRate <= 1))
+      throw new RangeError(`model maxFailureRate must be in (0, 1], got ${thresholds.maxFailureRate}`);
     this.#t = thresholds;
   }
 

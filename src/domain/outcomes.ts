@@ -7,17 +7,7 @@ export const ATTEMPT_RESULTS = [...OUTCOMES, 'INTERRUPTED'] as const;
 export type AttemptResult = (typeof ATTEMPT_RESULTS)[number];
 
 /** Session phases in the order a hub goes through them; the dashboard and API use these names. */
-export const PHASES = [
-  'EMPTY',
-  'IDENTIFYING',
-  'CHECKING',
-  'UNLOCKING',
-  'TRANSFERRING',
-  'VERIFYING',
-  'ACTIVATING',
-  'READING_BACK',
-  'DONE',
-] as const;
+export const PHASES = ['EMPTY', 'IDENTIFYING', 'CHECKING', 'UNLOCKING', 'TRANSFERRING', 'VERIFYING', 'ACTIVATING', 'READING_BACK', 'DONE'] as const;
 export type Phase = (typeof PHASES)[number];
 
 /** Phases that carry a timing in an attempt record. */

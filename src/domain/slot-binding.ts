@@ -29,12 +29,14 @@ export function bindHub(identity: Pick<HubIdentity, 'deviceId'>, live: BindingCa
   const id = identity.deviceId;
   if (!live) return refuse('HUB_NOT_ON_WORK_ORDER', `${id} is not on any open work order: take it out and quarantine it`, null);
   const wo = live.workOrderId;
-  if (live.state === 'EXPECTED') return refuse('HUB_NOT_RECEIVED', `${id} is on work order ${wo} but was not scanned at intake: scan it, then press the slot button`, wo);
+  if (live.state === 'EXPECTED')
+    return refuse('HUB_NOT_RECEIVED', `${id} is on work order ${wo} but was not scanned at intake: scan it, then press the slot button`, wo);
   if (RETURNABLE_STATES.includes(live.state) && live.state !== 'REJECTED') {
     return refuse('HUB_ALREADY_DONE', `${id} is already ${live.state} on work order ${wo}: put it with the returns`, wo);
   }
   if (!FLASHABLE_STATES.includes(live.state)) return refuse('HUB_NOT_FLASHABLE', `${id} is ${live.state} on work order ${wo} and is not flashed`, wo);
-  if (live.failedAttempts >= maxAttempts) return refuse('ATTEMPTS_EXHAUSTED', `${id} failed ${live.failedAttempts} attempts (limit ${maxAttempts}); confirm scrap`, wo);
+  if (live.failedAttempts >= maxAttempts)
+    return refuse('ATTEMPTS_EXHAUSTED', `${id} failed ${live.failedAttempts} attempts (limit ${maxAttempts}); confirm scrap`, wo);
   return { bound: true, workOrderId: wo, declaredModel: live.declaredModel };
 }
 

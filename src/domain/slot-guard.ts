@@ -43,7 +43,8 @@ export class SlotGuard {
   readonly #slots = new Map<string, SlotState>();
 
   constructor(thresholds: SlotThresholds) {
-    if (!Number.isInteger(thresholds.windowSessions) || thresholds.windowSessions < 1) throw new RangeError(`slot windowSessions must be an integer >= 1, got ${thresholds.windowSessions}`);
+    if (!Number.isInteger(thresholds.windowSessions) || thresholds.windowSessions < 1)
+      throw new RangeError(`slot windowSessions must be an integer >= 1, got ${thresholds.windowSessions}`);
     if (!Number.isInteger(thresholds.minFaults) || thresholds.minFaults < 1 || thresholds.minFaults > thresholds.windowSessions) {
       throw new RangeError(`slot minFaults must be an integer in 1..windowSessions, got ${thresholds.minFaults}`);
     }
@@ -63,7 +64,8 @@ export class SlotGuard {
     if (cls === 'ignored') return [];
     const s = this.#get(jig, slot);
     if (s.status === 'SELF_TEST') {
-      if (cls === 'pass') return [this.apply({ kind: 'SLOT_RELEASED', jig, slot, by: GUARD_SELF, reason: `self-test passed${deviceId ? ` with hub ${deviceId}` : ''}`, at })];
+      if (cls === 'pass')
+        return [this.apply({ kind: 'SLOT_RELEASED', jig, slot, by: GUARD_SELF, reason: `self-test passed${deviceId ? ` with hub ${deviceId}` : ''}`, at })];
       return [this.apply({ kind: 'SLOT_SUSPECT', jig, slot, by: GUARD_SELF, reason: 'self-test failed', at })];
     }
     const actions: GuardAction[] = [];
@@ -76,7 +78,11 @@ export class SlotGuard {
         if (explained) actions.push(...this.#judge(other, at));
       }
     }
-    push(s.window, cls === 'pass' ? { kind: 'ok' } : cls === 'link-fault' || deviceId === null ? { kind: 'fault' } : { kind: 'unexplained', deviceId }, this.#t.windowSessions);
+    push(
+      s.window,
+      cls === 'pass' ? { kind: 'ok' } : cls === 'link-fault' || deviceId === null ? { kind: 'fault' } : { kind: 'unexplained', deviceId },
+      this.#t.windowSessions,
+    );
     actions.push(...this.#judge(s, at));
     return actions;
   }
@@ -104,7 +110,14 @@ export class SlotGuard {
   }
 
   views(): SlotGuardView[] {
-    return [...this.#slots.values()].map((s) => ({ jig: s.jig, slot: s.slot, status: s.status, reason: s.reason, sessions: s.window.length, faults: faults(s.window) }));
+    return [...this.#slots.values()].map((s) => ({
+      jig: s.jig,
+      slot: s.slot,
+      status: s.status,
+      reason: s.reason,
+      sessions: s.window.length,
+      faults: faults(s.window),
+    }));
   }
 
   #judge(s: SlotState, at: string): GuardAction[] {

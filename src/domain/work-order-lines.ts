@@ -50,11 +50,28 @@ export function linesFromCsv(text: string): { inputs: Array<{ line: number; inpu
   const problems: LineProblem[] = parsed.problems;
   const records = parsed.records;
   const [head, ...rows] = records;
-  if (!head) return { inputs: [], problems: problems.length ? problems : [{ line: 1, code: 'CSV_HEADER_INVALID', message: 'the file is empty: expected a header line starting with deviceId' }] };
+  if (!head)
+    return {
+      inputs: [],
+      problems: problems.length
+        ? problems
+        : [{ line: 1, code: 'CSV_HEADER_INVALID', message: 'the file is empty: expected a header line starting with deviceId' }],
+    };
   const columns: Column[] = [];
   for (const name of head.fields) {
-    const column = COLUMN_NAMES[name.trim().toLowerCase().replace(/[^a-z]/g, '')];
-    if (!column) problems.push({ line: head.line, code: 'CSV_HEADER_INVALID', message: `unknown column "${name}"; known: deviceId, model, firmwareVersion, smiStatus, smetsVersion` });
+    const column =
+      COLUMN_NAMES[
+        name
+          .trim()
+          .toLowerCase()
+          .replace(/[^a-z]/g, '')
+      ];
+    if (!column)
+      problems.push({
+        line: head.line,
+        code: 'CSV_HEADER_INVALID',
+        message: `unknown column "${name}"; known: deviceId, model, firmwareVersion, smiStatus, smetsVersion`,
+      });
     else if (columns.includes(column)) problems.push({ line: head.line, code: 'CSV_HEADER_INVALID', message: `column ${column} appears twice` });
     columns.push(column ?? 'deviceId');
   }
@@ -63,7 +80,12 @@ export function linesFromCsv(text: string): { inputs: Array<{ line: number; inpu
   const inputs: Array<{ line: number; input: WorkOrderLineInput }> = [];
   for (const { line, fields } of rows) {
     if (fields.length !== columns.length) {
-      problems.push({ line, code: 'CSV_COLUMN_COUNT', message: `line ${line} has ${fields.length} fields; the header has ${columns.length}`, deviceId: fields[0] });
+      problems.push({
+        line,
+        code: 'CSV_COLUMN_COUNT',
+        message: `line ${line} has ${fields.length} fields; the header has ${columns.length}`,
+        deviceId: fields[0],
+      });
       continue;
     }
     const input: WorkOrderLineInput = { deviceId: '' };
@@ -82,7 +104,8 @@ export function validateLines(
   const problems: LineProblem[] = [];
   const firstLine = new Map<string, number>();
   for (const { line, input } of inputs) {
-    const problem = (code: ErrorCode, message: string): void => void problems.push({ line, code, message: `line ${line}: ${message}`, deviceId: input.deviceId });
+    const problem = (code: ErrorCode, message: string): void =>
+      void problems.push({ line, code, message: `line ${line}: ${message}`, deviceId: input.deviceId });
     const before = problems.length;
     let deviceId: DeviceId | undefined;
     try {
@@ -118,13 +141,17 @@ export function validateLines(
  * The hub lines of a new work order from a CSV file or a JSON `hubs` array, with every problem
  * found in one pass. The caller stores the order only when `problems` is empty.
  */
-export function readWorkOrderLines(source: { csv: string } | { hubs: readonly WorkOrderLineInput[] }, isKnownModel: (model: string) => boolean): { lines: WorkOrderLine[]; problems: LineProblem[] } {
+export function readWorkOrderLines(
+  source: { csv: string } | { hubs: readonly WorkOrderLineInput[] },
+  isKnownModel: (model: string) => boolean,
+): { lines: WorkOrderLine[]; problems: LineProblem[] } {
   const read = 'csv' in source ? linesFromCsv(source.csv) : { inputs: source.hubs.map((input, i) => ({ line: i + 1, input })), problems: [] };
   const checked = validateLines(read.inputs, isKnownModel);
   const problems = [...read.problems, ...checked.problems];
   const count = read.inputs.length + problems.filter((p) => p.code === 'CSV_COLUMN_COUNT' || p.code === 'CSV_MALFORMED').length;
   if (count === 0 && problems.length === 0) problems.push({ line: 1, code: 'WORK_ORDER_EMPTY', message: 'the work order lists no hubs' });
-  if (count > MAX_WORK_ORDER_HUBS) problems.push({ line: 1, code: 'WORK_ORDER_TOO_LARGE', message: `${count} hubs; at most ${MAX_WORK_ORDER_HUBS} in one work order` });
+  if (count > MAX_WORK_ORDER_HUBS)
+    problems.push({ line: 1, code: 'WORK_ORDER_TOO_LARGE', message: `${count} hubs; at most ${MAX_WORK_ORDER_HUBS} in one work order` });
   problems.sort((a, b) => a.line - b.line);
   return { lines: checked.lines, problems };
 }

@@ -38,7 +38,12 @@ export const ACCESS_COMMANDS: Record<string, Command> = {
       }
       if (action === 'list') {
         const tokens = readTokensFile(file, true).map(({ sha256: _hash, ...shown }) => shown);
-        return print(ctx, tokens, () => table(['ID', 'NAME', 'ROLE', 'CREATED', 'REVOKED'], tokens.map((t) => [t.id, t.name, t.role, t.createdAt, t.revokedAt ?? ''])));
+        return print(ctx, tokens, () =>
+          table(
+            ['ID', 'NAME', 'ROLE', 'CREATED', 'REVOKED'],
+            tokens.map((t) => [t.id, t.name, t.role, t.createdAt, t.revokedAt ?? '']),
+          ),
+        );
       }
       if (action === 'revoke') {
         if (!arg) throw new UsageError('token revoke needs a token id or name');
@@ -53,7 +58,8 @@ export const ACCESS_COMMANDS: Record<string, Command> = {
     run: async (ctx) => {
       const [action, operator] = ctx.args;
       const file = opt(ctx, 'pins-file') ?? ctx.env?.FLASHD_PINS_FILE;
-      if (action !== 'set' || !operator || !file) throw new UsageError('pin set <operator> with --pins-file PATH or env FLASHD_PINS_FILE (the api.operatorPinsFile of flashd)');
+      if (action !== 'set' || !operator || !file)
+        throw new UsageError('pin set <operator> with --pins-file PATH or env FLASHD_PINS_FILE (the api.operatorPinsFile of flashd)');
       setPin(file, operator, (await ctx.readStdin()).trim());
       return print(ctx, { operatorId: operator }, () => `PIN set for ${operator}; flashd reads PINs at start\n`);
     },
@@ -67,11 +73,24 @@ export const ACCESS_COMMANDS: Record<string, Command> = {
         if (value !== undefined) query.set(key, value);
       }
       const page = await ctx.api.json<{ items: AuditRecord[]; nextCursor: number | null }>('GET', `/audit?${query.toString()}`);
-      return print(ctx, page, () =>
-        table(
-          ['ID', 'AT', 'ACTOR', 'ROLE', 'METHOD', 'ROUTE', 'TARGET', 'STATUS', 'CODE'],
-          page.items.map((a) => [a.id, a.at, a.operatorId && a.operatorId !== a.actor ? `${a.actor} (${a.operatorId})` : a.actor, a.role, a.method, a.route, a.target, a.status, a.errorCode]),
-        ) + (page.nextCursor ? `more: --before ${page.nextCursor}\n` : ''),
+      return print(
+        ctx,
+        page,
+        () =>
+          table(
+            ['ID', 'AT', 'ACTOR', 'ROLE', 'METHOD', 'ROUTE', 'TARGET', 'STATUS', 'CODE'],
+            page.items.map((a) => [
+              a.id,
+              a.at,
+              a.operatorId && a.operatorId !== a.actor ? `${a.actor} (${a.operatorId})` : a.actor,
+              a.role,
+              a.method,
+              a.route,
+              a.target,
+              a.status,
+              a.errorCode,
+            ]),
+          ) + (page.nextCursor ? `more: --before ${page.nextCursor}\n` : ''),
       );
     },
   },

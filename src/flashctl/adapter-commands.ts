@@ -20,7 +20,13 @@ export const ADAPTER_COMMANDS: Record<string, Command> = {
         a.serialNumber ?? '',
         a.byId ?? '',
       ]);
-      ctx.out(ctx.json ? `${JSON.stringify({ items }, null, 2)}\n` : items.length === 0 ? 'no serial adapters, and no jig port in the config\n' : table(['STATUS', 'PATH', 'JIG PORT', 'USB', 'SERIAL', 'BY-ID'], rows));
+      ctx.out(
+        ctx.json
+          ? `${JSON.stringify({ items }, null, 2)}\n`
+          : items.length === 0
+            ? 'no serial adapters, and no jig port in the config\n'
+            : table(['STATUS', 'PATH', 'JIG PORT', 'USB', 'SERIAL', 'BY-ID'], rows),
+      );
       return 0;
     },
   },

@@ -16,7 +16,9 @@ export class ApiError extends Error {
 /** flashd could not be reached at all (refused, DNS, timeout). */
 export class ConnectionError extends Error {
   constructor(url: string, cause: unknown) {
-    super(`cannot reach flashd at ${url}: ${(cause as Error).cause instanceof Error ? ((cause as Error).cause as Error).message : (cause as Error).message}`, { cause });
+    super(`cannot reach flashd at ${url}: ${(cause as Error).cause instanceof Error ? ((cause as Error).cause as Error).message : (cause as Error).message}`, {
+      cause,
+    });
     this.name = 'ConnectionError';
   }
 }
@@ -53,7 +55,9 @@ export class ApiClient {
   }
 
   json<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T> {
-    return this.#request(method, path, body === undefined ? undefined : { type: 'application/json', text: JSON.stringify(body) }).then((text) => JSON.parse(text) as T);
+    return this.#request(method, path, body === undefined ? undefined : { type: 'application/json', text: JSON.stringify(body) }).then(
+      (text) => JSON.parse(text) as T,
+    );
   }
 
   /** A request whose answer is a file (CSV). */
@@ -70,7 +74,11 @@ export class ApiClient {
   async bytes(path: string): Promise<Uint8Array> {
     let res: Response;
     try {
-      res = await fetch(`${this.#base}/api/v1${path}`, { method: 'POST', headers: this.#operatorId ? { 'x-operator-id': this.#operatorId } : {}, signal: AbortSignal.timeout(10 * this.#timeoutMs) });
+      res = await fetch(`${this.#base}/api/v1${path}`, {
+        method: 'POST',
+        headers: this.#operatorId ? { 'x-operator-id': this.#operatorId } : {},
+        signal: AbortSignal.timeout(10 * this.#timeoutMs),
+      });
     } catch (err) {
       throw new ConnectionError(this.#base, err);
     }
@@ -111,7 +119,11 @@ export class ApiClient {
     if (!this.#operatorId) return undefined;
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
-    const res = await this.#fetch(`${this.#base}/api/v1/session`, { method: 'POST', headers, body: JSON.stringify({ operatorId: this.#operatorId, ...(this.#pin ? { pin: this.#pin } : {}) }) });
+    const res = await this.#fetch(`${this.#base}/api/v1/session`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ operatorId: this.#operatorId, ...(this.#pin ? { pin: this.#pin } : {}) }),
+    });
     await this.#answer(res);
     return res.headers.get('set-cookie')?.split(';')[0];
   }

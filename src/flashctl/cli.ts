@@ -86,7 +86,12 @@ export async function runFlashctl(argv: string[], io: FlashctlIo): Promise<numbe
   try {
     const tokenFile = values['token-file'];
     const token = tokenFile ? (await readFile(tokenFile, 'utf8')).trim() : io.env.FLASHCTL_TOKEN;
-    const api = new ApiClient({ baseUrl: values.api ?? io.env.FLASHCTL_API ?? 'http://127.0.0.1:8080', operatorId: values.operator ?? io.env.FLASHCTL_OPERATOR, token, pin: io.env.FLASHCTL_PIN });
+    const api = new ApiClient({
+      baseUrl: values.api ?? io.env.FLASHCTL_API ?? 'http://127.0.0.1:8080',
+      operatorId: values.operator ?? io.env.FLASHCTL_OPERATOR,
+      token,
+      pin: io.env.FLASHCTL_PIN,
+    });
     return await command.run({ api, args, options: values, out: io.stdout, err: io.stderr, json: values.json ?? false, readStdin: io.readStdin, env: io.env });
   } catch (err) {
     if (err instanceof UsageError) {

@@ -46,7 +46,10 @@ const print = (ctx: CommandContext, value: unknown, human: () => string): number
   return 0;
 };
 const orders = (items: WorkOrderRecord[]) =>
-  table(['WORK ORDER', 'PARTY', 'REGION', 'STATE', 'HUBS', 'BY STATE'], items.map((o) => [o.id, o.secPartyId, o.cspRegion, o.state, o.hubCount, counts(o.counts)]));
+  table(
+    ['WORK ORDER', 'PARTY', 'REGION', 'STATE', 'HUBS', 'BY STATE'],
+    items.map((o) => [o.id, o.secPartyId, o.cspRegion, o.state, o.hubCount, counts(o.counts)]),
+  );
 const hubs = (items: WorkOrderHubRecord[]) =>
   table(
     ['LINE', 'DEVICE ID', 'STATE', 'REASON', 'BEFORE', 'AFTER', 'TRIES', 'FLAGS'],
@@ -86,7 +89,11 @@ export const COMMANDS: Record<string, Command> = {
       const [id, party, region] = [str(ctx, 'id'), str(ctx, 'party'), str(ctx, 'region')];
       if (!id || !party || !region) throw new UsageError('import needs --id, --party and --region');
       const text = await readFile(path!, 'utf8');
-      const wo = await ctx.api.upload<WorkOrderRecord>(`/work-orders/import?${new URLSearchParams({ id, secPartyId: party, cspRegion: region }).toString()}`, 'text/csv', text);
+      const wo = await ctx.api.upload<WorkOrderRecord>(
+        `/work-orders/import?${new URLSearchParams({ id, secPartyId: party, cspRegion: region }).toString()}`,
+        'text/csv',
+        text,
+      );
       return print(ctx, wo, () => `imported work order ${wo.id}: ${wo.hubCount} hubs for ${wo.secPartyId} (${wo.cspRegion})\n`);
     },
   },
@@ -130,7 +137,12 @@ export const COMMANDS: Record<string, Command> = {
     run: async (ctx) => {
       const [id] = need(ctx, 1, 'Device ID');
       const page = await ctx.api.json<{ items: WorkOrderHubRecord[] }>('GET', `/hubs/${q(id!)}/work-orders`);
-      return print(ctx, page, () => table(['WORK ORDER', 'STATE', 'REASON', 'AFTER'], page.items.map((h) => [h.workOrderId, h.state, h.reasonCode, h.firmwareAfter])));
+      return print(ctx, page, () =>
+        table(
+          ['WORK ORDER', 'STATE', 'REASON', 'AFTER'],
+          page.items.map((h) => [h.workOrderId, h.state, h.reasonCode, h.firmwareAfter]),
+        ),
+      );
     },
   },
   retry: {
@@ -173,7 +185,16 @@ export const COMMANDS: Record<string, Command> = {
       if (ctx.options.csv) return file(ctx, await ctx.api.text(`/work-orders/${q(id!)}/manifest?format=csv`));
       const m = await ctx.api.json<Manifest<WorkOrderRecord>>('GET', `/work-orders/${q(id!)}/manifest`);
       const lines = [...m.returns, ...m.rejected, ...m.scrapped, ...m.inProcess, ...m.notReceived];
-      return print(ctx, m, () => `${m.workOrder.id} for ${m.workOrder.secPartyId}: ${counts(m.totals)}\n` + table(['DEVICE ID', 'DISPOSITION', 'RETURNED', 'AFTER', 'REASON'], lines.map((l) => [l.deviceId, l.disposition, l.returned ? 'yes' : 'no', l.firmwareAfter, l.reasonCode])));
+      return print(
+        ctx,
+        m,
+        () =>
+          `${m.workOrder.id} for ${m.workOrder.secPartyId}: ${counts(m.totals)}\n` +
+          table(
+            ['DEVICE ID', 'DISPOSITION', 'RETURNED', 'AFTER', 'REASON'],
+            lines.map((l) => [l.deviceId, l.disposition, l.returned ? 'yes' : 'no', l.firmwareAfter, l.reasonCode]),
+          ),
+      );
     },
   },
   charges: {
@@ -185,8 +206,22 @@ export const COMMANDS: Record<string, Command> = {
       if (str(ctx, 'to')) query.set('to', str(ctx, 'to')!);
       if (ctx.options.csv) return file(ctx, await ctx.api.text(`/charges?${query.toString()}&format=csv`));
       const r = await ctx.api.json<{ items: Array<Record<string, string | number>> }>('GET', `/charges?${query.toString()}`);
-      const cols = ['secPartyId', ...(query.get('by') === 'party' ? ['workOrders'] : ['workOrderId']), 'reflashed', 'alreadyCurrent', 'rejected', 'scrapped', 'inProcess', 'notReceived'];
-      return print(ctx, r, () => table(cols, r.items.map((i) => cols.map((c) => i[c]))));
+      const cols = [
+        'secPartyId',
+        ...(query.get('by') === 'party' ? ['workOrders'] : ['workOrderId']),
+        'reflashed',
+        'alreadyCurrent',
+        'rejected',
+        'scrapped',
+        'inProcess',
+        'notReceived',
+      ];
+      return print(ctx, r, () =>
+        table(
+          cols,
+          r.items.map((i) => cols.map((c) => i[c])),
+        ),
+      );
     },
   },
   ssmi: {

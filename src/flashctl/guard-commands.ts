@@ -12,7 +12,8 @@ const print = (ctx: CommandContext, value: unknown, human: () => string): number
 };
 const note = (ctx: CommandContext): string => {
   const value = ctx.options.note;
-  if (typeof value !== 'string' || value.trim() === '') throw new UsageError('a release needs --note TEXT: why it is safe to go on (it is kept with the release)');
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new UsageError('a release needs --note TEXT: why it is safe to go on (it is kept with the release)');
   return value;
 };
 const done = (a: GuardActionRecord): string => `${a.kind} by ${a.by} at ${a.at}: ${a.reason}\n`;
@@ -24,15 +25,28 @@ export const GUARD_COMMANDS: Record<string, Command> = {
     run: async (ctx) => {
       const r = await ctx.api.json<GuardsReply>('GET', '/guards');
       const head = r.enabled ? '' : 'quality guards are off (guards.enabled: false)\n';
-      const canaries = table(['MODEL', 'VERSION', 'CANARY', 'PASSED', 'FLASHING', 'REASON'], r.canaries.map((c) => [c.model, c.version, c.status, `${c.passed}/${c.hubs}`, c.running, c.reason]));
-      const models = table(['MODEL', 'VERSION', 'HALTED', 'FAILED/SESSIONS', 'REASON'], r.models.map((m) => [m.model, m.version, m.halted ? 'yes' : 'no', `${m.failures}/${m.sessions}`, m.reason]));
-      const slots = table(['JIG', 'SLOT', 'STATUS', 'FAULTS/SESSIONS', 'REASON'], r.slots.map((s) => [s.jig, s.slot, s.status, `${s.faults}/${s.sessions}`, s.reason]));
-      const actions = table(['ID', 'AT', 'ACTION', 'SUBJECT', 'BY', 'WHY'], r.actions.map((a) => [a.id, a.at, a.kind, a.model ? `${a.model}/${a.version}` : `${a.jig}/${a.slot}`, a.by, a.reason]));
+      const canaries = table(
+        ['MODEL', 'VERSION', 'CANARY', 'PASSED', 'FLASHING', 'REASON'],
+        r.canaries.map((c) => [c.model, c.version, c.status, `${c.passed}/${c.hubs}`, c.running, c.reason]),
+      );
+      const models = table(
+        ['MODEL', 'VERSION', 'HALTED', 'FAILED/SESSIONS', 'REASON'],
+        r.models.map((m) => [m.model, m.version, m.halted ? 'yes' : 'no', `${m.failures}/${m.sessions}`, m.reason]),
+      );
+      const slots = table(
+        ['JIG', 'SLOT', 'STATUS', 'FAULTS/SESSIONS', 'REASON'],
+        r.slots.map((s) => [s.jig, s.slot, s.status, `${s.faults}/${s.sessions}`, s.reason]),
+      );
+      const actions = table(
+        ['ID', 'AT', 'ACTION', 'SUBJECT', 'BY', 'WHY'],
+        r.actions.map((a) => [a.id, a.at, a.kind, a.model ? `${a.model}/${a.version}` : `${a.jig}/${a.slot}`, a.by, a.reason]),
+      );
       return print(ctx, r, () => head + canaries + '\n' + models + '\n' + slots + '\n' + actions);
     },
   },
   'canary-release': {
-    usage: 'canary-release <model> <version> --note TEXT   (supervisor: flash the model without waiting for its canary; recorded under --operator, who signs in)',
+    usage:
+      'canary-release <model> <version> --note TEXT   (supervisor: flash the model without waiting for its canary; recorded under --operator, who signs in)',
     run: async (ctx) => {
       const [model, version] = ctx.args;
       if (!model || !version) throw new UsageError('canary-release needs a model and an image version (8 hex digits each)');
@@ -41,7 +55,8 @@ export const GUARD_COMMANDS: Record<string, Command> = {
     },
   },
   'model-resume': {
-    usage: 'model-resume <model> <version> --note TEXT   (supervisor: resume a halted model; a failed canary runs again; recorded under --operator, who signs in)',
+    usage:
+      'model-resume <model> <version> --note TEXT   (supervisor: resume a halted model; a failed canary runs again; recorded under --operator, who signs in)',
     run: async (ctx) => {
       const [model, version] = ctx.args;
       if (!model || !version) throw new UsageError('model-resume needs a model and an image version (8 hex digits each)');
@@ -65,7 +80,15 @@ export const GUARD_COMMANDS: Record<string, Command> = {
       return print(ctx, r, () =>
         table(
           ['WORK ORDER', 'MODEL', 'HW', 'FIRMWARE BEFORE', 'FAILED HUBS', 'ATTEMPTS', 'CODES'],
-          r.items.map((b) => [b.workOrderId, b.model, b.hardwareVersion, b.firmwareBefore, `${b.failedHubs}/${b.hubs}`, b.failedAttempts, b.codes.map((c) => `${c.code}×${c.count}`).join(' ')]),
+          r.items.map((b) => [
+            b.workOrderId,
+            b.model,
+            b.hardwareVersion,
+            b.firmwareBefore,
+            `${b.failedHubs}/${b.hubs}`,
+            b.failedAttempts,
+            b.codes.map((c) => `${c.code}×${c.count}`).join(' '),
+          ]),
         ),
       );
     },

@@ -18,7 +18,13 @@ export const OUTBOX_COMMANDS: Record<string, Command> = {
       const r = await ctx.api.json<OutboxReply>('GET', '/outbox');
       const age = r.oldestPendingAgeSeconds === null ? '' : `, oldest ${r.oldestPendingAgeSeconds} s`;
       const head = `mode ${r.mode}: ${r.pending} pending (${r.blocked} behind a dead letter${age}), ${r.delivered} delivered, ${r.dead} dead\n`;
-      const dead = r.deadLetters.length === 0 ? '' : table(['ID', 'DEVICE ID', 'WORK ORDER', 'OUTCOME', 'REASON'], r.deadLetters.map((d) => [d.id, d.deviceId, d.workOrderId, d.outcome, d.deadReason]));
+      const dead =
+        r.deadLetters.length === 0
+          ? ''
+          : table(
+              ['ID', 'DEVICE ID', 'WORK ORDER', 'OUTCOME', 'REASON'],
+              r.deadLetters.map((d) => [d.id, d.deviceId, d.workOrderId, d.outcome, d.deadReason]),
+            );
       return print(ctx, r, () => head + dead);
     },
   },

@@ -48,7 +48,10 @@ async function readImage(path: string, file: string, signal: AbortSignal | undef
   try {
     handle = await open(path, 'r');
   } catch (err) {
-    throw new FlashdError('IMAGE_MISSING', `image ${file} listed in the manifest cannot be read: ${(err as Error).message}`, { cause: err, details: { file, path } });
+    throw new FlashdError('IMAGE_MISSING', `image ${file} listed in the manifest cannot be read: ${(err as Error).message}`, {
+      cause: err,
+      details: { file, path },
+    });
   }
   try {
     const { size } = await handle.stat();
@@ -57,7 +60,10 @@ async function readImage(path: string, file: string, signal: AbortSignal | undef
   } catch (err) {
     if (err instanceof FlashdError) throw err;
     throwIfAborted(signal, `reading image ${file}`);
-    throw new FlashdError('IMAGE_MISSING', `image ${file} listed in the manifest cannot be read: ${(err as Error).message}`, { cause: err, details: { file, path } });
+    throw new FlashdError('IMAGE_MISSING', `image ${file} listed in the manifest cannot be read: ${(err as Error).message}`, {
+      cause: err,
+      details: { file, path },
+    });
   } finally {
     await handle.close();
   }

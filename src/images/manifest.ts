@@ -57,7 +57,10 @@ function checkPattern(problems: string[], path: string, value: unknown, re: RegE
 
 function checkHardware(problems: string[], path: string, image: Record<string, unknown>): void {
   const { hardwareMin: min, hardwareMax: max } = image;
-  for (const [key, value] of [['hardwareMin', min], ['hardwareMax', max]] as const) {
+  for (const [key, value] of [
+    ['hardwareMin', min],
+    ['hardwareMax', max],
+  ] as const) {
     if (value !== undefined && !(Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 0xffff)) {
       problems.push(`${path}.${key}: ${show(value)} is not an integer from 0 to 65535`);
     }
@@ -76,13 +79,16 @@ function checkImage(problems: string[], path: string, image: unknown): void {
   checkPattern(problems, `${path}.model`, image.model, /^[0-9A-F]{8}$/, '8 upper-case hex digits');
   checkPattern(problems, `${path}.version`, image.version, /^[0-9A-F]{8}$/, '8 upper-case hex digits');
   checkPattern(problems, `${path}.sha256`, image.sha256, /^[0-9a-f]{64}$/, '64 lower-case hex digits');
-  if (!HAN_VARIANTS.includes(image.hanVariant as HanVariant)) problems.push(`${path}.hanVariant: ${show(image.hanVariant)} is not one of ${HAN_VARIANTS.join(', ')}`);
-  if (image.smetsChtsVersion !== undefined) checkPattern(problems, `${path}.smetsChtsVersion`, image.smetsChtsVersion, SMETS_CHTS_RE, 'a SMETS/CHTS version like V1.3');
+  if (!HAN_VARIANTS.includes(image.hanVariant as HanVariant))
+    problems.push(`${path}.hanVariant: ${show(image.hanVariant)} is not one of ${HAN_VARIANTS.join(', ')}`);
+  if (image.smetsChtsVersion !== undefined)
+    checkPattern(problems, `${path}.smetsChtsVersion`, image.smetsChtsVersion, SMETS_CHTS_RE, 'a SMETS/CHTS version like V1.3');
   const file = image.file;
   if (typeof file !== 'string' || file === '' || file === '.' || file === '..' || /[/\\\0]/.test(file)) {
     problems.push(`${path}.file: ${show(file)} is not a bare file name`);
   }
-  if (!Number.isSafeInteger(image.sizeBytes) || (image.sizeBytes as number) <= 0) problems.push(`${path}.sizeBytes: ${show(image.sizeBytes)} is not a positive integer`);
+  if (!Number.isSafeInteger(image.sizeBytes) || (image.sizeBytes as number) <= 0)
+    problems.push(`${path}.sizeBytes: ${show(image.sizeBytes)} is not a positive integer`);
   checkHardware(problems, path, image);
 }
 
@@ -93,7 +99,8 @@ function checkUnique(problems: string[], images: unknown[]): void {
     if (!isRecord(image)) return;
     const key = `${String(image.manufacturer)} ${String(image.model)}`;
     const firstModel = models.get(key);
-    if (firstModel !== undefined) problems.push(`images[${i}]: manufacturer ${String(image.manufacturer)} model ${String(image.model)} is already listed at images[${firstModel}]`);
+    if (firstModel !== undefined)
+      problems.push(`images[${i}]: manufacturer ${String(image.manufacturer)} model ${String(image.model)} is already listed at images[${firstModel}]`);
     else models.set(key, i);
     if (typeof image.file !== 'string') return;
     const firstFile = files.get(image.file);
@@ -137,7 +144,10 @@ export function parseManifest(bytes: Uint8Array, source: string): Manifest {
   try {
     value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (err) {
-    throw new FlashdError('MANIFEST_INVALID', `${source} is not UTF-8 JSON: ${(err as Error).message}`, { cause: err, details: { file: source, problems: [`(root): ${(err as Error).message}`] } });
+    throw new FlashdError('MANIFEST_INVALID', `${source} is not UTF-8 JSON: ${(err as Error).message}`, {
+      cause: err,
+      details: { file: source, problems: [`(root): ${(err as Error).message}`] },
+    });
   }
   return validateManifest(value, source);
 }

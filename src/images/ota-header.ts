@@ -164,7 +164,8 @@ export function encodeOtaHeader(fields: OtaHeaderFields): Buffer {
     offset += 1;
   }
   if (fields.upgradeFileDestination !== undefined) {
-    if (!isDeviceId(fields.upgradeFileDestination)) throw new RangeError(`upgradeFileDestination must be a Device ID, got ${JSON.stringify(fields.upgradeFileDestination)}`);
+    if (!isDeviceId(fields.upgradeFileDestination))
+      throw new RangeError(`upgradeFileDestination must be a Device ID, got ${JSON.stringify(fields.upgradeFileDestination)}`);
     deviceIdToBytes(fields.upgradeFileDestination).reverse().copy(out, offset);
     offset += 8;
   }

@@ -34,9 +34,13 @@ export function parseOtaSubElements(buf: Uint8Array, header: OtaHeader): OtaSubE
   while (offset < end) {
     if (end - offset < OTA_SUB_ELEMENT_HEADER_BYTES) {
       const left = end - offset;
-      throw new FlashdError('OTA_HEADER_INVALID', `sub-element header cut off: ${left} byte${left === 1 ? '' : 's'} left before the end at ${end} (at offset ${offset})`, {
-        details: { offset },
-      });
+      throw new FlashdError(
+        'OTA_HEADER_INVALID',
+        `sub-element header cut off: ${left} byte${left === 1 ? '' : 's'} left before the end at ${end} (at offset ${offset})`,
+        {
+          details: { offset },
+        },
+      );
     }
     const tag = view.getUint16(offset, true);
     const length = view.getUint32(offset + 2, true);
@@ -72,7 +76,9 @@ export function upgradeImageOf(elements: readonly OtaSubElement[], header: Pick<
   const image = images[0]!;
   if (image.length === 0) {
     const at = image.offset - OTA_SUB_ELEMENT_HEADER_BYTES;
-    throw new FlashdError('OTA_HEADER_INVALID', `the upgrade image sub-element (tag 0x0000) is empty (at offset ${at})`, { details: { offset: at, tag: OTA_TAG_UPGRADE_IMAGE } });
+    throw new FlashdError('OTA_HEADER_INVALID', `the upgrade image sub-element (tag 0x0000) is empty (at offset ${at})`, {
+      details: { offset: at, tag: OTA_TAG_UPGRADE_IMAGE },
+    });
   }
   return image;
 }

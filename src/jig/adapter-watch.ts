@@ -94,7 +94,8 @@ export class AdapterWatch extends EventEmitter<AdapterWatchEvents> {
     }
     const now = new Map(unknown.filter((a) => !this.#baseline!.has(key(a))).map((a) => [key(a), a]));
     for (const [k, a] of now) {
-      if (!this.#alarmed.has(k)) this.#o.log.warn({ adapter: describeAdapter(a) }, 'unknown serial adapter plugged in: flashctl adapters lists it, the config names jig ports');
+      if (!this.#alarmed.has(k))
+        this.#o.log.warn({ adapter: describeAdapter(a) }, 'unknown serial adapter plugged in: flashctl adapters lists it, the config names jig ports');
     }
     // One that left stops being baseline too: plugged in again, it is news.
     const present = new Set(unknown.map(key));

@@ -55,7 +55,11 @@ export function configuredPorts(jigs: readonly JigConfig[]): Array<{ path: strin
  * adapter answers to as missing. `resolved` maps a configured path to the device node it points
  * at now (udev and by-id names are symlinks); pure, so tests give it directly.
  */
-export function classifyAdapters(listed: readonly ListedPort[], ports: ReadonlyArray<{ path: string; role: PortRole }>, resolved: ReadonlyMap<string, string>): AdapterView[] {
+export function classifyAdapters(
+  listed: readonly ListedPort[],
+  ports: ReadonlyArray<{ path: string; role: PortRole }>,
+  resolved: ReadonlyMap<string, string>,
+): AdapterView[] {
   const byNode = new Map(ports.map((p) => [resolved.get(p.path) ?? p.path, p]));
   const seen = new Set<string>();
   const views: AdapterView[] = listed.map((port) => {
@@ -77,7 +81,18 @@ export function classifyAdapters(listed: readonly ListedPort[], ports: ReadonlyA
   });
   for (const p of ports) {
     if (seen.has(p.path)) continue;
-    views.push({ status: 'missing', path: p.path, byId: null, vendorId: null, productId: null, serialNumber: null, manufacturer: null, interfaceNumber: null, role: p.role, configuredPath: p.path });
+    views.push({
+      status: 'missing',
+      path: p.path,
+      byId: null,
+      vendorId: null,
+      productId: null,
+      serialNumber: null,
+      manufacturer: null,
+      interfaceNumber: null,
+      role: p.role,
+      configuredPath: p.path,
+    });
   }
   return views;
 }

@@ -36,9 +36,7 @@ export interface JigCommand {
 }
 
 export type JigLine =
-  | { kind: 'ok'; seq: number; fields: Fields }
-  | { kind: 'error'; seq: number; code: number; text: string }
-  | { kind: 'event'; name: string; fields: Fields };
+  { kind: 'ok'; seq: number; fields: Fields } | { kind: 'error'; seq: number; code: number; text: string } | { kind: 'event'; name: string; fields: Fields };
 
 export const MAX_LINE_BYTES = 256;
 const TOKEN = /^[A-Za-z0-9._:/-]+$/;

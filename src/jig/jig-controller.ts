@@ -92,16 +92,26 @@ export class JigController extends EventEmitter<JigControllerEvents> {
     const f = await this.request('STATUS', [], options);
     const present = f.present ?? '';
     const power = f.power ?? '';
-    if (!/^[01]+$/.test(present) || power.length !== present.length) throw new FlashdError('JIG_PROTOCOL', `STATUS reply without present/power bit strings: ${JSON.stringify(f)}`);
+    if (!/^[01]+$/.test(present) || power.length !== present.length)
+      throw new FlashdError('JIG_PROTOCOL', `STATUS reply without present/power bit strings: ${JSON.stringify(f)}`);
     const ins = f.ins;
-    if (ins !== undefined && (!/^[0-9a-f]+$/.test(ins) || ins.length !== present.length)) throw new FlashdError('JIG_PROTOCOL', `STATUS reply with a bad ins string: ${JSON.stringify(f)}`);
-    return [...present].map((bit, i) => ({ slot: i + 1, present: bit === '1', powered: power[i] === '1', insertions: ins === undefined ? undefined : parseInt(ins[i]!, 16) }));
+    if (ins !== undefined && (!/^[0-9a-f]+$/.test(ins) || ins.length !== present.length))
+      throw new FlashdError('JIG_PROTOCOL', `STATUS reply with a bad ins string: ${JSON.stringify(f)}`);
+    return [...present].map((bit, i) => ({
+      slot: i + 1,
+      present: bit === '1',
+      powered: power[i] === '1',
+      insertions: ins === undefined ? undefined : parseInt(ins[i]!, 16),
+    }));
   }
 
   async setLed(slot: number, colour: LedColour, blink = false, options: RequestOptions = {}): Promise<void> {
     const generation = (this.#ledGeneration.get(slot) ?? 0) + 1;
     this.#ledGeneration.set(slot, generation);
-    await this.request('LED', [String(slot), colour, ...(blink ? ['BLINK'] : [])], { ...options, superseded: () => this.#ledGeneration.get(slot) !== generation });
+    await this.request('LED', [String(slot), colour, ...(blink ? ['BLINK'] : [])], {
+      ...options,
+      superseded: () => this.#ledGeneration.get(slot) !== generation,
+    });
   }
 
   async setPower(slot: number, on: boolean, options: RequestOptions = {}): Promise<void> {
@@ -183,7 +193,9 @@ export class JigController extends EventEmitter<JigControllerEvents> {
       return;
     }
     if (line.kind === 'error') {
-      this.#settle(line.seq)?.reject(new FlashdError('JIG_ERROR', `jig ${this.jigId} answered ERR ${line.code}: ${line.text}`, { details: { jigError: line.code } }));
+      this.#settle(line.seq)?.reject(
+        new FlashdError('JIG_ERROR', `jig ${this.jigId} answered ERR ${line.code}: ${line.text}`, { details: { jigError: line.code } }),
+      );
       return;
     }
     const slot = Number(line.fields.slot);

@@ -11,11 +11,13 @@ export const UDEV_RULES_FILE = '/etc/udev/rules.d/99-flashd-jigs.rules';
  */
 export function udevRules(adapters: readonly AdapterView[], generatedAt: string): string {
   const lines = [
-    '# flashd: stable names for the jigs\' serial adapters, by USB serial number.',
+    "# flashd: stable names for the jigs' serial adapters, by USB serial number.",
     `# Written by \`flashctl udev-rules\` at ${generatedAt}; edit the config, then run it again.`,
     '# Apply: udevadm control --reload-rules && udevadm trigger --subsystem-match=tty',
   ];
-  const configured = adapters.filter((a) => a.status === 'configured' && a.role).sort((a, b) => a.role!.jigNumber - b.role!.jigNumber || order(a.role!.line) - order(b.role!.line));
+  const configured = adapters
+    .filter((a) => a.status === 'configured' && a.role)
+    .sort((a, b) => a.role!.jigNumber - b.role!.jigNumber || order(a.role!.line) - order(b.role!.line));
   for (const a of configured) {
     const role = a.role!;
     const name = `flashd/jig-${role.jigNumber}/${role.line}`;

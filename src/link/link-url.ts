@@ -1,10 +1,7 @@
 import { FlashdError } from '../domain/errors.js';
 
 /** Where a serial line is: a local device, a TCP socket (ser2net), or an in-process simulator line. */
-export type LinkAddress =
-  | { kind: 'serial'; path: string }
-  | { kind: 'tcp'; host: string; port: number }
-  | { kind: 'in-process'; name: string };
+export type LinkAddress = { kind: 'serial'; path: string } | { kind: 'tcp'; host: string; port: number } | { kind: 'in-process'; name: string };
 
 /**
  * Parses a link address: `/dev/ttyUSB0` (or `serial:///dev/ttyUSB0`), `socket://127.0.0.1:7001`

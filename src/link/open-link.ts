@@ -47,7 +47,9 @@ async function openSerial(url: string, path: string, baudRate: number, signal: A
   const { SerialPort } = await import('serialport');
   const port = new SerialPort({ path, baudRate, autoOpen: false });
   await new Promise<void>((resolve, reject) =>
-    port.open((err) => (err ? reject(new FlashdError('LINK_OPEN_FAILED', `cannot open ${path}: ${err.message}`, { cause: err, details: { url } })) : resolve())),
+    port.open((err) =>
+      err ? reject(new FlashdError('LINK_OPEN_FAILED', `cannot open ${path}: ${err.message}`, { cause: err, details: { url } })) : resolve(),
+    ),
   );
   // SerialPort has no _destroy: destroy() alone would leave the fd (and its exclusive lock) open,
   // so the next open of the same device fails with "Cannot lock port". Close the binding first.
@@ -57,7 +59,12 @@ async function openSerial(url: string, path: string, baudRate: number, signal: A
     await release();
     throw abortError(signal, `opening ${url}`);
   }
-  return streamLink(url, port, (rate) => new Promise<void>((resolve, reject) => port.update({ baudRate: rate }, (err) => (err ? reject(err) : resolve()))), release);
+  return streamLink(
+    url,
+    port,
+    (rate) => new Promise<void>((resolve, reject) => port.update({ baudRate: rate }, (err) => (err ? reject(err) : resolve()))),
+    release,
+  );
 }
 
 async function openTcp(url: string, host: string, port: number, timeoutMs: number, signal: AbortSignal | undefined): Promise<Link> {

@@ -2,7 +2,16 @@ import { statfs } from 'node:fs/promises';
 import type { SlotView } from '../bench/slot-view.js';
 import type { GuardsView } from '../domain/quality-guards.js';
 
-export const ALARM_CODES = ['JIG_OFFLINE', 'STORE_WRITE_FAILED', 'N3_DEAD_LETTERS', 'DISK_NEARLY_FULL', 'UNKNOWN_ADAPTER', 'STORE_FULL', 'MODEL_HALTED', 'SLOT_SUSPECT'] as const;
+export const ALARM_CODES = [
+  'JIG_OFFLINE',
+  'STORE_WRITE_FAILED',
+  'N3_DEAD_LETTERS',
+  'DISK_NEARLY_FULL',
+  'UNKNOWN_ADAPTER',
+  'STORE_FULL',
+  'MODEL_HALTED',
+  'SLOT_SUSPECT',
+] as const;
 export type AlarmCode = (typeof ALARM_CODES)[number];
 
 /** Something the bench needs a person for; `help` is the anchor of what to do (docs/dashboard.md, "Alarms"). */
@@ -44,7 +53,12 @@ export function alarmsFrom(facts: AlarmFacts): Alarm[] {
     alarms.push({ code: 'STORE_FULL', severity: 'critical', message: `Store full, no new sessions: slot ${waiting.join(', ')} waiting`, help: 'help-store' });
   }
   if (facts.deadLetters > 0) {
-    alarms.push({ code: 'N3_DEAD_LETTERS', severity: 'warning', message: `${facts.deadLetters} N3 report${facts.deadLetters === 1 ? '' : 's'} not delivered`, help: 'help-n3' });
+    alarms.push({
+      code: 'N3_DEAD_LETTERS',
+      severity: 'warning',
+      message: `${facts.deadLetters} N3 report${facts.deadLetters === 1 ? '' : 's'} not delivered`,
+      help: 'help-n3',
+    });
   }
   const { disk } = facts;
   if (disk && disk.totalBytes > 0 && (disk.freeBytes < DISK_FREE_BYTES || disk.freeBytes / disk.totalBytes < DISK_FREE_RATIO)) {
@@ -63,7 +77,9 @@ export function alarmsFrom(facts: AlarmFacts): Alarm[] {
 function guardAlarms(guards: GuardsView | undefined): Alarm[] {
   if (!guards) return [];
   const alarms: Alarm[] = [];
-  const halted = [...guards.models.filter((m) => m.halted), ...guards.canaries.filter((c) => c.status === 'FAILED')].map((m) => `${m.model} image ${m.version}`);
+  const halted = [...guards.models.filter((m) => m.halted), ...guards.canaries.filter((c) => c.status === 'FAILED')].map(
+    (m) => `${m.model} image ${m.version}`,
+  );
   const unique = [...new Set(halted)];
   if (unique.length > 0) {
     alarms.push({ code: 'MODEL_HALTED', severity: 'critical', message: `Model halted: ${unique.join(', ')} (supervisor resumes)`, help: 'help-model-halted' });

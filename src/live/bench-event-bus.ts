@@ -29,7 +29,8 @@ export interface ProgressEvent {
 }
 
 export interface BenchEventBusOptions {
-  bench: Pick<Bench, 'slots' | 'jigs' | 'operatorId'> & Pick<EventEmitter<{ slot: [SlotView]; finished: [SlotSessionEnd]; jig: [string, boolean, string | null] }>, 'on' | 'off'>;
+  bench: Pick<Bench, 'slots' | 'jigs' | 'operatorId'> &
+    Pick<EventEmitter<{ slot: [SlotView]; finished: [SlotSessionEnd]; jig: [string, boolean, string | null] }>, 'on' | 'off'>;
   outbox: Pick<OutboxStore, 'summary'>;
   /** Folder of the SQLite store: its file system is watched for free space. */
   storeDir: string;
@@ -42,7 +43,8 @@ export interface BenchEventBusOptions {
   checkIntervalMs?: number;
   now?: () => number;
   /** The quality guards: their halts and suspect slots are alarms; each of their actions re-reads them. */
-  guards?: (Pick<GuardsSource, 'view'> & { on(event: 'action', listener: () => void): unknown; off(event: 'action', listener: () => void): unknown }) | undefined;
+  guards?:
+    (Pick<GuardsSource, 'view'> & { on(event: 'action', listener: () => void): unknown; off(event: 'action', listener: () => void): unknown }) | undefined;
 }
 
 interface TransferClock {
@@ -138,7 +140,13 @@ export class BenchEventBus {
         return (scan: Parameters<IntakeStore['scan']>[0]) => {
           const result = target.scan(scan);
           const refusal = result.decision === 'REJECTED' ? { code: result.code, message: result.message } : {};
-          this.log.publish('intake', { deviceId: result.deviceId, decision: result.decision, workOrderId: result.workOrderId, operatorId: scan.operatorId, ...refusal });
+          this.log.publish('intake', {
+            deviceId: result.deviceId,
+            decision: result.decision,
+            workOrderId: result.workOrderId,
+            operatorId: scan.operatorId,
+            ...refusal,
+          });
           return result;
         };
       },
@@ -222,7 +230,13 @@ export class BenchEventBus {
 
   /** Publishes the alarm list when it differs from the last one. */
   #raise(): void {
-    const next = alarmsFrom({ jigs: this.#o.bench.jigs(), slots: this.#o.bench.slots(), ...this.#facts, unknownAdapters: this.#unknownAdapters, guards: this.#o.guards?.view() });
+    const next = alarmsFrom({
+      jigs: this.#o.bench.jigs(),
+      slots: this.#o.bench.slots(),
+      ...this.#facts,
+      unknownAdapters: this.#unknownAdapters,
+      guards: this.#o.guards?.view(),
+    });
     if (JSON.stringify(next) === JSON.stringify(this.#alarms)) return;
     this.#alarms = next;
     this.log.publish('alarms', { items: next });

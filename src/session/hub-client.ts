@@ -122,7 +122,10 @@ export class HubClient {
         // Register the matcher, then write, then arm the timer once the frame is on the wire.
         this.send(message, seq).then(() => {
           if (settled) return;
-          timer = setTimeout(() => reject(new FlashdError('HUB_TIMEOUT', `no ${expect} reply to ${message.kind} within ${options.timeoutMs} ms`)), options.timeoutMs);
+          timer = setTimeout(
+            () => reject(new FlashdError('HUB_TIMEOUT', `no ${expect} reply to ${message.kind} within ${options.timeoutMs} ms`)),
+            options.timeoutMs,
+          );
         }, reject);
       });
     } finally {

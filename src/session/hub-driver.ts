@@ -30,7 +30,13 @@ export interface HubDriver {
   /** Opens the hub for writing with the manufacturer's master key. */
   unlock(identity: HubIdentity, masterKey: Uint8Array, signal: AbortSignal): Promise<void>;
   /** Writes the image; `onProgress` gets the bytes the hub has acknowledged. */
-  transfer(options: { image: SessionImage; blocks: PreparedBlocks; capabilities: HubCapabilities; signal: AbortSignal; onProgress: (ackedBytes: number) => void }): RunningTransfer;
+  transfer(options: {
+    image: SessionImage;
+    blocks: PreparedBlocks;
+    capabilities: HubCapabilities;
+    signal: AbortSignal;
+    onProgress: (ackedBytes: number) => void;
+  }): RunningTransfer;
   /** Ends the transfer and has the hub hash what it holds: the SHA-256 (hex) it computed. */
   verify(image: SessionImage, signal: AbortSignal): Promise<string>;
   /** Tells the hub to boot the new image: how long it says its reboot takes, in ms. */

@@ -1,6 +1,13 @@
 import type { HubIdentity } from '../domain/hub-identity.js';
 import { deviceIdFromBytes, firmwareVersionFromNumber, formatManufacturer, formatModel } from '../domain/identifiers.js';
-import { IDENTITY_DEFLATE, IDENTITY_DEFLATE_DICTIONARY, IDENTITY_IMAGE_HELD, IDENTITY_LOCKED, IDENTITY_SELECTIVE, type IdentityPayload } from './hub-messages.js';
+import {
+  IDENTITY_DEFLATE,
+  IDENTITY_DEFLATE_DICTIONARY,
+  IDENTITY_IMAGE_HELD,
+  IDENTITY_LOCKED,
+  IDENTITY_SELECTIVE,
+  type IdentityPayload,
+} from './hub-messages.js';
 import type { HubCapabilities } from './session-types.js';
 
 export function identityFromPayload(p: IdentityPayload): { identity: HubIdentity; capabilities: HubCapabilities } {

@@ -48,7 +48,12 @@ export interface WireBlock {
  * (57% of real images) costs nothing extra on the wire. Compression runs on libuv's thread pool
  * (async zlib), never on the calling thread's event loop.
  */
-export async function prepareBlocks(image: { sha256: string; data: Uint8Array }, blockBytes: number, deflate: boolean, dictionary = false): Promise<PreparedBlocks> {
+export async function prepareBlocks(
+  image: { sha256: string; data: Uint8Array },
+  blockBytes: number,
+  deflate: boolean,
+  dictionary = false,
+): Promise<PreparedBlocks> {
   if (!Number.isInteger(blockBytes) || blockBytes < 1 || blockBytes > 0xffff) throw new RangeError(`blockBytes must be 1..65535, got ${blockBytes}`);
   const { data } = image;
   const withDictionary = deflate && dictionary;
@@ -101,7 +106,8 @@ export function wireBlock(prepared: PreparedBlocks, data: Uint8Array, i: number)
   const flags = prepared.index[at + 2]!;
   const offset = i * prepared.blockBytes;
   const rawBytes = Math.min(prepared.blockBytes, prepared.imageBytes - offset);
-  const payload = (flags & (DATA_DEFLATED | DATA_DEFLATED_DICTIONARY)) !== 0 ? prepared.packed.subarray(start, start + length) : blockAt(data, prepared.blockBytes, i);
+  const payload =
+    (flags & (DATA_DEFLATED | DATA_DEFLATED_DICTIONARY)) !== 0 ? prepared.packed.subarray(start, start + length) : blockAt(data, prepared.blockBytes, i);
   return { offset, rawBytes, payload, flags };
 }
 

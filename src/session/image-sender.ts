@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import { FlashdError, isFlashdError } from '../domain/errors.js';
-import { NOISY_REQUEST_TRIES, SHRINK_AFTER_TIMEOUTS, lineSuspect, measuredErrorRate, noisyAckTimeoutMs, shrinkBlocks, smallerBlockBytes } from './block-step.js';
+import {
+  NOISY_REQUEST_TRIES,
+  SHRINK_AFTER_TIMEOUTS,
+  lineSuspect,
+  measuredErrorRate,
+  noisyAckTimeoutMs,
+  shrinkBlocks,
+  smallerBlockBytes,
+} from './block-step.js';
 import type { HubClient } from './hub-client.js';
 import { BEGIN_DISCARD } from './hub-messages.js';
 import type { PreparedBlocks } from './image-blocks.js';
@@ -25,7 +33,21 @@ export interface SendImageOptions {
 
 /** A summary before anything was sent. */
 export function emptyTransferSummary(imageBytes: number, plan: TransferPlan, baudRate: number): TransferSummary {
-  return { imageBytes, resumedFromBytes: 0, sentBytes: 0, wireBytes: 0, blocksResent: 0, gaps: 0, timeouts: 0, crcErrors: 0, elapsedMs: 0, blockBytes: plan.blockBytes, window: plan.window, baudRate, stepDowns: 0 };
+  return {
+    imageBytes,
+    resumedFromBytes: 0,
+    sentBytes: 0,
+    wireBytes: 0,
+    blocksResent: 0,
+    gaps: 0,
+    timeouts: 0,
+    crcErrors: 0,
+    elapsedMs: 0,
+    blockBytes: plan.blockBytes,
+    window: plan.window,
+    baudRate,
+    stepDowns: 0,
+  };
 }
 
 /**
@@ -39,7 +61,10 @@ export async function sendImage(o: SendImageOptions): Promise<void> {
   const { client, image, timeouts: t, summary } = o;
   let { blocks, plan } = o;
   if (blocks.imageSha256 !== image.sha256 || blocks.blockBytes !== plan.blockBytes || blocks.imageBytes !== image.sizeBytes) {
-    throw new FlashdError('INTERNAL', `prepared blocks (${blocks.blockBytes} B of ${blocks.imageSha256}) do not fit the plan (${plan.blockBytes} B of ${image.sha256})`);
+    throw new FlashdError(
+      'INTERNAL',
+      `prepared blocks (${blocks.blockBytes} B of ${blocks.imageSha256}) do not fit the plan (${plan.blockBytes} B of ${image.sha256})`,
+    );
   }
   const sha256 = Buffer.from(image.sha256, 'hex');
   // On a line already found noisy (smaller blocks), BEGIN gets more tries: it is one short exchange.
@@ -56,7 +81,10 @@ export async function sendImage(o: SendImageOptions): Promise<void> {
       ready = await begin(BEGIN_DISCARD);
     }
     if (ready.resumeOffset !== 0 && (ready.resumeOffset % plan.blockBytes !== 0 || ready.resumeOffset > image.sizeBytes)) {
-      throw new FlashdError('HUB_PROTOCOL', `hub offered resume offset ${ready.resumeOffset}, not a block boundary of ${plan.blockBytes} within ${image.sizeBytes}`);
+      throw new FlashdError(
+        'HUB_PROTOCOL',
+        `hub offered resume offset ${ready.resumeOffset}, not a block boundary of ${plan.blockBytes} within ${image.sizeBytes}`,
+      );
     }
     return ready.resumeOffset;
   };
@@ -67,7 +95,13 @@ export async function sendImage(o: SendImageOptions): Promise<void> {
   const crcBefore = client.parserStats.crcErrors;
   const started = performance.now();
   const update = (): void => {
-    Object.assign(summary, { sentBytes: stats.sentBytes, wireBytes: stats.wireBytes, blocksResent: stats.blocksResent, gaps: stats.gaps, timeouts: stats.timeouts });
+    Object.assign(summary, {
+      sentBytes: stats.sentBytes,
+      wireBytes: stats.wireBytes,
+      blocksResent: stats.blocksResent,
+      gaps: stats.gaps,
+      timeouts: stats.timeouts,
+    });
     summary.crcErrors = client.parserStats.crcErrors - crcBefore;
     summary.elapsedMs = Math.round(performance.now() - started);
     summary.baudRate = o.rate.baudRate;
@@ -115,7 +149,11 @@ export async function sendImage(o: SendImageOptions): Promise<void> {
     // On a line already found noisy the IDENTIFY itself may be lost a few times.
     const retries = o.rate.aboveBase ? 1 : t.requestRetries;
     try {
-      await client.request({ kind: 'IDENTIFY' }, 'IDENTITY', { timeoutMs: t.requestTimeoutMs, retries: noisy ? (retries + 1) * NOISY_REQUEST_TRIES - 1 : retries, signal: o.signal });
+      await client.request({ kind: 'IDENTIFY' }, 'IDENTITY', {
+        timeoutMs: t.requestTimeoutMs,
+        retries: noisy ? (retries + 1) * NOISY_REQUEST_TRIES - 1 : retries,
+        signal: o.signal,
+      });
       return;
     } catch (err) {
       if (!isFlashdError(err, 'HUB_TIMEOUT')) throw err;

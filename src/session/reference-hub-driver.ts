@@ -48,13 +48,23 @@ export class ReferenceHubDriver implements HubDriver {
 
   async unlock(identity: HubIdentity, masterKey: Uint8Array, signal: AbortSignal): Promise<void> {
     const t = this.#o.timeouts;
-    const { nonce } = await this.#client.request({ kind: 'UNLOCK_CHALLENGE' }, 'CHALLENGE', { timeoutMs: t.requestTimeoutMs, retries: t.requestRetries, signal });
+    const { nonce } = await this.#client.request({ kind: 'UNLOCK_CHALLENGE' }, 'CHALLENGE', {
+      timeoutMs: t.requestTimeoutMs,
+      retries: t.requestRetries,
+      signal,
+    });
     const chf = deviceIdToBytes(identity.deviceId);
     const mac = unlockResponse(deriveHubKey(masterKey, chf), nonce, chf, deviceIdToBytes(identity.gpfDeviceId));
     await this.#client.request({ kind: 'UNLOCK', mac }, 'UNLOCKED', { timeoutMs: t.unlockTimeoutMs, retries: t.requestRetries, signal });
   }
 
-  transfer(options: { image: SessionImage; blocks: PreparedBlocks; capabilities: HubCapabilities; signal: AbortSignal; onProgress: (ackedBytes: number) => void }): RunningTransfer {
+  transfer(options: {
+    image: SessionImage;
+    blocks: PreparedBlocks;
+    capabilities: HubCapabilities;
+    signal: AbortSignal;
+    onProgress: (ackedBytes: number) => void;
+  }): RunningTransfer {
     const plan = planTransfer(this.#o.transfer, options.capabilities);
     const summary = emptyTransferSummary(options.image.sizeBytes, plan, this.#rate.baudRate);
     const done = sendImage({
@@ -101,7 +111,11 @@ export class ReferenceHubDriver implements HubDriver {
 
   async readVersion(signal: AbortSignal): Promise<number> {
     const t = this.#o.timeouts;
-    const { firmwareVersion } = await this.#client.request({ kind: 'READ_VERSION' }, 'VERSION', { timeoutMs: t.requestTimeoutMs, retries: t.requestRetries, signal });
+    const { firmwareVersion } = await this.#client.request({ kind: 'READ_VERSION' }, 'VERSION', {
+      timeoutMs: t.requestTimeoutMs,
+      retries: t.requestRetries,
+      signal,
+    });
     return firmwareVersion;
   }
 

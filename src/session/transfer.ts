@@ -69,7 +69,8 @@ export interface TransferOutcome {
 export async function transferImage(client: HubClient, options: TransferOptions): Promise<TransferOutcome> {
   const { blocks, window, stats } = options;
   const { blockBytes, imageBytes } = blocks;
-  if (options.startOffset % blockBytes !== 0 && options.startOffset !== imageBytes) throw new RangeError(`start offset ${options.startOffset} is not a multiple of ${blockBytes}`);
+  if (options.startOffset % blockBytes !== 0 && options.startOffset !== imageBytes)
+    throw new RangeError(`start offset ${options.startOffset} is not a multiple of ${blockBytes}`);
   const waiter = new AckWaiter(options.ackTimeoutMs, options.lineBytesPerSecond);
   const health = new LineHealth(options.errorLimit);
   let crcSeen = client.parserStats.crcErrors;
@@ -156,7 +157,12 @@ export async function transferImage(client: HubClient, options: TransferOptions)
       const last = resentAt.get(acked);
       // Go-back-N: once per offset, unless it answers a frame sent after we went back there (the
       // resent block was lost too: a noisy line), so the hub's repeated report moves us at once.
-      if (options.selective ? !resend.includes(acked) && (last === undefined || stats.blocksSent - last >= window) : rewoundAt !== acked || sentSinceRewind(frame.seq)) fillGap();
+      if (
+        options.selective
+          ? !resend.includes(acked) && (last === undefined || stats.blocksSent - last >= window)
+          : rewoundAt !== acked || sentSinceRewind(frame.seq)
+      )
+        fillGap();
     }
     waiter.wake();
   });
@@ -217,10 +223,14 @@ export async function transferImage(client: HubClient, options: TransferOptions)
         health.record(stats.blocksSent);
         // With the adaptive resend timer, also as long a stall as the configured timeouts would allow.
         if (++failures > options.maxRetries && performance.now() - stalledSince >= options.maxRetries * options.ackTimeoutMs) {
-          throw new FlashdError('TRANSFER_FAILED', `no progress past offset ${acked} of ${imageBytes} after ${failures} timeouts of ${options.ackTimeoutMs} ms`, {
-            // heard: frames from the hub during the stall; 0 is silence (a hub gone), not noise.
-            details: { offset: acked, imageBytes, heard: framesHeard(client.parserStats) - heardAtProgress },
-          });
+          throw new FlashdError(
+            'TRANSFER_FAILED',
+            `no progress past offset ${acked} of ${imageBytes} after ${failures} timeouts of ${options.ackTimeoutMs} ms`,
+            {
+              // heard: frames from the hub during the stall; 0 is silence (a hub gone), not noise.
+              details: { offset: acked, imageBytes, heard: framesHeard(client.parserStats) - heardAtProgress },
+            },
+          );
         }
         next = acked;
         rewoundAt = -1;

@@ -63,6 +63,8 @@ async function settle(dest: string, started: number, copy: (temp: string) => Pro
   } catch (err) {
     for (const f of [temp, `${temp}-journal`, `${temp}-wal`, `${temp}-shm`]) rmSync(f, { force: true });
     const code = (err as { code?: unknown }).code;
-    throw new FlashdError('BACKUP_FAILED', `cannot back up the store to ${dest}: ${(err as Error).message}${typeof code === 'string' ? ` (${code})` : ''}`, { cause: err });
+    throw new FlashdError('BACKUP_FAILED', `cannot back up the store to ${dest}: ${(err as Error).message}${typeof code === 'string' ? ` (${code})` : ''}`, {
+      cause: err,
+    });
   }
 }

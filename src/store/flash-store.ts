@@ -91,7 +91,10 @@ export class FlashStore {
       verified: db.prepare(`UPDATE attempts SET verified_at = @at, firmware_target = @firmwareTarget, image_sha256 = @imageSha256, hub_sha256 = @hubSha256
         WHERE id = @id AND finished_at IS NULL`),
       activating: db.prepare('UPDATE attempts SET activate_at = @at WHERE id = @id AND finished_at IS NULL AND verified_at IS NOT NULL'),
-      activations: db.prepare<[string, string], { id: number; firmware_target: string; hub_sha256: string }>(`SELECT id, firmware_target, hub_sha256 FROM attempts
+      activations: db.prepare<
+        [string, string],
+        { id: number; firmware_target: string; hub_sha256: string }
+      >(`SELECT id, firmware_target, hub_sha256 FROM attempts
         WHERE work_order_id = ? AND device_id = ? AND activate_at IS NOT NULL AND verified_at IS NOT NULL AND firmware_target IS NOT NULL
           AND hub_sha256 IS NOT NULL AND hub_sha256 = image_sha256 ORDER BY id`),
       journal: db.prepare('INSERT INTO hub_events (device_id, at, kind, data_json) VALUES (?, ?, ?, ?)'),
@@ -129,14 +132,24 @@ export class FlashStore {
         operatorId: start.operatorId,
       });
       const id = Number(lastInsertRowid);
-      this.#transitions.apply(start.workOrderId, identity.deviceId, { type: 'attempt-started' }, {
-        at: now,
-        operatorId: start.operatorId,
-        attemptId: id,
-        firmwareBefore: identity.firmwareVersion,
-        data: { jigId: start.jigId, slot: start.slot },
-      });
-      this.#stmts.journal.run(identity.deviceId, now, 'attempt-started', JSON.stringify({ attemptId: id, jigId: start.jigId, slot: start.slot, workOrderId: start.workOrderId }));
+      this.#transitions.apply(
+        start.workOrderId,
+        identity.deviceId,
+        { type: 'attempt-started' },
+        {
+          at: now,
+          operatorId: start.operatorId,
+          attemptId: id,
+          firmwareBefore: identity.firmwareVersion,
+          data: { jigId: start.jigId, slot: start.slot },
+        },
+      );
+      this.#stmts.journal.run(
+        identity.deviceId,
+        now,
+        'attempt-started',
+        JSON.stringify({ attemptId: id, jigId: start.jigId, slot: start.slot, workOrderId: start.workOrderId }),
+      );
       return id;
     })();
   }

@@ -46,7 +46,11 @@ export class IntakeStore {
       if (decision.changesHub && decision.workOrderId !== null) {
         return { ...decision, deviceId, hub: this.#transitions.apply(decision.workOrderId, deviceId, { type: 'intake-rejected', code: decision.code }, ctx) };
       }
-      this.#transitions.journal(decision.workOrderId, deviceId, at, 'intake-scan-refused', scan.operatorId, { code: decision.code, scanned: scan.deviceId, expected: scan.workOrderId ?? null });
+      this.#transitions.journal(decision.workOrderId, deviceId, at, 'intake-scan-refused', scan.operatorId, {
+        code: decision.code,
+        scanned: scan.deviceId,
+        expected: scan.workOrderId ?? null,
+      });
       const hub = decision.workOrderId === null ? undefined : this.#transitions.get(decision.workOrderId, deviceId);
       return { ...decision, deviceId, hub: hub ?? null };
     })();

@@ -31,7 +31,8 @@ export function openDatabase(path: string, options: { maxSizeMiB?: number } = {}
     }
     migrate(db, path);
     // A cap below the disk's size: the store then fills (SQLITE_FULL) before the disk does (store.maxSizeMiB).
-    if (options.maxSizeMiB) db.pragma(`max_page_count = ${Math.max(1, Math.floor((options.maxSizeMiB * 1024 * 1024) / Number(db.pragma('page_size', { simple: true }))))}`);
+    if (options.maxSizeMiB)
+      db.pragma(`max_page_count = ${Math.max(1, Math.floor((options.maxSizeMiB * 1024 * 1024) / Number(db.pragma('page_size', { simple: true }))))}`);
     return db;
   } catch (err) {
     db?.close();

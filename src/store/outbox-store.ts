@@ -62,7 +62,9 @@ export class OutboxStore {
 
   /** Up to `limit` rows to send now, oldest first, at most one per Device ID (its oldest undelivered one). */
   due(nowMs: number, limit: number): OutboxItem[] {
-    return this.#stmts.due.all(nowMs, limit).map((r) => ({ id: r.id, idempotencyKey: r.idempotency_key, deviceId: r.device_id, payloadJson: r.payload_json, attempts: r.attempts }));
+    return this.#stmts.due
+      .all(nowMs, limit)
+      .map((r) => ({ id: r.id, idempotencyKey: r.idempotency_key, deviceId: r.device_id, payloadJson: r.payload_json, attempts: r.attempts }));
   }
 
   /** When the next sendable row is due (ms since the epoch), or undefined when nothing can be sent. */
@@ -93,9 +95,16 @@ export class OutboxStore {
     return this.#db.transaction(() => {
       const row = this.#stmts.get.get(id);
       if (!row) throw new FlashdError('NOT_FOUND', `no outbox row ${id}`);
-      if (row.state !== 'DEAD') throw new FlashdError('OUTBOX_NOT_DEAD', `outbox row ${id} is ${row.state}, not a dead letter`, { details: { id, state: row.state } });
+      if (row.state !== 'DEAD')
+        throw new FlashdError('OUTBOX_NOT_DEAD', `outbox row ${id} is ${row.state}, not a dead letter`, { details: { id, state: row.state } });
       this.#stmts.requeue.run(id);
-      this.#stmts.journal.run(row.work_order_id, row.device_id, at, operatorId, JSON.stringify({ outboxId: id, idempotencyKey: row.idempotency_key, deadReason: row.dead_reason }));
+      this.#stmts.journal.run(
+        row.work_order_id,
+        row.device_id,
+        at,
+        operatorId,
+        JSON.stringify({ outboxId: id, idempotencyKey: row.idempotency_key, deadReason: row.dead_reason }),
+      );
       return toOutboxRecord(this.#stmts.get.get(id)!);
     })();
   }

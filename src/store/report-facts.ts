@@ -25,7 +25,9 @@ export class ReportFactsReader {
   constructor(db: Db) {
     this.#stmts = {
       attempt: db.prepare<[number], AttemptRow>('SELECT * FROM attempts WHERE id = ?'),
-      lastAttempt: db.prepare<[string, string], AttemptRow>('SELECT * FROM attempts WHERE work_order_id = ? AND device_id = ? AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1'),
+      lastAttempt: db.prepare<[string, string], AttemptRow>(
+        'SELECT * FROM attempts WHERE work_order_id = ? AND device_id = ? AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1',
+      ),
       hub: db.prepare<[string], HubRow>('SELECT * FROM hubs WHERE device_id = ?'),
       workOrder: db.prepare<[string], WorkOrderRow>('SELECT * FROM work_orders WHERE id = ?'),
     };
@@ -37,6 +39,10 @@ export class ReportFactsReader {
     const hub = this.#stmts.hub.get(deviceId);
     const workOrder = this.#stmts.workOrder.get(workOrderId);
     if (!attempt || !hub || !workOrder) return undefined;
-    return { attempt: toAttempt(attempt), hub: toHub(hub), workOrder: { id: workOrder.id, secPartyId: workOrder.sec_party_id, cspRegion: workOrder.csp_region } };
+    return {
+      attempt: toAttempt(attempt),
+      hub: toHub(hub),
+      workOrder: { id: workOrder.id, secPartyId: workOrder.sec_party_id, cspRegion: workOrder.csp_region },
+    };
   }
 }

@@ -43,9 +43,13 @@ export class SettlementStore {
     return this.#db.transaction(() => {
       const order = this.#open(workOrderId);
       if (request.secPartyId !== undefined && request.secPartyId !== order.secPartyId) {
-        throw new FlashdError('RETURN_PARTY_MISMATCH', `work order ${workOrderId} came from SEC Party ${order.secPartyId}; its hubs cannot go to ${request.secPartyId}`, {
-          details: { workOrderId, secPartyId: order.secPartyId, requested: request.secPartyId },
-        });
+        throw new FlashdError(
+          'RETURN_PARTY_MISMATCH',
+          `work order ${workOrderId} came from SEC Party ${order.secPartyId}; its hubs cannot go to ${request.secPartyId}`,
+          {
+            details: { workOrderId, secPartyId: order.secPartyId, requested: request.secPartyId },
+          },
+        );
       }
       const problems: Array<{ deviceId: string; code: ErrorCode; message: string }> = [];
       const returned: WorkOrderHubRecord[] = [];
@@ -55,7 +59,10 @@ export class SettlementStore {
           if (!this.#transitions.get(workOrderId, deviceId)) {
             const live = this.#orders.liveHub(deviceId);
             const where = live ? `it is on work order ${live.workOrderId}` : 'it is on no open work order';
-            throw new FlashdError('HUB_NOT_ON_THIS_WORK_ORDER', `${deviceId} is not on work order ${workOrderId} (${where}); it can only go back on its own manifest`);
+            throw new FlashdError(
+              'HUB_NOT_ON_THIS_WORK_ORDER',
+              `${deviceId} is not on work order ${workOrderId} (${where}); it can only go back on its own manifest`,
+            );
           }
           returned.push(this.#transitions.apply(workOrderId, deviceId, { type: 'returned' }, { at, operatorId: request.operatorId }));
         } catch (err) {
@@ -64,9 +71,13 @@ export class SettlementStore {
         }
       }
       if (problems.length > 0) {
-        throw new FlashdError(problems[0]!.code, `${problems.length} of ${request.deviceIds.length} hubs cannot be returned, none was: ${problems[0]!.message}`, {
-          details: { workOrderId, problems },
-        });
+        throw new FlashdError(
+          problems[0]!.code,
+          `${problems.length} of ${request.deviceIds.length} hubs cannot be returned, none was: ${problems[0]!.message}`,
+          {
+            details: { workOrderId, problems },
+          },
+        );
       }
       this.#closeIfSettled(workOrderId, at, request.operatorId);
       return { returned, workOrder: this.#orders.require(workOrderId) };
@@ -95,7 +106,13 @@ export class SettlementStore {
     return this.#end(workOrderId, operatorId, 'CANCELLED', (state) => state === 'EXPECTED', 'WORK_ORDER_HAS_RECEIVED_HUBS');
   }
 
-  #end(workOrderId: string, operatorId: string, state: 'CLOSED' | 'CANCELLED', allowed: (s: WorkOrderHubRecord['state']) => boolean, code: ErrorCode): WorkOrderRecord {
+  #end(
+    workOrderId: string,
+    operatorId: string,
+    state: 'CLOSED' | 'CANCELLED',
+    allowed: (s: WorkOrderHubRecord['state']) => boolean,
+    code: ErrorCode,
+  ): WorkOrderRecord {
     const at = this.#now().toISOString();
     return this.#db.transaction(() => {
       this.#open(workOrderId);
@@ -106,7 +123,8 @@ export class SettlementStore {
           details: { workOrderId, hubs: blocking.map((h) => ({ deviceId: h.deviceId, state: h.state })) },
         });
       }
-      for (const hub of hubs.filter((h) => h.state === 'EXPECTED')) this.#transitions.apply(workOrderId, hub.deviceId, { type: 'not-received' }, { at, operatorId });
+      for (const hub of hubs.filter((h) => h.state === 'EXPECTED'))
+        this.#transitions.apply(workOrderId, hub.deviceId, { type: 'not-received' }, { at, operatorId });
       this.#close.run({ id: workOrderId, state, at, operatorId });
       this.#transitions.journal(workOrderId, null, at, `work-order-${state.toLowerCase()}`, operatorId);
       return this.#orders.require(workOrderId);
@@ -115,7 +133,8 @@ export class SettlementStore {
 
   #open(workOrderId: string): WorkOrderRecord {
     const order = this.#orders.require(workOrderId);
-    if (order.state !== 'OPEN') throw new FlashdError('WORK_ORDER_NOT_OPEN', `work order ${workOrderId} is ${order.state}`, { details: { workOrderId, state: order.state } });
+    if (order.state !== 'OPEN')
+      throw new FlashdError('WORK_ORDER_NOT_OPEN', `work order ${workOrderId} is ${order.state}`, { details: { workOrderId, state: order.state } });
     return order;
   }
 

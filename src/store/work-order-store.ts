@@ -44,16 +44,21 @@ export class WorkOrderStore {
     this.#limits = limits;
     this.#s = {
       openOrders: db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM work_orders WHERE state = 'OPEN'`),
-      hubsSince: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM work_order_hubs h JOIN work_orders w ON w.id = h.work_order_id WHERE w.created_at > ?'),
+      hubsSince: db.prepare<[string], { n: number }>(
+        'SELECT count(*) AS n FROM work_order_hubs h JOIN work_orders w ON w.id = h.work_order_id WHERE w.created_at > ?',
+      ),
       order: db.prepare<[string], WorkOrderRow>('SELECT * FROM work_orders WHERE id = ?'),
       counts: db.prepare<[string], { state: HubState; n: number }>('SELECT state, count(*) AS n FROM work_order_hubs WHERE work_order_id = ? GROUP BY state'),
       live: db.prepare<[string], WorkOrderHubRow & { sec_party_id: string }>(
         `SELECT h.*, w.sec_party_id FROM work_order_hubs h JOIN work_orders w ON w.id = h.work_order_id WHERE h.device_id = ? AND h.state NOT IN (${TERMINAL_SQL})`,
       ),
-      history: db.prepare<[string], WorkOrderHubRow>('SELECT h.* FROM work_order_hubs h JOIN work_orders w ON w.id = h.work_order_id WHERE h.device_id = ? ORDER BY w.created_at DESC, w.id DESC'),
+      history: db.prepare<[string], WorkOrderHubRow>(
+        'SELECT h.* FROM work_order_hubs h JOIN work_orders w ON w.id = h.work_order_id WHERE h.device_id = ? ORDER BY w.created_at DESC, w.id DESC',
+      ),
       insertOrder: db.prepare(`INSERT INTO work_orders (id, sec_party_id, csp_region, state, source, created_at, created_by)
         VALUES (@id, @secPartyId, @cspRegion, 'OPEN', @source, @at, @operatorId)`),
-      insertHub: db.prepare(`INSERT INTO work_order_hubs (work_order_id, device_id, line, declared_model, declared_firmware_version, smi_status, smets_version, state, updated_at)
+      insertHub:
+        db.prepare(`INSERT INTO work_order_hubs (work_order_id, device_id, line, declared_model, declared_firmware_version, smi_status, smets_version, state, updated_at)
         VALUES (@workOrderId, @deviceId, @line, @model, @firmwareVersion, @smiStatus, @smetsVersion, 'EXPECTED', @at)`),
     };
   }
@@ -66,11 +71,15 @@ export class WorkOrderStore {
   create(order: NewWorkOrder, source: { csv: string } | { hubs: readonly WorkOrderLineInput[] }, isKnownModel: (model: string) => boolean): WorkOrderRecord {
     const { lines, problems } = readWorkOrderLines(source, isKnownModel);
     const tooLarge = problems.find((p) => p.code === 'WORK_ORDER_TOO_LARGE');
-    if (tooLarge) throw new FlashdError('WORK_ORDER_TOO_LARGE', `work order ${order.id}: ${tooLarge.message}`, { details: { workOrderId: order.id, limit: MAX_WORK_ORDER_HUBS } });
+    if (tooLarge)
+      throw new FlashdError('WORK_ORDER_TOO_LARGE', `work order ${order.id}: ${tooLarge.message}`, {
+        details: { workOrderId: order.id, limit: MAX_WORK_ORDER_HUBS },
+      });
     const now = this.#now();
     const at = now.toISOString();
     return this.#db.transaction(() => {
-      if (this.#s.order.get(order.id)) throw new FlashdError('WORK_ORDER_EXISTS', `work order ${order.id} already exists`, { details: { workOrderId: order.id } });
+      if (this.#s.order.get(order.id))
+        throw new FlashdError('WORK_ORDER_EXISTS', `work order ${order.id} already exists`, { details: { workOrderId: order.id } });
       for (const line of lines) {
         const other = this.#s.live.get(line.deviceId);
         if (!other) continue;
@@ -86,7 +95,11 @@ export class WorkOrderStore {
       this.#checkLimits(order.id, lines.length, now);
       this.#s.insertOrder.run({ ...order, at });
       for (const line of lines) this.#s.insertHub.run({ workOrderId: order.id, ...line, at });
-      this.#transitions.journal(order.id, null, at, 'work-order-created', order.operatorId, { source: order.source, hubs: lines.length, secPartyId: order.secPartyId });
+      this.#transitions.journal(order.id, null, at, 'work-order-created', order.operatorId, {
+        source: order.source,
+        hubs: lines.length,
+        secPartyId: order.secPartyId,
+      });
       return this.get(order.id)!;
     })();
   }
@@ -96,9 +109,13 @@ export class WorkOrderStore {
     const { maxOpenWorkOrders, maxNewHubsPerHour } = this.#limits;
     const open = this.#s.openOrders.get()!.n;
     if (open >= maxOpenWorkOrders) {
-      throw new FlashdError('WORK_ORDERS_OPEN_LIMIT', `work order ${workOrderId}: ${open} work orders are open, the limit is ${maxOpenWorkOrders}; close or cancel one first`, {
-        details: { workOrderId, open, limit: maxOpenWorkOrders },
-      });
+      throw new FlashdError(
+        'WORK_ORDERS_OPEN_LIMIT',
+        `work order ${workOrderId}: ${open} work orders are open, the limit is ${maxOpenWorkOrders}; close or cancel one first`,
+        {
+          details: { workOrderId, open, limit: maxOpenWorkOrders },
+        },
+      );
     }
     const recent = this.#s.hubsSince.get(new Date(now.getTime() - 3_600_000).toISOString())!.n;
     if (recent + hubs > maxNewHubsPerHour) {
@@ -126,7 +143,11 @@ export class WorkOrderStore {
   list(query: WorkOrderQuery): { items: WorkOrderRecord[]; nextCursor: string | null } {
     const where: string[] = [];
     const params: unknown[] = [];
-    for (const [column, value] of [['id >', query.after], ['state =', query.state], ['sec_party_id =', query.secPartyId]] as const) {
+    for (const [column, value] of [
+      ['id >', query.after],
+      ['state =', query.state],
+      ['sec_party_id =', query.secPartyId],
+    ] as const) {
       if (value === undefined) continue;
       where.push(`${column} ?`);
       params.push(value);
@@ -141,7 +162,9 @@ export class WorkOrderStore {
   hubs(id: string, states?: readonly HubState[]): WorkOrderHubRecord[] {
     this.require(id);
     const filter = states?.length ? `AND state IN (${states.map(() => '?').join(', ')})` : '';
-    const rows = this.#db.prepare<unknown[], WorkOrderHubRow>(`SELECT * FROM work_order_hubs WHERE work_order_id = ? ${filter} ORDER BY line`).all(id, ...(states ?? []));
+    const rows = this.#db
+      .prepare<unknown[], WorkOrderHubRow>(`SELECT * FROM work_order_hubs WHERE work_order_id = ? ${filter} ORDER BY line`)
+      .all(id, ...(states ?? []));
     return rows.map(toWorkOrderHub);
   }
 
@@ -160,8 +183,15 @@ export class WorkOrderStore {
 function invalid(workOrderId: string, problems: LineProblem[]): FlashdError {
   problems.sort((a, b) => a.line - b.line);
   const n = new Set(problems.map((p) => p.line)).size;
-  const shown = problems.slice(0, 5).map((p) => p.message).join('; ');
-  return new FlashdError('WORK_ORDER_INVALID', `work order ${workOrderId}: ${n} bad line${n === 1 ? '' : 's'}, nothing stored: ${shown}${problems.length > 5 ? '; ...' : ''}`, {
-    details: { workOrderId, problems },
-  });
+  const shown = problems
+    .slice(0, 5)
+    .map((p) => p.message)
+    .join('; ');
+  return new FlashdError(
+    'WORK_ORDER_INVALID',
+    `work order ${workOrderId}: ${n} bad line${n === 1 ? '' : 's'}, nothing stored: ${shown}${problems.length > 5 ? '; ...' : ''}`,
+    {
+      details: { workOrderId, problems },
+    },
+  );
 }

@@ -133,7 +133,8 @@ export class N3Drainer {
         const waitMs = retryDelayMs(this.#o.policy, item.attempts + 1, d.retryAfterMs, this.#random);
         this.#o.outbox.markRetry(item.id, { at, status: d.status, code: d.code, message: d.message }, nowMs + waitMs);
         this.#o.log.debug({ ...where, status: d.status, code: d.code, reason: d.message, retryInMs: waitMs }, 'n3 notification not delivered');
-        if (d.code === 'N3_REFUSED' || d.code === 'N3_ACK_INVALID') this.#o.log.error({ ...where, status: d.status, code: d.code, reason: d.message }, 'n3 client refused the request: check upstream.n3');
+        if (d.code === 'N3_REFUSED' || d.code === 'N3_ACK_INVALID')
+          this.#o.log.error({ ...where, status: d.status, code: d.code, reason: d.message }, 'n3 client refused the request: check upstream.n3');
         report.retried += 1;
         if (d.retryAfterMs !== undefined) report.retryAfterMs = Math.max(report.retryAfterMs ?? 0, d.retryAfterMs);
       }

@@ -38,9 +38,13 @@ export class N3Reporter {
     const log = options.log.child({ component: 'n3' });
     const missing = options.catalogue.list().filter((image) => image.smetsChtsVersion === undefined);
     if (missing.length > 0) {
-      throw new FlashdError('MANIFEST_INVALID', `upstream.mode reports to N3, which needs smetsChtsVersion for every image; the manifest leaves it out for ${missing.map((i) => i.model).join(', ')}`, {
-        details: { problems: missing.map((i) => `images[model=${i.model}].smetsChtsVersion: missing`) },
-      });
+      throw new FlashdError(
+        'MANIFEST_INVALID',
+        `upstream.mode reports to N3, which needs smetsChtsVersion for every image; the manifest leaves it out for ${missing.map((i) => i.model).join(', ')}`,
+        {
+          details: { problems: missing.map((i) => `images[model=${i.model}].smetsChtsVersion: missing`) },
+        },
+      );
     }
     this.#log = log;
     this.#outbox = new OutboxStore(options.db);

@@ -12,7 +12,8 @@ import type { N3HttpOptions } from './n3-http-transport.js';
  */
 export async function loadN3Transport(upstream: UpstreamConfig, configFile: string | undefined): Promise<N3HttpOptions> {
   const { n3 } = upstream;
-  if (n3.url === undefined) throw new FlashdError('CONFIG_INVALID', '/upstream/n3/url is not set', { details: { problems: ['/upstream/n3/url: is required'] } });
+  if (n3.url === undefined)
+    throw new FlashdError('CONFIG_INVALID', '/upstream/n3/url is not set', { details: { problems: ['/upstream/n3/url: is required'] } });
   const base = configFile ? dirname(resolve(configFile)) : PACKAGE_ROOT;
   const read = async (path: string, key: string): Promise<Buffer> => {
     const abs = isAbsolute(path) ? path : resolve(base, path);

@@ -70,7 +70,11 @@ describe.skipIf(!CHROMIUM_PATH && !process.env.CI)('cross-site requests from a p
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`${base}/api/v1/health`);
-    const signIn = await page.evaluate(async () => (await fetch('/api/v1/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ operatorId: 'tech-csrf' }) })).status);
+    const signIn = await page.evaluate(
+      async () =>
+        (await fetch('/api/v1/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ operatorId: 'tech-csrf' }) }))
+          .status,
+    );
     expect(signIn).toBe(200);
     expect((await context.cookies(base)).map((c) => [c.name, c.httpOnly, c.sameSite])).toEqual([['flashd_session', true, 'Strict']]);
 
@@ -79,7 +83,10 @@ describe.skipIf(!CHROMIUM_PATH && !process.env.CI)('cross-site requests from a p
     const results = await other.evaluate(async () => (globalThis as unknown as { run: () => Promise<Record<string, string>> }).run());
     // Opaque: the request may have left the browser, but flashd refused it (checked below).
     expect(results).toEqual({ plain: 'opaque:opaque', bodyless: 'opaque:opaque', json: 'blocked', read: 'blocked' });
-    await Promise.all([other.waitForLoadState('load'), other.evaluate(() => (globalThis as unknown as { document: { getElementById(id: string): { submit(): void } } }).document.getElementById('f').submit())]);
+    await Promise.all([
+      other.waitForLoadState('load'),
+      other.evaluate(() => (globalThis as unknown as { document: { getElementById(id: string): { submit(): void } } }).document.getElementById('f').submit()),
+    ]);
     await other.waitForLoadState('load');
 
     // The three writes that reached flashd (text/plain import, bodyless cancel, the form) are audited
@@ -95,7 +102,8 @@ describe.skipIf(!CHROMIUM_PATH && !process.env.CI)('cross-site requests from a p
     const orders = (await (await fetch(`${base}/api/v1/work-orders`)).json()) as { items: Array<{ id: string; state: string }> };
     expect(orders.items.map((o) => [o.id, o.state])).toContainEqual([workOrder, 'OPEN']);
     expect(orders.items.map((o) => o.id)).not.toContain('WO-EVIL');
-    for (const a of refused) expect([a.route, a.status, a.errorCode]).toEqual([a.route, a.status, expect.stringMatching(/^(REQUEST_MEDIA_TYPE|ORIGIN_FORBIDDEN)$/)]);
+    for (const a of refused)
+      expect([a.route, a.status, a.errorCode]).toEqual([a.route, a.status, expect.stringMatching(/^(REQUEST_MEDIA_TYPE|ORIGIN_FORBIDDEN)$/)]);
     await context.close();
   }, 60_000);
 });

@@ -35,7 +35,8 @@ async function freePort(): Promise<number> {
 }
 
 /** This file's pages are slow to settle under a loaded browser: a minute by default, probed every 100 ms. */
-const until = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> => waitFor(what, probe, { timeoutMs, intervalMs: 100 });
+const until = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> =>
+  waitFor(what, probe, { timeoutMs, intervalMs: 100 });
 
 // Skipped only on a developer machine without Chromium; CI installs it and must run these.
 describe.skipIf(!CHROMIUM_PATH && !process.env.CI)('dashboard in Chromium', () => {
@@ -63,7 +64,10 @@ describe.skipIf(!CHROMIUM_PATH && !process.env.CI)('dashboard in Chromium', () =
   const start = async (): Promise<void> => {
     daemon = startDaemon(['--config', config]);
     base = await daemon.ready;
-    const simLine = daemon.stdout().split('\n').find((l) => l.includes('"built-in jig simulator started"'))!;
+    const simLine = daemon
+      .stdout()
+      .split('\n')
+      .find((l) => l.includes('"built-in jig simulator started"'))!;
     control = (JSON.parse(simLine) as { control: string }).control;
   };
   const stop = async (): Promise<void> => {
@@ -163,7 +167,9 @@ describe.skipIf(!CHROMIUM_PATH && !process.env.CI)('dashboard in Chromium', () =
     const t = page.locator(tile(3));
     await until('slot 3 to fail', async () => ['failed', 'scrap'].includes((await t.getAttribute('data-kind')) ?? ''));
     expect(await t.locator('.id-tail').textContent()).toBe(FAULTY.slice(12));
-    expect(await t.locator('.detail').textContent()).toMatch(/UNLOCK_(REFUSED|LOCKED_OUT): (Unlock refused: retry once, then scrap|Hub locked out: confirm scrap)/);
+    expect(await t.locator('.detail').textContent()).toMatch(
+      /UNLOCK_(REFUSED|LOCKED_OUT): (Unlock refused: retry once, then scrap|Hub locked out: confirm scrap)/,
+    );
     expect(await t.locator('.led').getAttribute('data-colour')).toBe('RED');
     // Its neighbours are untouched.
     expect(await page.locator(tile(2)).getAttribute('data-kind')).toMatch(/done|current/);
@@ -196,14 +202,18 @@ describe.skipIf(!CHROMIUM_PATH && !process.env.CI)('dashboard in Chromium', () =
     expect((await hub()).state).toBe('SCRAPPED');
   }, 120_000);
 
-  it('shows a hub\'s history from the keyboard, and has no serious or critical accessibility violations', async () => {
+  it("shows a hub's history from the keyboard, and has no serious or critical accessibility violations", async () => {
     await page.locator(tile(3)).focus();
     await page.keyboard.press('Enter');
     await page.waitForSelector('#history:not([hidden]) .attempts tbody tr.phases');
     expect(await page.locator('#history-title').textContent()).toBe(`Hub ${FAULTY}`);
     expect(await page.locator('#history .attempts tbody tr:not(.phases)').count()).toBeGreaterThanOrEqual(2);
     await page.keyboard.press('ArrowRight');
-    expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { getAttribute(n: string): string } } }).document.activeElement.getAttribute('data-slot'))).toBe('4');
+    expect(
+      await page.evaluate(() =>
+        (globalThis as unknown as { document: { activeElement: { getAttribute(n: string): string } } }).document.activeElement.getAttribute('data-slot'),
+      ),
+    ).toBe('4');
 
     const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
     await page.evaluate(axeSource);
@@ -236,14 +246,21 @@ describe.skipIf(!CHROMIUM_PATH && !process.env.CI)('dashboard in Chromium', () =
     await start();
     await page.waitForSelector('#live[data-live="true"]', { timeout: 30_000 });
     // The restarted simulator seats a new delivery: wait until it is flashed, then compare tile by tile.
-    await until('the page to match the API', async () => {
-      const slots = (await api<{ items: SlotJson[] }>('/api/v1/slots')).items;
-      if (slots.some((s) => s.result === null)) return false;
-      const shown = await page.evaluate(() =>
-        [...(globalThis as unknown as { document: PageDocument }).document.querySelectorAll('.tile')].map((e) => [e.getAttribute('data-device'), e.getAttribute('data-result')]),
-      );
-      return JSON.stringify(shown) === JSON.stringify(slots.map((s) => [s.deviceId ?? '', s.result ?? ''])) ? true : undefined;
-    }, 90_000);
+    await until(
+      'the page to match the API',
+      async () => {
+        const slots = (await api<{ items: SlotJson[] }>('/api/v1/slots')).items;
+        if (slots.some((s) => s.result === null)) return false;
+        const shown = await page.evaluate(() =>
+          [...(globalThis as unknown as { document: PageDocument }).document.querySelectorAll('.tile')].map((e) => [
+            e.getAttribute('data-device'),
+            e.getAttribute('data-result'),
+          ]),
+        );
+        return JSON.stringify(shown) === JSON.stringify(slots.map((s) => [s.deviceId ?? '', s.result ?? ''])) ? true : undefined;
+      },
+      90_000,
+    );
     expect(loads).toBe(1);
   }, 150_000);
 });

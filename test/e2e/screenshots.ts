@@ -15,7 +15,7 @@ const dir = mkdtempSync(join(tmpdir(), 'flashd-shots-'));
 const config = join(dir, 'flashd.json');
 writeFileSync(
   config,
-  JSON.stringify({ store: { path: join(dir, 'flashd.db') }, api: { port: 0 }, simulator: { profile: "model", technician: { enabled: false } } }),
+  JSON.stringify({ store: { path: join(dir, 'flashd.db') }, api: { port: 0 }, simulator: { profile: 'model', technician: { enabled: false } } }),
 );
 const daemon = startDaemon(['--config', config], {}, join(PACKAGE_ROOT, 'dist', 'jig-sim', 'main.js'));
 const browser = await launchChromium();
@@ -28,7 +28,14 @@ try {
     const page = await browser.newPage({ viewport: { width, height } });
     await page.goto(url);
     await page.waitForSelector('.tile[data-kind="working"]');
-    await page.waitForFunction(() => [...(globalThis as unknown as { document: PageDocument }).document.querySelectorAll('.percent')].some((e) => Number.parseInt(e.textContent ?? '', 10) >= 40), undefined, { timeout: 60_000 });
+    await page.waitForFunction(
+      () =>
+        [...(globalThis as unknown as { document: PageDocument }).document.querySelectorAll('.percent')].some(
+          (e) => Number.parseInt(e.textContent ?? '', 10) >= 40,
+        ),
+      undefined,
+      { timeout: 60_000 },
+    );
     if (width === 1920) {
       await page.screenshot({ path: join(out, `bench-flashing-${width}.png`) });
     }
@@ -36,9 +43,17 @@ try {
   }
   const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
   await page.goto(url);
-  await page.waitForFunction(() => (globalThis as unknown as { document: PageDocument }).document.querySelectorAll('.tile[data-kind="done"], .tile[data-kind="current"]').length === 8, undefined, { timeout: 120_000 });
+  await page.waitForFunction(
+    () => (globalThis as unknown as { document: PageDocument }).document.querySelectorAll('.tile[data-kind="done"], .tile[data-kind="current"]').length === 8,
+    undefined,
+    { timeout: 120_000 },
+  );
   // The side panels redraw a moment after the last result.
-  await page.waitForFunction(() => (globalThis as unknown as { document: PageDocument }).document.querySelector('.wo-head')?.textContent?.includes('8/8') === true, undefined, { timeout: 30_000 });
+  await page.waitForFunction(
+    () => (globalThis as unknown as { document: PageDocument }).document.querySelector('.wo-head')?.textContent?.includes('8/8') === true,
+    undefined,
+    { timeout: 30_000 },
+  );
   await page.screenshot({ path: join(out, 'bench-done-1920.png') });
   await page.setViewportSize({ width: 1366, height: 768 });
   await page.screenshot({ path: join(out, 'bench-done-1366.png') });
@@ -67,7 +82,10 @@ try {
     .waitForFunction(
       () => {
         const doc = (globalThis as unknown as { document: PageDocument }).document;
-        return doc.querySelectorAll('.tile[data-kind="working"]').length === 0 && doc.querySelectorAll('.tile[data-kind="failed"], .tile[data-kind="scrap"], .tile[data-kind="rejected"]').length >= 4;
+        return (
+          doc.querySelectorAll('.tile[data-kind="working"]').length === 0 &&
+          doc.querySelectorAll('.tile[data-kind="failed"], .tile[data-kind="scrap"], .tile[data-kind="rejected"]').length >= 4
+        );
       },
       undefined,
       { timeout: 60_000 },

@@ -23,7 +23,9 @@ describe('the bench under simulator faults', () => {
       timing: { paced: true, baudRate: 921_600, latencyMs: 1 },
       config: { sessions: { timeouts: { ackTimeoutMs: 300 } } },
     });
-    harness.simulator.startScenario(parseScenario({ faults: [{ kind: 'remove', target: { jig: 1, slot: 1 }, when: { phase: 'TRANSFER', percent: 50 }, reinsertAfterMs: 300 }] }));
+    harness.simulator.startScenario(
+      parseScenario({ faults: [{ kind: 'remove', target: { jig: 1, slot: 1 }, when: { phase: 'TRANSFER', percent: 50 }, reinsertAfterMs: 300 }] }),
+    );
     await harness.start();
     const [first] = await harness.finished(1, 20_000);
     expect(first!.result).toMatchObject({ result: 'INTERRUPTED', error: { code: 'HUB_REMOVED' } });
@@ -64,7 +66,11 @@ describe('the bench under simulator faults', () => {
     harness.simulator.jig(1).insert(1, pulled!);
     const [, second] = await harness.finished(2, 20_000);
     expect(second!.result).toMatchObject({ result: 'REFLASHED', firmwareVersion: LATEST.get(spec!.model), hubSha256: second!.result.imageSha256 });
-    expect(harness.store.getHub(spec!.deviceId)!.attempts[1]).toMatchObject({ result: 'REFLASHED', firmwareAfter: LATEST.get(spec!.model), hubSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(harness.store.getHub(spec!.deviceId)!.attempts[1]).toMatchObject({
+      result: 'REFLASHED',
+      firmwareAfter: LATEST.get(spec!.model),
+      hubSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     expect(second!.workOrderHub).toMatchObject({ state: 'REFLASHED', outcome: 'REFLASHED' });
     expect(harness.store.getHub(spec!.deviceId)).toMatchObject({ outcome: 'REFLASHED', firmwareVersion: LATEST.get(spec!.model) });
     expect(harness.simulator.truth()[0]).toMatchObject({ firmwareVersion: LATEST.get(spec!.model), flashCount: 1, pendingActivation: false });
@@ -108,7 +114,11 @@ describe('the bench under simulator faults', () => {
     for (let i = 0; i < 500 && slot.led === 'BLUE'; i++) await new Promise((r) => setTimeout(r, 10));
     expect({ led: slot.led, blink: slot.blink }).toEqual({ led: 'RED', blink: true });
     // The slot, the finished event (API, metrics) say FAILED: the REFLASHED is on no record.
-    expect(harness.bench.slots()[0]).toMatchObject({ phase: 'DONE', result: 'FAILED', error: { code: 'STORE_WRITE_FAILED', message: expect.stringContaining('database or disk is full') } });
+    expect(harness.bench.slots()[0]).toMatchObject({
+      phase: 'DONE',
+      result: 'FAILED',
+      error: { code: 'STORE_WRITE_FAILED', message: expect.stringContaining('database or disk is full') },
+    });
     expect(harness.results[0]!.result).toMatchObject({ result: 'FAILED', error: { code: 'STORE_WRITE_FAILED', phase: 'DONE' } });
     // The attempt is still open in the store: the next start closes it as INTERRUPTED, never REFLASHED.
     expect(harness.store.getHub(spec!.deviceId)!.attempts[0]).toMatchObject({ finishedAt: null });
@@ -156,7 +166,9 @@ describe('the bench under simulator faults', () => {
       profile: INSTANT_HUB_PROFILE,
       config: { sessions: { timeouts: { ackTimeoutMs: 300, transferRetries: 2 } } },
     });
-    harness.simulator.startScenario(parseScenario({ faults: [{ kind: 'brown-out', target: { jig: 1, slot: 1 }, when: { phase: 'TRANSFER', offset: 16_384 }, durationMs: 100 }] }));
+    harness.simulator.startScenario(
+      parseScenario({ faults: [{ kind: 'brown-out', target: { jig: 1, slot: 1 }, when: { phase: 'TRANSFER', offset: 16_384 }, durationMs: 100 }] }),
+    );
     await harness.start();
     const [done] = await harness.finished(1, 20_000);
     // The jig reports the trip (POWERFAULT) and the bench stops the session at once, by name.

@@ -22,7 +22,9 @@ describe('a hub whose firmware the bench changed, now running a version above th
   const run = async (seed: string, wrongBoots: number) => {
     const [spec] = generateStock({ seed, count: 1 });
     harness = new BenchHarness({ stock: [spec!], workOrder: true, profile: { ...INSTANT_HUB_PROFILE, rebootMs: 100 } });
-    harness.simulator.startScenario(parseScenario({ faults: [{ kind: 'boot-version', target: { deviceId: spec!.deviceId }, firmwareVersion: ABOVE, times: wrongBoots }] }));
+    harness.simulator.startScenario(
+      parseScenario({ faults: [{ kind: 'boot-version', target: { deviceId: spec!.deviceId }, firmwareVersion: ABOVE, times: wrongBoots }] }),
+    );
     await harness.start();
     const [first] = await harness.finished(1, 30_000);
     expect(first!.result).toMatchObject({ result: 'FAILED', error: { code: 'READBACK_MISMATCH' } });

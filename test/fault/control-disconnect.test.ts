@@ -33,7 +33,9 @@ describe('control-disconnect', () => {
 
     const closed = once(control, 'close');
     control.resume();
-    expect(sim.faults.inject({ kind: 'control-disconnect', target: { jig: 1 }, refuseMs: 200 })).toEqual([expect.objectContaining({ what: 'control-disconnect on JIG-1' })]);
+    expect(sim.faults.inject({ kind: 'control-disconnect', target: { jig: 1 }, refuseMs: 200 })).toEqual([
+      expect.objectContaining({ what: 'control-disconnect on JIG-1' }),
+    ]);
     await closed;
     expect(sim.jig(1).control.connected).toBe(false);
     expect(sim.jig(2).control.connected).toBe(true);

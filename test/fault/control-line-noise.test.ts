@@ -6,7 +6,6 @@ import { waitFor } from '../helpers/wait-for.js';
 
 const LATEST = new Map(DEVICE_MODELS.map((m) => [m.model, m.latestVersion]));
 
-
 /**
  * Issue 9 item 4: garbage bursts on a jig's control line lose events and LED commands. Slot
  * state is reconciled against the jig (STATUS) and idempotent commands are retried, so over a run
@@ -66,7 +65,12 @@ describe('garbage on the control line', () => {
     };
     await waitFor('every slot flashed, green and as the jig reports it', settled, { timeoutMs: 30_000 }).catch((err: Error) => {
       const api = h.bench.slots().map((v) => [v.present, v.deviceId, v.result]);
-      const bench = jig.slots.map((slot) => [slot.hub?.deviceId, slot.hub && h.simulator.truth().find((t) => t.deviceId === slot.hub!.deviceId)?.flashCount, slot.led, slot.blink]);
+      const bench = jig.slots.map((slot) => [
+        slot.hub?.deviceId,
+        slot.hub && h.simulator.truth().find((t) => t.deviceId === slot.hub!.deviceId)?.flashCount,
+        slot.led,
+        slot.blink,
+      ]);
       throw new Error(`${err.message}; API ${JSON.stringify(api)}; jig ${JSON.stringify(bench)}`);
     });
     expect(jig.control.toHostFaults.counters.garbageBursts + jig.control.toDeviceFaults.counters.garbageBursts).toBeGreaterThan(10);

@@ -20,7 +20,10 @@ async function throughSlot(faults: unknown[], stream: Buffer): Promise<{ receive
   sim = new Simulator({ jigs: 1 });
   sim.startScenario(parseScenario({ seed: 'noise', faults }));
   const parts: Buffer[] = [];
-  sim.jig(1).slot(1).line.setDevice((chunk) => parts.push(Buffer.from(chunk)));
+  sim
+    .jig(1)
+    .slot(1)
+    .line.setDevice((chunk) => parts.push(Buffer.from(chunk)));
   const host = sim.openInProcess('JIG-1/1')!;
   for (let at = 0; at < stream.length; at += 1000) host.write(stream.subarray(at, at + 1000));
   await new Promise((resolve) => setImmediate(resolve));

@@ -31,8 +31,19 @@ interface Child {
 }
 
 function startChild(env: Record<string, string>): Child {
-  const p = spawnCaptured(['--import', 'tsx', join(PACKAGE_ROOT, 'test/helpers/crash-child.ts')], env, (out) => (out.startsWith('READY\n') ? true : undefined), 'pipe');
-  return { go: () => void p.child.stdin!.write('GO\n'), stdout: p.stdout, exited: p.exited, kill: () => void p.child.kill('SIGKILL'), ready: p.ready.then(() => undefined) };
+  const p = spawnCaptured(
+    ['--import', 'tsx', join(PACKAGE_ROOT, 'test/helpers/crash-child.ts')],
+    env,
+    (out) => (out.startsWith('READY\n') ? true : undefined),
+    'pipe',
+  );
+  return {
+    go: () => void p.child.stdin!.write('GO\n'),
+    stdout: p.stdout,
+    exited: p.exited,
+    kill: () => void p.child.kill('SIGKILL'),
+    ready: p.ready.then(() => undefined),
+  };
 }
 
 /**

@@ -22,7 +22,10 @@ describe('flashd as a child process, reporting upstream', () => {
   let dir: string;
   beforeAll(async () => {
     let seq = 0;
-    server = new MockN3Server({ token: TOKEN, plan: () => (++seq % 5 === 0 ? { kind: 'drop-after' } : seq % 7 === 0 ? { kind: 'status', status: 503, retryAfter: '0' } : undefined) });
+    server = new MockN3Server({
+      token: TOKEN,
+      plan: () => (++seq % 5 === 0 ? { kind: 'drop-after' } : seq % 7 === 0 ? { kind: 'status', status: 503, retryAfter: '0' } : undefined),
+    });
     await server.up();
     dir = mkdtempSync(join(tmpdir(), 'flashd-daemon-crash-'));
   });

@@ -25,7 +25,10 @@ describe('a noisy slot line', () => {
   });
 
   /** One hub on a paced line whose slot gets bit errors at `ratePerBit`, from `when` on. */
-  async function noisyHub(ratePerBit: number, when?: { phase: 'TRANSFER'; percent: number }): Promise<{ deviceId: string; done: Awaited<ReturnType<BenchHarness['finished']>>[number] }> {
+  async function noisyHub(
+    ratePerBit: number,
+    when?: { phase: 'TRANSFER'; percent: number },
+  ): Promise<{ deviceId: string; done: Awaited<ReturnType<BenchHarness['finished']>>[number] }> {
     const [spec] = generateStock({ seed: 'noisy-slot', count: 1 });
     harness = new BenchHarness({ stock: [spec!], workOrder: true, profile: INSTANT_HUB_PROFILE, timing: { paced: true, baudRate: 921_600, latencyMs: 1 } });
     harness.simulator.startScenario(parseScenario({ faults: [{ kind: 'bit-errors', ratePerBit, target: { jig: 1, slot: 1 }, ...(when ? { when } : {}) }] }));

@@ -77,7 +77,13 @@ describe('removal and power faults', () => {
     const committed = after.heldImage!.committedBytes;
     expect(committed).toBeGreaterThan(0);
     expect(committed).toBeLessThanOrEqual(32_768);
-    expect(sim!.jig(1).slot(1).hub!.flash.subarray(0, committed).equals(Buffer.from(image.data.subarray(0, committed)))).toBe(true);
+    expect(
+      sim!
+        .jig(1)
+        .slot(1)
+        .hub!.flash.subarray(0, committed)
+        .equals(Buffer.from(image.data.subarray(0, committed))),
+    ).toBe(true);
   });
 
   it('brown-out on ACTIVATE, before the activation is marked: the old firmware stays and the image must be verified again', async () => {

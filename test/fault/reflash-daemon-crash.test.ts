@@ -19,14 +19,22 @@ interface KillPoint {
   name: string;
   slowFrom?: 'VERIFY' | 'ACTIVATE';
   /** True at the moment to kill: read from the store the daemon writes and from the simulator's ground truth. */
-  now: (attempt: { verified_at: string | null; activate_at: string | null; finished_at: string | null } | undefined, truth: HubTruth, target: string) => boolean;
+  now: (
+    attempt: { verified_at: string | null; activate_at: string | null; finished_at: string | null } | undefined,
+    truth: HubTruth,
+    target: string,
+  ) => boolean;
 }
 
 const KILL_POINTS: KillPoint[] = [
   { name: 'after VERIFIED', slowFrom: 'VERIFY', now: (a) => a?.verified_at != null },
   { name: 'after ACTIVATE sent', slowFrom: 'VERIFY', now: (a) => a?.activate_at != null },
   { name: 'during the reboot', now: (_a, t) => t.pendingActivation },
-  { name: 'during the read-back', slowFrom: 'ACTIVATE', now: (a, t, target) => a?.finished_at === null && t.firmwareVersion === target && !t.pendingActivation },
+  {
+    name: 'during the read-back',
+    slowFrom: 'ACTIVATE',
+    now: (a, t, target) => a?.finished_at === null && t.firmwareVersion === target && !t.pendingActivation,
+  },
 ];
 
 /**
@@ -136,10 +144,15 @@ describe('flashd killed while it re-flashes a hub', () => {
       line.setTiming(INSTANT_LINK);
       // The killed attempt is still open: the restart closes it, and the hub (still in its slot) gets a new session.
       url = await start();
-      const state = await until(`${hub.deviceId} to settle after the kill ${point.name}`, () => {
-        const [row] = query<{ state: string }>('SELECT state FROM work_order_hubs WHERE work_order_id = ? AND device_id = ?', WO, hub.deviceId);
-        return row && !['ACCEPTED', 'FLASHING', 'FAILED'].includes(row.state) ? row.state : undefined;
-      }, 60_000, 50);
+      const state = await until(
+        `${hub.deviceId} to settle after the kill ${point.name}`,
+        () => {
+          const [row] = query<{ state: string }>('SELECT state FROM work_order_hubs WHERE work_order_id = ? AND device_id = ?', WO, hub.deviceId);
+          return row && !['ACCEPTED', 'FLASHING', 'FAILED'].includes(row.state) ? row.state : undefined;
+        },
+        60_000,
+        50,
+      );
       expect(state, `${point.name}: killed with the hub at ${JSON.stringify(killedAt[point.name])}`).toBe('REFLASHED');
       sim.jig(1).remove(slot);
     }
@@ -148,11 +161,19 @@ describe('flashd killed while it re-flashes a hub', () => {
     expect(killedAt['during the reboot']).toMatchObject({ pendingActivation: true, firmwareVersion: stock[2]!.firmwareVersion });
     expect(killedAt['during the read-back']).toMatchObject({ pendingActivation: false, firmwareVersion: LATEST.get(stock[3]!.model) });
 
-    await until('the outbox to drain', async () => ((await (await fetch(`${url}/api/v1/outbox`)).json()) as { pending: number }).pending === 0 || undefined, 30_000, 50);
+    await until(
+      'the outbox to drain',
+      async () => ((await (await fetch(`${url}/api/v1/outbox`)).json()) as { pending: number }).pending === 0 || undefined,
+      30_000,
+      50,
+    );
     const api = async (path: string): Promise<string> => (await fetch(`${url}/api/v1${path}`)).text();
     const ssmi = await api(`/work-orders/${WO}/ssmi`);
     const charges = JSON.parse(await api(`/charges?by=work-order&workOrderId=${WO}`)) as { items: Array<Record<string, number>> };
-    const manifest = JSON.parse(await api(`/work-orders/${WO}/manifest?format=json`)) as { returns: Array<{ deviceId: string; disposition: string }>; totals: Record<string, number> };
+    const manifest = JSON.parse(await api(`/work-orders/${WO}/manifest?format=json`)) as {
+      returns: Array<{ deviceId: string; disposition: string }>;
+      totals: Record<string, number>;
+    };
     daemon!.child.kill('SIGTERM');
     expect(await daemon!.exited).toBe(0);
     daemon = undefined;
@@ -174,7 +195,12 @@ describe('flashd killed while it re-flashes a hub', () => {
       expect(manifest.returns.find((r) => r.deviceId === hub.deviceId)).toMatchObject({ disposition: 'RETURN_REFLASHED' });
       const notices = n3.acceptances.filter((a) => a.deviceId === hub.deviceId).map((a) => JSON.parse(a.body) as Record<string, unknown>);
       expect(notices).toHaveLength(1);
-      expect(notices[0]).toMatchObject({ outcome: 'REFLASHED', previousFirmwareVersion: hub.firmwareVersion, firmwareVersion: target, imageSha256: done!.image_sha256 });
+      expect(notices[0]).toMatchObject({
+        outcome: 'REFLASHED',
+        previousFirmwareVersion: hub.firmwareVersion,
+        firmwareVersion: target,
+        imageSha256: done!.image_sha256,
+      });
     }
     expect(manifest.totals).toMatchObject({ RETURN_REFLASHED: stock.length, RETURN_ALREADY_CURRENT: 0 });
   });

@@ -97,8 +97,10 @@ describe('flashd killed at random while the technician feeds a jig', () => {
         const t = truth.get(row.device_id);
         if (!t) continue; // never left the stock
         const target = LATEST.get(t.model);
-        if (t.flashCount > 0 && ['ALREADY_CURRENT', 'REJECTED'].includes(row.outcome ?? '')) lies.push(`${row.device_id}: flashed ${t.flashCount}x, recorded ${row.outcome}`);
-        if (row.outcome === 'REFLASHED' && (t.firmwareVersion !== target || t.flashCount === 0)) lies.push(`${row.device_id}: REFLASHED, runs ${t.firmwareVersion} (flashed ${t.flashCount}x)`);
+        if (t.flashCount > 0 && ['ALREADY_CURRENT', 'REJECTED'].includes(row.outcome ?? ''))
+          lies.push(`${row.device_id}: flashed ${t.flashCount}x, recorded ${row.outcome}`);
+        if (row.outcome === 'REFLASHED' && (t.firmwareVersion !== target || t.flashCount === 0))
+          lies.push(`${row.device_id}: REFLASHED, runs ${t.firmwareVersion} (flashed ${t.flashCount}x)`);
       }
       expect(lies).toEqual([]);
       const reflashed = rows.filter((r) => r.outcome === 'REFLASHED');
@@ -106,7 +108,8 @@ describe('flashd killed at random while the technician feeds a jig', () => {
       expect(reflashed.length).toBeGreaterThan(HUBS / 2);
       expect(ssmi.trim().split('\r\n').slice(1).sort()).toEqual(reflashed.map((r) => `${r.device_id},${r.firmware_after}`).sort());
       const reported = new Map(n3.acceptances.map((a) => [a.deviceId, (JSON.parse(a.body) as { outcome: string }).outcome]));
-      for (const row of rows.filter((r) => r.outcome === 'REFLASHED' || r.outcome === 'ALREADY_CURRENT')) expect(reported.get(row.device_id), row.device_id).toBe(row.outcome);
+      for (const row of rows.filter((r) => r.outcome === 'REFLASHED' || r.outcome === 'ALREADY_CURRENT'))
+        expect(reported.get(row.device_id), row.device_id).toBe(row.outcome);
     } finally {
       technician.stop();
       await sim.close();

@@ -38,7 +38,13 @@ async function silentMidTransfer(baudRates: number[], percent: number): Promise<
   sim.startScenario(parseScenario({ faults: [{ kind: 'brick', target: { jig: 1, slot: 1 }, when: { phase: 'TRANSFER', percent } }] }));
   // From the hub's last acknowledgement (its last progress report) to the session's end.
   let lastProgressAt = performance.now();
-  const result = await flashSlot(sim, 1, 1, { timeouts: T, baudRates, blockBytes: BLOCK_BYTES, window: WINDOW, onEvent: (e) => e.t === 'progress' && (lastProgressAt = performance.now()) });
+  const result = await flashSlot(sim, 1, 1, {
+    timeouts: T,
+    baudRates,
+    blockBytes: BLOCK_BYTES,
+    window: WINDOW,
+    onEvent: (e) => e.t === 'progress' && (lastProgressAt = performance.now()),
+  });
   return { result, silentForMs: performance.now() - lastProgressAt };
 }
 

@@ -6,7 +6,6 @@ import { waitFor } from '../helpers/wait-for.js';
 
 const LATEST = new Map(DEVICE_MODELS.map((m) => [m.model, m.latestVersion]));
 
-
 /**
  * Issue 9 item 3: a hub swapped into a finished slot while the jig cannot report it (control line
  * down, jig rebooting) raises no event. After the reconnect or READY, every occupied slot is
@@ -33,7 +32,10 @@ describe('re-identifying occupied slots after a control outage', () => {
   function swap(h: BenchHarness, deviceId: string): void {
     const jig = h.simulator.jig(1);
     jig.remove(1);
-    jig.insert(1, h.stock.find((s) => s.deviceId === deviceId)!);
+    jig.insert(
+      1,
+      h.stock.find((s) => s.deviceId === deviceId)!,
+    );
   }
 
   async function expectFlashedInSlot(h: BenchHarness, deviceId: string): Promise<void> {

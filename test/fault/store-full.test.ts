@@ -58,7 +58,14 @@ describe('a full store', () => {
       JSON.stringify({
         store: { path: store, maxSizeMiB: 2 },
         api: { port: 0 },
-        simulator: { transport: 'in-process', profile: 'instant', link: { paced: false }, hubs: 8, stock: 3000, technician: { enabled: true, dwellMs: 20, swapMs: 10 } },
+        simulator: {
+          transport: 'in-process',
+          profile: 'instant',
+          link: { paced: false },
+          hubs: 8,
+          stock: 3000,
+          technician: { enabled: true, dwellMs: 20, swapMs: 10 },
+        },
       }),
     );
     daemon = startDaemon(['--config', config]);

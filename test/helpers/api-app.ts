@@ -46,9 +46,25 @@ export async function startApiApp(options: StoreOptions = {}, access?: ApiAccess
       return { jig: 'JIG-1', slot: 3 };
     },
   };
-  stores.workOrders.create({ id: 'WO-1', secPartyId: 'P1', cspRegion: 'South', source: 'api', operatorId: 't' }, { hubs: [{ deviceId: hubId(1) }] }, (m) => m === DEMO_MODEL);
+  stores.workOrders.create(
+    { id: 'WO-1', secPartyId: 'P1', cspRegion: 'South', source: 'api', operatorId: 't' },
+    { hubs: [{ deviceId: hubId(1) }] },
+    (m) => m === DEMO_MODEL,
+  );
   stores.intake.scan({ deviceId: hubId(1), operatorId: 't' });
-  const app = await buildApp({ benchId: 'B', bench, store: stores.flash, ...stores, isKnownModel: (m) => m === DEMO_MODEL, metrics: apiMetrics(bench, stores.outbox), log: pino({ level: 'silent' }), access, backup: { db, dir }, guards: new GuardKeeper({ thresholds: validateConfig({}, 'defaults').guards, store: new GuardStore(db), log: pino({ level: 'silent' }) }), batches: new BatchFailureReader(db) });
+  const app = await buildApp({
+    benchId: 'B',
+    bench,
+    store: stores.flash,
+    ...stores,
+    isKnownModel: (m) => m === DEMO_MODEL,
+    metrics: apiMetrics(bench, stores.outbox),
+    log: pino({ level: 'silent' }),
+    access,
+    backup: { db, dir },
+    guards: new GuardKeeper({ thresholds: validateConfig({}, 'defaults').guards, store: new GuardStore(db), log: pino({ level: 'silent' }) }),
+    batches: new BatchFailureReader(db),
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const port = (app.server.address() as { port: number }).port;
   return {

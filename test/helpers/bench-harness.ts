@@ -17,7 +17,16 @@ import { createDaemon, type Daemon } from '../../src/daemon/create-daemon.js';
 import type { Hardware } from '../../src/daemon/hardware.js';
 import { n3Enabled } from '../../src/config/upstream-schema.js';
 import { loadN3Transport } from '../../src/upstream/n3-settings.js';
-import { DEFAULT_HUB_PROFILE, Simulator, demoUnlockKeys, generateStock, type HubSpec, type HubTimingProfile, type JigAddresses, type LinkTiming } from '../../jig-sim/index.js';
+import {
+  DEFAULT_HUB_PROFILE,
+  Simulator,
+  demoUnlockKeys,
+  generateStock,
+  type HubSpec,
+  type HubTimingProfile,
+  type JigAddresses,
+  type LinkTiming,
+} from '../../jig-sim/index.js';
 import { PACKAGE_ROOT } from '../../src/config/package-root.js';
 import { takeInStock } from './take-in.js';
 
@@ -70,14 +79,24 @@ export class BenchHarness {
   constructor(options: HarnessOptions = {}) {
     this.#options = options;
     const profile = options.profile ?? DEFAULT_HUB_PROFILE;
-    this.simulator = new Simulator({ jigs: options.jigs ?? 1, profileFor: options.profileFor ?? (() => profile), ...(options.timing ? { timing: options.timing } : {}) });
+    this.simulator = new Simulator({
+      jigs: options.jigs ?? 1,
+      profileFor: options.profileFor ?? (() => profile),
+      ...(options.timing ? { timing: options.timing } : {}),
+    });
     const loaded = options.stock ?? generateStock({ seed: options.seed ?? 'test', count: options.hubs ?? 8 });
     this.stock = [...loaded, ...(options.reserve ?? [])];
     this.simulator.load(loaded);
     this.simulator.addStock(options.reserve ?? []);
     this.config = validateConfig(
       // The quality guards hold hubs back and halt on purpose; only the tests about them turn them on.
-      { simulator: { enabled: false }, guards: { enabled: false }, ...(options.jigReconcileMs === undefined ? {} : { jigReconcileMs: options.jigReconcileMs }), ...options.config, store: { path: join(this.dir, 'flashd.db') } },
+      {
+        simulator: { enabled: false },
+        guards: { enabled: false },
+        ...(options.jigReconcileMs === undefined ? {} : { jigReconcileMs: options.jigReconcileMs }),
+        ...options.config,
+        store: { path: join(this.dir, 'flashd.db') },
+      },
       'test config',
     );
     this.log = options.log ?? pino({ level: 'silent' });
@@ -116,7 +135,12 @@ export class BenchHarness {
   /** The daemon as main.ts builds it (createDaemon), on this harness's simulator and store, without the HTTP listener. */
   async #startDaemon(): Promise<void> {
     const transport = this.#options.transport ?? 'tcp';
-    const hardware: Hardware = { jigs: this.jigs, inProcess: transport === 'in-process' ? this.simulator.openInProcess : undefined, commit: () => {}, close: async () => {} };
+    const hardware: Hardware = {
+      jigs: this.jigs,
+      inProcess: transport === 'in-process' ? this.simulator.openInProcess : undefined,
+      commit: () => {},
+      close: async () => {},
+    };
     this.daemon = await createDaemon(this.config, {
       hardware: async () => hardware,
       log: this.log,
@@ -161,7 +185,12 @@ export class BenchHarness {
   }
 
   #takeInStock(order: { id?: string; secPartyId?: string; cspRegion?: CspRegion }): void {
-    const taken = { id: order.id ?? 'WO-TEST', secPartyId: order.secPartyId ?? 'PARTY-TEST', cspRegion: order.cspRegion ?? 'South', operatorId: 'harness' } as const;
+    const taken = {
+      id: order.id ?? 'WO-TEST',
+      secPartyId: order.secPartyId ?? 'PARTY-TEST',
+      cspRegion: order.cspRegion ?? 'South',
+      operatorId: 'harness',
+    } as const;
     takeInStock(this.stores, taken, this.stock, this.isKnownModel);
   }
 

@@ -36,7 +36,13 @@ const catalog = await loadCatalog();
 // once that one is dead. Start-up (tsx, imports, the catalogue) then costs the test nothing.
 if (env.CRASH_WAIT_GO === '1') await new Promise((resolve) => process.stdin.once('data', resolve));
 const db = openDatabase(env.CRASH_DB!);
-const reporter = new N3Reporter({ db, n3, transport: { url: n3.url, token: env.CRASH_TOKEN, requestTimeoutMs: n3.requestTimeoutMs }, catalogue: catalog, log: pino({ level: 'silent' }) });
+const reporter = new N3Reporter({
+  db,
+  n3,
+  transport: { url: n3.url, token: env.CRASH_TOKEN, requestTimeoutMs: n3.requestTimeoutMs },
+  catalogue: catalog,
+  log: pino({ level: 'silent' }),
+});
 const stores = createStores(db, { sinks: [reporter.sink] });
 stores.flash.recoverUnfinished();
 reporter.start();
@@ -62,13 +68,19 @@ async function work(): Promise<never> {
   const byDevice = new Map(POOL.map((n) => [bench.identity(n).deviceId as string, n]));
   let seed = Number(run) * 7919 + 1;
   const random = (): number => ((seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) % 10_000) / 10_000;
-  const live = db.prepare<[], { wo: string; deviceId: string; state: string }>(`SELECT h.work_order_id AS wo, h.device_id AS deviceId, h.state FROM work_order_hubs h
+  const live = db.prepare<
+    [],
+    { wo: string; deviceId: string; state: string }
+  >(`SELECT h.work_order_id AS wo, h.device_id AS deviceId, h.state FROM work_order_hubs h
     JOIN work_orders w ON w.id = h.work_order_id WHERE w.state = 'OPEN' AND h.state NOT IN ('RETURNED', 'SCRAPPED', 'NOT_RECEIVED') ORDER BY h.work_order_id, h.line`);
   let orders = 0;
   for (;;) {
     const hubs = live.all();
     if (hubs.length === 0) {
-      bench.order(`WO-R${run}-${Date.now().toString(36)}-${++orders}`, POOL.filter(() => random() < 0.3));
+      bench.order(
+        `WO-R${run}-${Date.now().toString(36)}-${++orders}`,
+        POOL.filter(() => random() < 0.3),
+      );
       continue;
     }
     const hub = hubs[Math.floor(random() * hubs.length)]!;

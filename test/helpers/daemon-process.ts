@@ -79,6 +79,14 @@ export async function compileDaemon(): Promise<string> {
       .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.startsWith(join('src', 'dashboard', 'client'))),
   );
   const { build } = await import('esbuild');
-  await build({ entryPoints: sources.map((f) => join(PACKAGE_ROOT, f)), outdir: outDir, outbase: PACKAGE_ROOT, format: 'esm', platform: 'node', target: 'node20', logLevel: 'error' });
+  await build({
+    entryPoints: sources.map((f) => join(PACKAGE_ROOT, f)),
+    outdir: outDir,
+    outbase: PACKAGE_ROOT,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'error',
+  });
   return join(outDir, 'jig-sim', 'main.js');
 }

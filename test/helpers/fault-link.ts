@@ -75,7 +75,7 @@ export class FaultLink {
       if (message.t === 'tx') {
         // One message may carry several frames (the session batches a window): fault each frame.
         const bytes = Buffer.from(message.data);
-        for (let start = 0; start < bytes.length; ) {
+        for (let start = 0; start < bytes.length;) {
           const end = bytes.indexOf(0, start);
           const stop = end === -1 ? bytes.length : end + 1;
           this.#pass('toHub', bytes.subarray(start, stop));

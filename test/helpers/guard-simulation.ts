@@ -60,4 +60,3 @@ export function simulate(sessions: number, rates: Rates, seed: number, threshold
   }
   return halts;
 }
-

@@ -92,7 +92,11 @@ export function ackedOffset(wire: HubWire): number {
  * Sends image bytes [from, to) with a sliding window, as the daemon does (go-back-N on a gap
  * ACK); resolves with the acknowledged offset, which falls short of `to` if the hub went quiet.
  */
-export async function sendWindowed(wire: HubWire, image: Uint8Array, options: { from?: number; to?: number; blockBytes: number; window: number; quietMs?: number }): Promise<number> {
+export async function sendWindowed(
+  wire: HubWire,
+  image: Uint8Array,
+  options: { from?: number; to?: number; blockBytes: number; window: number; quietMs?: number },
+): Promise<number> {
   const to = Math.min(options.to ?? image.length, image.length);
   let next = options.from ?? 0;
   let acked = next;

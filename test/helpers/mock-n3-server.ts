@@ -110,9 +110,15 @@ export class MockN3Server {
       res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(json));
     };
     const drop = (): void => void req.socket.destroy();
-    if (this.options.token !== undefined && record.authorization !== `Bearer ${this.options.token}`) return answer(401, { error: { code: 'UNAUTHORIZED', message: 'bad token' } });
+    if (this.options.token !== undefined && record.authorization !== `Bearer ${this.options.token}`)
+      return answer(401, { error: { code: 'UNAUTHORIZED', message: 'bad token' } });
     const fault = this.options.plan?.({ seq: record.seq, key, body });
-    if (fault?.kind === 'status') return answer(fault.status, fault.body ?? { error: { code: 'FAULT', message: `injected ${fault.status}` } }, fault.retryAfter ? { 'retry-after': fault.retryAfter } : {});
+    if (fault?.kind === 'status')
+      return answer(
+        fault.status,
+        fault.body ?? { error: { code: 'FAULT', message: `injected ${fault.status}` } },
+        fault.retryAfter ? { 'retry-after': fault.retryAfter } : {},
+      );
     if (fault?.kind === 'drop-before') return drop();
     if (key === undefined) return answer(400, { error: { code: 'KEY_MISSING', message: 'Idempotency-Key is required' } });
     const sha = createHash('sha256').update(body).digest('hex');

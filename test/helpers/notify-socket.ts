@@ -28,7 +28,13 @@ export class FakeNotifySocket {
     const unix = createRequire(import.meta.url)('unix-dgram') as { createSocket(type: 'unix_dgram'): BoundSocket };
     this.#socket = unix.createSocket('unix_dgram');
     this.#socket.on('message', (buf) => {
-      const fields = Object.fromEntries(buf.toString().split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+      const fields = Object.fromEntries(
+        buf
+          .toString()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      );
       this.received.push({ at: performance.now(), fields });
       for (const w of this.#waiters) w();
     });

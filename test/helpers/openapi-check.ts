@@ -4,7 +4,12 @@ import Ajv2020Module from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { PACKAGE_ROOT } from '../../src/config/package-root.js';
 
-type Doc = { openapi: string; info: { title: string; version: string }; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> } };
+type Doc = {
+  openapi: string;
+  info: { title: string; version: string };
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
+};
 export type Operation = {
   operationId: string;
   'x-flashd-role': string;
@@ -20,7 +25,9 @@ const Ajv2020 = Ajv2020Module.default;
 const addFormats = addFormatsModule.default;
 
 /** Codes documented in docs/errors.md (the table the catalogue test keeps in step). */
-export const DOCUMENTED_CODES = new Set([...readFileSync(join(PACKAGE_ROOT, 'docs/errors.md'), 'utf8').matchAll(/^\| `([A-Z][A-Z0-9_]*)` \| .+ \|$/gm)].map((m) => m[1]!));
+export const DOCUMENTED_CODES = new Set(
+  [...readFileSync(join(PACKAGE_ROOT, 'docs/errors.md'), 'utf8').matchAll(/^\| `([A-Z][A-Z0-9_]*)` \| .+ \|$/gm)].map((m) => m[1]!),
+);
 
 /**
  * Problems the official OpenAPI 3.1 JSON Schema (spec.openapis.org/oas/3.1/schema, shipped in
@@ -59,15 +66,21 @@ export function openApiProblems(doc: Doc): string[] {
       if (ids.has(op.operationId)) problems.push(`${where}: operationId ${op.operationId} is not unique`);
       ids.add(op.operationId);
       const pathParams = op.parameters.filter((p) => p.in === 'path').map((p) => p.name);
-      if (JSON.stringify(pathParams.sort()) !== JSON.stringify([...templated].sort())) problems.push(`${where}: path parameters ${pathParams.join(',')} do not match the template`);
+      if (JSON.stringify(pathParams.sort()) !== JSON.stringify([...templated].sort()))
+        problems.push(`${where}: path parameters ${pathParams.join(',')} do not match the template`);
       for (const p of op.parameters) if (p.in === 'path' && p.required !== true) problems.push(`${where}: path parameter ${p.name} must be required`);
       if (Object.keys(op.responses).length === 0) problems.push(`${where}: no responses`);
       for (const [status, r] of Object.entries(op.responses)) {
         if (!/^[1-5]\d\d$/.test(status)) problems.push(`${where}: response key ${status}`);
         if (typeof r.description !== 'string') problems.push(`${where} ${status}: a response needs a description`);
       }
-      for (const s of op.security) for (const name of Object.keys(s as object)) if (!(name in doc.components.securitySchemes)) problems.push(`${where}: unknown security scheme ${name}`);
-      const schemas = [...op.parameters.map((p) => p.schema), ...Object.values(op.requestBody?.content ?? {}).map((c) => c.schema), ...Object.values(op.responses).flatMap((r) => Object.values(r.content ?? {}).map((c) => c.schema))];
+      for (const s of op.security)
+        for (const name of Object.keys(s as object)) if (!(name in doc.components.securitySchemes)) problems.push(`${where}: unknown security scheme ${name}`);
+      const schemas = [
+        ...op.parameters.map((p) => p.schema),
+        ...Object.values(op.requestBody?.content ?? {}).map((c) => c.schema),
+        ...Object.values(op.responses).flatMap((r) => Object.values(r.content ?? {}).map((c) => c.schema)),
+      ];
       for (const schema of schemas) {
         try {
           ajv.compile(resolvable(schema));
@@ -81,7 +94,8 @@ export function openApiProblems(doc: Doc): string[] {
 }
 
 /** A schema whose references to the document's components resolve inside the compiler. */
-const resolvable = (schema: unknown): Record<string, unknown> => JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"doc#/components/')) as Record<string, unknown>;
+const resolvable = (schema: unknown): Record<string, unknown> =>
+  JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"doc#/components/')) as Record<string, unknown>;
 
 function compiler(doc: Doc): InstanceType<typeof Ajv2020Module.default> {
   const ajv = new Ajv2020({ strict: false, allErrors: false, validateFormats: true });

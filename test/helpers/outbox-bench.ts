@@ -80,7 +80,13 @@ export class OutboxBench {
     const common = { firmwareTarget: image.version, timings: { identify: 1 } };
     switch (result) {
       case 'REFLASHED':
-        this.stores.flash.finishAttemptOnWorkOrder(attemptId, { ...common, result, firmwareAfter: image.version, imageSha256: image.sha256, hubSha256: image.sha256 });
+        this.stores.flash.finishAttemptOnWorkOrder(attemptId, {
+          ...common,
+          result,
+          firmwareAfter: image.version,
+          imageSha256: image.sha256,
+          hubSha256: image.sha256,
+        });
         this.running.set(n, image.version);
         break;
       case 'ALREADY_CURRENT':
@@ -88,7 +94,12 @@ export class OutboxBench {
         this.running.set(n, image.version);
         break;
       case 'FAILED':
-        this.stores.flash.finishAttemptOnWorkOrder(attemptId, { ...common, result, imageSha256: image.sha256, error: { code: 'TRANSFER_FAILED', message: 'no', phase: 'TRANSFERRING' } });
+        this.stores.flash.finishAttemptOnWorkOrder(attemptId, {
+          ...common,
+          result,
+          imageSha256: image.sha256,
+          error: { code: 'TRANSFER_FAILED', message: 'no', phase: 'TRANSFERRING' },
+        });
         break;
       case 'REJECTED':
         this.stores.flash.finishAttemptOnWorkOrder(attemptId, { ...common, result, error: { code: 'DOWNGRADE_REFUSED', message: 'newer', phase: 'CHECKING' } });

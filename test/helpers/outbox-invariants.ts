@@ -3,14 +3,19 @@ import Database from 'better-sqlite3';
 import type { MockN3Server } from './mock-n3-server.js';
 
 /** An outcome the child said it committed (printed after the commit returned). */
-export type Ack = { kind: 'attempt'; attemptId: number; workOrderId: string; deviceId: string; state: string } | { kind: 'scrap'; workOrderId: string; deviceId: string };
+export type Ack =
+  { kind: 'attempt'; attemptId: number; workOrderId: string; deviceId: string; state: string } | { kind: 'scrap'; workOrderId: string; deviceId: string };
 
 export function parseAcks(stdout: string): Ack[] {
   const acks: Ack[] = [];
   for (const line of stdout.split('\n')) {
     const [tag, a, wo, deviceId, state] = line.split(' ');
     if (tag !== 'ACK' || state === undefined) continue; // a line cut by the kill was not acknowledged
-    acks.push(a === 'scrap' ? { kind: 'scrap', workOrderId: wo!, deviceId: deviceId! } : { kind: 'attempt', attemptId: Number(a), workOrderId: wo!, deviceId: deviceId!, state });
+    acks.push(
+      a === 'scrap'
+        ? { kind: 'scrap', workOrderId: wo!, deviceId: deviceId! }
+        : { kind: 'attempt', attemptId: Number(a), workOrderId: wo!, deviceId: deviceId!, state },
+    );
   }
   return acks;
 }
@@ -40,8 +45,10 @@ export function outboxViolations(dbPath: string, acks: readonly Ack[], server: M
     const integrity = db.pragma('integrity_check', { simple: true });
     if (integrity !== 'ok') problems.push(`integrity_check: ${String(integrity)}`);
     const rows = db
-      .prepare(`SELECT idempotency_key AS key, work_order_id AS wo, device_id AS deviceId, attempt_id AS attemptId, outcome, state, payload_json AS body,
-        payload_sha256 AS sha FROM n3_outbox ORDER BY id`)
+      .prepare(
+        `SELECT idempotency_key AS key, work_order_id AS wo, device_id AS deviceId, attempt_id AS attemptId, outcome, state, payload_json AS body,
+        payload_sha256 AS sha FROM n3_outbox ORDER BY id`,
+      )
       .all() as Row[];
     const byHub = new Map(rows.map((r) => [`${r.wo} ${r.deviceId}`, r]));
     for (const ack of acks) {
@@ -52,8 +59,10 @@ export function outboxViolations(dbPath: string, acks: readonly Ack[], server: M
       }
     }
     const finals = db
-      .prepare(`SELECT work_order_id || ' ' || device_id AS hub FROM work_order_hubs WHERE (outcome IN ('REFLASHED', 'ALREADY_CURRENT')
-        AND state IN ('REFLASHED', 'ALREADY_CURRENT', 'RETURNED')) OR state = 'SCRAPPED'`)
+      .prepare(
+        `SELECT work_order_id || ' ' || device_id AS hub FROM work_order_hubs WHERE (outcome IN ('REFLASHED', 'ALREADY_CURRENT')
+        AND state IN ('REFLASHED', 'ALREADY_CURRENT', 'RETURNED')) OR state = 'SCRAPPED'`,
+      )
       .pluck()
       .all() as string[];
     const reported = new Set(byHub.keys());
@@ -67,7 +76,8 @@ export function outboxViolations(dbPath: string, acks: readonly Ack[], server: M
       if (!row) problems.push(`server accepted ${a.key}, which the store does not hold`);
       else if (row.body !== a.body) problems.push(`server accepted other bytes for ${a.key}`);
     }
-    for (const q of server.received) if (q.key && byKey.has(q.key) && byKey.get(q.key)!.body !== q.body) problems.push(`a request for ${q.key} carried other bytes`);
+    for (const q of server.received)
+      if (q.key && byKey.has(q.key) && byKey.get(q.key)!.body !== q.body) problems.push(`a request for ${q.key} carried other bytes`);
     const accepted = server.acceptedKeys;
     for (const r of rows) if (r.state === 'DELIVERED' && !accepted.has(r.key)) problems.push(`${r.key} is DELIVERED but the server never accepted it`);
     return problems;

@@ -41,7 +41,8 @@ export function rawRequest(port: number, request: Buffer, timeoutMs = 10_000): P
       clearTimeout(quiet);
       let all = Buffer.concat(chunks);
       // Interim answers (100 Continue) come before the real one.
-      while (/^HTTP\/1\.[01] 1\d\d /.test(all.subarray(0, 16).toString('latin1')) && all.indexOf('\r\n\r\n') !== -1) all = all.subarray(all.indexOf('\r\n\r\n') + 4);
+      while (/^HTTP\/1\.[01] 1\d\d /.test(all.subarray(0, 16).toString('latin1')) && all.indexOf('\r\n\r\n') !== -1)
+        all = all.subarray(all.indexOf('\r\n\r\n') + 4);
       const split = all.indexOf('\r\n\r\n');
       const head = (split === -1 ? all : all.subarray(0, split)).toString('latin1');
       const status = /^HTTP\/1\.[01] (\d{3})/.exec(head);

@@ -24,10 +24,13 @@ export async function measureRawStream(options: { baudRate: number; latencyMs: n
     const bytes = Buffer.alloc(Math.round((options.baudRate / 10) * (options.seconds ?? 1.5)), 0x55);
     let got = 0;
     const done = new Promise<number>((resolve) =>
-      sim.jig(1).slot(slot).line.setDevice((chunk) => {
-        got += chunk.length;
-        if (got >= bytes.length) resolve(performance.now());
-      }),
+      sim
+        .jig(1)
+        .slot(slot)
+        .line.setDevice((chunk) => {
+          got += chunk.length;
+          if (got >= bytes.length) resolve(performance.now());
+        }),
     );
     const started = performance.now();
     socket.write(bytes);

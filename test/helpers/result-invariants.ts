@@ -29,10 +29,9 @@ export function committedViolations(dbPath: string, before: CommittedSnapshot): 
       if (now !== result) problems.push(`attempt ${id} was committed as ${result}, now ${now ?? 'missing'}`);
     }
     const outbox = new Map(
-      (db.prepare('SELECT idempotency_key AS k, payload_sha256 AS sha, state FROM n3_outbox').all() as Array<{ k: string; sha: string; state: string }>).map((r) => [
-        r.k,
-        { sha: r.sha, delivered: r.state === 'DELIVERED' },
-      ]),
+      (db.prepare('SELECT idempotency_key AS k, payload_sha256 AS sha, state FROM n3_outbox').all() as Array<{ k: string; sha: string; state: string }>).map(
+        (r) => [r.k, { sha: r.sha, delivered: r.state === 'DELIVERED' }],
+      ),
     );
     for (const [key, row] of before.outbox) {
       const now = outbox.get(key);
@@ -41,15 +40,19 @@ export function committedViolations(dbPath: string, before: CommittedSnapshot): 
       else if (row.delivered && !now.delivered) problems.push(`outbox row ${key} was DELIVERED, now not`);
     }
     const unverified = db
-      .prepare(`SELECT id FROM attempts WHERE result = 'REFLASHED' AND NOT (verified_at IS NOT NULL AND hub_sha256 IS NOT NULL
-        AND hub_sha256 = image_sha256 AND firmware_after IS NOT NULL AND firmware_after = firmware_target)`)
+      .prepare(
+        `SELECT id FROM attempts WHERE result = 'REFLASHED' AND NOT (verified_at IS NOT NULL AND hub_sha256 IS NOT NULL
+        AND hub_sha256 = image_sha256 AND firmware_after IS NOT NULL AND firmware_after = firmware_target)`,
+      )
       .pluck()
       .all() as number[];
     for (const id of unverified) problems.push(`attempt ${id} is REFLASHED without a verified hash and read-back`);
     const orphans = db
-      .prepare(`SELECT h.work_order_id || ' ' || h.device_id FROM work_order_hubs h WHERE h.outcome = 'REFLASHED' AND NOT EXISTS (
+      .prepare(
+        `SELECT h.work_order_id || ' ' || h.device_id FROM work_order_hubs h WHERE h.outcome = 'REFLASHED' AND NOT EXISTS (
         SELECT 1 FROM attempts a WHERE a.work_order_id = h.work_order_id AND a.device_id = h.device_id AND a.result = 'REFLASHED'
-        AND a.verified_at IS NOT NULL AND a.firmware_after = h.firmware_after)`)
+        AND a.verified_at IS NOT NULL AND a.firmware_after = h.firmware_after)`,
+      )
       .pluck()
       .all() as string[];
     for (const hub of orphans) problems.push(`${hub} is REFLASHED without a verified, read-back attempt`);

@@ -15,9 +15,18 @@ export interface TakeInOrder {
  * What the back-office and goods-in do before hubs reach a slot: a work order listing `stock`,
  * then a scan of each hub at intake. Without it the slots refuse the hubs (HUB_NOT_ON_WORK_ORDER).
  */
-export function takeInStock(stores: Pick<Stores, 'workOrders' | 'intake'>, order: TakeInOrder, stock: readonly HubSpec[], isKnownModel: (model: string) => boolean = () => true): void {
+export function takeInStock(
+  stores: Pick<Stores, 'workOrders' | 'intake'>,
+  order: TakeInOrder,
+  stock: readonly HubSpec[],
+  isKnownModel: (model: string) => boolean = () => true,
+): void {
   const hubs = stock.map((h) => ({ deviceId: h.deviceId, model: h.model, firmwareVersion: h.firmwareVersion, smiStatus: h.smiStatus }));
-  stores.workOrders.create({ id: order.id, secPartyId: order.secPartyId, cspRegion: order.cspRegion, source: 'api', operatorId: order.operatorId }, { hubs }, isKnownModel);
+  stores.workOrders.create(
+    { id: order.id, secPartyId: order.secPartyId, cspRegion: order.cspRegion, source: 'api', operatorId: order.operatorId },
+    { hubs },
+    isKnownModel,
+  );
   for (const hub of hubs) stores.intake.scan({ deviceId: hub.deviceId, operatorId: order.operatorId, workOrderId: order.id });
 }
 

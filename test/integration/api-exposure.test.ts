@@ -28,14 +28,27 @@ describe('exposing the API on the network', () => {
   it.skipIf(!process.env.CI && !hasOpenssl())('serves HTTPS from the key and certificate files, to a token only', async () => {
     const key = join(dir, 'key.pem');
     const cert = join(dir, 'cert.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'], {
+      stdio: 'ignore',
+    });
     const tokensFile = join(dir, 'tokens.json');
     const { token } = createToken(tokensFile, 'office', 'viewer');
-    const daemon = startDaemon(['--config', configWith({ host: '127.0.0.1', loopbackRole: 'none', tokensFile, tls: { keyFile: key, certFile: cert } })], { NODE_TLS_REJECT_UNAUTHORIZED: '0' });
+    const daemon = startDaemon(['--config', configWith({ host: '127.0.0.1', loopbackRole: 'none', tokensFile, tls: { keyFile: key, certFile: cert } })], {
+      NODE_TLS_REJECT_UNAUTHORIZED: '0',
+    });
     try {
       const url = await daemon.ready;
       expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
-      const ask = (headers: Record<string, string>) => execFileSync('curl', ['-sk', '-o', '/dev/null', '-w', '%{http_code}', ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), `${url}/api/v1/slots`]).toString();
+      const ask = (headers: Record<string, string>) =>
+        execFileSync('curl', [
+          '-sk',
+          '-o',
+          '/dev/null',
+          '-w',
+          '%{http_code}',
+          ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]),
+          `${url}/api/v1/slots`,
+        ]).toString();
       expect(ask({})).toBe('401');
       expect(ask({ authorization: `Bearer ${token}` })).toBe('200');
     } finally {

@@ -29,8 +29,13 @@ function valueFor(schema: Schema | undefined, known: readonly string[]): fc.Arbi
   if ('const' in schema) return fc.constant(schema.const);
   switch (schema.type) {
     case 'string': {
-      const pattern = typeof schema.pattern === 'string' ? fc.stringMatching(new RegExp(schema.pattern)) : fc.string({ maxLength: Number(schema.maxLength ?? 40) });
-      return fc.oneof({ weight: 3, arbitrary: pattern }, { weight: 3, arbitrary: fc.constantFrom(...known) }, { weight: 1, arbitrary: fc.string({ maxLength: 80 }) });
+      const pattern =
+        typeof schema.pattern === 'string' ? fc.stringMatching(new RegExp(schema.pattern)) : fc.string({ maxLength: Number(schema.maxLength ?? 40) });
+      return fc.oneof(
+        { weight: 3, arbitrary: pattern },
+        { weight: 3, arbitrary: fc.constantFrom(...known) },
+        { weight: 1, arbitrary: fc.string({ maxLength: 80 }) },
+      );
     }
     case 'integer':
       return fc.integer({ min: Number(schema.minimum ?? -1000), max: Math.min(Number(schema.maximum ?? 100_000), 100_000) });
@@ -46,7 +51,9 @@ function valueFor(schema: Schema | undefined, known: readonly string[]): fc.Arbi
       const properties = (schema.properties ?? {}) as Record<string, Schema>;
       const keys = Object.keys(properties);
       if (keys.length === 0) return fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue(), { maxKeys: 3 });
-      return fc.record(Object.fromEntries(keys.map((k) => [k, valueFor(properties[k], known)])), { requiredKeys: ((schema.required ?? []) as string[]).filter((k) => keys.includes(k)) });
+      return fc.record(Object.fromEntries(keys.map((k) => [k, valueFor(properties[k], known)])), {
+        requiredKeys: ((schema.required ?? []) as string[]).filter((k) => keys.includes(k)),
+      });
     }
     default:
       return fc.jsonValue();
@@ -54,7 +61,10 @@ function valueFor(schema: Schema | undefined, known: readonly string[]): fc.Arbi
 }
 /** Mostly the schema's values, sometimes anything at all. */
 const fuzzed = (schema: Schema | undefined, known: readonly string[]): fc.Arbitrary<unknown> =>
-  fc.oneof({ weight: 5, arbitrary: valueFor(schema, known) }, { weight: 1, arbitrary: fc.oneof(fc.jsonValue(), fc.constantFrom('Infinity', '1e309', '-0', '%00', '__proto__', 'a'.repeat(300))) });
+  fc.oneof(
+    { weight: 5, arbitrary: valueFor(schema, known) },
+    { weight: 1, arbitrary: fc.oneof(fc.jsonValue(), fc.constantFrom('Infinity', '1e309', '-0', '%00', '__proto__', 'a'.repeat(300))) },
+  );
 
 const text = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
@@ -111,7 +121,16 @@ describe('the API under requests built from its OpenAPI document, on a live daem
     expect(openApiProblems(doc)).toEqual([]);
     expect(officialSchemaProblems(doc)).toEqual([]);
     const listed = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
-    for (const route of ['GET /api/v1/events', 'GET /api/v1/shift', 'GET /', 'POST /api/v1/work-orders/import', 'GET /api/v1/audit', 'GET /metrics', 'GET /api/docs']) expect(listed).toContain(route);
+    for (const route of [
+      'GET /api/v1/events',
+      'GET /api/v1/shift',
+      'GET /',
+      'POST /api/v1/work-orders/import',
+      'GET /api/v1/audit',
+      'GET /metrics',
+      'GET /api/docs',
+    ])
+      expect(listed).toContain(route);
     expect(listed.filter((r) => doc.paths[r.split(' ')[1]!]![r.split(' ')[0]!.toLowerCase()]!['x-flashd-role'] === 'undeclared')).toEqual([]);
     const page = await call('GET', '/api/docs', { token: tokens.viewer });
     expect(page.body).toContain('/api/v1/work-orders/{id}/close');
@@ -123,7 +142,16 @@ describe('the API under requests built from its OpenAPI document, on a live daem
     const hubs = JSON.parse((await call('GET', '/api/v1/hubs', { token: tokens.viewer })).body) as { items: Array<{ deviceId: string }> };
     const orders = JSON.parse((await call('GET', '/api/v1/work-orders', { token: tokens.viewer })).body) as { items: Array<{ id: string }> };
     const known = [...hubs.items.map((h) => h.deviceId), ...orders.items.map((o) => o.id), 'WO-FUZZ', '1', 'P1', 'North'];
-    const credential = fc.constantFrom<string | undefined>(undefined, tokens.viewer, tokens.technician, tokens.supervisor, tokens.admin, canary, revoked, 'flashd_0000_garbage');
+    const credential = fc.constantFrom<string | undefined>(
+      undefined,
+      tokens.viewer,
+      tokens.technician,
+      tokens.supervisor,
+      tokens.admin,
+      canary,
+      revoked,
+      'flashd_0000_garbage',
+    );
     const problems: string[] = [];
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries<Operation>(ops)) {
@@ -132,8 +160,17 @@ describe('the API under requests built from its OpenAPI document, on a live daem
         const request = fc.record({
           params: fc.tuple(...op.parameters.filter((p) => p.in === 'path').map((p) => fuzzed(p.schema, known))),
           query: fc.tuple(...op.parameters.filter((p) => p.in === 'query').map((p) => fc.option(fuzzed(p.schema, known), { nil: undefined }))),
-          body: bodyType === 'text/csv' ? fc.oneof(fc.constant(`deviceId\n${known[0]}\n`), fc.string()) : fc.option(fuzzed(bodySchema, known).map((v) => JSON.stringify(v) ?? ''), { nil: undefined }),
-          type: fc.oneof({ weight: 5, arbitrary: fc.constant(bodyType ?? 'application/json') }, { weight: 1, arbitrary: fc.constantFrom(undefined, 'text/plain', 'application/x-www-form-urlencoded') }),
+          body:
+            bodyType === 'text/csv'
+              ? fc.oneof(fc.constant(`deviceId\n${known[0]}\n`), fc.string())
+              : fc.option(
+                  fuzzed(bodySchema, known).map((v) => JSON.stringify(v) ?? ''),
+                  { nil: undefined },
+                ),
+          type: fc.oneof(
+            { weight: 5, arbitrary: fc.constant(bodyType ?? 'application/json') },
+            { weight: 1, arbitrary: fc.constantFrom(undefined, 'text/plain', 'application/x-www-form-urlencoded') },
+          ),
           token: credential,
         });
         await fc.assert(
@@ -141,11 +178,13 @@ describe('the API under requests built from its OpenAPI document, on a live daem
             let i = 0;
             const url = path.replace(/\{[^}]+\}/g, () => encodeURIComponent(text(r.params[i++])));
             const query = new URLSearchParams();
-            op.parameters.filter((p) => p.in === 'query').forEach((p, k) => {
-              const v = r.query[k];
-              if (v === undefined) return;
-              for (const one of Array.isArray(v) ? v : [v]) query.append(p.name, text(one));
-            });
+            op.parameters
+              .filter((p) => p.in === 'query')
+              .forEach((p, k) => {
+                const v = r.query[k];
+                if (v === undefined) return;
+                for (const one of Array.isArray(v) ? v : [v]) query.append(p.name, text(one));
+              });
             const send = method === 'get' ? {} : { type: r.type, body: r.body };
             const res = await call(method.toUpperCase(), `${url}${query.size ? `?${query.toString()}` : ''}`, { token: r.token, ...send });
             const where = `${method.toUpperCase()} ${url} → ${res.status}`;
@@ -191,8 +230,14 @@ describe('the API under requests built from its OpenAPI document, on a live daem
     const stopped = setTimeout(() => daemon.child.kill('SIGKILL'), 20_000);
     await daemon.exited;
     clearTimeout(stopped);
-    const stored = readdirSync(dir).filter((f) => f.startsWith('flashd.db')).map((f) => readFileSync(join(dir, f)).toString('latin1'));
-    for (const [where, haystack] of [['log', daemon.stdout() + daemon.stderr()], ['store', stored.join('')], ['answers', answers.join('\n')]] as const) {
+    const stored = readdirSync(dir)
+      .filter((f) => f.startsWith('flashd.db'))
+      .map((f) => readFileSync(join(dir, f)).toString('latin1'));
+    for (const [where, haystack] of [
+      ['log', daemon.stdout() + daemon.stderr()],
+      ['store', stored.join('')],
+      ['answers', answers.join('\n')],
+    ] as const) {
       expect([where, haystack.includes(secret)]).toEqual([where, false]);
     }
   });

@@ -58,6 +58,6 @@ describe.each<Transport>(['tcp', 'in-process'])('flashing 8 simulated hubs over 
     expect(metrics.body).toMatch(/^flashd_sessions_finished_total\{result="REFLASHED"\} 8$/m);
     expect(metrics.body).toMatch(/^flashd_jig_connected\{jig="JIG-1"\} 1$/m);
     const sent = Number(/^flashd_transfer_image_bytes_total (\d+)$/m.exec(metrics.body)?.[1]);
-    expect(sent).toBeGreaterThanOrEqual(attempts.reduce((n, a) => n + (a.transfer?.["imageBytes"] ?? Number.NaN), 0));
+    expect(sent).toBeGreaterThanOrEqual(attempts.reduce((n, a) => n + (a.transfer?.['imageBytes'] ?? Number.NaN), 0));
   });
 });

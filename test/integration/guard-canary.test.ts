@@ -29,7 +29,13 @@ describe('image canary on a bad image', () => {
     const [badModel, goodModel] = [all[0]!.model, all[1]!.model];
     const bad = all.filter((s) => s.model === badModel).slice(0, 6);
     const good = all.filter((s) => s.model === goodModel).slice(0, 2);
-    harness = new BenchHarness({ stock: [...bad, ...good], workOrder: true, profile: INSTANT_HUB_PROFILE, transport: 'in-process', config: { guards: { enabled: true } } });
+    harness = new BenchHarness({
+      stock: [...bad, ...good],
+      workOrder: true,
+      profile: INSTANT_HUB_PROFILE,
+      transport: 'in-process',
+      config: { guards: { enabled: true } },
+    });
     // The new image of `badModel` does not boot: every hub of it falls back to the version it had.
     for (let slot = 1; slot <= 6; slot++) {
       const hub = harness.simulator.jig(1).slot(slot).hub!;
@@ -77,7 +83,12 @@ describe('image canary on a bad image', () => {
     // Who resumes is who signed in (a session cookie), never a header; a resume without a note is refused.
     const signedIn = await harness.daemon.app.inject({ method: 'POST', url: '/api/v1/session', payload: { operatorId: 'sup.jones' } });
     const cookie = String(signedIn.headers['set-cookie']).split(';')[0]!;
-    const refused = await harness.daemon.app.inject({ method: 'POST', url: `/api/v1/guards/models/${badModel}/${version}/resume`, headers: { cookie }, payload: { note: '' } });
+    const refused = await harness.daemon.app.inject({
+      method: 'POST',
+      url: `/api/v1/guards/models/${badModel}/${version}/resume`,
+      headers: { cookie },
+      payload: { note: '' },
+    });
     expect(refused.statusCode).toBe(400);
     const resumed = await harness.daemon.app.inject({
       method: 'POST',
@@ -87,10 +98,20 @@ describe('image canary on a bad image', () => {
     });
     expect(resumed.statusCode).toBe(200);
     expect(resumed.json()).toMatchObject({ kind: 'MODEL_RESUMED', by: 'sup.jones', reason: 'vendor re-signed the image' });
-    const again = await harness.daemon.app.inject({ method: 'POST', url: `/api/v1/guards/models/${badModel}/${version}/resume`, headers: { cookie }, payload: { note: 'twice' } });
+    const again = await harness.daemon.app.inject({
+      method: 'POST',
+      url: `/api/v1/guards/models/${badModel}/${version}/resume`,
+      headers: { cookie },
+      payload: { note: 'twice' },
+    });
     expect(again.statusCode).toBe(409);
     expect(again.json<ErrorReply>().error.code).toBe('GUARD_NOT_HALTED');
-    const unknown = await harness.daemon.app.inject({ method: 'POST', url: `/api/v1/guards/canaries/DEADBEEF/${version}/release`, headers: { cookie }, payload: { note: 'typo' } });
+    const unknown = await harness.daemon.app.inject({
+      method: 'POST',
+      url: `/api/v1/guards/canaries/DEADBEEF/${version}/release`,
+      headers: { cookie },
+      payload: { note: 'typo' },
+    });
     expect(unknown.statusCode).toBe(404);
     const deadline = Date.now() + 30_000;
     while (harness.daemon.guards.canaryStatus(badModel, version) !== 'FAILED' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

@@ -20,7 +20,14 @@ describe('quality guards on scattered failures', () => {
   it('halt nothing over 48 hubs with one-off failures spread across slots', async () => {
     const stock = generateStock({ seed: 'scattered', count: 48 });
     const flaky = new Set([stock[5]!.deviceId, stock[17]!.deviceId, stock[30]!.deviceId]);
-    harness = new BenchHarness({ stock: stock.slice(0, 8), reserve: stock.slice(8), workOrder: true, profile: INSTANT_HUB_PROFILE, transport: 'in-process', config: { guards: { canary: { hubs: 0 } } } });
+    harness = new BenchHarness({
+      stock: stock.slice(0, 8),
+      reserve: stock.slice(8),
+      workOrder: true,
+      profile: INSTANT_HUB_PROFILE,
+      transport: 'in-process',
+      config: { guards: { canary: { hubs: 0 } } },
+    });
     const jig = harness.simulator.jig(1);
     const flake = (hub: VirtualHub): VirtualHub => {
       if (flaky.has(hub.deviceId)) hub.defects.weakBytes.set(512, 1);

@@ -25,7 +25,10 @@ describe('slot guard on a noisy slot', () => {
       workOrder: true,
       profile: INSTANT_HUB_PROFILE,
       transport: 'in-process',
-      config: { guards: { enabled: true, canary: { hubs: 0 } }, sessions: { timeouts: { bootWaitMs: 300, probeTimeoutMs: 50, requestTimeoutMs: 200, requestRetries: 1 } } },
+      config: {
+        guards: { enabled: true, canary: { hubs: 0 } },
+        sessions: { timeouts: { bootWaitMs: 300, probeTimeoutMs: 50, requestTimeoutMs: 200, requestRetries: 1 } },
+      },
     });
     const jig = harness.simulator.jig(1);
     const line = jig.slot(3).line;
@@ -88,7 +91,12 @@ describe('slot guard on a noisy slot', () => {
     line.toHostFaults.set({});
     const signedIn = await harness.daemon.app.inject({ method: 'POST', url: '/api/v1/session', payload: { operatorId: 'sup.jones' } });
     const cookie = String(signedIn.headers['set-cookie']).split(';')[0]!;
-    const reply = await harness.daemon.app.inject({ method: 'POST', url: '/api/v1/guards/slots/JIG-1/3/self-test', headers: { cookie }, payload: { note: 'pogo pins replaced' } });
+    const reply = await harness.daemon.app.inject({
+      method: 'POST',
+      url: '/api/v1/guards/slots/JIG-1/3/self-test',
+      headers: { cookie },
+      payload: { note: 'pogo pins replaced' },
+    });
     expect(reply.statusCode).toBe(200);
     const until = Date.now() + 30_000;
     while (harness.daemon.guards.slotStatus('JIG-1', 3) !== 'IN_SERVICE' && Date.now() < until) await new Promise((r) => setTimeout(r, 50));

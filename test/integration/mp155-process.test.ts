@@ -51,7 +51,12 @@ describe('MP155 process end to end', () => {
     const api = async <T>(method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown, headers: Record<string, string> = {}) => {
       const csv = typeof body === 'string';
       const type = csv ? 'text/csv' : method === 'GET' ? undefined : 'application/json';
-      const res = await app.inject({ method, url: `/api/v1${url}`, headers: type ? { ...headers, 'content-type': type } : headers, ...(body === undefined ? {} : { payload: body as string | object }) });
+      const res = await app.inject({
+        method,
+        url: `/api/v1${url}`,
+        headers: type ? { ...headers, 'content-type': type } : headers,
+        ...(body === undefined ? {} : { payload: body as string | object }),
+      });
       const json = String(res.headers['content-type']).startsWith('application/json');
       return { status: res.statusCode, body: json ? res.json<T>() : (res.body as T), text: res.body };
     };
@@ -103,7 +108,9 @@ describe('MP155 process end to end', () => {
     const glitchAt = where.get(glitch.deviceId)!;
     harness.simulator.jig(glitchAt.jig).setPower(glitchAt.slot, true);
     // Who acts is who signed in (a session cookie), never a header the client declares.
-    const signIn = async (operatorId: string) => ({ cookie: String((await app.inject({ method: 'POST', url: '/api/v1/session', payload: { operatorId } })).headers['set-cookie']).split(';')[0]! });
+    const signIn = async (operatorId: string) => ({
+      cookie: String((await app.inject({ method: 'POST', url: '/api/v1/session', payload: { operatorId } })).headers['set-cookie']).split(';')[0]!,
+    });
     const retry = await api('POST', `/hubs/${glitch.deviceId}/retry`, {}, await signIn('tech-ben'));
     expect(retry).toMatchObject({ status: 202, body: { jig: glitchAt.jig, slot: glitchAt.slot } });
     await harness.finished(17);
@@ -126,7 +133,12 @@ describe('MP155 process end to end', () => {
       ['FAILED', 'tech-anna', WO],
       ['REFLASHED', 'tech-ben', WO],
     ]);
-    expect(attempts[1]).toMatchObject({ jigId: glitchAt.jig, slot: glitchAt.slot, firmwareBefore: glitch.firmwareVersion, firmwareAfter: LATEST.get(glitch.model) });
+    expect(attempts[1]).toMatchObject({
+      jigId: glitchAt.jig,
+      slot: glitchAt.slot,
+      firmwareBefore: glitch.firmwareVersion,
+      firmwareAfter: LATEST.get(glitch.model),
+    });
     expect(attempts[1]!.imageSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(Object.keys(attempts[1]!.timings).sort()).toEqual(['activate', 'identify', 'readBack', 'transfer', 'unlock', 'verify']);
 
@@ -140,7 +152,15 @@ describe('MP155 process end to end', () => {
 
     // The manifest says exactly that.
     const manifest = (await api<Manifest<WorkOrderRecord>>('GET', `/work-orders/${WO}/manifest`)).body;
-    expect(manifest.totals).toEqual({ RETURN_REFLASHED: 13, RETURN_ALREADY_CURRENT: 1, RETURN_REJECTED: 0, SCRAPPED: 1, IN_PROCESS: 0, EXPECTED: 1, NOT_RECEIVED: 0 });
+    expect(manifest.totals).toEqual({
+      RETURN_REFLASHED: 13,
+      RETURN_ALREADY_CURRENT: 1,
+      RETURN_REJECTED: 0,
+      SCRAPPED: 1,
+      IN_PROCESS: 0,
+      EXPECTED: 1,
+      NOT_RECEIVED: 0,
+    });
     expect(manifest.returns.map((l) => l.deviceId).sort()).toEqual([...reflashed, current].map((h) => h.deviceId).sort());
     for (const line of manifest.returns) expect(line.firmwareAfter, line.deviceId).toBe(truth.get(line.deviceId)!.firmwareVersion);
     expect(manifest.scrapped).toEqual([expect.objectContaining({ deviceId: scrap.deviceId, reasonCode: 'UNLOCK_LOCKED_OUT', scrapConfirmedBy: 'tech-anna' })]);
@@ -150,7 +170,9 @@ describe('MP155 process end to end', () => {
     expect(manifestRows[0]).toBe('workOrderId,secPartyId,deviceId,disposition,state,returned,firmwareBefore,firmwareAfter,reasonCode,flags');
     expect(manifestRows).toHaveLength(17);
     expect(manifestRows).toContain(`${WO},${PARTY},${scrap.deviceId},SCRAPPED,SCRAPPED,false,${scrap.firmwareVersion},,UNLOCK_LOCKED_OUT,`);
-    expect(manifestRows).toContain(`${WO},${PARTY},${current.deviceId},RETURN_ALREADY_CURRENT,ALREADY_CURRENT,false,${current.firmwareVersion},${current.firmwareVersion},,`);
+    expect(manifestRows).toContain(
+      `${WO},${PARTY},${current.deviceId},RETURN_ALREADY_CURRENT,ALREADY_CURRENT,false,${current.firmwareVersion},${current.firmwareVersion},,`,
+    );
 
     // The charging record: 13 re-flashed is the Explicit Charge basis.
     const charges = await api<string>('GET', `/charges?format=csv`);
@@ -174,8 +196,14 @@ describe('MP155 process end to end', () => {
 
     // Returns go only to the party that sent them, and only hubs that have their outcome.
     const toReturn = manifest.returns.map((l) => l.deviceId);
-    expect(await api('POST', `/work-orders/${WO}/returns`, { deviceIds: toReturn, secPartyId: 'PARTY-B' })).toMatchObject({ status: 409, body: { error: { code: 'RETURN_PARTY_MISMATCH' } } });
-    expect(await api('POST', `/work-orders/${WO}/returns`, { deviceIds: [...toReturn, scrap.deviceId] })).toMatchObject({ status: 409, body: { error: { code: 'HUB_TRANSITION_ILLEGAL' } } });
+    expect(await api('POST', `/work-orders/${WO}/returns`, { deviceIds: toReturn, secPartyId: 'PARTY-B' })).toMatchObject({
+      status: 409,
+      body: { error: { code: 'RETURN_PARTY_MISMATCH' } },
+    });
+    expect(await api('POST', `/work-orders/${WO}/returns`, { deviceIds: [...toReturn, scrap.deviceId] })).toMatchObject({
+      status: 409,
+      body: { error: { code: 'HUB_TRANSITION_ILLEGAL' } },
+    });
     expect((await api<WorkOrderRecord>('GET', `/work-orders/${WO}`)).body.counts).not.toHaveProperty('RETURNED'); // all or nothing
     const returned = await api<{ workOrder: WorkOrderRecord }>('POST', `/work-orders/${WO}/returns`, { deviceIds: toReturn, secPartyId: PARTY });
     expect(returned.status).toBe(200);

@@ -89,7 +89,9 @@ describe('an hour-long N3 outage', () => {
     }
 
     // Every result reached the server, exactly once as an acceptance, with the content stored for its key.
-    const stored = bench.db.prepare('SELECT id, idempotency_key AS key, device_id AS deviceId, payload_json AS body FROM n3_outbox ORDER BY id').all() as Array<{
+    const stored = bench.db
+      .prepare('SELECT id, idempotency_key AS key, device_id AS deviceId, payload_json AS body FROM n3_outbox ORDER BY id')
+      .all() as Array<{
       id: number;
       key: string;
       deviceId: string;

@@ -24,7 +24,12 @@ describe('a hub that refuses the unlock', () => {
     expect(refused.outcome).toBe('FAILED');
     expect(refused.lastErrorCode).toBe('UNLOCK_REFUSED');
     expect(refused.attempts).toHaveLength(1);
-    expect(refused.attempts[0]).toMatchObject({ result: 'FAILED', error: { code: 'UNLOCK_REFUSED', phase: 'UNLOCKING' }, firmwareAfter: null, hubSha256: null });
+    expect(refused.attempts[0]).toMatchObject({
+      result: 'FAILED',
+      error: { code: 'UNLOCK_REFUSED', phase: 'UNLOCKING' },
+      firmwareAfter: null,
+      hubSha256: null,
+    });
     expect(refused.attempts[0]!.error!.message).toMatch(/AUTH_FAILED/);
     expect(refused.firmwareVersion).toBe(stock[1].firmwareVersion);
     const real = truth.find((t) => t.deviceId === stock[1]!.deviceId)!;
@@ -73,7 +78,11 @@ describe('the daemon refuses to start on bad input, naming the cause, with nothi
     const config = join(dir, 'flashd.json');
     writeFileSync(
       config,
-      JSON.stringify({ store: { path: join(dir, 'flashd.db') }, images: { dir: images, trustedKeyFiles: [join(PACKAGE_ROOT, 'firmware-images/keys/demo-signing.pub.pem')] }, api: { port: 0 } }),
+      JSON.stringify({
+        store: { path: join(dir, 'flashd.db') },
+        images: { dir: images, trustedKeyFiles: [join(PACKAGE_ROOT, 'firmware-images/keys/demo-signing.pub.pem')] },
+        api: { port: 0 },
+      }),
     );
     const daemon = startDaemon(['--config', config]);
     expect(await daemon.exited).toBe(65);

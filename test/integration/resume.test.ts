@@ -13,9 +13,10 @@ const BLOCK = 4096;
 const PROFILE = { ...DEFAULT_HUB_PROFILE, rebootMs: 50, hashMsPerMiB: 10 };
 
 function oneHub(seed: string) {
-  return generateStock({ seed, count: 12 }).filter((s) => s.model === MODEL.model).slice(0, 1);
+  return generateStock({ seed, count: 12 })
+    .filter((s) => s.model === MODEL.model)
+    .slice(0, 1);
 }
-
 
 const committed = (jig: VirtualJig): number => jig.slot(1).hub?.held?.committedBytes ?? 0;
 
@@ -79,7 +80,7 @@ describe('a transfer cut off part-way resumes from what the hub holds', () => {
     expectReflashedByResume(h, imageBytes, heldAtCut);
   });
 
-  it('after only the slot\'s own link drops (its ser2net port restarts) while the jig stays connected', async () => {
+  it("after only the slot's own link drops (its ser2net port restarts) while the jig stays connected", async () => {
     const { h, jig, imageBytes } = await midTransfer('resume-slot-drop');
     const heldAtCut = committed(jig);
     jig.slot(1).line.detachHost();

@@ -15,9 +15,17 @@ describe('an image version is compressed once, not once per hub or per worker', 
   });
 
   it('16 hubs of one model on two worker threads share one preparation, and all switch to 921,600 baud and back', async () => {
-    const stock = generateStock({ seed: 'shared-blocks', count: 96 }).filter((s) => s.model === MODEL.model).slice(0, 16);
+    const stock = generateStock({ seed: 'shared-blocks', count: 96 })
+      .filter((s) => s.model === MODEL.model)
+      .slice(0, 16);
     expect(stock).toHaveLength(16);
-    harness = new BenchHarness({ jigs: 2, stock, profile: INSTANT_HUB_PROFILE, workOrder: true, config: { sessions: { maxThreads: 2, concurrentTasksPerThread: 8 } } });
+    harness = new BenchHarness({
+      jigs: 2,
+      stock,
+      profile: INSTANT_HUB_PROFILE,
+      workOrder: true,
+      config: { sessions: { maxThreads: 2, concurrentTasksPerThread: 8 } },
+    });
     await harness.start();
     const results = await harness.finished(16);
     for (const { result } of results) {

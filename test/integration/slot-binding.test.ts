@@ -17,7 +17,11 @@ describe('the slot decides from the Device ID the hub reports', () => {
     harness = new BenchHarness({ stock: [], profile: INSTANT_HUB_PROFILE });
     await harness.start();
     const { workOrders, intake } = harness.stores;
-    workOrders.create({ id: 'WO-B', secPartyId: 'P1', cspRegion: 'North', source: 'api', operatorId: 'o' }, { hubs: stock.map((h) => ({ deviceId: h.deviceId })) }, harness.isKnownModel);
+    workOrders.create(
+      { id: 'WO-B', secPartyId: 'P1', cspRegion: 'North', source: 'api', operatorId: 'o' },
+      { hubs: stock.map((h) => ({ deviceId: h.deviceId })) },
+      harness.isKnownModel,
+    );
     intake.scan({ deviceId: newer.deviceId, operatorId: 'gi' }); // the other one is not scanned yet
     const jig = harness.simulator.jig('JIG-1');
     jig.insert(1, late);
@@ -27,7 +31,12 @@ describe('the slot decides from the Device ID the hub reports', () => {
     expect(harness.bench.slots()[0]).toMatchObject({ result: 'REJECTED', error: { code: 'HUB_NOT_RECEIVED' }, workOrderId: null, hubState: null });
     expect(harness.store.getHub(late.deviceId)).toBeUndefined(); // refused before any attempt
     expect(harness.bench.slots()[1]).toMatchObject({ result: 'REJECTED', error: { code: 'DOWNGRADE_REFUSED' }, workOrderId: 'WO-B', hubState: 'REJECTED' });
-    expect(workOrders.liveHub(newer.deviceId)).toMatchObject({ state: 'REJECTED', reasonCode: 'DOWNGRADE_REFUSED', flags: ['DOWNGRADE_REFUSED'], firmwareAfter: newer.firmwareVersion });
+    expect(workOrders.liveHub(newer.deviceId)).toMatchObject({
+      state: 'REJECTED',
+      reasonCode: 'DOWNGRADE_REFUSED',
+      flags: ['DOWNGRADE_REFUSED'],
+      firmwareAfter: newer.firmwareVersion,
+    });
     const untouched = harness.simulator.truth().find((t) => t.deviceId === newer.deviceId)!;
     expect(untouched).toMatchObject({ firmwareVersion: newer.firmwareVersion, flashCount: 0, unlocked: false, failedUnlocks: 0 });
 

@@ -31,7 +31,14 @@ describe('systemd supervision (Type=notify, watchdog)', () => {
     const notify = new FakeNotifySocket(dir);
     const port = await freePort();
     const config = join(dir, 'flashd.json');
-    writeFileSync(config, JSON.stringify({ api: { host: '127.0.0.1', port }, store: { path: join(dir, 'flashd.db') }, simulator: { enabled: true, hubs: 2, profile: 'instant', technician: { enabled: false } } }));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        api: { host: '127.0.0.1', port },
+        store: { path: join(dir, 'flashd.db') },
+        simulator: { enabled: true, hubs: 2, profile: 'instant', technician: { enabled: false } },
+      }),
+    );
     // The health request leaves the moment READY=1 arrives: a READY sent before the API listens is refused here.
     const answered = notify.waitFor((n) => n.fields.READY === '1', 45_000).then(async () => (await fetch(`http://127.0.0.1:${port}/api/v1/health`)).status);
     const daemon = startDaemon(['--config', config], { NOTIFY_SOCKET: notify.path, WATCHDOG_USEC: '900000' });
@@ -52,7 +59,11 @@ describe('systemd supervision (Type=notify, watchdog)', () => {
   it('stops the pings while the main event loop is blocked, and the first late tick after it does not ping', { timeout: 60_000 }, async () => {
     const sub = mkdtempSync(join(dir, 'block-'));
     const notify = new FakeNotifySocket(sub);
-    const child = spawnCaptured(['--import', 'tsx', 'test/helpers/watchdog-child.ts', join(sub, 'store.db')], { NOTIFY_SOCKET: notify.path, WATCHDOG_USEC: '600000', BLOCK_MS: '1500' }, (out) => (out.includes('done') ? true : undefined));
+    const child = spawnCaptured(
+      ['--import', 'tsx', 'test/helpers/watchdog-child.ts', join(sub, 'store.db')],
+      { NOTIFY_SOCKET: notify.path, WATCHDOG_USEC: '600000', BLOCK_MS: '1500' },
+      (out) => (out.includes('done') ? true : undefined),
+    );
     children.push(child);
     await child.ready;
     const seq = notify.received.map((n) => (n.fields.WATCHDOG ? 'ping' : (n.fields.X_FLASHD_TEST ?? (n.fields.READY ? 'ready' : 'status'))));

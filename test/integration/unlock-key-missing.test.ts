@@ -16,7 +16,13 @@ describe('a hub whose manufacturer has no unlock key on this bench', () => {
     const keyed = stock[0]!.manufacturer;
     const unkeyed = stock.find((h) => h.manufacturer !== keyed)!;
     expect(unkeyed).toBeDefined();
-    harness = new BenchHarness({ stock, workOrder: true, profile: INSTANT_HUB_PROFILE, unlockKeys: new Map([[keyed, demoMasterKey(keyed)]]), config: { process: { maxAttempts: 2 } } });
+    harness = new BenchHarness({
+      stock,
+      workOrder: true,
+      profile: INSTANT_HUB_PROFILE,
+      unlockKeys: new Map([[keyed, demoMasterKey(keyed)]]),
+      config: { process: { maxAttempts: 2 } },
+    });
     await harness.start();
     await harness.finished(stock.length);
 
@@ -27,7 +33,12 @@ describe('a hub whose manufacturer has no unlock key on this bench', () => {
     for (let press = 1; press <= 3; press++) {
       harness.simulator.jig('JIG-1').pressButton(slot);
       await harness.finished(stock.length + press);
-      expect(harness.bench.slots()[slot - 1]).toMatchObject({ result: 'REJECTED', error: { code: 'UNLOCK_KEY_MISSING', message: expect.stringContaining(unkeyed.manufacturer) }, workOrderId: null, hubState: null });
+      expect(harness.bench.slots()[slot - 1]).toMatchObject({
+        result: 'REJECTED',
+        error: { code: 'UNLOCK_KEY_MISSING', message: expect.stringContaining(unkeyed.manufacturer) },
+        workOrderId: null,
+        hubState: null,
+      });
     }
     expect(harness.store.getHub(unkeyed.deviceId)).toBeUndefined(); // no attempt recorded
     expect(harness.stores.workOrders.liveHub(unkeyed.deviceId)).toEqual(before); // still waiting, not REJECTED, no scrap proposal
@@ -50,7 +61,10 @@ describe('a bench config with the simulator off', () => {
     const daemon = startDaemon(['--config', file]);
     try {
       await daemon.ready;
-      const warning = daemon.stdout().split('\n').find((l) => l.includes('no unlock key for these manufacturers'));
+      const warning = daemon
+        .stdout()
+        .split('\n')
+        .find((l) => l.includes('no unlock key for these manufacturers'));
       expect(JSON.parse(warning!)).toMatchObject({ level: 40, manufacturers: ['1178', '106C'] });
     } finally {
       daemon.child.kill('SIGTERM');

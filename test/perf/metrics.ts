@@ -16,7 +16,15 @@ export interface Metric {
 
 export function metric(scenario: string, name: string, value: number, unit: string, limit: number, note?: string): Metric {
   const round = (n: number, digits: number): number => Number(n.toFixed(digits));
-  return { scenario, metric: name, value: round(value, 4), unit, limit: round(limit, 4), ratio: round(limit === 0 ? 0 : value / limit, 4), ...(note ? { note } : {}) };
+  return {
+    scenario,
+    metric: name,
+    value: round(value, 4),
+    unit,
+    limit: round(limit, 4),
+    ratio: round(limit === 0 ? 0 : value / limit, 4),
+    ...(note ? { note } : {}),
+  };
 }
 
 /** The main thread's event-loop delay and the process's peak RSS while a scenario runs. */
@@ -44,7 +52,17 @@ export class LoadProbe {
 }
 
 export function formatTable(metrics: readonly Metric[]): string {
-  const rows = [['scenario', 'metric', 'value', 'unit', 'limit', 'ratio', 'note'], ...metrics.map((m) => [m.scenario, m.metric, String(m.value), m.unit, String(m.limit), m.ratio.toFixed(3), m.note ?? ''])];
+  const rows = [
+    ['scenario', 'metric', 'value', 'unit', 'limit', 'ratio', 'note'],
+    ...metrics.map((m) => [m.scenario, m.metric, String(m.value), m.unit, String(m.limit), m.ratio.toFixed(3), m.note ?? '']),
+  ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((cell, i) => (i === 2 || i === 4 || i === 5 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => (i === 2 || i === 4 || i === 5 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

@@ -41,9 +41,11 @@ const postsPerSecond = await (async () => {
   let next = 0;
   const t0 = performance.now();
   const signal = new AbortController().signal;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < n) await transport.send({ idempotencyKey: `probe-key-${String(next++).padStart(8, '0')}`, body: '{"deviceId":"probe"}' }, signal);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) await transport.send({ idempotencyKey: `probe-key-${String(next++).padStart(8, '0')}`, body: '{"deviceId":"probe"}' }, signal);
+    }),
+  );
   transport.close();
   return n / ((performance.now() - t0) / 1000);
 })();

@@ -35,7 +35,15 @@ export class PerfDaemon {
   constructor(options: PerfDaemonOptions) {
     this.#o = options;
     this.config = validateConfig(
-      { simulator: { enabled: false }, log: { level: 'silent' }, process: { maxAttempts: 20 }, guards: { enabled: false }, images: { dir: options.catalogDir, trustedKeyFiles: [options.trustedKeyFile] }, ...options.config, store: { path: join(this.dir, 'flashd.db') } },
+      {
+        simulator: { enabled: false },
+        log: { level: 'silent' },
+        process: { maxAttempts: 20 },
+        guards: { enabled: false },
+        images: { dir: options.catalogDir, trustedKeyFiles: [options.trustedKeyFile] },
+        ...options.config,
+        store: { path: join(this.dir, 'flashd.db') },
+      },
       'perf config',
     );
   }

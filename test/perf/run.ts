@@ -46,11 +46,18 @@ for (const file of images) {
   }
 }
 const quick = values.quick === true;
-const only = values.only?.split(',') ?? (images.length > 0 || values.shift ? [...(images.length > 0 ? ['image'] : []), ...(values.shift ? ['shift'] : [])] : undefined);
+const only =
+  values.only?.split(',') ?? (images.length > 0 || values.shift ? [...(images.length > 0 ? ['image'] : []), ...(values.shift ? ['shift'] : [])] : undefined);
 const want = (name: string): boolean => !only || only.includes(name);
 // Without --image, the image rows are the real OTA samples (test/fixtures/ota-samples).
 const samples = join(PACKAGE_ROOT, 'test/fixtures/ota-samples');
-const imageFiles = images.length > 0 ? images : readdirSync(samples).filter((f) => f.endsWith('.ota')).sort().map((f) => join(samples, f));
+const imageFiles =
+  images.length > 0
+    ? images
+    : readdirSync(samples)
+        .filter((f) => f.endsWith('.ota'))
+        .sort()
+        .map((f) => join(samples, f));
 
 const scenarios: Array<[string, () => Promise<Metric[]>]> = [
   ['link-incompressible', () => linkIncompressible({ jigs })],
@@ -78,8 +85,18 @@ for (const [name, run] of scenarios) {
   metrics.push(...(await run()));
 }
 if (values.json) {
-  process.stdout.write(`${JSON.stringify(metrics.map(({ note: _note, ...m }) => m), null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify(
+      metrics.map(({ note: _note, ...m }) => m),
+      null,
+      2,
+    )}\n`,
+  );
 } else {
   process.stdout.write(`${formatTable(metrics)}\n\n`);
-  process.stdout.write(`machine: ${load.cpus} CPUs (${load.model}), load average before ${load.before.map((l) => l.toFixed(2)).join(' ')}, after ${loadavg().map((l) => l.toFixed(2)).join(' ')}; node ${process.version}\n`);
+  process.stdout.write(
+    `machine: ${load.cpus} CPUs (${load.model}), load average before ${load.before.map((l) => l.toFixed(2)).join(' ')}, after ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}; node ${process.version}\n`,
+  );
 }

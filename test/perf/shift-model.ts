@@ -54,7 +54,8 @@ export interface ShiftResult {
  */
 export function simulateShift(o: ShiftOptions): ShiftResult {
   const h = o.handling;
-  for (const [name, value] of Object.entries(h)) if (!(value >= 0) || !Number.isFinite(value)) throw new RangeError(`handling ${name} must be seconds ≥ 0, got ${value}`);
+  for (const [name, value] of Object.entries(h))
+    if (!(value >= 0) || !Number.isFinite(value)) throw new RangeError(`handling ${name} must be seconds ≥ 0, got ${value}`);
   if (!Number.isInteger(o.slots) || o.slots < 1) throw new RangeError(`slots must be a whole number ≥ 1, got ${o.slots}`);
   const stageAhead = o.stageAhead ?? 1;
   // When each slot's current hub is done (its LED); undefined = empty, waiting for a hub.

@@ -15,7 +15,10 @@ async function handle(request: SimRequest): Promise<unknown> {
     case 'start': {
       const profile: HubTimingProfile = { ...DEFAULT_HUB_PROFILE, ...request.profile };
       // byModel: each hub as its Device Model's profile (jig-sim/device-profiles.ts), `profile` on top.
-      simulator = new Simulator({ jigs: request.jigs, profileFor: request.byModel ? (spec) => ({ ...deviceProfileFor(spec.model), ...request.profile }) : () => profile });
+      simulator = new Simulator({
+        jigs: request.jigs,
+        profileFor: request.byModel ? (spec) => ({ ...deviceProfileFor(spec.model), ...request.profile }) : () => profile,
+      });
       // Timing first: a hub's UART boots at the rate its line runs at when it is powered up.
       const lines = [...simulator.jigs.flatMap((j) => j.slots.map((s) => s.line))] as Array<{ setTiming?: (t: unknown) => void }>;
       if (request.timing) for (const line of lines) line.setTiming?.(request.timing);
@@ -42,7 +45,12 @@ async function handle(request: SimRequest): Promise<unknown> {
     }
     case 'truth':
       return sim().jigs.flatMap((jig) =>
-        jig.slots.map((slot): SlotTruth => ({ jig: jig.id, slot: slot.number, committedBytes: slot.hub?.held?.committedBytes ?? 0, sizeBytes: slot.hub?.held?.sizeBytes ?? 0 })),
+        jig.slots.map((slot): SlotTruth => ({
+          jig: jig.id,
+          slot: slot.number,
+          committedBytes: slot.hub?.held?.committedBytes ?? 0,
+          sizeBytes: slot.hub?.held?.sizeBytes ?? 0,
+        })),
       );
     case 'raw-line':
       return rawLineRate(request.timing, request.seconds);

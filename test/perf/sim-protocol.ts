@@ -49,7 +49,10 @@ export class SimProcess {
     this.#child = fork(fileURLToPath(new URL(`./sim-host${ext}`, import.meta.url)), {
       serialization: 'advanced',
       // FLASHD_PERF_SIM_PROFILE=<dir>: a CPU profile of the simulator process, to tell its cost from ours.
-      execArgv: [...(ext === '.ts' ? ['--import', 'tsx'] : []), ...(process.env.FLASHD_PERF_SIM_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FLASHD_PERF_SIM_PROFILE}`] : [])],
+      execArgv: [
+        ...(ext === '.ts' ? ['--import', 'tsx'] : []),
+        ...(process.env.FLASHD_PERF_SIM_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FLASHD_PERF_SIM_PROFILE}`] : []),
+      ],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.#child.on('message', (response: SimResponse) => {

@@ -65,8 +65,17 @@ export async function runKillSoak(options: KillSoakOptions): Promise<KillSoakRep
         JSON.stringify({
           store: { path: 'flashd.db' },
           api: { port: 0 },
-          simulator: { transport: 'in-process', profile: 'instant', link: { paced: false }, hubs: 8, technician: { enabled: technician, dwellMs: 20, swapMs: 10 } },
-          upstream: { mode: 'both', n3: { url: server.url, token: { file: 'n3.token' }, pollIntervalMs: 20, summaryIntervalMs: 1000, retry: { minTimeoutMs: 20, maxTimeoutMs: 200 } } },
+          simulator: {
+            transport: 'in-process',
+            profile: 'instant',
+            link: { paced: false },
+            hubs: 8,
+            technician: { enabled: technician, dwellMs: 20, swapMs: 10 },
+          },
+          upstream: {
+            mode: 'both',
+            n3: { url: server.url, token: { file: 'n3.token' }, pollIntervalMs: 20, summaryIntervalMs: 1000, retry: { minTimeoutMs: 20, maxTimeoutMs: 200 } },
+          },
         }),
       );
       return path;
@@ -135,7 +144,18 @@ export async function runKillSoak(options: KillSoakOptions): Promise<KillSoakRep
     const attempts = conn.prepare('SELECT count(*) FROM attempts WHERE finished_at IS NOT NULL').pluck().get() as number;
     const delivered = conn.prepare("SELECT count(*) FROM n3_outbox WHERE state = 'DELIVERED'").pluck().get() as number;
     conn.close();
-    return { kills, killsPerMinute, earlyKills, hubs: committed.size, attempts, delivered, problems, orderMismatch, tokenLogged, durationMs: Date.now() - started };
+    return {
+      kills,
+      killsPerMinute,
+      earlyKills,
+      hubs: committed.size,
+      attempts,
+      delivered,
+      problems,
+      orderMismatch,
+      tokenLogged,
+      durationMs: Date.now() - started,
+    };
   } finally {
     await server.down();
     rmSync(dir, { recursive: true, force: true });

@@ -58,10 +58,18 @@ export function accessHook(access: ApiAccess, benchOperator: BenchOperator) {
     const needed = request.routeOptions.config.role ?? 'admin';
     if (roleSatisfies(request.actor.role, needed)) return;
     if (request.actor.role === undefined) {
-      throw new FlashdError('AUTH_REQUIRED', `${request.method} ${request.routeOptions.url} needs the ${needed} role: send Authorization: Bearer <token> or sign in`, { details: { role: needed } });
+      throw new FlashdError(
+        'AUTH_REQUIRED',
+        `${request.method} ${request.routeOptions.url} needs the ${needed} role: send Authorization: Bearer <token> or sign in`,
+        { details: { role: needed } },
+      );
     }
-    throw new FlashdError('AUTH_ROLE_FORBIDDEN', `${request.method} ${request.routeOptions.url} needs the ${needed} role; ${request.actor.name} has ${request.actor.role}`, {
-      details: { role: needed, held: request.actor.role },
-    });
+    throw new FlashdError(
+      'AUTH_ROLE_FORBIDDEN',
+      `${request.method} ${request.routeOptions.url} needs the ${needed} role; ${request.actor.name} has ${request.actor.role}`,
+      {
+        details: { role: needed, held: request.actor.role },
+      },
+    );
   };
 }

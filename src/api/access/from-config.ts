@@ -24,7 +24,9 @@ export function readTls(tls: Config['api']['tls']): { key: Buffer; cert: Buffer 
 
 /** The API's access from `config.api`: reads the tokens and PIN files now, so a bad one refuses the start. */
 export function accessFromConfig(api: Config['api'], log: Logger): ApiAccess {
-  const tokens = api.tokensFile ? new TokenFile(api.tokensFile, (err) => log.error({ err }, 'API tokens file unusable: every token is refused until it is fixed')) : undefined;
+  const tokens = api.tokensFile
+    ? new TokenFile(api.tokensFile, (err) => log.error({ err }, 'API tokens file unusable: every token is refused until it is fixed'))
+    : undefined;
   return {
     loopbackListener: isLoopbackAddress(api.host),
     loopbackRole: api.loopbackRole,

@@ -20,9 +20,13 @@ export function checkHost(request: FastifyRequest, access: ApiAccess): void {
   const name = hostName(request.headers.host);
   const allowed = [...DEFAULT_HOSTS, ...access.allowedHosts.map((h) => h.toLowerCase())];
   if (name === undefined || !allowed.includes(name)) {
-    throw new FlashdError('HOST_NOT_ALLOWED', `the Host header ${JSON.stringify((request.headers.host ?? '').slice(0, 100))} is not a name this API answers; add it to api.allowedHosts`, {
-      details: { allowed },
-    });
+    throw new FlashdError(
+      'HOST_NOT_ALLOWED',
+      `the Host header ${JSON.stringify((request.headers.host ?? '').slice(0, 100))} is not a name this API answers; add it to api.allowedHosts`,
+      {
+        details: { allowed },
+      },
+    );
   }
 }
 
@@ -62,8 +66,12 @@ export function checkMutationType(request: FastifyRequest): void {
   if (SAFE_METHODS.has(request.method)) return;
   const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json' && type !== 'text/csv') {
-    throw new FlashdError('REQUEST_MEDIA_TYPE', `a ${request.method} request must be sent as application/json (text/csv for a work order import), not ${type.slice(0, 80) || 'without a Content-Type'}`, {
-      details: { expected: 'application/json' },
-    });
+    throw new FlashdError(
+      'REQUEST_MEDIA_TYPE',
+      `a ${request.method} request must be sent as application/json (text/csv for a work order import), not ${type.slice(0, 80) || 'without a Content-Type'}`,
+      {
+        details: { expected: 'application/json' },
+      },
+    );
   }
 }

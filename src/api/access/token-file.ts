@@ -56,10 +56,12 @@ function writeTokensFile(path: string, tokens: readonly TokenEntry[]): void {
 
 /** `flashctl token create`: the token is returned once and never stored. */
 export function createToken(path: string, name: string, role: ApiRole, now = new Date()): { entry: TokenEntry; token: string } {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/.test(name)) throw new FlashdError('REQUEST_INVALID', `token name "${name.slice(0, 80)}" must be 1..64 of A-Z a-z 0-9 . _ @ - (it is recorded as the operator)`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/.test(name))
+    throw new FlashdError('REQUEST_INVALID', `token name "${name.slice(0, 80)}" must be 1..64 of A-Z a-z 0-9 . _ @ - (it is recorded as the operator)`);
   if (!API_ROLES.includes(role)) throw new FlashdError('REQUEST_INVALID', `role must be one of ${API_ROLES.join(', ')}`);
   const tokens = readTokensFile(path, true);
-  if (tokens.some((t) => t.name === name && t.revokedAt === null)) throw new FlashdError('REQUEST_INVALID', `a live token is already named ${name}: revoke it first or choose another name`);
+  if (tokens.some((t) => t.name === name && t.revokedAt === null))
+    throw new FlashdError('REQUEST_INVALID', `a live token is already named ${name}: revoke it first or choose another name`);
   const { id, token } = newToken();
   const entry: TokenEntry = { id, name, role, sha256: tokenHash(token), createdAt: now.toISOString(), revokedAt: null };
   writeTokensFile(path, [...tokens, entry]);
@@ -72,7 +74,10 @@ export function revokeToken(path: string, idOrName: string, now = new Date()): T
   const index = tokens.findIndex((t) => t.revokedAt === null && (t.id === idOrName || t.name === idOrName));
   if (index < 0) throw new FlashdError('TOKEN_NOT_FOUND', `no live token has the id or name ${idOrName}`);
   const revoked = { ...tokens[index]!, revokedAt: now.toISOString() };
-  writeTokensFile(path, tokens.map((t, i) => (i === index ? revoked : t)));
+  writeTokensFile(
+    path,
+    tokens.map((t, i) => (i === index ? revoked : t)),
+  );
   return revoked;
 }
 

@@ -38,7 +38,10 @@ export const auditRoutes: FastifyPluginAsync<{ audit: AuditStore }> = async (app
     '/audit',
     {
       config: { role: 'supervisor' },
-      schema: { querystring: AuditQuery, response: { 200: Type.Object({ items: Type.Array(AuditRecordSchema), nextCursor: Type.Union([Type.Integer(), Type.Null()]) }), 400: ErrorBody } },
+      schema: {
+        querystring: AuditQuery,
+        response: { 200: Type.Object({ items: Type.Array(AuditRecordSchema), nextCursor: Type.Union([Type.Integer(), Type.Null()]) }), 400: ErrorBody },
+      },
     },
     async (request) => audit.list(request.query),
   );

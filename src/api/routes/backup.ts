@@ -20,13 +20,15 @@ export const backupRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, {
     const file = await open(temp, 'r');
     await rm(temp, { force: true });
     request.log.info({ bytes: facts.bytes, tookMs: facts.tookMs }, 'store backup sent');
-    return reply
-      .header('content-type', 'application/vnd.sqlite3')
-      .header('content-length', facts.bytes)
-      .header('content-disposition', 'attachment; filename="flashd-backup.db"')
-      // A streamed answer leaves a kept-alive connection that the server's close does not count as
-      // idle, so a stop would wait on it; a backup is a one-off download: close after it.
-      .header('connection', 'close')
-      .send(file.createReadStream());
+    return (
+      reply
+        .header('content-type', 'application/vnd.sqlite3')
+        .header('content-length', facts.bytes)
+        .header('content-disposition', 'attachment; filename="flashd-backup.db"')
+        // A streamed answer leaves a kept-alive connection that the server's close does not count as
+        // idle, so a stop would wait on it; a backup is a one-off download: close after it.
+        .header('connection', 'close')
+        .send(file.createReadStream())
+    );
   });
 };

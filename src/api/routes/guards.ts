@@ -27,15 +27,42 @@ const ActionSchema = Type.Object({
 const GuardsSchema = Type.Object({
   enabled: Type.Boolean(),
   canaries: Type.Array(
-    Type.Object({ model: Type.String(), version: Type.String(), status: literals(['RUNNING', 'PASSED', 'FAILED'] as const), passed: Type.Integer(), running: Type.Integer(), hubs: Type.Integer(), reason: Nullable(Type.String()) }),
+    Type.Object({
+      model: Type.String(),
+      version: Type.String(),
+      status: literals(['RUNNING', 'PASSED', 'FAILED'] as const),
+      passed: Type.Integer(),
+      running: Type.Integer(),
+      hubs: Type.Integer(),
+      reason: Nullable(Type.String()),
+    }),
   ),
-  models: Type.Array(Type.Object({ model: Type.String(), version: Type.String(), halted: Type.Boolean(), reason: Nullable(Type.String()), sessions: Type.Integer(), failures: Type.Integer() })),
+  models: Type.Array(
+    Type.Object({
+      model: Type.String(),
+      version: Type.String(),
+      halted: Type.Boolean(),
+      reason: Nullable(Type.String()),
+      sessions: Type.Integer(),
+      failures: Type.Integer(),
+    }),
+  ),
   slots: Type.Array(
-    Type.Object({ jig: Type.String(), slot: Type.Integer(), status: literals(['IN_SERVICE', 'SUSPECT', 'SELF_TEST'] as const), reason: Nullable(Type.String()), sessions: Type.Integer(), faults: Type.Integer() }),
+    Type.Object({
+      jig: Type.String(),
+      slot: Type.Integer(),
+      status: literals(['IN_SERVICE', 'SUSPECT', 'SELF_TEST'] as const),
+      reason: Nullable(Type.String()),
+      sessions: Type.Integer(),
+      faults: Type.Integer(),
+    }),
   ),
   actions: Type.Array(ActionSchema),
 });
-const BatchQuery = Type.Object({ since: Type.Optional(Type.String({ format: 'date-time' })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })) });
+const BatchQuery = Type.Object({
+  since: Type.Optional(Type.String({ format: 'date-time' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+});
 const BatchSchema = Type.Object({
   workOrderId: Nullable(Type.String()),
   model: Type.String(),
@@ -54,7 +81,10 @@ export const guardRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { 
   if (batches) {
     app.get<{ Querystring: Static<typeof BatchQuery> }>(
       '/batches',
-      { config: { role: 'viewer' }, schema: { querystring: BatchQuery, response: { 200: Type.Object({ since: Type.String(), items: Type.Array(BatchSchema) }), ...errors } } },
+      {
+        config: { role: 'viewer' },
+        schema: { querystring: BatchQuery, response: { 200: Type.Object({ since: Type.String(), items: Type.Array(BatchSchema) }), ...errors } },
+      },
       async (request) => {
         const since = request.query.since ?? startOfToday();
         return { since, items: batches.read(new Date(since).toISOString(), request.query.limit) };
@@ -89,7 +119,8 @@ export const guardRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { 
 
 /** A release names a model the catalogue holds: a typo must not release a canary no hub will ever run. */
 function knownModel<T extends { model: string }>(deps: ApiDeps, params: T): T {
-  if (!deps.isKnownModel(params.model)) throw new FlashdError('NOT_FOUND', `no image is catalogued for Device Model ${params.model}`, { details: { model: params.model } });
+  if (!deps.isKnownModel(params.model))
+    throw new FlashdError('NOT_FOUND', `no image is catalogued for Device Model ${params.model}`, { details: { model: params.model } });
   return params;
 }
 

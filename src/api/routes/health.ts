@@ -6,7 +6,17 @@ export const healthRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, {
   const started = Date.now();
   app.get(
     '/health',
-    { config: { role: 'viewer' }, schema: { response: { 200: Type.Object({ status: Type.Literal('ok'), benchId: Type.String(), uptimeSeconds: Type.Integer(), activeSessions: Type.Integer() }) } } },
-    async () => ({ status: 'ok' as const, benchId: deps.benchId, uptimeSeconds: Math.floor((Date.now() - started) / 1000), activeSessions: deps.bench.activeSessions }),
+    {
+      config: { role: 'viewer' },
+      schema: {
+        response: { 200: Type.Object({ status: Type.Literal('ok'), benchId: Type.String(), uptimeSeconds: Type.Integer(), activeSessions: Type.Integer() }) },
+      },
+    },
+    async () => ({
+      status: 'ok' as const,
+      benchId: deps.benchId,
+      uptimeSeconds: Math.floor((Date.now() - started) / 1000),
+      activeSessions: deps.bench.activeSessions,
+    }),
   );
 };

@@ -23,15 +23,23 @@ export const hubActionRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app
   /** Like the slot button, but from the back-office or flashctl: the hub must sit idle in a slot. */
   app.post<{ Params: Static<typeof Params> }>(
     '/hubs/:deviceId/retry',
-    { config: { role: 'technician' }, bodyLimit: 1024, schema: { params: Params, response: { 202: Type.Object({ deviceId: Type.String(), jig: Type.String(), slot: Type.Integer() }), ...errors } } },
+    {
+      config: { role: 'technician' },
+      bodyLimit: 1024,
+      schema: { params: Params, response: { 202: Type.Object({ deviceId: Type.String(), jig: Type.String(), slot: Type.Integer() }), ...errors } },
+    },
     async (request, reply) => {
       const deviceId = parseDeviceId(request.params.deviceId);
       const live = deps.workOrders.liveHub(deviceId);
       if (!live) throw new FlashdError('HUB_NOT_ON_WORK_ORDER', `${deviceId} is not live on any open work order`);
       if (!FLASHABLE_STATES.includes(live.state)) {
-        throw new FlashdError('HUB_TRANSITION_ILLEGAL', `${deviceId} is ${live.state} on work order ${live.workOrderId}; only ${FLASHABLE_STATES.join(' or ')} hubs are retried`, {
-          details: { state: live.state, workOrderId: live.workOrderId },
-        });
+        throw new FlashdError(
+          'HUB_TRANSITION_ILLEGAL',
+          `${deviceId} is ${live.state} on work order ${live.workOrderId}; only ${FLASHABLE_STATES.join(' or ')} hubs are retried`,
+          {
+            details: { state: live.state, workOrderId: live.workOrderId },
+          },
+        );
       }
       const where = deps.bench.retry(deviceId, operatorOf(request));
       return reply.status(202).send({ deviceId, ...where });

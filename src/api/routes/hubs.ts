@@ -20,7 +20,10 @@ export const hubRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { de
 
   app.get<{ Params: { deviceId: string } }>(
     '/hubs/:deviceId',
-    { config: { role: 'viewer' }, schema: { params: Type.Object({ deviceId: Type.String() }), response: { 200: HubDetailSchema, 400: ErrorBody, 404: ErrorBody } } },
+    {
+      config: { role: 'viewer' },
+      schema: { params: Type.Object({ deviceId: Type.String() }), response: { 200: HubDetailSchema, 400: ErrorBody, 404: ErrorBody } },
+    },
     async (request) => {
       const deviceId = parseDeviceId(request.params.deviceId);
       const hub = deps.store.getHub(deviceId);

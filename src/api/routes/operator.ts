@@ -13,9 +13,13 @@ const OperatorBody = Type.Object({ operatorId: OperatorId }, { additionalPropert
 export const operatorRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { deps }) => {
   const Reply = Type.Object({ operatorId: Type.String() });
   app.get('/bench/operator', { config: { role: 'viewer' }, schema: { response: { 200: Reply } } }, async () => ({ operatorId: deps.bench.operatorId }));
-  app.put<{ Body: Static<typeof OperatorBody> }>('/bench/operator', { config: { role: 'technician' }, bodyLimit: 1024, schema: { body: OperatorBody, response: { 200: Reply, 400: ErrorBody } } }, async (request) => {
-    deps.bench.setOperator(request.body.operatorId);
-    request.log.info({ operatorId: request.body.operatorId }, 'bench operator changed');
-    return { operatorId: deps.bench.operatorId };
-  });
+  app.put<{ Body: Static<typeof OperatorBody> }>(
+    '/bench/operator',
+    { config: { role: 'technician' }, bodyLimit: 1024, schema: { body: OperatorBody, response: { 200: Reply, 400: ErrorBody } } },
+    async (request) => {
+      deps.bench.setOperator(request.body.operatorId);
+      request.log.info({ operatorId: request.body.operatorId }, 'bench operator changed');
+      return { operatorId: deps.bench.operatorId };
+    },
+  );
 };

@@ -46,20 +46,31 @@ const Params = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 /** The N3 outbox: its figures with every dead letter and why, and an operator's re-queue (docs/n3.md). */
 export const outboxRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { deps }) => {
   const mode = deps.upstream?.mode ?? 'ssmi';
-  app.get<{ Querystring: Static<typeof Query> }>('/outbox', { config: { role: 'viewer' }, schema: { querystring: Query, response: { 200: Figures, 400: ErrorBody } } }, async (request) => ({
-    mode,
-    n3Enabled: mode !== 'ssmi',
-    ...outboxFigures(deps.outbox, Date.now()),
-    deadLetters: deps.outbox.deadLetters(request.query.limit),
-  }));
+  app.get<{ Querystring: Static<typeof Query> }>(
+    '/outbox',
+    { config: { role: 'viewer' }, schema: { querystring: Query, response: { 200: Figures, 400: ErrorBody } } },
+    async (request) => ({
+      mode,
+      n3Enabled: mode !== 'ssmi',
+      ...outboxFigures(deps.outbox, Date.now()),
+      deadLetters: deps.outbox.deadLetters(request.query.limit),
+    }),
+  );
 
   app.post<{ Params: Static<typeof Params> }>(
     '/outbox/:id/requeue',
-    { config: { role: 'supervisor' }, bodyLimit: 1024, schema: { params: Params, response: { 200: OutboxRow, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody } } },
+    {
+      config: { role: 'supervisor' },
+      bodyLimit: 1024,
+      schema: { params: Params, response: { 200: OutboxRow, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody } },
+    },
     async (request) => {
       const operatorId = operatorOf(request);
       const row = deps.outbox.requeue(request.params.id, operatorId, new Date().toISOString());
-      request.log.info({ outboxId: row.id, idempotencyKey: row.idempotencyKey, deviceId: row.deviceId, operatorId, deadReason: row.deadReason }, 'n3 dead letter re-queued');
+      request.log.info(
+        { outboxId: row.id, idempotencyKey: row.idempotencyKey, deviceId: row.deviceId, operatorId, deadReason: row.deadReason },
+        'n3 dead letter re-queued',
+      );
       deps.upstream?.wake?.();
       return row;
     },

@@ -62,16 +62,24 @@ export const reportRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, {
     },
   );
 
-  app.get<{ Params: Static<typeof IdParams> }>('/work-orders/:id/ssmi', { config: { role: 'viewer' }, schema: { params: IdParams, response: errors } }, async (request, reply) => {
-    const { id } = request.params;
-    return sendCsv(reply, `ssmi-${id}.csv`, ssmiFile(deps.workOrders.hubs(id)));
-  });
+  app.get<{ Params: Static<typeof IdParams> }>(
+    '/work-orders/:id/ssmi',
+    { config: { role: 'viewer' }, schema: { params: IdParams, response: errors } },
+    async (request, reply) => {
+      const { id } = request.params;
+      return sendCsv(reply, `ssmi-${id}.csv`, ssmiFile(deps.workOrders.hubs(id)));
+    },
+  );
 
   /** A batch: several work orders in one SSMI file (`?workOrderId=A&workOrderId=B`). */
-  app.get<{ Querystring: Static<typeof SsmiQuery> }>('/ssmi', { config: { role: 'viewer' }, schema: { querystring: SsmiQuery, response: errors } }, async (request, reply) => {
-    const ids = [...new Set(request.query.workOrderId)];
-    return sendCsv(reply, `ssmi-${ids.length === 1 ? ids[0] : `batch-${ids.length}`}.csv`, ssmiFile(ids.flatMap((id) => deps.workOrders.hubs(id))));
-  });
+  app.get<{ Querystring: Static<typeof SsmiQuery> }>(
+    '/ssmi',
+    { config: { role: 'viewer' }, schema: { querystring: SsmiQuery, response: errors } },
+    async (request, reply) => {
+      const ids = [...new Set(request.query.workOrderId)];
+      return sendCsv(reply, `ssmi-${ids.length === 1 ? ids[0] : `batch-${ids.length}`}.csv`, ssmiFile(ids.flatMap((id) => deps.workOrders.hubs(id))));
+    },
+  );
 
   app.get<{ Querystring: Static<typeof ChargesQuery> }>(
     '/charges',

@@ -45,7 +45,10 @@ export const sessionRoutes: FastifyPluginAsync<{ access: ApiAccess }> = async (a
       const allowed = access.pins ? access.pins.verify(operatorId, pin) : local;
       if (!allowed) {
         access.failures.fail(client);
-        throw new FlashdError('AUTH_SIGN_IN_REFUSED', access.pins ? `wrong or missing PIN for ${operatorId}` : 'signing in from another machine needs api.operatorPinsFile');
+        throw new FlashdError(
+          'AUTH_SIGN_IN_REFUSED',
+          access.pins ? `wrong or missing PIN for ${operatorId}` : 'signing in from another machine needs api.operatorPinsFile',
+        );
       }
       const id = access.sessions.create(operatorId);
       request.log.info({ operatorId }, 'technician signed in');
@@ -57,6 +60,8 @@ export const sessionRoutes: FastifyPluginAsync<{ access: ApiAccess }> = async (a
   app.delete('/session', { config: { role: 'public' }, schema: { response: { 200: Whoami } } }, async (request, reply) => {
     const id = cookieValue(request.headers.cookie, SESSION_COOKIE);
     if (id) access.sessions.end(id);
-    return reply.header('set-cookie', sessionCookie('', 0, access.tls)).send({ kind: 'anonymous', name: 'anonymous', role: null, operatorId: null, pinRequired: access.pins !== undefined });
+    return reply
+      .header('set-cookie', sessionCookie('', 0, access.tls))
+      .send({ kind: 'anonymous', name: 'anonymous', role: null, operatorId: null, pinRequired: access.pins !== undefined });
   });
 };

@@ -4,5 +4,7 @@ import type { ApiDeps } from '../app.js';
 import { SlotSchema } from '../schemas.js';
 
 export const slotRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { deps }) => {
-  app.get('/slots', { config: { role: 'viewer' }, schema: { response: { 200: Type.Object({ items: Type.Array(SlotSchema) }) } } }, async () => ({ items: deps.bench.slots() }));
+  app.get('/slots', { config: { role: 'viewer' }, schema: { response: { 200: Type.Object({ items: Type.Array(SlotSchema) }) } } }, async () => ({
+    items: deps.bench.slots(),
+  }));
 };

@@ -3,7 +3,16 @@ import type { FastifyPluginAsync } from 'fastify';
 import { HUB_STATES } from '../../domain/hub-state.js';
 import type { ApiDeps } from '../app.js';
 import { operatorOf } from '../operator.js';
-import { ImportQuery, NewWorkOrderBody, WorkOrderDetailSchema, WorkOrderId, WorkOrderListQuery, WorkOrderSchema, ReturnsBody, WorkOrderHubSchema } from '../process-schemas.js';
+import {
+  ImportQuery,
+  NewWorkOrderBody,
+  WorkOrderDetailSchema,
+  WorkOrderId,
+  WorkOrderListQuery,
+  WorkOrderSchema,
+  ReturnsBody,
+  WorkOrderHubSchema,
+} from '../process-schemas.js';
 import { ErrorBody, literals } from '../schemas.js';
 
 const IdParams = Type.Object({ id: WorkOrderId });
@@ -36,31 +45,53 @@ export const workOrderRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app
 
   app.get<{ Querystring: Static<typeof WorkOrderListQuery> }>(
     '/work-orders',
-    { config: { role: 'viewer' }, schema: { querystring: WorkOrderListQuery, response: { 200: Type.Object({ items: Type.Array(WorkOrderSchema), nextCursor: Type.Union([Type.String(), Type.Null()]) }), 400: ErrorBody } } },
+    {
+      config: { role: 'viewer' },
+      schema: {
+        querystring: WorkOrderListQuery,
+        response: { 200: Type.Object({ items: Type.Array(WorkOrderSchema), nextCursor: Type.Union([Type.String(), Type.Null()]) }), 400: ErrorBody },
+      },
+    },
     async (request) => deps.workOrders.list(request.query),
   );
 
-  app.get<{ Params: Static<typeof IdParams> }>('/work-orders/:id', { config: { role: 'viewer' }, schema: { params: IdParams, response: { 200: WorkOrderDetailSchema, ...errors } } }, async (request) => ({
-    ...deps.workOrders.require(request.params.id),
-    hubs: deps.workOrders.hubs(request.params.id),
-  }));
+  app.get<{ Params: Static<typeof IdParams> }>(
+    '/work-orders/:id',
+    { config: { role: 'viewer' }, schema: { params: IdParams, response: { 200: WorkOrderDetailSchema, ...errors } } },
+    async (request) => ({
+      ...deps.workOrders.require(request.params.id),
+      hubs: deps.workOrders.hubs(request.params.id),
+    }),
+  );
 
   app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof HubsQuery> }>(
     '/work-orders/:id/hubs',
-    { config: { role: 'viewer' }, schema: { params: IdParams, querystring: HubsQuery, response: { 200: Type.Object({ items: Type.Array(WorkOrderHubSchema) }), ...errors } } },
+    {
+      config: { role: 'viewer' },
+      schema: { params: IdParams, querystring: HubsQuery, response: { 200: Type.Object({ items: Type.Array(WorkOrderHubSchema) }), ...errors } },
+    },
     async (request) => ({ items: deps.workOrders.hubs(request.params.id, request.query.state) }),
   );
 
   for (const action of ['close', 'cancel'] as const) {
-    app.post<{ Params: Static<typeof IdParams> }>(`/work-orders/:id/${action}`, { config: { role: 'supervisor' }, bodyLimit: 1024, schema: { params: IdParams, response: { 200: WorkOrderSchema, ...errors } } }, async (request) =>
-      deps.settlement[action](request.params.id, operatorOf(request)),
+    app.post<{ Params: Static<typeof IdParams> }>(
+      `/work-orders/:id/${action}`,
+      { config: { role: 'supervisor' }, bodyLimit: 1024, schema: { params: IdParams, response: { 200: WorkOrderSchema, ...errors } } },
+      async (request) => deps.settlement[action](request.params.id, operatorOf(request)),
     );
   }
 
   app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof ReturnsBody> }>(
     '/work-orders/:id/returns',
-    { config: { role: 'supervisor' }, bodyLimit: 262_144, schema: { params: IdParams, body: ReturnsBody, response: { 200: Type.Object({ returned: Type.Array(WorkOrderHubSchema), workOrder: WorkOrderSchema }), ...errors } } },
-    async (request) =>
-      deps.settlement.markReturned(request.params.id, { ...request.body, operatorId: operatorOf(request) }),
+    {
+      config: { role: 'supervisor' },
+      bodyLimit: 262_144,
+      schema: {
+        params: IdParams,
+        body: ReturnsBody,
+        response: { 200: Type.Object({ returned: Type.Array(WorkOrderHubSchema), workOrder: WorkOrderSchema }), ...errors },
+      },
+    },
+    async (request) => deps.settlement.markReturned(request.params.id, { ...request.body, operatorId: operatorOf(request) }),
   );
 };

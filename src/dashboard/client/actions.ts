@@ -63,16 +63,16 @@ export function setupOperator(): void {
     api('POST', '/api/v1/session', { operatorId: id, ...(pin ? { pin } : {}) })
       .then(() => api<{ operatorId: string }>('PUT', '/api/v1/bench/operator', { operatorId: id }))
       .then(
-      (r) => {
-        setSignedIn(r.operatorId);
-        input.value = '';
-        ($('#operator-pin') as HTMLInputElement).value = '';
-        draw();
-        say(`Signed in as ${r.operatorId}`);
-        ($('#scan') as HTMLInputElement).focus();
-      },
-      (err: unknown) => say(err instanceof ApiError ? `Sign-in refused: ${err.message}` : 'Sign-in failed', 'error'),
-    );
+        (r) => {
+          setSignedIn(r.operatorId);
+          input.value = '';
+          ($('#operator-pin') as HTMLInputElement).value = '';
+          draw();
+          say(`Signed in as ${r.operatorId}`);
+          ($('#scan') as HTMLInputElement).focus();
+        },
+        (err: unknown) => say(err instanceof ApiError ? `Sign-in refused: ${err.message}` : 'Sign-in failed', 'error'),
+      );
   });
   out.addEventListener('click', () => {
     void api('DELETE', '/api/v1/session').catch(() => undefined);

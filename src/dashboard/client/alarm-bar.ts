@@ -11,7 +11,13 @@ export function drawAlarms(alarms: Alarm[]): void {
   }
   bar.replaceChildren(
     ...alarms.map((a) =>
-      h('a', { class: `alarm ${a.severity}`, href: `#${a.help}`, 'data-code': a.code }, h('span', { 'aria-hidden': 'true' }, a.severity === 'critical' ? '⛔ ' : '⚠ '), a.message, h('span', { class: 'alarm-help' }, ' · what to do')),
+      h(
+        'a',
+        { class: `alarm ${a.severity}`, href: `#${a.help}`, 'data-code': a.code },
+        h('span', { 'aria-hidden': 'true' }, a.severity === 'critical' ? '⛔ ' : '⚠ '),
+        a.message,
+        h('span', { class: 'alarm-help' }, ' · what to do'),
+      ),
     ),
   );
 }

@@ -40,7 +40,12 @@ export class BenchView {
     this.#root.dataset.jigs = String(jigs.length);
     for (const jig of jigs) {
       const grid = h('div', { class: 'slots' });
-      const panel = h('section', { class: 'jig', 'data-jig': jig.id, 'aria-label': `Jig ${jig.id}` }, h('h2', { class: 'jig-title' }, h('span', {}, `Jig ${jig.id}`), h('span', { class: 'jig-link' })), grid);
+      const panel = h(
+        'section',
+        { class: 'jig', 'data-jig': jig.id, 'aria-label': `Jig ${jig.id}` },
+        h('h2', { class: 'jig-title' }, h('span', {}, `Jig ${jig.id}`), h('span', { class: 'jig-link' })),
+        grid,
+      );
       this.#panels.set(jig.id, panel);
       this.#root.append(panel);
       for (const tile of slots.filter((s) => s.jig === jig.id).sort((a, b) => a.slot - b.slot)) {

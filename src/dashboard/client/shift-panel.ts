@@ -25,7 +25,13 @@ export async function drawShift(): Promise<void> {
       : f.failures.map((x) => {
           const bar = h('span', { class: 'fail-bar' });
           bar.style.transform = `scaleX(${x.count / max})`;
-          return h('li', {}, h('span', { class: 'fail-code' }, x.code), h('span', { class: 'fail-track' }, bar), h('span', { class: 'fail-n' }, String(x.count)));
+          return h(
+            'li',
+            {},
+            h('span', { class: 'fail-code' }, x.code),
+            h('span', { class: 'fail-track' }, bar),
+            h('span', { class: 'fail-n' }, String(x.count)),
+          );
         })),
   );
   await drawBatches();
@@ -47,7 +53,13 @@ async function drawBatches(): Promise<void> {
           bar.style.transform = `scaleX(${b.hubs === 0 ? 0 : b.failedHubs / b.hubs})`;
           const label = `${b.workOrderId ?? '—'} · ${b.model} hw ${b.hardwareVersion} · from ${b.firmwareBefore}`;
           const codes = b.codes.map((c) => `${c.code} ×${c.count}`).join(', ');
-          return h('li', { title: codes }, h('span', { class: 'fail-code' }, label), h('span', { class: 'fail-track' }, bar), h('span', { class: 'fail-n' }, `${b.failedHubs}/${b.hubs}`));
+          return h(
+            'li',
+            { title: codes },
+            h('span', { class: 'fail-code' }, label),
+            h('span', { class: 'fail-track' }, bar),
+            h('span', { class: 'fail-n' }, `${b.failedHubs}/${b.hubs}`),
+          );
         })),
   );
 }
@@ -63,7 +75,12 @@ function hourlyChart(hourly: ShiftFigures['hourly']): SVGSVGElement {
     return { label: String(new Date(t).getHours()).padStart(2, '0'), done: byHour.get(t) ?? 0 };
   });
   const max = Math.max(1, ...values.map((v) => v.done));
-  const chart = svg('svg', { viewBox: `0 0 ${hours * 20} 70`, class: 'chart', role: 'img', 'aria-label': `Hubs done per hour: ${values.map((v) => `${v.label}h ${v.done}`).join(', ')}` });
+  const chart = svg('svg', {
+    viewBox: `0 0 ${hours * 20} 70`,
+    class: 'chart',
+    role: 'img',
+    'aria-label': `Hubs done per hour: ${values.map((v) => `${v.label}h ${v.done}`).join(', ')}`,
+  });
   values.forEach((v, i) => {
     const height = Math.round((v.done / max) * 50);
     chart.append(svg('rect', { x: i * 20 + 3, y: 54 - height, width: 14, height, class: 'chart-bar' }));

@@ -60,4 +60,3 @@ export interface ShiftFigures {
   failures: Array<{ code: string; count: number }>;
   hourly: Array<{ hour: string; done: number }>;
 }
-

@@ -23,7 +23,19 @@ const PHASE_WORDS: Record<string, string> = {
 };
 
 /** Link and contact trouble: taking the hub out and seating it again is the fix. */
-const RESEAT = new Set(['HUB_TIMEOUT', 'HUB_PROTOCOL', 'LINK_CLOSED', 'LINK_OPEN_FAILED', 'FRAME_CRC', 'FRAME_TOO_LONG', 'FRAME_MALFORMED', 'HUB_REMOVED', 'SLOT_POWER_FAULT', 'SESSION_INTERRUPTED', 'DEVICE_ID_CHANGED']);
+const RESEAT = new Set([
+  'HUB_TIMEOUT',
+  'HUB_PROTOCOL',
+  'LINK_CLOSED',
+  'LINK_OPEN_FAILED',
+  'FRAME_CRC',
+  'FRAME_TOO_LONG',
+  'FRAME_MALFORMED',
+  'HUB_REMOVED',
+  'SLOT_POWER_FAULT',
+  'SESSION_INTERRUPTED',
+  'DEVICE_ID_CHANGED',
+]);
 
 const NEXT_STEP: Record<string, string> = {
   HUB_NOT_ON_WORK_ORDER: 'Not on an open work order: set aside',
@@ -64,8 +76,10 @@ export function tileWords(tile: SlotTile, jigConnected: boolean): TileWords {
   const phase = PHASE_WORDS[tile.phase];
   if (phase) return { kind: 'working', word: phase, icon: '⟳', detail: tile.targetVersion ? `to v${tile.targetVersion}` : 'working', action: null };
   const code = tile.error?.code ?? '';
-  if (tile.result !== null && tile.hubState === 'SCRAP_PROPOSED') return { kind: 'scrap', word: 'Scrap?', icon: '?', detail: `${code || 'SCRAP'}: confirm scrap`, action: 'confirm-scrap' };
-  if (tile.result !== null && tile.hubState === 'SCRAPPED') return { kind: 'scrapped', word: 'Scrapped', icon: '✖', detail: 'Put in the scrap bin', action: 'set-aside' };
+  if (tile.result !== null && tile.hubState === 'SCRAP_PROPOSED')
+    return { kind: 'scrap', word: 'Scrap?', icon: '?', detail: `${code || 'SCRAP'}: confirm scrap`, action: 'confirm-scrap' };
+  if (tile.result !== null && tile.hubState === 'SCRAPPED')
+    return { kind: 'scrapped', word: 'Scrapped', icon: '✖', detail: 'Put in the scrap bin', action: 'set-aside' };
   switch (tile.result) {
     case 'REFLASHED':
       return { kind: 'done', word: 'Done', icon: '✔', detail: `v${tile.firmwareVersion ?? '?'} · unload, pack`, action: 'unload' };

@@ -59,9 +59,29 @@ function orderCard(order: WorkOrder): HTMLElement {
     'article',
     { class: 'wo', 'data-id': order.id },
     h('div', { class: 'wo-head' }, h('strong', {}, order.id), h('span', { class: 'muted' }, `${order.secPartyId} · ${done}/${order.hubCount}`)),
-    h('div', { class: 'bar', role: 'progressbar', 'aria-valuenow': String(Math.round(share * 100)), 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-label': `${order.id} progress` }, bar),
+    h(
+      'div',
+      {
+        class: 'bar',
+        role: 'progressbar',
+        'aria-valuenow': String(Math.round(share * 100)),
+        'aria-valuemin': '0',
+        'aria-valuemax': '100',
+        'aria-label': `${order.id} progress`,
+      },
+      bar,
+    ),
     h('div', { class: 'counts' }, ...counts),
-    h('div', { class: 'wo-actions' }, h('a', { class: 'btn', href: `/api/v1/work-orders/${encodeURIComponent(order.id)}/manifest?format=csv`, download: `manifest-${order.id}.csv` }, 'Manifest CSV'), close),
+    h(
+      'div',
+      { class: 'wo-actions' },
+      h(
+        'a',
+        { class: 'btn', href: `/api/v1/work-orders/${encodeURIComponent(order.id)}/manifest?format=csv`, download: `manifest-${order.id}.csv` },
+        'Manifest CSV',
+      ),
+      close,
+    ),
     status,
   );
 }

@@ -11,7 +11,12 @@ import { lineBytesPerSecond, runLinkScenario } from './link-run.js';
  */
 export async function linkCompressible(o: { jigs: number }): Promise<Metric[]> {
   const bodies = new Map(COMPRESSIBLE_SAMPLES.map((file, i) => [DEVICE_MODELS[i]!, sampleBody(file)]));
-  const run = await runLinkScenario({ bodies, jigs: o.jigs, timing: { paced: true, baudRate: 115_200, latencyMs: LINK_LATENCY_MS }, profile: FAST_FLASH_PROFILE });
+  const run = await runLinkScenario({
+    bodies,
+    jigs: o.jigs,
+    timing: { paced: true, baudRate: 115_200, latencyMs: LINK_LATENCY_MS },
+    profile: FAST_FLASH_PROFILE,
+  });
   try {
     const ok = run.results.filter((r) => r.result.result === 'REFLASHED' && r.result.transfer);
     const per = ok.map(({ result }) => {
@@ -24,8 +29,22 @@ export async function linkCompressible(o: { jigs: number }): Promise<Metric[]> {
     const slowest = per.reduce((a, b) => (b.speedup < a.speedup ? b : a));
     // With the line full, an image arrives at line rate × (image / wire bytes): the limit for its speed-up.
     return [
-      metric('link-compressible', 'wire-efficiency', Math.min(...wire), 'ratio', 1, `min over ${ok.length}/${slots} slots; mean ${mean(wire).toFixed(3)}; target ≥ 0.93`),
-      metric('link-compressible', 'effective-speedup', slowest.speedup, '× line', slowest.ratio, `slowest slot; limit = its image/wire bytes (4 KiB blocks, dictionary deflate with 1.1 hubs); mean ${mean(per.map((p) => p.speedup)).toFixed(3)}`),
+      metric(
+        'link-compressible',
+        'wire-efficiency',
+        Math.min(...wire),
+        'ratio',
+        1,
+        `min over ${ok.length}/${slots} slots; mean ${mean(wire).toFixed(3)}; target ≥ 0.93`,
+      ),
+      metric(
+        'link-compressible',
+        'effective-speedup',
+        slowest.speedup,
+        '× line',
+        slowest.ratio,
+        `slowest slot; limit = its image/wire bytes (4 KiB blocks, dictionary deflate with 1.1 hubs); mean ${mean(per.map((p) => p.speedup)).toFixed(3)}`,
+      ),
     ];
   } finally {
     run.catalog.remove();

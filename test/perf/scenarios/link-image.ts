@@ -17,7 +17,12 @@ export async function linkImage(o: { file: string; jigs: number }): Promise<Metr
   const bodies = new Map(DEVICE_MODELS.map((m) => [m, body]));
   // Room for any size of image: the hub's flash is at least the image, rounded up to a sector.
   const flashBytes = Math.max(FAST_FLASH_PROFILE.flashBytes, Math.ceil((body.length + 4096) / 4096) * 4096);
-  const run = await runLinkScenario({ bodies, jigs: o.jigs, timing: { paced: true, baudRate: 115_200, latencyMs: LINK_LATENCY_MS }, profile: { ...FAST_FLASH_PROFILE, flashBytes } });
+  const run = await runLinkScenario({
+    bodies,
+    jigs: o.jigs,
+    timing: { paced: true, baudRate: 115_200, latencyMs: LINK_LATENCY_MS },
+    profile: { ...FAST_FLASH_PROFILE, flashBytes },
+  });
   try {
     const slots = o.jigs * 8;
     const ok = run.results.filter((r) => r.result.result === 'REFLASHED' && r.result.transfer);

@@ -45,10 +45,31 @@ export async function linkIncompressible(o: { jigs: number }): Promise<Metric[]>
     const worstBytesPerSecond = Math.min(...efficiencies) * nominal;
     return [
       metric('link-incompressible', 'line-capacity', measured, 'B/s', nominal, `raw bytes through one paced line just before the run, vs baud/10`),
-      metric('link-incompressible', 'throughput', worstBytesPerSecond, 'B/s', measured, 'image bytes per second of the slowest slot, vs the measured line capacity'),
+      metric(
+        'link-incompressible',
+        'throughput',
+        worstBytesPerSecond,
+        'B/s',
+        measured,
+        'image bytes per second of the slowest slot, vs the measured line capacity',
+      ),
       metric('link-incompressible', 'efficiency', Math.min(...efficiencies), 'ratio', 1, `${note}; target ≥ 0.95`),
-      metric('link-incompressible', 'event-loop-lag-p99-ms', run.load.lagP99Ms, 'ms', LAG_P99_TARGET_MS, `main thread while ${run.load.concurrent} transfers ran at once; max ${run.load.lagMaxMs.toFixed(1)} ms`),
-      metric('memory', 'rss-mb', run.load.peakRssMb, 'MB', RSS_TARGET_MB, `peak RSS of the daemon with ${run.load.concurrent} sessions transferring 1 MiB images`),
+      metric(
+        'link-incompressible',
+        'event-loop-lag-p99-ms',
+        run.load.lagP99Ms,
+        'ms',
+        LAG_P99_TARGET_MS,
+        `main thread while ${run.load.concurrent} transfers ran at once; max ${run.load.lagMaxMs.toFixed(1)} ms`,
+      ),
+      metric(
+        'memory',
+        'rss-mb',
+        run.load.peakRssMb,
+        'MB',
+        RSS_TARGET_MB,
+        `peak RSS of the daemon with ${run.load.concurrent} sessions transferring 1 MiB images`,
+      ),
     ];
   } finally {
     run.catalog.remove();

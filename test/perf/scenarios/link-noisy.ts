@@ -29,7 +29,14 @@ export async function linkNoisy(): Promise<Metric[]> {
       const resent = ok.map(({ result: { transfer: t } }) => t!.blocksResent);
       const mode = selective ? 'selective' : 'go-back-n';
       metrics.push(
-        metric('link-noisy', `efficiency-${mode}`, Math.min(...eff), 'ratio', 1, `BER ${NOISY_BIT_ERROR_RATE} each way; ${ok.length}/8 slots; mean ${mean(eff).toFixed(3)}; mean ${mean(resent).toFixed(1)} blocks re-sent per image; ${Math.max(...ok.map((r) => r.result.transfer!.stepDowns))} step-downs`),
+        metric(
+          'link-noisy',
+          `efficiency-${mode}`,
+          Math.min(...eff),
+          'ratio',
+          1,
+          `BER ${NOISY_BIT_ERROR_RATE} each way; ${ok.length}/8 slots; mean ${mean(eff).toFixed(3)}; mean ${mean(resent).toFixed(1)} blocks re-sent per image; ${Math.max(...ok.map((r) => r.result.transfer!.stepDowns))} step-downs`,
+        ),
       );
     } finally {
       run.catalog.remove();

@@ -70,10 +70,38 @@ export async function pipelineOverhead(o: PipelineOptions): Promise<Metric[]> {
     const cpuMsPerSession = (cpu.user + cpu.system) / 1000 / sessions;
     const cores = availableParallelism();
     return [
-      metric('pipeline-overhead', 'daemon-cpu-ms-per-session', cpuMsPerSession, 'ms', 1000 / SESSIONS_PER_SECOND_TARGET, `CPU of all daemon threads per session; simulator used ${(simCpuMs / sessions).toFixed(1)} ms more`),
-      metric('pipeline-overhead', 'sessions-per-second-cpu-bound', (cores * 1000) / cpuMsPerSession, 'sessions/s', SESSIONS_PER_SECOND_TARGET, `${cores} cores at that cost, no simulator or other load`),
-      metric('pipeline-overhead', 'sessions-per-second', rate, 'sessions/s', SESSIONS_PER_SECOND_TARGET, `target ≥ ${SESSIONS_PER_SECOND_TARGET}; ${failed - from.failed} failed in the window${failures.size > 0 ? ` (all run: ${[...failures].map(([c, n]) => `${c} ×${n}`).join(', ')})` : ''}`),
-      metric('pipeline-overhead', 'event-loop-lag-p99-ms', load.lagP99Ms, 'ms', LAG_P99_TARGET_MS, `main thread, ${slots} slots busy; max ${load.lagMaxMs.toFixed(1)} ms`),
+      metric(
+        'pipeline-overhead',
+        'daemon-cpu-ms-per-session',
+        cpuMsPerSession,
+        'ms',
+        1000 / SESSIONS_PER_SECOND_TARGET,
+        `CPU of all daemon threads per session; simulator used ${(simCpuMs / sessions).toFixed(1)} ms more`,
+      ),
+      metric(
+        'pipeline-overhead',
+        'sessions-per-second-cpu-bound',
+        (cores * 1000) / cpuMsPerSession,
+        'sessions/s',
+        SESSIONS_PER_SECOND_TARGET,
+        `${cores} cores at that cost, no simulator or other load`,
+      ),
+      metric(
+        'pipeline-overhead',
+        'sessions-per-second',
+        rate,
+        'sessions/s',
+        SESSIONS_PER_SECOND_TARGET,
+        `target ≥ ${SESSIONS_PER_SECOND_TARGET}; ${failed - from.failed} failed in the window${failures.size > 0 ? ` (all run: ${[...failures].map(([c, n]) => `${c} ×${n}`).join(', ')})` : ''}`,
+      ),
+      metric(
+        'pipeline-overhead',
+        'event-loop-lag-p99-ms',
+        load.lagP99Ms,
+        'ms',
+        LAG_P99_TARGET_MS,
+        `main thread, ${slots} slots busy; max ${load.lagMaxMs.toFixed(1)} ms`,
+      ),
       metric('memory', 'rss-mb-pipeline', load.peakRssMb, 'MB', RSS_TARGET_MB, `peak RSS, ${slots} sessions active (pipeline-overhead)`),
     ];
   } finally {

@@ -46,7 +46,14 @@ export async function resume(): Promise<Metric[]> {
     }
     const worst = Math.max(...resent);
     return [
-      metric('resume', 'resent-bytes', worst, 'B', limit, `worst of ${resent.length} slots cut at ≈50% (resumed from up to ${resumedFrom} B); limit = one window + one block`),
+      metric(
+        'resume',
+        'resent-bytes',
+        worst,
+        'B',
+        limit,
+        `worst of ${resent.length} slots cut at ≈50% (resumed from up to ${resumedFrom} B); limit = one window + one block`,
+      ),
     ];
   } finally {
     run.catalog.remove();

@@ -52,12 +52,41 @@ export async function scale(o: { jigs: number }): Promise<Metric[]> {
       failed.set(code, (failed.get(code) ?? 0) + 1);
     }
     const failures = failed.size === 0 ? '' : `; failed: ${[...failed].map(([code, n]) => `${n} ${code}`).join(', ')}`;
-    const cpu = api.daemonCores === undefined ? '' : `; meanwhile the daemon used ${api.daemonCores.toFixed(2)} cores, the simulator ${api.simCores!.toFixed(2)}`;
+    const cpu =
+      api.daemonCores === undefined ? '' : `; meanwhile the daemon used ${api.daemonCores.toFixed(2)} cores, the simulator ${api.simCores!.toFixed(2)}`;
     return [
-      metric(scenario, 'worst-slot-efficiency', Math.min(...eff), 'ratio', SCALE_EFFICIENCY_TARGET, `${ok.length}/${slots} slots re-flashed at ${SCALE_BAUD} baud${failures}; mean ${mean(eff).toFixed(3)}; target ≥ ${SCALE_EFFICIENCY_TARGET}${cpu}`),
-      metric(scenario, 'event-loop-lag-p99-ms', run.load.lagP99Ms, 'ms', SCALE_LAG_P99_TARGET_MS, `main thread, ${run.load.concurrent} transfers at once; max ${run.load.lagMaxMs.toFixed(1)} ms; target < ${SCALE_LAG_P99_TARGET_MS}`),
-      metric(scenario, 'rss-mb', run.load.peakRssMb, 'MB', SCALE_RSS_TARGET_MB, `peak RSS of the daemon, ${run.load.concurrent} transfers at once; target ≤ ${SCALE_RSS_TARGET_MB}`),
-      metric(scenario, 'api-slots-p99-ms', percentile(times, 0.99), 'ms', SCALE_API_P99_TARGET_MS, `GET /api/v1/slots over HTTP on 127.0.0.1 from another process, one request every ${POLL_INTERVAL_MS} ms, ${times.length} answers ${window}; max ${Math.max(...times).toFixed(1)} ms`),
+      metric(
+        scenario,
+        'worst-slot-efficiency',
+        Math.min(...eff),
+        'ratio',
+        SCALE_EFFICIENCY_TARGET,
+        `${ok.length}/${slots} slots re-flashed at ${SCALE_BAUD} baud${failures}; mean ${mean(eff).toFixed(3)}; target ≥ ${SCALE_EFFICIENCY_TARGET}${cpu}`,
+      ),
+      metric(
+        scenario,
+        'event-loop-lag-p99-ms',
+        run.load.lagP99Ms,
+        'ms',
+        SCALE_LAG_P99_TARGET_MS,
+        `main thread, ${run.load.concurrent} transfers at once; max ${run.load.lagMaxMs.toFixed(1)} ms; target < ${SCALE_LAG_P99_TARGET_MS}`,
+      ),
+      metric(
+        scenario,
+        'rss-mb',
+        run.load.peakRssMb,
+        'MB',
+        SCALE_RSS_TARGET_MB,
+        `peak RSS of the daemon, ${run.load.concurrent} transfers at once; target ≤ ${SCALE_RSS_TARGET_MB}`,
+      ),
+      metric(
+        scenario,
+        'api-slots-p99-ms',
+        percentile(times, 0.99),
+        'ms',
+        SCALE_API_P99_TARGET_MS,
+        `GET /api/v1/slots over HTTP on 127.0.0.1 from another process, one request every ${POLL_INTERVAL_MS} ms, ${times.length} answers ${window}; max ${Math.max(...times).toFixed(1)} ms`,
+      ),
     ];
   } finally {
     run.catalog.remove();

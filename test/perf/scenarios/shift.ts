@@ -40,12 +40,33 @@ export async function shift(o: { quick: boolean }): Promise<Metric[]> {
   const perModel = [...byModel].map(([model, s]) => `${model} ${mean(s).toFixed(1)} s`).join(', ');
   const measured = `${cycles.length} cycles measured on ${jigs} jig(s)`;
   return [
-    metric('shift', 'hubs-per-hour', result.hubsPerHour, 'hubs/h', SEED_HUBS_PER_HOUR, `${SHIFT_JIGS} jigs, one technician, ${SHIFT_HOURS} h simulated: ${result.hubs} hubs; bottleneck: ${result.bottleneck}; limit = the seed's 300,000 a year on one bench, one shift`),
+    metric(
+      'shift',
+      'hubs-per-hour',
+      result.hubsPerHour,
+      'hubs/h',
+      SEED_HUBS_PER_HOUR,
+      `${SHIFT_JIGS} jigs, one technician, ${SHIFT_HOURS} h simulated: ${result.hubs} hubs; bottleneck: ${result.bottleneck}; limit = the seed's 300,000 a year on one bench, one shift`,
+    ),
     metric('shift', 'slot-idle', result.slotIdle, 'share', 1, `share of slot time not flashing (waiting for hands or empty)`),
     metric('shift', 'technician-idle', result.technicianIdle, 'share', 1, `share of the shift with nothing to do; handling ${handling} s per hub`),
     metric('shift', 'technician-bound-hubs-per-hour', result.technicianBoundPerHour, 'hubs/h', SEED_HUBS_PER_HOUR, `3600 / ${handling} s of handling per hub`),
-    metric('shift', 'slot-bound-hubs-per-hour', result.slotBoundPerHour, 'hubs/h', SEED_HUBS_PER_HOUR, `${SHIFT_JIGS * 8} slots × 3600 / ${result.meanCycleSeconds.toFixed(1)} s mean seat-to-LED`),
-    metric('shift', 'seat-to-led-s', result.meanCycleSeconds, 's', (SHIFT_JIGS * 8 * 3600) / SEED_HUBS_PER_HOUR, `mean drawn; ${measured}: ${perModel}; limit = the longest cycle that still carries the seed's rate with slots always full`),
+    metric(
+      'shift',
+      'slot-bound-hubs-per-hour',
+      result.slotBoundPerHour,
+      'hubs/h',
+      SEED_HUBS_PER_HOUR,
+      `${SHIFT_JIGS * 8} slots × 3600 / ${result.meanCycleSeconds.toFixed(1)} s mean seat-to-LED`,
+    ),
+    metric(
+      'shift',
+      'seat-to-led-s',
+      result.meanCycleSeconds,
+      's',
+      (SHIFT_JIGS * 8 * 3600) / SEED_HUBS_PER_HOUR,
+      `mean drawn; ${measured}: ${perModel}; limit = the longest cycle that still carries the seed's rate with slots always full`,
+    ),
   ];
 }
 
@@ -55,7 +76,13 @@ async function measureCycles(jigs: number): Promise<Array<{ model: string; secon
   const stock = generateStock({ seed: 'perf-shift', count: slots * 2 });
   const queue = stock.slice(slots);
   const sim = new SimProcess();
-  const jigAddresses = await sim.start({ jigs, profile: {}, byModel: true, stock: stock.slice(0, slots), timing: { paced: true, baudRate: 115_200, latencyMs: LINK_LATENCY_MS } });
+  const jigAddresses = await sim.start({
+    jigs,
+    profile: {},
+    byModel: true,
+    stock: stock.slice(0, slots),
+    timing: { paced: true, baudRate: 115_200, latencyMs: LINK_LATENCY_MS },
+  });
   const daemon = new PerfDaemon({
     catalogDir: join(PACKAGE_ROOT, 'firmware-images'),
     trustedKeyFile: join(PACKAGE_ROOT, 'firmware-images/keys/demo-signing.pub.pem'),

@@ -62,7 +62,8 @@ function requestFor(method: string, url: string): InjectOptions & { headers: Rec
   const path = url.replace(':deviceId', hubId(1)).replace(':id', url.includes('outbox') ? '1' : 'WO-1');
   const query = url.endsWith('/import') ? '?id=WO-M&secPartyId=P1&cspRegion=North' : url.endsWith('/ssmi') && !url.includes(':') ? '?workOrderId=WO-1' : '';
   const verb = method as 'GET' | 'POST' | 'PUT' | 'DELETE';
-  if (method === 'GET' || method === 'DELETE') return { method: verb, url: path + query, headers: method === 'DELETE' ? { 'content-type': 'application/json' } : {} };
+  if (method === 'GET' || method === 'DELETE')
+    return { method: verb, url: path + query, headers: method === 'DELETE' ? { 'content-type': 'application/json' } : {} };
   if (url.endsWith('/import')) return { method: verb, url: path + query, payload: `deviceId\n${hubId(30)}\n`, headers: { 'content-type': 'text/csv' } };
   const bodies: Record<string, object> = {
     '/api/v1/intake': { deviceId: hubId(1) },
@@ -88,8 +89,13 @@ describe('API access: roles, tokens, Host and Origin', () => {
     for (const role of ROLES) tokens[role] = createToken(tokensFile, `office-${role}`, role).token;
     revoked = createToken(tokensFile, 'old-laptop', 'admin').token;
     revokeToken(tokensFile, 'old-laptop');
-    api = await startApiApp({}, loopbackAccess({ loopbackRole: 'none', tokens: new TokenFile(tokensFile, () => undefined), failures: new FailureLimiter(10_000) }));
-    const doc = (await api.app.inject({ url: '/api/v1/openapi.json', headers: { authorization: `Bearer ${tokens.viewer}` } })).json<{ paths: Record<string, Record<string, { 'x-flashd-role': string }>> }>();
+    api = await startApiApp(
+      {},
+      loopbackAccess({ loopbackRole: 'none', tokens: new TokenFile(tokensFile, () => undefined), failures: new FailureLimiter(10_000) }),
+    );
+    const doc = (await api.app.inject({ url: '/api/v1/openapi.json', headers: { authorization: `Bearer ${tokens.viewer}` } })).json<{
+      paths: Record<string, Record<string, { 'x-flashd-role': string }>>;
+    }>();
     routes = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.entries(ops).map(([m, op]) => ({ method: m.toUpperCase(), url: path.replace(/\{([^}]+)\}/g, ':$1'), role: op['x-flashd-role'] })),
     );
@@ -105,7 +111,11 @@ describe('API access: roles, tokens, Host and Origin', () => {
     const failures: string[] = [];
     for (const route of routes) {
       const needed = EXPECTED[`${route.method} ${route.url}`]!;
-      const callers: Array<[string, string | undefined]> = [['no token', undefined], ['revoked', revoked], ...ROLES.map((r) => [r, tokens[r]] as [string, string])];
+      const callers: Array<[string, string | undefined]> = [
+        ['no token', undefined],
+        ['revoked', revoked],
+        ...ROLES.map((r) => [r, tokens[r]] as [string, string]),
+      ];
       for (const [who, token] of callers) {
         const req = requestFor(route.method, route.url);
         if (token) req.headers.authorization = `Bearer ${token}`;
@@ -126,17 +136,33 @@ describe('API access: roles, tokens, Host and Origin', () => {
 
   it('records each mutation with the token name as the operator, and supervisors read the trail by page and filter', async () => {
     const auth = (role: string) => ({ authorization: `Bearer ${tokens[role]}`, 'content-type': 'application/json' });
-    const created = await api.app.inject({ method: 'POST', url: '/api/v1/work-orders', headers: auth('admin'), payload: { id: 'WO-A1', secPartyId: 'P1', cspRegion: 'North', hubs: [{ deviceId: hubId(40) }] } });
+    const created = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/work-orders',
+      headers: auth('admin'),
+      payload: { id: 'WO-A1', secPartyId: 'P1', cspRegion: 'North', hubs: [{ deviceId: hubId(40) }] },
+    });
     expect(created.json()).toMatchObject({ id: 'WO-A1', createdBy: 'office-admin' });
     const refused = await api.app.inject({ method: 'POST', url: '/api/v1/work-orders/WO-A1/close', headers: auth('technician') });
     expect(refused.statusCode).toBe(403);
     const trail = await api.app.inject({ url: '/api/v1/audit?target=WO-A1&limit=1', headers: auth('supervisor') });
     const page = trail.json<{ items: Array<Record<string, unknown>>; nextCursor: number | null }>();
     expect(page.items).toEqual([
-      expect.objectContaining({ actor: 'office-technician', role: 'technician', method: 'POST', route: '/api/v1/work-orders/:id/close', target: 'WO-A1', status: 403, errorCode: 'AUTH_ROLE_FORBIDDEN', requestId: refused.headers['x-request-id'] }),
+      expect.objectContaining({
+        actor: 'office-technician',
+        role: 'technician',
+        method: 'POST',
+        route: '/api/v1/work-orders/:id/close',
+        target: 'WO-A1',
+        status: 403,
+        errorCode: 'AUTH_ROLE_FORBIDDEN',
+        requestId: refused.headers['x-request-id'],
+      }),
     ]);
     const older = await api.app.inject({ url: `/api/v1/audit?target=WO-A1&before=${page.nextCursor}`, headers: auth('supervisor') });
-    expect(older.json<{ items: unknown[] }>().items).toEqual([expect.objectContaining({ actor: 'office-admin', operatorId: 'office-admin', status: 201, errorCode: null, actorKind: 'token' })]);
+    expect(older.json<{ items: unknown[] }>().items).toEqual([
+      expect.objectContaining({ actor: 'office-admin', operatorId: 'office-admin', status: 201, errorCode: null, actorKind: 'token' }),
+    ]);
     expect((await api.app.inject({ url: '/api/v1/audit', headers: auth('technician') })).statusCode).toBe(403);
     expect(() => api.db.prepare('DELETE FROM api_audit').run()).toThrow(/never deleted/);
     expect(() => api.db.prepare("UPDATE api_audit SET actor = 'x'").run()).toThrow(/never change/);
@@ -151,19 +177,33 @@ describe('API access: roles, tokens, Host and Origin', () => {
     expect(readFileSync(tokensFile, 'utf8')).not.toContain(token);
   });
 
-  it('answers only the configured Host names, and refuses another origin\'s writes and preflights', async () => {
+  it("answers only the configured Host names, and refuses another origin's writes and preflights", async () => {
     const viewer = { authorization: `Bearer ${tokens.admin}` };
-    for (const host of ['localhost', 'localhost:8080', '127.0.0.1:1', '[::1]:8080']) expect((await api.app.inject({ url: '/api/v1/slots', headers: { ...viewer, host } })).statusCode).toBe(200);
+    for (const host of ['localhost', 'localhost:8080', '127.0.0.1:1', '[::1]:8080'])
+      expect((await api.app.inject({ url: '/api/v1/slots', headers: { ...viewer, host } })).statusCode).toBe(200);
     for (const host of ['evil.example', 'evil.example:8080', '127.0.0.1.evil.example', 'localhost:8080/x']) {
       const res = await api.app.inject({ url: '/api/v1/slots', headers: { ...viewer, host } });
       expect([host, res.statusCode, res.json<{ error: { code: string } }>().error.code]).toEqual([host, 421, 'HOST_NOT_ALLOWED']);
     }
-    const write = { method: 'POST' as const, url: '/api/v1/work-orders/WO-1/cancel', headers: { ...viewer, 'content-type': 'application/json', origin: 'http://evil.example' } };
+    const write = {
+      method: 'POST' as const,
+      url: '/api/v1/work-orders/WO-1/cancel',
+      headers: { ...viewer, 'content-type': 'application/json', origin: 'http://evil.example' },
+    };
     expect((await api.app.inject(write)).json()).toMatchObject({ error: { code: 'ORIGIN_FORBIDDEN' } });
-    const preflight = await api.app.inject({ method: 'OPTIONS', url: '/api/v1/work-orders', headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' } });
+    const preflight = await api.app.inject({
+      method: 'OPTIONS',
+      url: '/api/v1/work-orders',
+      headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' },
+    });
     expect(preflight.statusCode).toBe(403);
     expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
-    const sameOrigin = await api.app.inject({ method: 'POST', url: '/api/v1/intake', headers: { ...viewer, 'content-type': 'application/json', origin: 'http://localhost:80' }, payload: { deviceId: hubId(1) } });
+    const sameOrigin = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/intake',
+      headers: { ...viewer, 'content-type': 'application/json', origin: 'http://localhost:80' },
+      payload: { deviceId: hubId(1) },
+    });
     expect(sameOrigin.statusCode).toBe(200);
   });
 
@@ -171,7 +211,11 @@ describe('API access: roles, tokens, Host and Origin', () => {
     const limited = await startApiApp({}, loopbackAccess({ loopbackRole: 'none', failures: new FailureLimiter(3) }));
     try {
       const codes: string[] = [];
-      for (let i = 0; i < 5; i++) codes.push((await limited.app.inject({ url: '/api/v1/slots', headers: { authorization: `Bearer flashd_guess${i}` } })).json<{ error: { code: string } }>().error.code);
+      for (let i = 0; i < 5; i++)
+        codes.push(
+          (await limited.app.inject({ url: '/api/v1/slots', headers: { authorization: `Bearer flashd_guess${i}` } })).json<{ error: { code: string } }>().error
+            .code,
+        );
       expect(codes).toEqual(['AUTH_TOKEN_INVALID', 'AUTH_TOKEN_INVALID', 'AUTH_TOKEN_INVALID', 'AUTH_RATE_LIMITED', 'AUTH_RATE_LIMITED']);
     } finally {
       await limited.close();
@@ -186,10 +230,18 @@ describe('API access: roles, tokens, Host and Origin', () => {
       expect(cookie).toMatch(/^flashd_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=43200$/);
       const session = { cookie: cookie.split(';')[0]!, 'content-type': 'application/json' };
       // The loopback grant is only viewer here: the scan needs the sign-in's technician role.
-      expect((await local.app.inject({ method: 'POST', url: '/api/v1/intake', headers: { 'content-type': 'application/json' }, payload: { deviceId: hubId(1) } })).statusCode).toBe(403);
+      expect(
+        (await local.app.inject({ method: 'POST', url: '/api/v1/intake', headers: { 'content-type': 'application/json' }, payload: { deviceId: hubId(1) } }))
+          .statusCode,
+      ).toBe(403);
       const scan = await local.app.inject({ method: 'POST', url: '/api/v1/intake', headers: session, payload: { deviceId: hubId(1) } });
       expect(scan.statusCode).toBe(200);
-      expect(local.stores.audit.list({ limit: 1 }).items[0]).toMatchObject({ actorKind: 'session', actor: 'tech-anna', operatorId: 'tech-anna', role: 'technician' });
+      expect(local.stores.audit.list({ limit: 1 }).items[0]).toMatchObject({
+        actorKind: 'session',
+        actor: 'tech-anna',
+        operatorId: 'tech-anna',
+        role: 'technician',
+      });
       await local.app.inject({ method: 'DELETE', url: '/api/v1/session', headers: session });
       expect((await local.app.inject({ method: 'POST', url: '/api/v1/intake', headers: session, payload: { deviceId: hubId(1) } })).statusCode).toBe(403);
     } finally {

@@ -55,7 +55,15 @@ describe('GET /metrics', () => {
       retry: () => ({ jig: 'JIG-1', slot: 1 }),
     };
     metrics = new FlashdMetrics({ bench: api, outbox: bench.stores.outbox, n3Enabled: true, now: () => NOW });
-    app = await buildApp({ benchId: 'B', bench: api, store: bench.stores.flash, ...bench.stores, isKnownModel: () => true, metrics, log: pino({ level: 'silent' }) });
+    app = await buildApp({
+      benchId: 'B',
+      bench: api,
+      store: bench.stores.flash,
+      ...bench.stores,
+      isKnownModel: () => true,
+      metrics,
+      log: pino({ level: 'silent' }),
+    });
   });
   afterAll(async () => {
     await app.close();
@@ -112,7 +120,9 @@ describe('GET /metrics', () => {
         },
       }),
     );
-    metrics.observe(end({ result: 'FAILED', timings: { identify: 10, unlock: 35 }, error: { code: 'UNLOCK_REFUSED', message: 'refused', phase: 'UNLOCKING' } }));
+    metrics.observe(
+      end({ result: 'FAILED', timings: { identify: 10, unlock: 35 }, error: { code: 'UNLOCK_REFUSED', message: 'refused', phase: 'UNLOCKING' } }),
+    );
     const m = samples((await app.inject('/metrics')).body);
     const delta = (key: string): number => (m.get(key) ?? Number.NaN) - (before.get(key) ?? 0);
     expect(delta('flashd_sessions_finished_total{result="REFLASHED"}')).toBe(1);

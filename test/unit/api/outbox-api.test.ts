@@ -47,7 +47,14 @@ describe('outbox API', () => {
     expect(body).toMatchObject({ mode: 'both', n3Enabled: true, pending: 2, blocked: 1, delivered: 1, dead: 1, lastDeliveredAt: '2026-11-28T12:00:01.000Z' });
     expect(body.oldestPendingAgeSeconds).toEqual(expect.any(Number));
     expect(body.deadLetters).toEqual([
-      expect.objectContaining({ id: ids[0], state: 'DEAD', deadReason: 'HTTP 422: INVALID smiStatus', lastStatus: 422, workOrderId: 'WO-1', outcome: 'REFLASHED' }),
+      expect.objectContaining({
+        id: ids[0],
+        state: 'DEAD',
+        deadReason: 'HTTP 422: INVALID smiStatus',
+        lastStatus: 422,
+        workOrderId: 'WO-1',
+        outcome: 'REFLASHED',
+      }),
     ]);
     expect(body.deadLetters[0]!.payload).toMatchObject({ deviceId: body.deadLetters[0]!.deviceId, deviceType: 'CHF', slot: 1 });
   });
@@ -65,7 +72,9 @@ describe('outbox API', () => {
 
   it('refuses to re-queue what is not a dead letter, or does not exist', async () => {
     const JSON_TYPE = { 'content-type': 'application/json' };
-    expect((await app.inject({ method: 'POST', url: `/api/v1/outbox/${ids[1]}/requeue`, headers: JSON_TYPE })).json()).toMatchObject({ error: { code: 'OUTBOX_NOT_DEAD' } });
+    expect((await app.inject({ method: 'POST', url: `/api/v1/outbox/${ids[1]}/requeue`, headers: JSON_TYPE })).json()).toMatchObject({
+      error: { code: 'OUTBOX_NOT_DEAD' },
+    });
     expect((await app.inject({ method: 'POST', url: `/api/v1/outbox/${ids[1]}/requeue`, headers: JSON_TYPE })).statusCode).toBe(409);
     expect((await app.inject({ method: 'POST', url: '/api/v1/outbox/9999/requeue', headers: JSON_TYPE })).statusCode).toBe(404);
     expect((await app.inject({ method: 'POST', url: '/api/v1/outbox/abc/requeue', headers: JSON_TYPE })).statusCode).toBe(400);

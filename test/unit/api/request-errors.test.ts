@@ -20,7 +20,14 @@ describe('status API refusals over real HTTP', () => {
     for (const path of ['/api/v1/hubs', '/api/v1/work-orders', '/api/v1/outbox']) {
       expect(await get(`${path}?limit=${limit}`), path).toEqual({
         status: 400,
-        body: { error: { requestId: expect.any(String), code: 'REQUEST_INVALID', message: 'querystring/limit must be a finite number', details: { field: 'querystring/limit' } } },
+        body: {
+          error: {
+            requestId: expect.any(String),
+            code: 'REQUEST_INVALID',
+            message: 'querystring/limit must be a finite number',
+            details: { field: 'querystring/limit' },
+          },
+        },
       });
     }
   });
@@ -28,17 +35,32 @@ describe('status API refusals over real HTTP', () => {
   it('refuses a non-finite number in a path parameter', async () => {
     const res = (await send('POST /api/v1/outbox/1e309/requeue HTTP/1.1\r\nContent-Type: application/json'))!;
     expect(res.status).toBe(400);
-    expect(JSON.parse(res.body)).toEqual({ error: { requestId: expect.any(String), code: 'REQUEST_INVALID', message: 'params/id must be a finite number', details: { field: 'params/id' } } });
+    expect(JSON.parse(res.body)).toEqual({
+      error: { requestId: expect.any(String), code: 'REQUEST_INVALID', message: 'params/id must be a finite number', details: { field: 'params/id' } },
+    });
   });
 
   it('answers a too-long path segment with 414 REQUEST_URL_TOO_LONG, without echoing the URL', async () => {
     const res = await get(`/api/v1/work-orders/${'a'.repeat(5000)}`);
-    expect(res).toEqual({ status: 414, body: { error: { requestId: expect.any(String), code: 'REQUEST_URL_TOO_LONG', message: 'a path segment is longer than 100 characters', details: { limit: 100 } } } });
+    expect(res).toEqual({
+      status: 414,
+      body: {
+        error: {
+          requestId: expect.any(String),
+          code: 'REQUEST_URL_TOO_LONG',
+          message: 'a path segment is longer than 100 characters',
+          details: { limit: 100 },
+        },
+      },
+    });
   });
 
   it('answers bad percent-encoding with 400 REQUEST_INVALID', async () => {
     for (const path of ['/api/v1/hubs/%', '/api/v1/work-orders/%E0%A4%A']) {
-      expect(await get(path)).toEqual({ status: 400, body: { error: { requestId: expect.any(String), code: 'REQUEST_INVALID', message: 'the request URL is not valid percent-encoded UTF-8' } } });
+      expect(await get(path)).toEqual({
+        status: 400,
+        body: { error: { requestId: expect.any(String), code: 'REQUEST_INVALID', message: 'the request URL is not valid percent-encoded UTF-8' } },
+      });
     }
   });
 
@@ -48,7 +70,9 @@ describe('status API refusals over real HTTP', () => {
     expect(JSON.parse(garbage.body)).toMatchObject({ error: { code: 'REQUEST_INVALID' } });
     const big = (await send(`GET /api/v1/health HTTP/1.1\r\nX-Big: ${'a'.repeat(20_000)}`))!;
     expect(big.status).toBe(431);
-    expect(JSON.parse(big.body)).toEqual({ error: { code: 'REQUEST_HEADERS_TOO_LARGE', message: 'the request line and headers are larger than 16384 bytes', details: { limitBytes: 16_384 } } });
+    expect(JSON.parse(big.body)).toEqual({
+      error: { code: 'REQUEST_HEADERS_TOO_LARGE', message: 'the request line and headers are larger than 16384 bytes', details: { limitBytes: 16_384 } },
+    });
     const expect417 = (await send('GET /api/v1/health HTTP/1.1\r\nExpect: teapot'))!;
     expect(expect417.status).toBe(417);
     expect(JSON.parse(expect417.body)).toMatchObject({ error: { code: 'REQUEST_INVALID' } });
@@ -56,18 +80,35 @@ describe('status API refusals over real HTTP', () => {
 
   it('answers a request that never completes with 408 REQUEST_TIMEOUT (the 30 s request timeout is not waited for here)', () => {
     const err = Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' });
-    expect(clientErrorReply(err)).toEqual({ status: 408, body: { error: { code: 'REQUEST_TIMEOUT', message: 'the request did not arrive completely in time' } } });
+    expect(clientErrorReply(err)).toEqual({
+      status: 408,
+      body: { error: { code: 'REQUEST_TIMEOUT', message: 'the request did not arrive completely in time' } },
+    });
   });
 
   it("names the byte limit in a 413: the API's 1 MiB, or the smaller limit of a route that takes small bodies", async () => {
     const big = JSON.stringify({ id: 'x'.repeat(1_100_000) });
     const res = (await send(`POST /api/v1/work-orders HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: ${big.length}`, big))!;
     expect(res.status).toBe(413);
-    expect(JSON.parse(res.body)).toEqual({ error: { requestId: expect.any(String), code: 'REQUEST_TOO_LARGE', message: "the request body is larger than this route's 1048576-byte limit", details: { limitBytes: 1_048_576 } } });
+    expect(JSON.parse(res.body)).toEqual({
+      error: {
+        requestId: expect.any(String),
+        code: 'REQUEST_TOO_LARGE',
+        message: "the request body is larger than this route's 1048576-byte limit",
+        details: { limitBytes: 1_048_576 },
+      },
+    });
     const scan = JSON.stringify({ deviceId: 'x'.repeat(5000) });
     const small = (await send(`POST /api/v1/intake HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: ${scan.length}`, scan))!;
     expect(small.status).toBe(413);
-    expect(JSON.parse(small.body)).toEqual({ error: { requestId: expect.any(String), code: 'REQUEST_TOO_LARGE', message: "the request body is larger than this route's 4096-byte limit", details: { limitBytes: 4096 } } });
+    expect(JSON.parse(small.body)).toEqual({
+      error: {
+        requestId: expect.any(String),
+        code: 'REQUEST_TOO_LARGE',
+        message: "the request body is larger than this route's 4096-byte limit",
+        details: { limitBytes: 4096 },
+      },
+    });
   });
 
   it('refuses text/plain bodies with 415 and stores nothing: a web page cannot create a work order', async () => {
@@ -88,10 +129,16 @@ describe('status API refusals over real HTTP', () => {
     // Each route takes its one type: JSON to the CSV import, CSV to the JSON create.
     const wrongWay = (await send(`POST /api/v1/work-orders HTTP/1.1\r\nContent-Type: text/csv\r\nContent-Length: ${csv.length}`, csv))!;
     expect(wrongWay.status).toBe(415);
-    const jsonImport = (await send(`POST /api/v1/work-orders/import?id=WO-X&secPartyId=P1&cspRegion=North HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: ${json.length}`, json))!;
+    const jsonImport = (await send(
+      `POST /api/v1/work-orders/import?id=WO-X&secPartyId=P1&cspRegion=North HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: ${json.length}`,
+      json,
+    ))!;
     expect(jsonImport.status).toBe(415);
     expect(count('work_orders')).toBe(orders);
-    const imported = (await send(`POST /api/v1/work-orders/import?id=WO-X&secPartyId=P1&cspRegion=North HTTP/1.1\r\nContent-Type: text/csv\r\nContent-Length: ${csv.length}`, csv))!;
+    const imported = (await send(
+      `POST /api/v1/work-orders/import?id=WO-X&secPartyId=P1&cspRegion=North HTTP/1.1\r\nContent-Type: text/csv\r\nContent-Length: ${csv.length}`,
+      csv,
+    ))!;
     expect(imported.status).toBe(201);
   });
 });

@@ -19,15 +19,88 @@ const doc = readFileSync(join(PACKAGE_ROOT, 'docs/errors.md'), 'utf8');
 const DOCUMENTED = new Set([...doc.matchAll(/^\| `([A-Z][A-Z0-9_]*)` \| .+ \|$/gm)].map((m) => m[1]!));
 
 const HOSTILE = [
-  '', 'Infinity', '-Infinity', '1e309', '-1e309', '-0', 'NaN', '0', '-1', '1.5', '0x10', '1e3', '99999999999999999999999',
-  'true', 'null', '[]', '{}', '%', '%%', '%E0%A4%A', '%00', '%2e%2e', '..', '%C0%AF', '%F0%9F%92%A9', "'; DROP TABLE hubs;--",
-  '__proto__', 'constructor', 'a'.repeat(101), 'b'.repeat(3000), 'é', 'WO 1',
+  '',
+  'Infinity',
+  '-Infinity',
+  '1e309',
+  '-1e309',
+  '-0',
+  'NaN',
+  '0',
+  '-1',
+  '1.5',
+  '0x10',
+  '1e3',
+  '99999999999999999999999',
+  'true',
+  'null',
+  '[]',
+  '{}',
+  '%',
+  '%%',
+  '%E0%A4%A',
+  '%00',
+  '%2e%2e',
+  '..',
+  '%C0%AF',
+  '%F0%9F%92%A9',
+  "'; DROP TABLE hubs;--",
+  '__proto__',
+  'constructor',
+  'a'.repeat(101),
+  'b'.repeat(3000),
+  'é',
+  'WO 1',
 ];
-const VALID = [hubId(1), hubId(1).toLowerCase(), hubId(2), 'WO-1', 'WO-2', 'P1', '1', '100', '1000', 'OPEN', 'REFLASHED', 'North', 'csv', 'json', 'party', '2026-01-01'];
-const QUERY_KEYS = ['limit', 'after', 'outcome', 'state', 'secPartyId', 'workOrderId', 'id', 'cspRegion', 'format', 'by', 'from', 'to', 'x', '__proto__', 'limit[]'];
+const VALID = [
+  hubId(1),
+  hubId(1).toLowerCase(),
+  hubId(2),
+  'WO-1',
+  'WO-2',
+  'P1',
+  '1',
+  '100',
+  '1000',
+  'OPEN',
+  'REFLASHED',
+  'North',
+  'csv',
+  'json',
+  'party',
+  '2026-01-01',
+];
+const QUERY_KEYS = [
+  'limit',
+  'after',
+  'outcome',
+  'state',
+  'secPartyId',
+  'workOrderId',
+  'id',
+  'cspRegion',
+  'format',
+  'by',
+  'from',
+  'to',
+  'x',
+  '__proto__',
+  'limit[]',
+];
 const CONTENT_TYPES = [
-  'application/json', 'application/json; charset=utf-8', 'text/plain', 'text/plain; charset=utf-8', 'text/csv', 'application/x-www-form-urlencoded',
-  'multipart/form-data; boundary=x', 'application/xml', 'application/json; charset=latin1', 'Application/JSON', '', '*/*', 'text/csv; charset=utf-8',
+  'application/json',
+  'application/json; charset=utf-8',
+  'text/plain',
+  'text/plain; charset=utf-8',
+  'text/csv',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/xml',
+  'application/json; charset=latin1',
+  'Application/JSON',
+  '',
+  '*/*',
+  'text/csv; charset=utf-8',
 ];
 const JSON_BODIES = [
   JSON.stringify({ id: 'WO-F', secPartyId: 'P1', cspRegion: 'North', hubs: [{ deviceId: hubId(7) }] }),
@@ -35,12 +108,32 @@ const JSON_BODIES = [
   JSON.stringify({ deviceId: hubId(1), workOrderId: 'WO-1' }),
   JSON.stringify({ deviceIds: [hubId(1)] }),
   JSON.stringify({ operatorId: 'op-1' }),
-  '{"limit":1e309}', '{"hubs":[{"deviceId":1e309}]}', '{"id":-0,"hubs":Infinity}', '{', '[]', 'null', '"x"', '1e309', '',
-  '{"__proto__":{"polluted":1}}', '{"constructor":{"prototype":{"polluted":1}}}', '['.repeat(5000) + ']'.repeat(5000),
-  `deviceId,model\n${hubId(9)},0101030B\n`, 'a=1&b=2', '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--x--\r\n',
+  '{"limit":1e309}',
+  '{"hubs":[{"deviceId":1e309}]}',
+  '{"id":-0,"hubs":Infinity}',
+  '{',
+  '[]',
+  'null',
+  '"x"',
+  '1e309',
+  '',
+  '{"__proto__":{"polluted":1}}',
+  '{"constructor":{"prototype":{"polluted":1}}}',
+  '['.repeat(5000) + ']'.repeat(5000),
+  `deviceId,model\n${hubId(9)},0101030B\n`,
+  'a=1&b=2',
+  '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--x--\r\n',
 ];
 const BENIGN_HEADERS = ['Expect: 100-continue', 'Accept: text/csv', 'Accept: */*', 'Accept-Version: 9', 'Origin: http://evil.example'];
-const HOSTILE_HEADERS = ['Expect: teapot', `X-Big: ${'h'.repeat(20_000)}`, 'Content-Length: 3', 'Bad Header: x', 'Transfer-Encoding: gzip', 'Host: a', 'X-Nul: a\u0000b'];
+const HOSTILE_HEADERS = [
+  'Expect: teapot',
+  `X-Big: ${'h'.repeat(20_000)}`,
+  'Content-Length: 3',
+  'Bad Header: x',
+  'Transfer-Encoding: gzip',
+  'Host: a',
+  'X-Nul: a\u0000b',
+];
 const OPERATORS = ['op-1', '', 'a'.repeat(200), 'bad id', 'é', '../../etc'];
 
 const pick = <T>(values: readonly T[]) => fc.constantFrom(...values);
@@ -79,21 +172,41 @@ interface Case {
 function caseFor(route: RegisteredRoute): fc.Arbitrary<Case> {
   const params = (route.url.match(/:[A-Za-z]+|\*/g) ?? []).length;
   return fc.record({
-    method: fc.oneof({ weight: 6, arbitrary: fc.constant(route.method) }, { weight: 1, arbitrary: pick(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD']) }),
-    path: fc.tuple(fc.array(encodedOrRaw, { minLength: params, maxLength: params }), fc.oneof({ weight: 5, arbitrary: fc.constant('') }, { weight: 1, arbitrary: pick(['/', '//', '/x', '?', '#frag', '/..', '/%2e%2e']) })).map(([values, tail]) => {
-      let i = 0;
-      return route.url.replace(/:[A-Za-z]+|\*/g, () => values[i++]!) + tail;
-    }),
+    method: fc.oneof(
+      { weight: 6, arbitrary: fc.constant(route.method) },
+      { weight: 1, arbitrary: pick(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD']) },
+    ),
+    path: fc
+      .tuple(
+        fc.array(encodedOrRaw, { minLength: params, maxLength: params }),
+        fc.oneof({ weight: 5, arbitrary: fc.constant('') }, { weight: 1, arbitrary: pick(['/', '//', '/x', '?', '#frag', '/..', '/%2e%2e']) }),
+      )
+      .map(([values, tail]) => {
+        let i = 0;
+        return route.url.replace(/:[A-Za-z]+|\*/g, () => values[i++]!) + tail;
+      }),
     query: fc.array(fc.tuple(fc.oneof(pick(QUERY_KEYS), fc.string({ maxLength: 8 })), encodedOrRaw), { maxLength: 4 }),
-    contentType: fc.oneof({ weight: 4, arbitrary: fc.constant('application/json') }, { weight: 3, arbitrary: pick(CONTENT_TYPES) }, { weight: 1, arbitrary: fc.constant(undefined) }),
+    contentType: fc.oneof(
+      { weight: 4, arbitrary: fc.constant('application/json') },
+      { weight: 3, arbitrary: pick(CONTENT_TYPES) },
+      { weight: 1, arbitrary: fc.constant(undefined) },
+    ),
     body: fc.option(
-      fc.oneof({ weight: 6, arbitrary: validIshBody }, { weight: 6, arbitrary: pick(JSON_BODIES) }, { weight: 3, arbitrary: fc.json() }, { weight: 1, arbitrary: fc.constant('x'.repeat(1_100_000)) }),
+      fc.oneof(
+        { weight: 6, arbitrary: validIshBody },
+        { weight: 6, arbitrary: pick(JSON_BODIES) },
+        { weight: 3, arbitrary: fc.json() },
+        { weight: 1, arbitrary: fc.constant('x'.repeat(1_100_000)) },
+      ),
       { nil: undefined },
     ),
     operator: fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: pick(OPERATORS) }),
     // Headers Node itself refuses come one at a time and seldom, so most cases reach the routes.
     extraHeaders: fc
-      .tuple(fc.subarray(BENIGN_HEADERS), fc.oneof({ weight: 6, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.subarray(HOSTILE_HEADERS, { minLength: 1, maxLength: 1 }) }))
+      .tuple(
+        fc.subarray(BENIGN_HEADERS),
+        fc.oneof({ weight: 6, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.subarray(HOSTILE_HEADERS, { minLength: 1, maxLength: 1 }) }),
+      )
       .map(([benign, hostile]) => [...benign, ...hostile]),
     chunked: fc.boolean(),
   });
@@ -130,7 +243,8 @@ function problemsOf(c: Case, res: RawResponse | undefined): string[] {
   if (!error || Object.keys(body as object).length !== 1) return [...problems, `error body is not { error }: ${res.body.slice(0, 200)}`];
   if (typeof error.code !== 'string' || !DOCUMENTED.has(error.code)) problems.push(`code ${String(error.code)} is not in docs/errors.md`);
   if (typeof error.message !== 'string') problems.push('error.message is not a string');
-  if (Object.keys(error).some((k) => !['code', 'message', 'details', 'requestId'].includes(k))) problems.push(`error has other keys: ${Object.keys(error).join(', ')}`);
+  if (Object.keys(error).some((k) => !['code', 'message', 'details', 'requestId'].includes(k)))
+    problems.push(`error has other keys: ${Object.keys(error).join(', ')}`);
   return problems;
 }
 

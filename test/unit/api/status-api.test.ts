@@ -22,7 +22,15 @@ describe('status API', () => {
     stores.workOrders.create({ id: 'WO-1', secPartyId: 'P1', cspRegion: 'South', source: 'api', operatorId: 't' }, { hubs: [{ deviceId }] }, () => true);
     stores.intake.scan({ deviceId, operatorId: 't' });
     const id = store.beginAttempt({
-      identity: { deviceId, gpfDeviceId: parseDeviceId('00-DB-12-34-56-78-90-A1'), manufacturer: '1086', model: '0101030B', hardwareVersion: 2, firmwareVersion: parseFirmwareVersion('0002012A'), locked: true },
+      identity: {
+        deviceId,
+        gpfDeviceId: parseDeviceId('00-DB-12-34-56-78-90-A1'),
+        manufacturer: '1086',
+        model: '0101030B',
+        hardwareVersion: 2,
+        firmwareVersion: parseFirmwareVersion('0002012A'),
+        locked: true,
+      },
       benchId: 'B',
       jigId: 'JIG-1',
       slot: 4,
@@ -30,8 +38,18 @@ describe('status API', () => {
       workOrderId: 'WO-1',
       operatorId: 't',
     });
-    store.finishAttempt(id, { result: 'REFLASHED', firmwareTarget: '0002012F', firmwareAfter: '0002012F', imageSha256: 'aa'.repeat(32), hubSha256: 'aa'.repeat(32), timings: { transfer: 5 } });
-    const slots = [{ ...emptySlot('JIG-1', 4), present: true, phase: 'DONE' as const, progress: 1, deviceId, result: 'REFLASHED' as const }, emptySlot('JIG-1', 5)];
+    store.finishAttempt(id, {
+      result: 'REFLASHED',
+      firmwareTarget: '0002012F',
+      firmwareAfter: '0002012F',
+      imageSha256: 'aa'.repeat(32),
+      hubSha256: 'aa'.repeat(32),
+      timings: { transfer: 5 },
+    });
+    const slots = [
+      { ...emptySlot('JIG-1', 4), present: true, phase: 'DONE' as const, progress: 1, deviceId, result: 'REFLASHED' as const },
+      emptySlot('JIG-1', 5),
+    ];
     const bench = { slots: () => slots, activeSessions: 0, operatorId: 't', setOperator: () => {}, retry: () => ({ jig: 'JIG-1', slot: 4 }) };
     const metrics = apiMetrics(bench, stores.outbox);
     app = await buildApp({ benchId: 'B', bench, store, ...stores, isKnownModel: () => true, metrics, log: pino({ level: 'silent' }) });
@@ -83,7 +101,12 @@ describe('status API', () => {
     const wrongType = await app.inject({ method: 'POST', url: '/api/v1/intake', headers: { 'content-type': 'application/xml' }, payload: '<scan/>' });
     expect(wrongType.statusCode).toBe(415);
     expect(wrongType.json()).toMatchObject({ error: { code: 'REQUEST_MEDIA_TYPE' } });
-    const huge = await app.inject({ method: 'POST', url: '/api/v1/intake', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ deviceId: 'x'.repeat(2_000_000) }) });
+    const huge = await app.inject({
+      method: 'POST',
+      url: '/api/v1/intake',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ deviceId: 'x'.repeat(2_000_000) }),
+    });
     expect(huge.statusCode).toBe(413);
     expect(huge.json()).toMatchObject({ error: { code: 'REQUEST_TOO_LARGE' } });
   });

@@ -18,7 +18,13 @@ describe('the API on a full store', () => {
     const hubs = Array.from({ length: 240 }, (_, i) => ({ deviceId: hubId(10 + i) }));
     const res = await api.app.inject({ method: 'POST', url: '/api/v1/work-orders', payload: { id: 'WO-FULL', secPartyId: 'P1', cspRegion: 'North', hubs } });
     expect(res.statusCode).toBe(507);
-    expect(res.json()).toEqual({ error: { code: 'STORE_FULL', message: 'the store is full (disk or store.maxSizeMiB): nothing was stored; free space and retry', requestId: expect.any(String) } });
+    expect(res.json()).toEqual({
+      error: {
+        code: 'STORE_FULL',
+        message: 'the store is full (disk or store.maxSizeMiB): nothing was stored; free space and retry',
+        requestId: expect.any(String),
+      },
+    });
     expect((await api.app.inject({ method: 'GET', url: '/api/v1/work-orders/WO-FULL' })).statusCode).toBe(404);
     expect(db.prepare("SELECT count(*) FROM work_order_hubs WHERE work_order_id = 'WO-FULL'").pluck().get()).toBe(0);
     // Room again: the same request goes through.

@@ -7,9 +7,11 @@ describe('store growth limits', () => {
   let api: ApiApp | undefined;
   afterEach(() => api?.close());
 
-  const id = (order: number, hub: number) => `00-DB-13-00-00-${order.toString(16).padStart(2, '0').toUpperCase()}-${(hub >> 8).toString(16).padStart(2, '0').toUpperCase()}-${(hub & 0xff).toString(16).padStart(2, '0').toUpperCase()}`;
+  const id = (order: number, hub: number) =>
+    `00-DB-13-00-00-${order.toString(16).padStart(2, '0').toUpperCase()}-${(hub >> 8).toString(16).padStart(2, '0').toUpperCase()}-${(hub & 0xff).toString(16).padStart(2, '0').toUpperCase()}`;
   const hubs = (order: number, n: number) => Array.from({ length: n }, (_, i) => ({ deviceId: id(order, i) }));
-  const create = (orderId: string, list: object[]) => api!.app.inject({ method: 'POST', url: '/api/v1/work-orders', payload: { id: orderId, secPartyId: 'P1', cspRegion: 'North', hubs: list } });
+  const create = (orderId: string, list: object[]) =>
+    api!.app.inject({ method: 'POST', url: '/api/v1/work-orders', payload: { id: orderId, secPartyId: 'P1', cspRegion: 'North', hubs: list } });
   const count = (table: string) => (api!.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 
   it('refuses a work order past limits.maxOpenWorkOrders with 409 until one is closed or cancelled', async () => {
@@ -19,10 +21,17 @@ describe('store growth limits', () => {
     const refused = await create('WO-4', hubs(4, 1));
     expect(refused.statusCode).toBe(409);
     expect(refused.json()).toEqual({
-      error: { requestId: expect.any(String), code: 'WORK_ORDERS_OPEN_LIMIT', message: 'work order WO-4: 3 work orders are open, the limit is 3; close or cancel one first', details: { workOrderId: 'WO-4', open: 3, limit: 3 } },
+      error: {
+        requestId: expect.any(String),
+        code: 'WORK_ORDERS_OPEN_LIMIT',
+        message: 'work order WO-4: 3 work orders are open, the limit is 3; close or cancel one first',
+        details: { workOrderId: 'WO-4', open: 3, limit: 3 },
+      },
     });
     expect(count('work_orders')).toBe(3);
-    expect((await api.app.inject({ method: 'POST', url: '/api/v1/work-orders/WO-3/cancel', headers: { 'content-type': 'application/json' } })).statusCode).toBe(200);
+    expect((await api.app.inject({ method: 'POST', url: '/api/v1/work-orders/WO-3/cancel', headers: { 'content-type': 'application/json' } })).statusCode).toBe(
+      200,
+    );
     expect((await create('WO-4', hubs(4, 1))).statusCode).toBe(201);
   });
 
@@ -32,8 +41,15 @@ describe('store growth limits', () => {
     // WO-1 (1 hub) was seeded at 10:00.
     expect((await create('WO-2', hubs(2, 6))).statusCode).toBe(201);
     now += 30 * 60_000;
-    const csv = `deviceId\n${hubs(3, 4).map((h) => h.deviceId).join('\n')}\n`;
-    const refused = await api.app.inject({ method: 'POST', url: '/api/v1/work-orders/import?id=WO-3&secPartyId=P1&cspRegion=North', headers: { 'content-type': 'text/csv' }, payload: csv });
+    const csv = `deviceId\n${hubs(3, 4)
+      .map((h) => h.deviceId)
+      .join('\n')}\n`;
+    const refused = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/work-orders/import?id=WO-3&secPartyId=P1&cspRegion=North',
+      headers: { 'content-type': 'text/csv' },
+      payload: csv,
+    });
     expect(refused.statusCode).toBe(429);
     expect(refused.json()).toEqual({
       error: {
@@ -57,12 +73,19 @@ describe('store growth limits', () => {
       method: 'POST',
       url: '/api/v1/work-orders/import?id=WO-BIG&secPartyId=P1&cspRegion=North',
       headers: { 'content-type': 'text/csv' },
-      payload: `deviceId\n${hubs(5, MAX_WORK_ORDER_HUBS + 1).map((h) => h.deviceId).join('\n')}\n`,
+      payload: `deviceId\n${hubs(5, MAX_WORK_ORDER_HUBS + 1)
+        .map((h) => h.deviceId)
+        .join('\n')}\n`,
     });
     for (const res of [json, csv]) {
       expect(res.statusCode).toBe(413);
       expect(res.json()).toEqual({
-        error: { requestId: expect.any(String), code: 'WORK_ORDER_TOO_LARGE', message: 'work order WO-BIG: 4481 hubs; at most 4480 in one work order', details: { workOrderId: 'WO-BIG', limit: MAX_WORK_ORDER_HUBS } },
+        error: {
+          requestId: expect.any(String),
+          code: 'WORK_ORDER_TOO_LARGE',
+          message: 'work order WO-BIG: 4481 hubs; at most 4480 in one work order',
+          details: { workOrderId: 'WO-BIG', limit: MAX_WORK_ORDER_HUBS },
+        },
       });
     }
     expect(count('work_orders')).toBe(1);

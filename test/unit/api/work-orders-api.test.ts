@@ -69,9 +69,22 @@ describe('work order API', () => {
   };
 
   it('creates a work order from JSON, recording who asked', async () => {
-    const res = await post('/work-orders', { id: 'WO-1', secPartyId: 'P1', cspRegion: 'North', hubs: [{ deviceId: ID(1), model: MODEL }, { deviceId: ID(2) }] }, await signIn('office-7'));
+    const res = await post(
+      '/work-orders',
+      { id: 'WO-1', secPartyId: 'P1', cspRegion: 'North', hubs: [{ deviceId: ID(1), model: MODEL }, { deviceId: ID(2) }] },
+      await signIn('office-7'),
+    );
     expect(res.statusCode).toBe(201);
-    expect(res.json()).toMatchObject({ id: 'WO-1', secPartyId: 'P1', cspRegion: 'North', state: 'OPEN', source: 'api', createdBy: 'office-7', hubCount: 2, counts: { EXPECTED: 2 } });
+    expect(res.json()).toMatchObject({
+      id: 'WO-1',
+      secPartyId: 'P1',
+      cspRegion: 'North',
+      state: 'OPEN',
+      source: 'api',
+      createdBy: 'office-7',
+      hubCount: 2,
+      counts: { EXPECTED: 2 },
+    });
     const detail = (await get('/work-orders/WO-1')).json<{ hubs: Array<{ deviceId: string; declaredModel: string | null; smiStatus: string }> }>();
     expect(detail.hubs.map((h) => [h.deviceId, h.declaredModel, h.smiStatus])).toEqual([
       [ID(1), MODEL, 'Pending'],
@@ -105,7 +118,9 @@ describe('work order API', () => {
 
   it('answers bad headers and bad ids with a code and a proper status, storing nothing', async () => {
     const before = snapshot(db);
-    expect((await post('/work-orders/import?id=WO-3&secPartyId=P1&cspRegion=West', `deviceId\n${ID(1)}\n`)).json()).toMatchObject({ error: { code: 'REQUEST_INVALID' } });
+    expect((await post('/work-orders/import?id=WO-3&secPartyId=P1&cspRegion=West', `deviceId\n${ID(1)}\n`)).json()).toMatchObject({
+      error: { code: 'REQUEST_INVALID' },
+    });
     expect((await post('/work-orders/import?id=WO 3&secPartyId=P1&cspRegion=South', `deviceId\n${ID(1)}\n`)).statusCode).toBe(400);
     expect((await create('WO-3', [])).json()).toMatchObject({ error: { code: 'WORK_ORDER_INVALID', details: { problems: [{ code: 'WORK_ORDER_EMPTY' }] } } });
     expect((await post('/session', { operatorId: 'no spaces' })).json()).toMatchObject({ error: { code: 'REQUEST_INVALID' } });
@@ -117,8 +132,14 @@ describe('work order API', () => {
 
   it('scans at intake: trims and upper-cases, accepts or rejects with a reason, 400 for a malformed ID', async () => {
     await create('WO-1', [{ deviceId: ID(1) }, { deviceId: ID(2), smiStatus: 'Commissioned' }, { deviceId: ID(3), smetsVersion: 'SMETS1' }]);
-    const scan = async (deviceId: string, headers: Record<string, string> = {}) => (await post('/intake', { deviceId }, headers)).json<{ decision: string; code?: string }>();
-    expect(await scan(`\t${ID(1).toLowerCase()} \r\n`, await signIn('gi-3'))).toMatchObject({ decision: 'ACCEPTED', deviceId: ID(1), workOrderId: 'WO-1', hub: { state: 'ACCEPTED', receivedBy: 'gi-3' } });
+    const scan = async (deviceId: string, headers: Record<string, string> = {}) =>
+      (await post('/intake', { deviceId }, headers)).json<{ decision: string; code?: string }>();
+    expect(await scan(`\t${ID(1).toLowerCase()} \r\n`, await signIn('gi-3'))).toMatchObject({
+      decision: 'ACCEPTED',
+      deviceId: ID(1),
+      workOrderId: 'WO-1',
+      hub: { state: 'ACCEPTED', receivedBy: 'gi-3' },
+    });
     expect(await scan(ID(1))).toMatchObject({ decision: 'REJECTED', code: 'HUB_ALREADY_RECEIVED' });
     expect(await scan(ID(2))).toMatchObject({ decision: 'REJECTED', code: 'SMI_STATUS_NOT_PENDING', hub: { state: 'REJECTED' } });
     expect(await scan(ID(3))).toMatchObject({ decision: 'REJECTED', code: 'NOT_SMETS2' });
@@ -161,11 +182,18 @@ describe('work order API', () => {
     await create('WO-1', [{ deviceId: ID(1) }, { deviceId: ID(2), smiStatus: 'Withdrawn' }], 'P1');
     await create('WO-2', [{ deviceId: ID(3) }], 'P1');
     await post('/intake', { deviceId: ID(2) });
-    for (const [n, wo] of [[1, 'WO-1'], [3, 'WO-2']] as const) {
-      db.prepare("UPDATE work_order_hubs SET state = 'REFLASHED', outcome = 'REFLASHED', firmware_before = '0002012A', firmware_after = '0002012F', target_version = '0002012F' WHERE device_id = ? AND work_order_id = ?").run(ID(n), wo);
+    for (const [n, wo] of [
+      [1, 'WO-1'],
+      [3, 'WO-2'],
+    ] as const) {
+      db.prepare(
+        "UPDATE work_order_hubs SET state = 'REFLASHED', outcome = 'REFLASHED', firmware_before = '0002012A', firmware_after = '0002012F', target_version = '0002012F' WHERE device_id = ? AND work_order_id = ?",
+      ).run(ID(n), wo);
     }
     const manifest = (await get('/work-orders/WO-1/manifest')).json<{ returns: unknown[]; rejected: unknown[]; totals: Record<string, number> }>();
-    expect(manifest.returns).toEqual([expect.objectContaining({ deviceId: ID(1), disposition: 'RETURN_REFLASHED', firmwareAfter: '0002012F', returned: false })]);
+    expect(manifest.returns).toEqual([
+      expect.objectContaining({ deviceId: ID(1), disposition: 'RETURN_REFLASHED', firmwareAfter: '0002012F', returned: false }),
+    ]);
     expect(manifest.rejected).toEqual([expect.objectContaining({ deviceId: ID(2), disposition: 'RETURN_REJECTED', reasonCode: 'SMI_STATUS_NOT_PENDING' })]);
     const csv = await get('/work-orders/WO-1/manifest?format=csv');
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
@@ -174,7 +202,9 @@ describe('work order API', () => {
       `WO-1,P1,${ID(1)},RETURN_REFLASHED,REFLASHED,false,0002012A,0002012F,,`,
       `WO-1,P1,${ID(2)},RETURN_REJECTED,REJECTED,false,,,SMI_STATUS_NOT_PENDING,`,
     ]);
-    expect((await get('/charges?by=party&format=csv')).body).toBe('secPartyId,workOrders,hubs,reflashed,alreadyCurrent,rejected,scrapped,inProcess,notReceived\r\nP1,2,3,2,0,1,0,0,0\r\n');
+    expect((await get('/charges?by=party&format=csv')).body).toBe(
+      'secPartyId,workOrders,hubs,reflashed,alreadyCurrent,rejected,scrapped,inProcess,notReceived\r\nP1,2,3,2,0,1,0,0,0\r\n',
+    );
     const period = await get('/charges?from=2026-11-01&to=2026-12-01');
     expect(period.json()).toMatchObject({ by: 'work-order', period: { from: '2026-11-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z' } });
     const bad = await get('/charges?from=2026-11-31');

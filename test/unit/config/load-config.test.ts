@@ -59,7 +59,11 @@ describe('config', () => {
 
   it('reports every problem at once, each with its path', async () => {
     const found = await problems(
-      JSON.stringify({ simulator: { enabled: false, transport: 'udp' }, jigs: [{ id: 'J1', control: 'socket://127.0.0.1:1', slots: [], baud: 9600 }], unlock: { keys: { '1086': 'zz' } } }),
+      JSON.stringify({
+        simulator: { enabled: false, transport: 'udp' },
+        jigs: [{ id: 'J1', control: 'socket://127.0.0.1:1', slots: [], baud: 9600 }],
+        unlock: { keys: { '1086': 'zz' } },
+      }),
     );
     expect(found).toEqual(
       expect.arrayContaining([
@@ -79,8 +83,14 @@ describe('config', () => {
   });
 
   it('names unreadable and non-JSON files', async () => {
-    await expect(loadConfig({ file: join(dir, 'missing.json'), env: {} })).rejects.toMatchObject({ code: 'CONFIG_UNREADABLE', message: expect.stringContaining('missing.json') });
-    await expect(loadConfig({ file: file('bad.json', '{ "api": '), env: {} })).rejects.toMatchObject({ code: 'CONFIG_UNREADABLE', message: expect.stringContaining('not valid JSON') });
+    await expect(loadConfig({ file: join(dir, 'missing.json'), env: {} })).rejects.toMatchObject({
+      code: 'CONFIG_UNREADABLE',
+      message: expect.stringContaining('missing.json'),
+    });
+    await expect(loadConfig({ file: file('bad.json', '{ "api": '), env: {} })).rejects.toMatchObject({
+      code: 'CONFIG_UNREADABLE',
+      message: expect.stringContaining('not valid JSON'),
+    });
   });
 
   describe('demo keys belong to the simulator only', () => {
@@ -94,7 +104,10 @@ describe('config', () => {
     });
 
     it('with the simulator on, manufacturers left out get their demo key and a given key is kept', async () => {
-      const { unlockKeys, config } = await loadConfig({ file: file('sim-partial.json', JSON.stringify({ unlock: { keys: { '1178': 'cd'.repeat(32) } } })), env: {} });
+      const { unlockKeys, config } = await loadConfig({
+        file: file('sim-partial.json', JSON.stringify({ unlock: { keys: { '1178': 'cd'.repeat(32) } } })),
+        env: {},
+      });
       expect(Buffer.from(unlockKeys.get('1178')!).toString('hex')).toBe('cd'.repeat(32));
       expect(Buffer.from(unlockKeys.get('1086')!).equals(demoMasterKey('1086'))).toBe(true);
       expect(Buffer.from(unlockKeys.get('106C')!).equals(demoMasterKey('106C'))).toBe(true);
@@ -104,7 +117,9 @@ describe('config', () => {
     it('a manufacturer code that is not in the catalogue is refused with a "did you mean"', async () => {
       const found = await problems(bench({ unlock: { keys: { '1O86': 'ab'.repeat(32) } } }));
       expect(found).toEqual([expect.stringContaining('/unlock/keys/1O86: manufacturer "1O86" is not in the catalogue (did you mean "1086"?')]);
-      expect(await problems(JSON.stringify({ unlock: { keys: { '9999': 'ab'.repeat(32) } } }))).toEqual([expect.stringContaining('/unlock/keys/9999: manufacturer "9999" is not in the catalogue')]);
+      expect(await problems(JSON.stringify({ unlock: { keys: { '9999': 'ab'.repeat(32) } } }))).toEqual([
+        expect.stringContaining('/unlock/keys/9999: manufacturer "9999" is not in the catalogue'),
+      ]);
     });
 
     it('no trusted manifest key with the simulator off is a config error, not the demo key', async () => {
@@ -120,7 +135,10 @@ describe('config', () => {
 
   it('reads unlock keys from files (systemd credentials) and resolves paths from the config file', async () => {
     const keyFile = file('key-1086', `${'ab'.repeat(32)}\n`);
-    const { unlockKeys, config } = await loadConfig({ file: file('k.json', JSON.stringify({ unlock: { keys: { '1086': { file: keyFile } } }, store: { path: 'db/x.db' } })), env: {} });
+    const { unlockKeys, config } = await loadConfig({
+      file: file('k.json', JSON.stringify({ unlock: { keys: { '1086': { file: keyFile } } }, store: { path: 'db/x.db' } })),
+      env: {},
+    });
     expect(Buffer.from(unlockKeys.get('1086')!).toString('hex')).toBe('ab'.repeat(32));
     expect(config.store.path).toBe(join(dir, 'db/x.db'));
     // Paths the file does not give are flashd's own, wherever the file is.

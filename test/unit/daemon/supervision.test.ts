@@ -11,7 +11,14 @@ describe('Supervision', () => {
     const sent: string[] = [];
     const supervision = new Supervision({
       sink: (m) => sent.push(m),
-      facts: { jigs: () => [{ id: 'J1', connected: true }, { id: 'J2', connected: false }], activeSessions: () => 3, pendingN3 },
+      facts: {
+        jigs: () => [
+          { id: 'J1', connected: true },
+          { id: 'J2', connected: false },
+        ],
+        activeSessions: () => 3,
+        pendingN3,
+      },
       watchdogMs: 3000,
       log: pino({ level: 'silent' }),
       now: Date.now,

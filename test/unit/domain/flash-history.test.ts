@@ -24,7 +24,7 @@ const decide = (firmware: string, history: FlashHistory, declaredModel?: string)
   return d.action === 'refuse' || d.action === 'propose-scrap' ? `${d.action} ${d.code}` : d.action;
 };
 
-describe('eligibility corrected by the bench\'s own history (issue 9)', () => {
+describe("eligibility corrected by the bench's own history (issue 9)", () => {
   it.each([
     // running        history                         declared model   decision
     ['0002012A', NO_FLASH_HISTORY, undefined, 'flash'],
@@ -53,6 +53,8 @@ describe('eligibility corrected by the bench\'s own history (issue 9)', () => {
       activation: { attemptId: 7, version: '0002012F', sha256: SHA },
     });
     const other = hub('0002012A');
-    expect(decideWithHistory(other, target, decideEligibility(other, target, '0102030B'), activated('0002012F'))).toMatchObject({ refusal: 'HUB_MODEL_MISMATCH' });
+    expect(decideWithHistory(other, target, decideEligibility(other, target, '0102030B'), activated('0002012F'))).toMatchObject({
+      refusal: 'HUB_MODEL_MISMATCH',
+    });
   });
 });

@@ -1,7 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isFlashdError } from '../../../src/domain/errors.js';
-import { EXPECTED_HUB, HUB_STATES, TERMINAL_STATES, isLegalHubProcess, transition, type FinishedAttempt, type HubEvent, type HubProcess, type HubState } from '../../../src/domain/hub-state.js';
+import {
+  EXPECTED_HUB,
+  HUB_STATES,
+  TERMINAL_STATES,
+  isLegalHubProcess,
+  transition,
+  type FinishedAttempt,
+  type HubEvent,
+  type HubProcess,
+  type HubState,
+} from '../../../src/domain/hub-state.js';
 import { ATTEMPT_RESULTS } from '../../../src/domain/outcomes.js';
 
 /** The graph as docs/work-orders.md draws it, written out independently of the implementation. */
@@ -11,7 +21,11 @@ const ALLOWED: ReadonlyArray<[HubState, HubEvent['type'], HubState]> = [
   ['EXPECTED', 'not-received', 'NOT_RECEIVED'],
   ['ACCEPTED', 'attempt-started', 'FLASHING'],
   ['FAILED', 'attempt-started', 'FLASHING'],
-  ...(['REFLASHED', 'ALREADY_CURRENT', 'REJECTED', 'FAILED', 'SCRAP_PROPOSED'] as const).map((to): [HubState, HubEvent['type'], HubState] => ['FLASHING', 'attempt-finished', to]),
+  ...(['REFLASHED', 'ALREADY_CURRENT', 'REJECTED', 'FAILED', 'SCRAP_PROPOSED'] as const).map((to): [HubState, HubEvent['type'], HubState] => [
+    'FLASHING',
+    'attempt-finished',
+    to,
+  ]),
   ['SCRAP_PROPOSED', 'scrap-confirmed', 'SCRAPPED'],
   ['FAILED', 'scrap-confirmed', 'SCRAPPED'],
   ['REFLASHED', 'returned', 'RETURNED'],
@@ -76,7 +90,11 @@ describe('hub state machine', () => {
           expect(allowed(hub.state, event.type, next.state), `${hub.state} --${event.type}--> ${next.state}`).toBe(true);
           expect(TERMINAL_STATES).not.toContain(hub.state);
           if (event.type === 'intake-accepted') accepted = true;
-          if (event.type === 'attempt-finished' && (event.attempt.result === 'REFLASHED' || (event.attempt.result === 'ALREADY_CURRENT' && event.attempt.verifiedEarlier))) reflashProof = true;
+          if (
+            event.type === 'attempt-finished' &&
+            (event.attempt.result === 'REFLASHED' || (event.attempt.result === 'ALREADY_CURRENT' && event.attempt.verifiedEarlier))
+          )
+            reflashProof = true;
           // Never flashed without intake; never re-flashed without an attempt that proved it.
           if (next.state === 'FLASHING') expect(accepted).toBe(true);
           if (next.outcome === 'REFLASHED') expect(reflashProof).toBe(true);
@@ -97,13 +115,24 @@ describe('hub state machine', () => {
     // Current after our own verified flash (read-back lost on the first try) is REFLASHED, the charge basis.
     expect(run(...flashing, finished({ result: 'ALREADY_CURRENT', verifiedEarlier: true }))).toMatchObject({ state: 'REFLASHED', outcome: 'REFLASHED' });
     expect(run(...flashing, finished({ result: 'ALREADY_CURRENT' }))).toMatchObject({ state: 'ALREADY_CURRENT' });
-    expect(run(...flashing, finished({ result: 'INTERRUPTED', errorCode: null }))).toEqual({ state: 'FAILED', outcome: 'FAILED', reasonCode: 'SESSION_INTERRUPTED' });
+    expect(run(...flashing, finished({ result: 'INTERRUPTED', errorCode: null }))).toEqual({
+      state: 'FAILED',
+      outcome: 'FAILED',
+      reasonCode: 'SESSION_INTERRUPTED',
+    });
     const failed = run(...flashing, finished({ result: 'FAILED' }));
-    expect(transition(transition(failed, { type: 'attempt-started' }), finished({ result: 'REJECTED', errorCode: 'DOWNGRADE_REFUSED' }))).toMatchObject({ state: 'REJECTED', reasonCode: 'DOWNGRADE_REFUSED' });
+    expect(transition(transition(failed, { type: 'attempt-started' }), finished({ result: 'REJECTED', errorCode: 'DOWNGRADE_REFUSED' }))).toMatchObject({
+      state: 'REJECTED',
+      reasonCode: 'DOWNGRADE_REFUSED',
+    });
   });
 
   it('proposes scrap for a locked-out hub, a repeated verify mismatch, or too many failures; a technician makes it final', () => {
-    expect(run(...flashing, finished({ errorCode: 'UNLOCK_LOCKED_OUT' }))).toEqual({ state: 'SCRAP_PROPOSED', outcome: 'SCRAP', reasonCode: 'UNLOCK_LOCKED_OUT' });
+    expect(run(...flashing, finished({ errorCode: 'UNLOCK_LOCKED_OUT' }))).toEqual({
+      state: 'SCRAP_PROPOSED',
+      outcome: 'SCRAP',
+      reasonCode: 'UNLOCK_LOCKED_OUT',
+    });
     expect(run(...flashing, finished({ errorCode: 'VERIFY_MISMATCH' })).state).toBe('FAILED');
     expect(run(...flashing, finished({ errorCode: 'VERIFY_MISMATCH', sameErrorBefore: 1, failedAttempts: 2 })).reasonCode).toBe('VERIFY_MISMATCH');
     expect(run(...flashing, finished({ failedAttempts: 2 })).state).toBe('FAILED');
@@ -115,7 +144,11 @@ describe('hub state machine', () => {
   });
 
   it('returns a hub with the outcome it goes back with, and refuses to return one in process', () => {
-    expect(run({ type: 'intake-rejected', code: 'SMI_STATUS_NOT_PENDING' }, { type: 'returned' })).toEqual({ state: 'RETURNED', outcome: 'REJECTED', reasonCode: 'SMI_STATUS_NOT_PENDING' });
+    expect(run({ type: 'intake-rejected', code: 'SMI_STATUS_NOT_PENDING' }, { type: 'returned' })).toEqual({
+      state: 'RETURNED',
+      outcome: 'REJECTED',
+      reasonCode: 'SMI_STATUS_NOT_PENDING',
+    });
     expect(() => run({ type: 'intake-accepted' }, { type: 'returned' })).toThrow(/ACCEPTED cannot take "returned"/);
     expect(() => run({ type: 'returned' })).toThrow(/EXPECTED/);
   });

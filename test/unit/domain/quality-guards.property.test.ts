@@ -26,7 +26,15 @@ type Command =
 
 const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ t: fc.constant('admit' as const), slot: fc.integer({ min: 1, max: 8 }), model: fc.integer({ min: 0, max: 1 }) }) },
-  { weight: 6, arbitrary: fc.record({ t: fc.constant('finish' as const), slot: fc.integer({ min: 1, max: 8 }), result: fc.integer({ min: 0, max: RESULTS.length - 1 }), hub: fc.integer({ min: 0, max: 30 }) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      t: fc.constant('finish' as const),
+      slot: fc.integer({ min: 1, max: 8 }),
+      result: fc.integer({ min: 0, max: RESULTS.length - 1 }),
+      hub: fc.integer({ min: 0, max: 30 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('release-canary' as const), model: fc.integer({ min: 0, max: 1 }) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('resume' as const), model: fc.integer({ min: 0, max: 1 }) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('release-slot' as const), slot: fc.integer({ min: 1, max: 8 }) }) },
@@ -36,8 +44,14 @@ const command: fc.Arbitrary<Command> = fc.oneof(
 const thresholds = fc.record({
   enabled: fc.constant(true),
   canary: fc.record({ hubs: fc.integer({ min: 0, max: 4 }), concurrent: fc.integer({ min: 1, max: 3 }) }),
-  model: fc.record({ windowSessions: fc.integer({ min: 1, max: 12 }), minFailures: fc.integer({ min: 1, max: 4 }), maxFailureRate: fc.double({ min: 0.05, max: 1, noNaN: true }) }),
-  slot: fc.integer({ min: 1, max: 6 }).chain((windowSessions) => fc.record({ windowSessions: fc.constant(windowSessions), minFaults: fc.integer({ min: 1, max: windowSessions }) })),
+  model: fc.record({
+    windowSessions: fc.integer({ min: 1, max: 12 }),
+    minFailures: fc.integer({ min: 1, max: 4 }),
+    maxFailureRate: fc.double({ min: 0.05, max: 1, noNaN: true }),
+  }),
+  slot: fc
+    .integer({ min: 1, max: 6 })
+    .chain((windowSessions) => fc.record({ windowSessions: fc.constant(windowSessions), minFaults: fc.integer({ min: 1, max: windowSessions }) })),
 });
 
 describe('quality guards (property)', () => {

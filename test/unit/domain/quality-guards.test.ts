@@ -6,7 +6,14 @@ const M = '0000C0DE';
 const V = '00020000';
 const AT = '2026-11-30T12:00:00.000Z';
 
-function outcome(jig: string, slot: number, deviceId: string, result: GuardOutcome['result'], errorCode: string | null = null, phase: GuardOutcome['phase'] = null): GuardOutcome {
+function outcome(
+  jig: string,
+  slot: number,
+  deviceId: string,
+  result: GuardOutcome['result'],
+  errorCode: string | null = null,
+  phase: GuardOutcome['phase'] = null,
+): GuardOutcome {
   return { jig, slot, deviceId, model: M, version: V, admitted: true, result, errorCode, phase, at: AT };
 }
 
@@ -107,7 +114,9 @@ describe('slot guard', () => {
   it('takes a slot out after minFaults line faults in its window; the others keep working', () => {
     const g = guards({ ...noCanary, slot: { windowSessions: 8, minFaults: 3 } });
     for (let i = 0; i < 2; i++) expect(g.finished(outcome('J1', 4, `H${i}`, 'FAILED', 'LINE_SUSPECT', 'TRANSFERRING'))).toEqual([]);
-    expect(g.finished(outcome('J1', 4, 'H2', 'FAILED', 'TRANSFER_FAILED', 'TRANSFERRING')).map((a) => [a.kind, a.jig, a.slot])).toEqual([['SLOT_SUSPECT', 'J1', 4]]);
+    expect(g.finished(outcome('J1', 4, 'H2', 'FAILED', 'TRANSFER_FAILED', 'TRANSFERRING')).map((a) => [a.kind, a.jig, a.slot])).toEqual([
+      ['SLOT_SUSPECT', 'J1', 4],
+    ]);
     expect(g.slotOpen('J1', 4)).toMatchObject({ allowed: false, code: 'SLOT_SUSPECT' });
     expect(g.slotOpen('J1', 5)).toEqual({ allowed: true, canary: false });
   });

@@ -11,12 +11,15 @@ describe('CSV', () => {
   it('round-trips any table through formatCsv and parseCsv, quotes, commas and newlines included', () => {
     const cell = fc.string({ unit: fc.constantFrom('a', 'Z', '0', ',', '"', '\n', '\r\n', ' ', '-', 'é') });
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 5 }).chain((n) => fc.array(fc.array(cell, { minLength: n, maxLength: n }), { minLength: 1, maxLength: 8 })), (table) => {
-        const [head, ...rows] = table;
-        const parsed = parseCsv(formatCsv(head!, rows));
-        expect(parsed.problems).toEqual([]);
-        expect(parsed.records.map((r) => r.fields)).toEqual([head, ...rows]);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 5 }).chain((n) => fc.array(fc.array(cell, { minLength: n, maxLength: n }), { minLength: 1, maxLength: 8 })),
+        (table) => {
+          const [head, ...rows] = table;
+          const parsed = parseCsv(formatCsv(head!, rows));
+          expect(parsed.problems).toEqual([]);
+          expect(parsed.records.map((r) => r.fields)).toEqual([head, ...rows]);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -36,7 +39,10 @@ describe('CSV', () => {
 
 describe('work order lines', () => {
   it('reads the documented format: any column order, defaults for SMI status and SMETS version', () => {
-    const { lines, problems } = readWorkOrderLines({ csv: `firmwareVersion,Device ID,model,smiStatus\n0002012a,${ID(1).toLowerCase()},0101030b,pending\n,${ID(2)},,\n` }, known);
+    const { lines, problems } = readWorkOrderLines(
+      { csv: `firmwareVersion,Device ID,model,smiStatus\n0002012a,${ID(1).toLowerCase()},0101030b,pending\n,${ID(2)},,\n` },
+      known,
+    );
     expect(problems).toEqual([]);
     expect(lines).toEqual([
       { line: 2, deviceId: ID(1), model: '0101030B', firmwareVersion: '0002012A', smiStatus: 'Pending', smetsVersion: 'SMETS2' },

@@ -16,7 +16,12 @@ describe('flashctl tokens and audit', () => {
   async function ctl(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
     let out = '';
     let err = '';
-    const code = await runFlashctl(['--api', `http://127.0.0.1:${api.port}`, ...args], { stdout: (t) => (out += t), stderr: (t) => (err += t), env: { FLASHD_TOKENS_FILE: tokensFile, ...env }, readStdin: async () => '' });
+    const code = await runFlashctl(['--api', `http://127.0.0.1:${api.port}`, ...args], {
+      stdout: (t) => (out += t),
+      stderr: (t) => (err += t),
+      env: { FLASHD_TOKENS_FILE: tokensFile, ...env },
+      readStdin: async () => '',
+    });
     return { code, out, err };
   }
 

@@ -33,7 +33,15 @@ describe('flashctl', () => {
       setOperator: (id: string) => void (operator = id),
       retry: () => ({ jig: 'JIG-1', slot: 2 }),
     };
-    app = await buildApp({ benchId: 'B', bench, store: stores.flash, ...stores, isKnownModel: () => true, metrics: apiMetrics(bench, stores.outbox), log: pino({ level: 'silent' }) });
+    app = await buildApp({
+      benchId: 'B',
+      bench,
+      store: stores.flash,
+      ...stores,
+      isKnownModel: () => true,
+      metrics: apiMetrics(bench, stores.outbox),
+      log: pino({ level: 'silent' }),
+    });
     url = await app.listen({ host: '127.0.0.1', port: 0 });
   });
   afterAll(async () => {
@@ -51,10 +59,15 @@ describe('flashctl', () => {
   it('imports a work order file, scans from stdin as a scanner types, and lists', async () => {
     const file = join(dir, 'wo.csv');
     writeFileSync(file, `deviceId,smiStatus\n${ID(1)},Pending\n${ID(2)},Pending\n${ID(3)},Commissioned\n`);
-    expect(await ctl(['import', file, '--id', 'WO-7', '--party', 'P1', '--region', 'South'])).toMatchObject({ code: 0, out: 'imported work order WO-7: 3 hubs for P1 (South)\n' });
+    expect(await ctl(['import', file, '--id', 'WO-7', '--party', 'P1', '--region', 'South'])).toMatchObject({
+      code: 0,
+      out: 'imported work order WO-7: 3 hubs for P1 (South)\n',
+    });
     const scan = await ctl(['--operator', 'gi-1', 'scan', '--work-order', 'WO-7'], `${ID(1).toLowerCase()}\r\n ${ID(3)}\n\n`);
     expect(scan.code).toBe(4); // one was rejected
-    expect(scan.out).toBe(`ACCEPTED  ${ID(1)}  WO-7\nREJECTED  ${ID(3)}  SMI_STATUS_NOT_PENDING: ${ID(3)} has SMI status Commissioned on work order WO-7; only Pending hubs are re-flashed\n`);
+    expect(scan.out).toBe(
+      `ACCEPTED  ${ID(1)}  WO-7\nREJECTED  ${ID(3)}  SMI_STATUS_NOT_PENDING: ${ID(3)} has SMI status Commissioned on work order WO-7; only Pending hubs are re-flashed\n`,
+    );
     expect((await ctl(['scan', ID(2)])).code).toBe(0);
     // A mis-scan in a batch is named and skipped; the scans after it still go in.
     const batch = await ctl(['scan'], `00-DB-12-XX\n${ID(2)}\n`);
@@ -91,7 +104,9 @@ describe('flashctl', () => {
     expect(readFileSync(out, 'utf8')).toBe('deviceId,firmwareVersion\r\n');
     expect((await ctl(['charges', '--csv'])).out.split('\r\n')[1]).toMatch(/^P1,WO-7,South,OPEN,[^,]+,3,0,0,1,0,2,0$/);
     // A billing period that ended before the work order existed charges nothing; a bad date is named.
-    expect((await ctl(['charges', '--csv', '--to', '2020-01-01'])).out).toBe('secPartyId,workOrderId,cspRegion,workOrderState,createdAt,hubs,reflashed,alreadyCurrent,rejected,scrapped,inProcess,notReceived\r\n');
+    expect((await ctl(['charges', '--csv', '--to', '2020-01-01'])).out).toBe(
+      'secPartyId,workOrderId,cspRegion,workOrderState,createdAt,hubs,reflashed,alreadyCurrent,rejected,scrapped,inProcess,notReceived\r\n',
+    );
     expect(await ctl(['charges', '--from', '2026-02-30'])).toMatchObject({ code: 1, err: expect.stringContaining('PERIOD_INVALID') });
     expect((await ctl(['operator', 'tech-5'])).out).toBe('tech-5\n');
     expect((await ctl(['operator'])).out).toBe('tech-5\n');
@@ -102,23 +117,58 @@ describe('flashctl', () => {
     expect((await ctl(['import', 'x.csv'])).err).toContain('import needs --id, --party and --region');
     expect((await ctl(['scan', '--bogus'])).code).toBe(2);
     expect((await ctl(['--help'])).out).toContain('flashctl confirm-scrap <deviceId>');
-    const unreachable = await runFlashctl(['--api', 'http://127.0.0.1:9', 'work-orders'], { stdout: () => {}, stderr: () => {}, env: {}, readStdin: async () => '' });
+    const unreachable = await runFlashctl(['--api', 'http://127.0.0.1:9', 'work-orders'], {
+      stdout: () => {},
+      stderr: () => {},
+      env: {},
+      readStdin: async () => '',
+    });
     expect(unreachable).toBe(3);
   });
   it('shows the N3 outbox with its dead letters and re-queues one', async () => {
     const catalogue = () => ({ hanVariant: 'Single Band' as const, smetsChtsVersion: 'V1.3', version: '0002012F', sha256: 'ab'.repeat(32) });
     const stores = createStores(db, { sinks: [new N3OutboxSink(db, { catalogue })] });
-    stores.workOrders.create({ id: 'WO-N3', secPartyId: 'P1', cspRegion: 'North', source: 'api', operatorId: 't' }, { hubs: [{ deviceId: ID(9) }] }, () => true);
+    stores.workOrders.create(
+      { id: 'WO-N3', secPartyId: 'P1', cspRegion: 'North', source: 'api', operatorId: 't' },
+      { hubs: [{ deviceId: ID(9) }] },
+      () => true,
+    );
     stores.intake.scan({ deviceId: ID(9), operatorId: 't' });
-    const identity = { deviceId: ID(9), gpfDeviceId: ID(10), manufacturer: '1086', model: '0101030B', hardwareVersion: 2, firmwareVersion: '0002012A', locked: true } as HubIdentity;
-    const attemptId = stores.flash.beginAttempt({ identity, benchId: 'B', jigId: 'JIG-1', slot: 3, startedAt: new Date(), workOrderId: 'WO-N3', operatorId: 't' });
-    stores.flash.finishAttempt(attemptId, { result: 'REFLASHED', firmwareTarget: '0002012F', firmwareAfter: '0002012F', imageSha256: 'ab'.repeat(32), hubSha256: 'ab'.repeat(32), timings: {} });
+    const identity = {
+      deviceId: ID(9),
+      gpfDeviceId: ID(10),
+      manufacturer: '1086',
+      model: '0101030B',
+      hardwareVersion: 2,
+      firmwareVersion: '0002012A',
+      locked: true,
+    } as HubIdentity;
+    const attemptId = stores.flash.beginAttempt({
+      identity,
+      benchId: 'B',
+      jigId: 'JIG-1',
+      slot: 3,
+      startedAt: new Date(),
+      workOrderId: 'WO-N3',
+      operatorId: 't',
+    });
+    stores.flash.finishAttempt(attemptId, {
+      result: 'REFLASHED',
+      firmwareTarget: '0002012F',
+      firmwareAfter: '0002012F',
+      imageSha256: 'ab'.repeat(32),
+      hubSha256: 'ab'.repeat(32),
+      timings: {},
+    });
     const id = db.prepare('SELECT id FROM n3_outbox').pluck().get() as number;
     stores.outbox.markDead(id, { at: new Date().toISOString(), status: 422, code: 'N3_REJECTED', message: 'HTTP 422: INVALID cspRegion' });
     const shown = await ctl(['outbox']);
     expect(shown.out.split('\n')[0]).toBe('mode ssmi: 0 pending (0 behind a dead letter), 0 delivered, 1 dead');
     expect(shown.out).toMatch(new RegExp(`\\n${id}\\s+${ID(9)}\\s+WO-N3\\s+REFLASHED\\s+HTTP 422: INVALID cspRegion\\n`));
-    expect(await ctl(['--operator', 'tech-ben', 'requeue', String(id)])).toMatchObject({ code: 0, out: `outbox ${id} (${ID(9)}, REFLASHED) is PENDING again; last reason: HTTP 422: INVALID cspRegion\n` });
+    expect(await ctl(['--operator', 'tech-ben', 'requeue', String(id)])).toMatchObject({
+      code: 0,
+      out: `outbox ${id} (${ID(9)}, REFLASHED) is PENDING again; last reason: HTTP 422: INVALID cspRegion\n`,
+    });
     expect(await ctl(['requeue', String(id)])).toMatchObject({ code: 1, err: expect.stringContaining('OUTBOX_NOT_DEAD') });
     expect(await ctl(['requeue', 'x'])).toMatchObject({ code: 2 });
   });

@@ -27,17 +27,59 @@ describe('flashctl guards', () => {
     db = openDatabase(join(dir, 'f.db'));
     const stores = createStores(db);
     // A suspect slot on record from an earlier run: the keeper replays it.
-    new GuardStore(db).record({ kind: 'SLOT_SUSPECT', jig: 'JIG-1', slot: 3, by: 'flashd', reason: '5 of the last 8 sessions failed on the line', at: new Date().toISOString() });
+    new GuardStore(db).record({
+      kind: 'SLOT_SUSPECT',
+      jig: 'JIG-1',
+      slot: 3,
+      by: 'flashd',
+      reason: '5 of the last 8 sessions failed on the line',
+      at: new Date().toISOString(),
+    });
     const guards = new GuardKeeper({ thresholds: DEFAULT_GUARD_THRESHOLDS, store: new GuardStore(db), log: pino({ level: 'silent' }) });
-    stores.workOrders.create({ id: 'WO-G', secPartyId: 'P1', cspRegion: 'North', source: 'api', operatorId: 't' }, { hubs: [{ deviceId: ID(1) }, { deviceId: ID(2) }] }, () => true);
+    stores.workOrders.create(
+      { id: 'WO-G', secPartyId: 'P1', cspRegion: 'North', source: 'api', operatorId: 't' },
+      { hubs: [{ deviceId: ID(1) }, { deviceId: ID(2) }] },
+      () => true,
+    );
     for (const n of [1, 2]) {
       stores.intake.scan({ deviceId: ID(n), operatorId: 't' });
-      const identity = { deviceId: ID(n), gpfDeviceId: ID(n + 16), manufacturer: '1086', model: '0101030B', hardwareVersion: 2, firmwareVersion: '0002012A', locked: true } as HubIdentity;
-      const attemptId = stores.flash.beginAttempt({ identity, benchId: 'B', jigId: 'JIG-1', slot: n, startedAt: new Date(), workOrderId: 'WO-G', operatorId: 't' });
-      stores.flash.finishAttempt(attemptId, { result: 'FAILED', firmwareTarget: '0002012F', error: { code: 'VERIFY_MISMATCH', message: 'hash', phase: 'VERIFYING' }, timings: {} });
+      const identity = {
+        deviceId: ID(n),
+        gpfDeviceId: ID(n + 16),
+        manufacturer: '1086',
+        model: '0101030B',
+        hardwareVersion: 2,
+        firmwareVersion: '0002012A',
+        locked: true,
+      } as HubIdentity;
+      const attemptId = stores.flash.beginAttempt({
+        identity,
+        benchId: 'B',
+        jigId: 'JIG-1',
+        slot: n,
+        startedAt: new Date(),
+        workOrderId: 'WO-G',
+        operatorId: 't',
+      });
+      stores.flash.finishAttempt(attemptId, {
+        result: 'FAILED',
+        firmwareTarget: '0002012F',
+        error: { code: 'VERIFY_MISMATCH', message: 'hash', phase: 'VERIFYING' },
+        timings: {},
+      });
     }
     const bench = { slots: () => [], activeSessions: 0, operatorId: 'bench', setOperator: () => {}, retry: () => ({ jig: 'JIG-1', slot: 2 }) };
-    app = await buildApp({ benchId: 'B', bench, store: stores.flash, ...stores, isKnownModel: () => true, metrics: apiMetrics(bench, stores.outbox), log: pino({ level: 'silent' }), guards, batches: new BatchFailureReader(db) });
+    app = await buildApp({
+      benchId: 'B',
+      bench,
+      store: stores.flash,
+      ...stores,
+      isKnownModel: () => true,
+      metrics: apiMetrics(bench, stores.outbox),
+      log: pino({ level: 'silent' }),
+      guards,
+      batches: new BatchFailureReader(db),
+    });
     url = await app.listen({ host: '127.0.0.1', port: 0 });
   });
   afterAll(async () => {
@@ -57,7 +99,10 @@ describe('flashctl guards', () => {
     expect(await ctl(['slot-release', 'JIG-1', '3'])).toMatchObject({ code: 2, err: expect.stringContaining('--note') });
     const released = await ctl(['--operator', 'sup.jones', 'slot-release', 'JIG-1', '3', '--note', 'pogo pins replaced']);
     expect(released).toMatchObject({ code: 0, out: expect.stringMatching(/^SLOT_RELEASED by sup\.jones at .*: pogo pins replaced\n$/) });
-    expect(await ctl(['--operator', 'sup.jones', 'slot-release', 'JIG-1', '3', '--note', 'again'])).toMatchObject({ code: 1, err: expect.stringContaining('GUARD_NOT_HALTED') });
+    expect(await ctl(['--operator', 'sup.jones', 'slot-release', 'JIG-1', '3', '--note', 'again'])).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('GUARD_NOT_HALTED'),
+    });
     expect(db.prepare('SELECT kind, by, reason FROM guard_actions ORDER BY id').all()).toEqual([
       { kind: 'SLOT_SUSPECT', by: 'flashd', reason: '5 of the last 8 sessions failed on the line' },
       { kind: 'SLOT_RELEASED', by: 'sup.jones', reason: 'pogo pins replaced' },

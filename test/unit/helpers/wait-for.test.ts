@@ -5,19 +5,29 @@ describe('waitFor', () => {
   it('returns the first value the probe gives, polling past undefined, false and throws', async () => {
     let calls = 0;
     const answers = [undefined, false, 'boom', 42] as const;
-    const value = await waitFor('the answer', () => {
-      const a = answers[calls++];
-      if (a === 'boom') throw new Error('not yet');
-      return a;
-    }, { intervalMs: 1 });
+    const value = await waitFor(
+      'the answer',
+      () => {
+        const a = answers[calls++];
+        if (a === 'boom') throw new Error('not yet');
+        return a;
+      },
+      { intervalMs: 1 },
+    );
     expect(value).toBe(42);
     expect(calls).toBe(4);
   });
 
   it('names what it waited for, and the last error, when time runs out', async () => {
-    await expect(waitFor('the hub to boot', () => { throw new Error('no IDENTITY'); }, { timeoutMs: 30, intervalMs: 5 })).rejects.toThrow(
-      /timed out after 30 ms waiting for the hub to boot: no IDENTITY/,
-    );
+    await expect(
+      waitFor(
+        'the hub to boot',
+        () => {
+          throw new Error('no IDENTITY');
+        },
+        { timeoutMs: 30, intervalMs: 5 },
+      ),
+    ).rejects.toThrow(/timed out after 30 ms waiting for the hub to boot: no IDENTITY/);
     await expect(waitFor('slot 3 to be empty', async () => false, { timeoutMs: 20, intervalMs: 5 })).rejects.toThrow(/waiting for slot 3 to be empty$/);
   });
 });

@@ -27,7 +27,9 @@ describe('firmware-images/generate.ts', () => {
     const first = await generateInTemp();
     const second = await generateInTemp();
     expect(second.files).toEqual(first.files);
-    expect((await readdir(first.dir)).filter((name) => name.endsWith('.ota')).sort()).toEqual((await readdir(IMAGES_DIR)).filter((name) => name.endsWith('.ota')).sort());
+    expect((await readdir(first.dir)).filter((name) => name.endsWith('.ota')).sort()).toEqual(
+      (await readdir(IMAGES_DIR)).filter((name) => name.endsWith('.ota')).sort(),
+    );
     for (const file of first.files) {
       const bytes = await readFile(join(first.dir, file));
       expect(bytes.equals(await readFile(join(second.dir, file))), `${file} differs between runs`).toBe(true);
@@ -44,7 +46,12 @@ describe('firmware-images/generate.ts', () => {
       expect(bytes.length).toBeLessThanOrEqual(320 * 1024);
       const header = parseOtaHeader(bytes);
       const { manufacturer, model } = image.definition;
-      expect(header).toMatchObject({ headerLength: 60, fieldControl: 0x0004, totalImageSize: bytes.length, headerString: `flashd synthetic ${manufacturer} ${model}` });
+      expect(header).toMatchObject({
+        headerLength: 60,
+        fieldControl: 0x0004,
+        totalImageSize: bytes.length,
+        headerString: `flashd synthetic ${manufacturer} ${model}`,
+      });
       const elements = parseOtaSubElements(bytes, header);
       expect(elements.map((element) => element.tag)).toEqual([0x0000, 0x0001]);
       expect(elements[1]).toEqual({ tag: 0x0001, offset: bytes.length - 42, length: 42 });

@@ -36,7 +36,10 @@ function problemsOf(value: unknown): string[] {
 
 describe('validateManifest', () => {
   it('accepts a valid manifest, with or without hardware bounds and SMETS/CHTS version', () => {
-    const value = manifest([image(), image({ model: '0102030B', file: 'b.ota', hanVariant: 'Dual Band', smetsChtsVersion: 'V1.3', hardwareMin: undefined, hardwareMax: undefined })]);
+    const value = manifest([
+      image(),
+      image({ model: '0102030B', file: 'b.ota', hanVariant: 'Dual Band', smetsChtsVersion: 'V1.3', hardwareMin: undefined, hardwareMax: undefined }),
+    ]);
     expect(validateManifest(value, 'm')).toBe(value);
   });
 
@@ -112,6 +115,9 @@ describe('parseManifest', () => {
   });
 
   it('refuses bytes that are not UTF-8', () => {
-    expect(thrownBy(() => parseManifest(Buffer.from([0x7b, 0xff, 0x7d]), 'm'))).toMatchObject({ code: 'MANIFEST_INVALID', message: expect.stringContaining('m is not UTF-8 JSON') as unknown });
+    expect(thrownBy(() => parseManifest(Buffer.from([0x7b, 0xff, 0x7d]), 'm'))).toMatchObject({
+      code: 'MANIFEST_INVALID',
+      message: expect.stringContaining('m is not UTF-8 JSON') as unknown,
+    });
   });
 });

@@ -13,12 +13,47 @@ const SAMPLES_DIR = fileURLToPath(new URL('../../fixtures/ota-samples/', import.
 /** Values from test/fixtures/ota-samples/README.md; the Hue row was read off a hex dump of the file. */
 const SAMPLES = [
   { file: 'ota_t0x300e_m0x1209_v0x02096a90.ota', size: 269014, manufacturerCode: 0x1209, imageType: 0x300e, fileVersion: 0x02096a90, headerString: 'RTH2_BAT' },
-  { file: 'ota_t0x110f_m0x117c_v0x01000011.ota', size: 283326, manufacturerCode: 0x117c, imageType: 0x110f, fileVersion: 0x01000011, headerString: 'GBL zingo_ikea_vindstyrka' },
-  { file: 'han_adapter-2.0_MG13_reworked.ota', size: 235962, manufacturerCode: 0x1337, imageType: 0x2022, fileVersion: 0x20006a30, headerString: 'EBL han_adapter' },
-  { file: '1246-0100-01320132.0002__56CF25B2_.ota', size: 393561, manufacturerCode: 0x1246, imageType: 0x0100, fileVersion: 0x00000120, headerString: 'Tue 06/03/2025 V.0120.0120' },
-  { file: 'HS1SA-E-PLUS-120BA080-20260311-Release.ota', size: 214938, manufacturerCode: 0x120b, imageType: 0xa080, fileVersion: 0x00000022, headerString: 'EBL HS1SA_EF2_UART_0787_dianshan' },
+  {
+    file: 'ota_t0x110f_m0x117c_v0x01000011.ota',
+    size: 283326,
+    manufacturerCode: 0x117c,
+    imageType: 0x110f,
+    fileVersion: 0x01000011,
+    headerString: 'GBL zingo_ikea_vindstyrka',
+  },
+  {
+    file: 'han_adapter-2.0_MG13_reworked.ota',
+    size: 235962,
+    manufacturerCode: 0x1337,
+    imageType: 0x2022,
+    fileVersion: 0x20006a30,
+    headerString: 'EBL han_adapter',
+  },
+  {
+    file: '1246-0100-01320132.0002__56CF25B2_.ota',
+    size: 393561,
+    manufacturerCode: 0x1246,
+    imageType: 0x0100,
+    fileVersion: 0x00000120,
+    headerString: 'Tue 06/03/2025 V.0120.0120',
+  },
+  {
+    file: 'HS1SA-E-PLUS-120BA080-20260311-Release.ota',
+    size: 214938,
+    manufacturerCode: 0x120b,
+    imageType: 0xa080,
+    fileVersion: 0x00000022,
+    headerString: 'EBL HS1SA_EF2_UART_0787_dianshan',
+  },
   // Bytes 10..19 of the file: 44 11 | 00 00 | 08 0C 00 00 | 02 00; total size at 52: 92 8C 03 00.
-  { file: 'Superman_v3_08_ProdKey_3080.ota', size: 232594, manufacturerCode: 0x1144, imageType: 0x0000, fileVersion: 0x00000c08, headerString: 'EBL Z3SwitchSoc' },
+  {
+    file: 'Superman_v3_08_ProdKey_3080.ota',
+    size: 232594,
+    manufacturerCode: 0x1144,
+    imageType: 0x0000,
+    fileVersion: 0x00000c08,
+    headerString: 'EBL Z3SwitchSoc',
+  },
 ];
 
 function validHeader(overrides: Partial<OtaHeaderFields> = {}): Buffer {
@@ -147,41 +182,58 @@ describe('parseOtaHeader refusals', () => {
       const header = parseOtaHeader(buf);
       return () => upgradeImageOf(parseOtaSubElements(buf, header), header);
     };
-    expect(thrownBy(file(element(0x0001, 42)))).toMatchObject({ code: 'OTA_HEADER_INVALID', message: 'an OTA file needs exactly one upgrade image sub-element (tag 0x0000), found none (at offset 60)' });
+    expect(thrownBy(file(element(0x0001, 42)))).toMatchObject({
+      code: 'OTA_HEADER_INVALID',
+      message: 'an OTA file needs exactly one upgrade image sub-element (tag 0x0000), found none (at offset 60)',
+    });
     expect(thrownBy(file())).toMatchObject({ code: 'OTA_HEADER_INVALID', message: expect.stringContaining('found none (at offset 60)') as unknown });
-    expect(thrownBy(file(element(0, 4), element(0, 4)))).toMatchObject({ code: 'OTA_HEADER_INVALID', message: expect.stringContaining('found 2 (at offset 70)') as unknown });
-    expect(thrownBy(file(element(0, 0), element(1, 4)))).toMatchObject({ code: 'OTA_HEADER_INVALID', message: 'the upgrade image sub-element (tag 0x0000) is empty (at offset 60)' });
+    expect(thrownBy(file(element(0, 4), element(0, 4)))).toMatchObject({
+      code: 'OTA_HEADER_INVALID',
+      message: expect.stringContaining('found 2 (at offset 70)') as unknown,
+    });
+    expect(thrownBy(file(element(0, 0), element(1, 4)))).toMatchObject({
+      code: 'OTA_HEADER_INVALID',
+      message: 'the upgrade image sub-element (tag 0x0000) is empty (at offset 60)',
+    });
     expect(file(element(0, 4), element(1, 4))()).toEqual({ tag: 0, offset: 66, length: 4 });
   });
 
   it('refuses a sub-element header cut off at the end', () => {
     const header = validHeader({ totalImageSize: 60 + 4 });
     const buf = Buffer.concat([header, Buffer.alloc(4)]);
-    expect(thrownBy(() => parseOtaSubElements(buf, parseOtaHeader(buf)))).toMatchObject({ code: 'OTA_HEADER_INVALID', message: expect.stringContaining('cut off: 4 bytes left') as unknown });
+    expect(thrownBy(() => parseOtaSubElements(buf, parseOtaHeader(buf)))).toMatchObject({
+      code: 'OTA_HEADER_INVALID',
+      message: expect.stringContaining('cut off: 4 bytes left') as unknown,
+    });
   });
 });
 
 describe('OTA header codec properties', () => {
   const bytes8 = fc.uint8Array({ minLength: 8, maxLength: 8 });
-  const headerFields = fc.record(
-    {
-      headerVersion: fc.integer({ min: 0, max: 0xffff }),
-      manufacturerCode: fc.integer({ min: 0, max: 0xffff }),
-      imageType: fc.integer({ min: 0, max: 0xffff }),
-      fileVersion: fc.integer({ min: 0, max: 0xffff_ffff }),
-      zigbeeStackVersion: fc.integer({ min: 0, max: 0xffff }),
-      headerString: fc.array(fc.integer({ min: 1, max: 0x7f }), { maxLength: 32 }).map((codes) => String.fromCharCode(...codes)),
-      totalImageSize: fc.integer({ min: 69, max: 0xffff_ffff }),
-      securityCredentialVersion: fc.option(fc.integer({ min: 0, max: 0xff }), { nil: undefined }),
-      upgradeFileDestination: fc.option(bytes8.map((b) => deviceIdFromBytes(b)), { nil: undefined }),
-      hardware: fc.option(fc.tuple(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0, max: 0xffff })), { nil: undefined }),
-    },
-    { requiredKeys: ['headerVersion', 'manufacturerCode', 'imageType', 'fileVersion', 'zigbeeStackVersion', 'headerString', 'totalImageSize'] },
-  ).map(({ hardware, ...rest }): OtaHeaderFields => {
-    const fields: OtaHeaderFields = { ...rest };
-    for (const key of ['securityCredentialVersion', 'upgradeFileDestination'] as const) if (fields[key] === undefined) delete fields[key];
-    return hardware ? { ...fields, hardwareMin: hardware[0], hardwareMax: hardware[1] } : fields;
-  });
+  const headerFields = fc
+    .record(
+      {
+        headerVersion: fc.integer({ min: 0, max: 0xffff }),
+        manufacturerCode: fc.integer({ min: 0, max: 0xffff }),
+        imageType: fc.integer({ min: 0, max: 0xffff }),
+        fileVersion: fc.integer({ min: 0, max: 0xffff_ffff }),
+        zigbeeStackVersion: fc.integer({ min: 0, max: 0xffff }),
+        headerString: fc.array(fc.integer({ min: 1, max: 0x7f }), { maxLength: 32 }).map((codes) => String.fromCharCode(...codes)),
+        totalImageSize: fc.integer({ min: 69, max: 0xffff_ffff }),
+        securityCredentialVersion: fc.option(fc.integer({ min: 0, max: 0xff }), { nil: undefined }),
+        upgradeFileDestination: fc.option(
+          bytes8.map((b) => deviceIdFromBytes(b)),
+          { nil: undefined },
+        ),
+        hardware: fc.option(fc.tuple(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0, max: 0xffff })), { nil: undefined }),
+      },
+      { requiredKeys: ['headerVersion', 'manufacturerCode', 'imageType', 'fileVersion', 'zigbeeStackVersion', 'headerString', 'totalImageSize'] },
+    )
+    .map(({ hardware, ...rest }): OtaHeaderFields => {
+      const fields: OtaHeaderFields = { ...rest };
+      for (const key of ['securityCredentialVersion', 'upgradeFileDestination'] as const) if (fields[key] === undefined) delete fields[key];
+      return hardware ? { ...fields, hardwareMin: hardware[0], hardwareMax: hardware[1] } : fields;
+    });
 
   it('round-trips arbitrary valid headers through encode and parse', () => {
     fc.assert(
@@ -191,7 +243,9 @@ describe('OTA header codec properties', () => {
         expect(buf.length).toBe(otaHeaderLengthFor(header.fieldControl));
         expect(header).toStrictEqual({ ...fields, headerLength: buf.length, fieldControl: header.fieldControl });
         expect(header.fieldControl).toBe(
-          (fields.securityCredentialVersion !== undefined ? 1 : 0) | (fields.upgradeFileDestination !== undefined ? 2 : 0) | (fields.hardwareMin !== undefined ? 4 : 0),
+          (fields.securityCredentialVersion !== undefined ? 1 : 0) |
+            (fields.upgradeFileDestination !== undefined ? 2 : 0) |
+            (fields.hardwareMin !== undefined ? 4 : 0),
         );
       }),
     );

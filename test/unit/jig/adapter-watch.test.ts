@@ -18,14 +18,27 @@ function logSink(): { log: pino.Logger; lines: Array<{ level: number; msg: strin
   return { log, lines };
 }
 
-const port = (path: string, serialNumber: string): ListedPort => ({ path, serialNumber, vendorId: '0403', productId: '6001', pnpId: `usb-FTDI_${serialNumber}-if00-port0` });
+const port = (path: string, serialNumber: string): ListedPort => ({
+  path,
+  serialNumber,
+  vendorId: '0403',
+  productId: '6001',
+  pnpId: `usb-FTDI_${serialNumber}-if00-port0`,
+});
 
 describe('AdapterWatch', () => {
   it('logs adapters present at start once, and alarms on one plugged in later until it is unplugged', async () => {
     let ports = [port('/dev/ttyUSB0', 'JIG1'), port('/dev/ttyUSB5', 'GPS')];
     const hotplug = new EventEmitter() as EventEmitter & HotplugSource;
     const { log, lines } = logSink();
-    const watch = new AdapterWatch({ jigs: [{ id: 'J1', control: '/dev/ttyUSB0', slots: ['/dev/ttyUSB0'], baudRate: 115_200 }], log, list: async () => ports, hotplug, pollMs: 3_600_000, settleMs: 1 });
+    const watch = new AdapterWatch({
+      jigs: [{ id: 'J1', control: '/dev/ttyUSB0', slots: ['/dev/ttyUSB0'], baudRate: 115_200 }],
+      log,
+      list: async () => ports,
+      hotplug,
+      pollMs: 3_600_000,
+      settleMs: 1,
+    });
     const seen: AdapterView[][] = [];
     watch.on('unknown', (a) => seen.push(a));
     await watch.start();
@@ -38,7 +51,14 @@ describe('AdapterWatch', () => {
     expect(seen[0]!.map((a) => a.path)).toEqual(['/dev/ttyUSB6']);
     expect(lines.at(-1)).toMatchObject({ level: 40, msg: expect.stringMatching(/^unknown serial adapter plugged in/) });
     const alarm = alarmsFrom({ jigs: [], slots: [], deadLetters: 0, disk: null, unknownAdapters: ['/dev/ttyUSB6 USB 0403:6001 serial NEW1'] });
-    expect(alarm).toEqual([{ code: 'UNKNOWN_ADAPTER', severity: 'warning', message: 'Unknown serial adapter plugged in: /dev/ttyUSB6 USB 0403:6001 serial NEW1', help: 'help-adapter' }]);
+    expect(alarm).toEqual([
+      {
+        code: 'UNKNOWN_ADAPTER',
+        severity: 'warning',
+        message: 'Unknown serial adapter plugged in: /dev/ttyUSB6 USB 0403:6001 serial NEW1',
+        help: 'help-adapter',
+      },
+    ]);
 
     await watch.check(); // listed again, nothing new: no second event, no second log line
     expect(seen).toHaveLength(1);
@@ -71,8 +91,17 @@ async function waitUntil(done: () => boolean, timeoutMs = 5000): Promise<void> {
 
 describe('UNKNOWN_ADAPTER on the dashboard', () => {
   it('is published in the alarm list by the event bus, and its help anchor is on the page', () => {
-    const bench = Object.assign(new EventEmitter<{ slot: [SlotView]; finished: [SlotSessionEnd]; jig: [string, boolean, string | null] }>(), { slots: () => [], jigs: () => [], operatorId: 'bench' });
-    const bus = new BenchEventBus({ bench, outbox: { summary: () => ({ pending: 0, blocked: 0, delivered: 0, dead: 0, oldestPendingAt: null, lastDeliveredAt: null }) }, storeDir: PACKAGE_ROOT, checkIntervalMs: 3_600_000 });
+    const bench = Object.assign(new EventEmitter<{ slot: [SlotView]; finished: [SlotSessionEnd]; jig: [string, boolean, string | null] }>(), {
+      slots: () => [],
+      jigs: () => [],
+      operatorId: 'bench',
+    });
+    const bus = new BenchEventBus({
+      bench,
+      outbox: { summary: () => ({ pending: 0, blocked: 0, delivered: 0, dead: 0, oldestPendingAt: null, lastDeliveredAt: null }) },
+      storeDir: PACKAGE_ROOT,
+      checkIntervalMs: 3_600_000,
+    });
     bus.start();
     bus.setUnknownAdapters(['/dev/ttyUSB6 USB 0403:6001 serial NEW1']);
     const alarms = bus.snapshot().alarms;

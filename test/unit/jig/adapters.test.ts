@@ -30,7 +30,12 @@ describe('serial adapters: listing, flashctl adapters and udev-rules', () => {
   const udevName = join(dir, 'jig-1-control');
   // The udev name is a symlink to the tty; a file here stands in for /dev/ttyUSB0, which CI lacks.
   const tty0 = join(dir, 'ttyUSB0');
-  const listed: ListedPort[] = [{ ...FTDI(0, '00'), path: tty0 }, FTDI(1, '01'), FTDI(7), { path: '/dev/ttyACM0', manufacturer: 'Arduino', vendorId: '2341', productId: '0043', serialNumber: 'ARD1', pnpId: 'usb-Arduino_ARD1-if00' }];
+  const listed: ListedPort[] = [
+    { ...FTDI(0, '00'), path: tty0 },
+    FTDI(1, '01'),
+    FTDI(7),
+    { path: '/dev/ttyACM0', manufacturer: 'Arduino', vendorId: '2341', productId: '0043', serialNumber: 'ARD1', pnpId: 'usb-Arduino_ARD1-if00' },
+  ];
   const jigs: JigConfig[] = [
     { id: 'J-A', control: udevName, slots: [`/dev/serial/by-id/${FTDI(1, '01').pnpId}`, '/dev/ttyUSB9'], baudRate: 115_200 },
     { id: 'J-B', control: 'socket://127.0.0.1:7001', slots: ['/dev/ttyUSB7'], baudRate: 115_200 },
@@ -45,7 +50,16 @@ describe('serial adapters: listing, flashctl adapters and udev-rules', () => {
     db = openDatabase(join(dir, 'f.db'));
     const stores = createStores(db);
     const bench = { slots: () => [], activeSessions: 0, operatorId: 'bench', setOperator: () => undefined, retry: () => ({ jig: 'J-A', slot: 1 }) };
-    app = await buildApp({ benchId: 'B', bench, store: stores.flash, ...stores, isKnownModel: () => true, metrics: apiMetrics(bench, stores.outbox), log: pino({ level: 'silent' }), adapters: () => listAdapters(jigs, async () => listed) });
+    app = await buildApp({
+      benchId: 'B',
+      bench,
+      store: stores.flash,
+      ...stores,
+      isKnownModel: () => true,
+      metrics: apiMetrics(bench, stores.outbox),
+      log: pino({ level: 'silent' }),
+      adapters: () => listAdapters(jigs, async () => listed),
+    });
     url = await app.listen({ host: '127.0.0.1', port: 0 });
   });
   afterAll(async () => {
@@ -72,7 +86,14 @@ describe('serial adapters: listing, flashctl adapters and udev-rules', () => {
       ['unknown', '/dev/ttyACM0', null],
       ['missing', '/dev/ttyUSB9', 'slot-2'],
     ]);
-    expect(items[0]).toMatchObject({ byId: '/dev/serial/by-id/usb-FTDI_Quad_RS232-HS_FT4J1A-if00-port0', vendorId: '0403', productId: '6011', serialNumber: 'FT4J1A', interfaceNumber: '00', configuredPath: udevName });
+    expect(items[0]).toMatchObject({
+      byId: '/dev/serial/by-id/usb-FTDI_Quad_RS232-HS_FT4J1A-if00-port0',
+      vendorId: '0403',
+      productId: '6011',
+      serialNumber: 'FT4J1A',
+      interfaceNumber: '00',
+      configuredPath: udevName,
+    });
   });
 
   it('flashctl adapters prints one line per adapter with its status and jig port', async () => {
@@ -89,7 +110,9 @@ describe('serial adapters: listing, flashctl adapters and udev-rules', () => {
     const { code, err } = await ctl(['udev-rules', '--out', file]);
     expect(code).toBe(0);
     expect(err).toMatch(/udevadm control --reload-rules/);
-    const rules = readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('SUBSYSTEM'));
+    const rules = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('SUBSYSTEM'));
     expect(rules).toEqual([
       'SUBSYSTEM=="tty", ATTRS{idVendor}=="0403", ATTRS{idProduct}=="6011", ATTRS{serial}=="FT4J1A", ENV{ID_USB_INTERFACE_NUM}=="00", SYMLINK+="flashd/jig-1/control", GROUP="dialout", MODE="0660"',
       'SUBSYSTEM=="tty", ATTRS{idVendor}=="0403", ATTRS{idProduct}=="6011", ATTRS{serial}=="FT4J1A", ENV{ID_USB_INTERFACE_NUM}=="01", SYMLINK+="flashd/jig-1/slot-1", GROUP="dialout", MODE="0660"',
@@ -98,14 +121,27 @@ describe('serial adapters: listing, flashctl adapters and udev-rules', () => {
   });
 
   it('refuses a serial number that cannot be written into a rule, and comments out an adapter without one', () => {
-    const view = { status: 'configured' as const, path: '/dev/ttyUSB0', byId: null, vendorId: '0403', productId: '6001', manufacturer: null, interfaceNumber: null, configuredPath: '/dev/ttyUSB0', role: { jig: 'J', jigNumber: 1, line: 'control' } };
+    const view = {
+      status: 'configured' as const,
+      path: '/dev/ttyUSB0',
+      byId: null,
+      vendorId: '0403',
+      productId: '6001',
+      manufacturer: null,
+      interfaceNumber: null,
+      configuredPath: '/dev/ttyUSB0',
+      role: { jig: 'J', jigNumber: 1, line: 'control' },
+    };
     expect(() => udevRules([{ ...view, serialNumber: 'A"B' }], 'now')).toThrow(RangeError);
     expect(udevRules([{ ...view, serialNumber: null }], 'now')).toMatch(/^# J control \(\/dev\/ttyUSB0\): the adapter reports no USB serial number/m);
   });
 
   it('answers ADAPTERS_UNAVAILABLE (503) when the ports cannot be listed', async () => {
     const { FlashdError } = await import('../../../src/domain/errors.js');
-    const failing = await buildApp({ ...(await deps()), adapters: async () => Promise.reject(new FlashdError('ADAPTERS_UNAVAILABLE', 'cannot list the serial adapters: spawn udevadm ENOENT')) });
+    const failing = await buildApp({
+      ...(await deps()),
+      adapters: async () => Promise.reject(new FlashdError('ADAPTERS_UNAVAILABLE', 'cannot list the serial adapters: spawn udevadm ENOENT')),
+    });
     const reply = await failing.inject({ method: 'GET', url: '/api/v1/adapters' });
     expect(reply.statusCode).toBe(503);
     expect(reply.json()).toMatchObject({ error: { code: 'ADAPTERS_UNAVAILABLE' } });
@@ -115,6 +151,14 @@ describe('serial adapters: listing, flashctl adapters and udev-rules', () => {
   async function deps(): Promise<Parameters<typeof buildApp>[0]> {
     const stores = createStores(db);
     const bench = { slots: () => [], activeSessions: 0, operatorId: 'bench', setOperator: () => undefined, retry: () => ({ jig: 'J-A', slot: 1 }) };
-    return { benchId: 'B', bench, store: stores.flash, ...stores, isKnownModel: () => true, metrics: apiMetrics(bench, stores.outbox), log: pino({ level: 'silent' }) };
+    return {
+      benchId: 'B',
+      bench,
+      store: stores.flash,
+      ...stores,
+      isKnownModel: () => true,
+      metrics: apiMetrics(bench, stores.outbox),
+      log: pino({ level: 'silent' }),
+    };
   }
 });

@@ -150,6 +150,8 @@ describe('jig reconnect policy', () => {
   });
 
   it('refuses a minimum above the cap, naming the key', () => {
-    expect(() => validateConfig({ jigReconnect: { slot: { minDelayMs: 20_000, maxDelayMs: 1000 } } }, 'test')).toThrow(/\/jigReconnect\/slot: minDelayMs is greater than maxDelayMs/);
+    expect(() => validateConfig({ jigReconnect: { slot: { minDelayMs: 20_000, maxDelayMs: 1000 } } }, 'test')).toThrow(
+      /\/jigReconnect\/slot: minDelayMs is greater than maxDelayMs/,
+    );
   });
 });

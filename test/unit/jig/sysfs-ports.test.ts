@@ -16,7 +16,13 @@ function fakeMachine(): { sys: string; dev: string } {
   const dev = join(root, 'dev');
   const usb = join(sys, 'devices/pci0000:00/0000:00:14.0/usb1/1-2');
   mkdirSync(usb, { recursive: true });
-  for (const [name, value] of [['idVendor', '0403'], ['idProduct', '6011'], ['serial', 'FT9XJ2AB'], ['manufacturer', 'FTDI']]) writeFileSync(join(usb, name!), `${value}\n`);
+  for (const [name, value] of [
+    ['idVendor', '0403'],
+    ['idProduct', '6011'],
+    ['serial', 'FT9XJ2AB'],
+    ['manufacturer', 'FTDI'],
+  ])
+    writeFileSync(join(usb, name!), `${value}\n`);
   mkdirSync(join(sys, 'class/tty'), { recursive: true });
   mkdirSync(join(dev, 'serial/by-id'), { recursive: true });
   for (let i = 0; i < 4; i++) {

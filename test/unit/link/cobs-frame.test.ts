@@ -22,11 +22,17 @@ describe('COBS', () => {
     const run = (length: number, byte: number): number[] => new Array<number>(length).fill(byte);
     const runs = fc.array(fc.oneof(fc.constant(run(1, 0)), fc.constant(run(254, 9)), fc.constant(run(253, 9)), fc.constant(run(255, 9))), { maxLength: 6 });
     fc.assert(
-      fc.property(fc.oneof(bytes, runs.map((parts) => parts.flat())), (array) => {
-        const input = Uint8Array.from(array);
-        expect(cobsEncode(input).toString('hex')).toBe(referenceCobs(input).toString('hex'));
-        expect(cobsEncode(input, true).toString('hex')).toBe(`${referenceCobs(input).toString('hex')}00`);
-      }),
+      fc.property(
+        fc.oneof(
+          bytes,
+          runs.map((parts) => parts.flat()),
+        ),
+        (array) => {
+          const input = Uint8Array.from(array);
+          expect(cobsEncode(input).toString('hex')).toBe(referenceCobs(input).toString('hex'));
+          expect(cobsEncode(input, true).toString('hex')).toBe(`${referenceCobs(input).toString('hex')}00`);
+        },
+      ),
     );
   });
 

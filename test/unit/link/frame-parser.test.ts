@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { encodeFrame, type Frame } from '../../../src/link/frame.js';
 import { FrameParser } from '../../../src/link/frame-parser.js';
 
-const frameArb = fc.record({ type: fc.integer({ min: 0, max: 255 }), seq: fc.integer({ min: 0, max: 0xffff }), payload: fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)) });
+const frameArb = fc.record({
+  type: fc.integer({ min: 0, max: 255 }),
+  seq: fc.integer({ min: 0, max: 0xffff }),
+  payload: fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
+});
 
 function feedAll(parser: FrameParser, chunks: Uint8Array[]): Frame[] {
   const out: Frame[] = [];
@@ -59,7 +63,9 @@ describe('FrameParser', () => {
       fc.property(fc.array(frameArb, { minLength: 3, maxLength: 6 }), fc.uint8Array({ minLength: 1, maxLength: 64 }), fc.nat(), (frames, burst, at) => {
         const wires = frames.map(encodeFrame);
         const victim = at % wires.length;
-        const spliced = Buffer.concat(wires.map((w, i) => (i === victim ? Buffer.concat([w.subarray(0, w.length >> 1), Buffer.from(burst), w.subarray(w.length >> 1)]) : w)));
+        const spliced = Buffer.concat(
+          wires.map((w, i) => (i === victim ? Buffer.concat([w.subarray(0, w.length >> 1), Buffer.from(burst), w.subarray(w.length >> 1)]) : w)),
+        );
         const got = feedAll(new FrameParser(), [spliced]);
         // Every frame but the victim (and at most one neighbour the burst's zeros merged into) arrives.
         expect(got.length).toBeGreaterThanOrEqual(frames.length - 2);

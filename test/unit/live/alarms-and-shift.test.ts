@@ -14,7 +14,10 @@ describe('alarms', () => {
   it('raises none on a healthy bench, and each one with its help anchor when its cause is there', () => {
     expect(alarmsFrom(healthy)).toEqual([]);
     const all = alarmsFrom({
-      jigs: [{ id: 'J', connected: false }, { id: 'K', connected: true }],
+      jigs: [
+        { id: 'J', connected: false },
+        { id: 'K', connected: true },
+      ],
       slots: [done({ result: 'FAILED', error: { code: 'STORE_WRITE_FAILED', message: 'disk I/O error' } })],
       deadLetters: 2,
       disk: { freeBytes: 0.5 * GiB, totalBytes: 100 * GiB },

@@ -29,7 +29,7 @@ function setup(): { bench: FakeBench; bus: BenchEventBus; events: StampedEvent[]
 }
 
 describe('bench event bus', () => {
-  it('estimates the transfer time left from the transfer\'s own rate', () => {
+  it("estimates the transfer time left from the transfer's own rate", () => {
     const { bench, bus, events, clock } = setup();
     const view = { ...emptySlot('JIG-1', 1), present: true, phase: 'TRANSFERRING' as const, progress: 0 };
     bench.emit('slot', view);
@@ -45,7 +45,15 @@ describe('bench event bus', () => {
   it('publishes every intake decision, jig link change and the alarm it raises', () => {
     const { bench, bus, events } = setup();
     const store = {
-      scan: () => ({ decision: 'REJECTED', code: 'HUB_NOT_ON_WORK_ORDER', message: 'not ours', workOrderId: null, changesHub: false, deviceId: '00-DB-12-00-00-00-00-01', hub: null }),
+      scan: () => ({
+        decision: 'REJECTED',
+        code: 'HUB_NOT_ON_WORK_ORDER',
+        message: 'not ours',
+        workOrderId: null,
+        changesHub: false,
+        deviceId: '00-DB-12-00-00-00-00-01',
+        hub: null,
+      }),
       other: function (this: unknown) {
         return this;
       },

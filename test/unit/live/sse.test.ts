@@ -42,7 +42,9 @@ function parseFrames(text: string): Frame[] {
 /** Opens the stream on a raw socket and collects frames; `until` says when to stop reading. */
 async function stream(port: number, headers: Record<string, string>, until: (frames: Frame[]) => boolean): Promise<Frame[]> {
   const socket = connect(port, '127.0.0.1');
-  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  const extra = Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
   socket.write(`GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n${extra}\r\n`);
   let text = '';
   const deadline = Date.now() + 10_000;
@@ -117,7 +119,7 @@ describe('GET /api/v1/events', () => {
     expect((otherRun[0]!.data as { lastEventId: string }).lastEventId).toBe(bus!.log.lastId);
   });
 
-  it('coalesces a transfer\'s progress to a few events a second per slot, ending on the newest value', async () => {
+  it("coalesces a transfer's progress to a few events a second per slot, ending on the newest value", async () => {
     const bench = new FakeBench();
     const port = await serve(bench);
     const transferring = { ...emptySlot('JIG-1', 5), present: true, phase: 'TRANSFERRING' as const, deviceId: '00-DB-12-00-00-00-00-05' };
@@ -129,7 +131,9 @@ describe('GET /api/v1/events', () => {
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
     const elapsedMs = Date.now() - began;
-    const frames = await stream(port, { 'Last-Event-ID': start }, (f) => f.some((x) => x.event === 'progress' && (x.data as { progress: number }).progress === 1));
+    const frames = await stream(port, { 'Last-Event-ID': start }, (f) =>
+      f.some((x) => x.event === 'progress' && (x.data as { progress: number }).progress === 1),
+    );
     const progress = frames.filter((f) => f.event === 'progress');
     // 200 updates over `elapsedMs`: at most one per 250 ms window, plus the first and the trailing one.
     expect(progress.length).toBeLessThanOrEqual(Math.ceil(elapsedMs / 250) + 2);
@@ -160,7 +164,8 @@ describe('GET /api/v1/events', () => {
     expect(listeners()).toBe(0);
     expect(published).toBeLessThan(4000);
     // Publishing on costs the dropped client nothing more.
-    for (let i = 0; i < 200; i++) bench.set({ ...emptySlot('JIG-1', 6), present: true, phase: i % 2 ? 'CHECKING' : 'IDENTIFYING', error: { code: 'INTERNAL', message: big } });
+    for (let i = 0; i < 200; i++)
+      bench.set({ ...emptySlot('JIG-1', 6), present: true, phase: i % 2 ? 'CHECKING' : 'IDENTIFYING', error: { code: 'INTERNAL', message: big } });
     let text = '';
     socket.resume();
     for await (const chunk of socket) text += (chunk as Buffer).toString();

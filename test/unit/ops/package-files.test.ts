@@ -62,7 +62,10 @@ describe('Debian package files', () => {
   it.skipIf(!dpkgDeb)('builds (system files only) into a .deb whose control data, conffiles and file modes are right', () => {
     const out = mkdtempSync(join(tmpdir(), 'flashd-deb-'));
     try {
-      const built = spawnSync(join(packaging, 'build-deb.sh'), [], { env: { ...process.env, FLASHD_DEB_META_ONLY: '1', FLASHD_DEB_OUT: out, FLASHD_DEB_VERSION: '9.8.7-1' }, encoding: 'utf8' });
+      const built = spawnSync(join(packaging, 'build-deb.sh'), [], {
+        env: { ...process.env, FLASHD_DEB_META_ONLY: '1', FLASHD_DEB_OUT: out, FLASHD_DEB_VERSION: '9.8.7-1' },
+        encoding: 'utf8',
+      });
       expect(built.status, built.stderr).toBe(0);
       const deb = built.stdout.trim();
       const field = (name: string): string => spawnSync('dpkg-deb', ['-f', deb, name], { encoding: 'utf8' }).stdout.trim();
@@ -73,7 +76,13 @@ describe('Debian package files', () => {
       // The native modules are built for this Node's ABI: the dependency pins its major.
       expect(field('Depends')).toMatch(new RegExp(`^nodejs \\(>= ${major}(\\.\\d+)?\\), nodejs \\(<< ${Number(major) + 1}\\), systemd, adduser$`));
       const listing = spawnSync('dpkg-deb', ['-c', deb], { encoding: 'utf8' }).stdout;
-      const mode = (path: string): string | undefined => listing.split('\n').find((l) => l.endsWith(` .${path}`))?.split(/\s+/).slice(0, 2).join(' ');
+      const mode = (path: string): string | undefined =>
+        listing
+          .split('\n')
+          .find((l) => l.endsWith(` .${path}`))
+          ?.split(/\s+/)
+          .slice(0, 2)
+          .join(' ');
       expect(mode('/lib/systemd/system/flashd.service')).toBe('-rw-r--r-- root/root');
       expect(mode('/usr/lib/sysusers.d/flashd.conf')).toBe('-rw-r--r-- root/root');
       expect(mode('/usr/lib/tmpfiles.d/flashd.conf')).toBe('-rw-r--r-- root/root');

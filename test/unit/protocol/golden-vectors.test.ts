@@ -52,7 +52,10 @@ describe('docs/protocol.md jig control vectors', () => {
   it('cover every command and event', () => {
     const lines = jigVectors.map((v) => v.line);
     for (const word of ['INFO', 'STATUS', 'LED', 'POWER', '!PRESENT', '!REMOVED', '!BUTTON', '!POWERFAULT', '!READY', 'ERR']) {
-      expect(lines.some((l) => l.includes(word)), word).toBe(true);
+      expect(
+        lines.some((l) => l.includes(word)),
+        word,
+      ).toBe(true);
     }
   });
 
@@ -66,7 +69,11 @@ describe('docs/protocol.md jig control vectors', () => {
     const parsed = parseJigLine(`${line}\r\n`);
     expect(parsed).toEqual(vector.parsed);
     const formatted =
-      parsed.kind === 'ok' ? formatOk(parsed.seq, parsed.fields) : parsed.kind === 'error' ? formatError(parsed.seq, parsed.code, parsed.text) : formatEvent(parsed.name as JigEventName, parsed.fields);
+      parsed.kind === 'ok'
+        ? formatOk(parsed.seq, parsed.fields)
+        : parsed.kind === 'error'
+          ? formatError(parsed.seq, parsed.code, parsed.text)
+          : formatEvent(parsed.name as JigEventName, parsed.fields);
     expect(formatted).toBe(`${line}\r\n`);
   });
 });

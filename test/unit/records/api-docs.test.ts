@@ -16,7 +16,10 @@ function documentedFields(markdown: string, record: string): string[] {
   const marker = markdown.indexOf(`<!-- record: ${record} `);
   if (marker < 0) throw new Error(`docs/api.md has no table marked "record: ${record}"`);
   const lines = markdown.slice(marker).split('\n').slice(1);
-  const table = lines.slice(0, lines.findIndex((line) => !line.startsWith('|')));
+  const table = lines.slice(
+    0,
+    lines.findIndex((line) => !line.startsWith('|')),
+  );
   return table.slice(2).flatMap((row) => [...row.split('|')[1]!.matchAll(/`(\w+)`/g)].map((m) => m[1]!));
 }
 

@@ -51,7 +51,11 @@ describe('protocol 1.1 golden vectors (docs/protocol.md §2.6a)', () => {
       const block = wireBlock(prepared, vectorImage, v.index);
       expect(block.flags, `block ${v.index}`).toBe(v.flags);
       expect(dictionaryBefore(vectorImage, v.offset).length).toBe(v.dictionaryBytes);
-      const out = inflateBlock({ flags: block.flags, data: Buffer.from(block.payload) }, vectors.blockBytes, Buffer.from(dictionaryBefore(vectorImage, v.offset)));
+      const out = inflateBlock(
+        { flags: block.flags, data: Buffer.from(block.payload) },
+        vectors.blockBytes,
+        Buffer.from(dictionaryBefore(vectorImage, v.offset)),
+      );
       expect(out && sha256(out)).toBe(v.rawSha256);
       // Deflate output is only fixed for one zlib build; another build must still decode (above).
       if (process.versions.zlib === vectors.zlibVersion) expect(Buffer.from(block.payload).toString('hex')).toBe(v.payloadHex);

@@ -44,7 +44,12 @@ let link: FaultLink | undefined;
 afterEach(() => link?.close());
 
 function rig(profile: Partial<HubTimingProfile>, faultsAt: (baudRate: number) => FaultModel): { hub: VirtualHub; link: FaultLink } {
-  const hub = new VirtualHub(generateStock({ seed: 'baud', count: 1 })[0]!, { ...INSTANT_HUB_PROFILE, selectiveResend: true, flashBytes: 128 * 1024, ...profile });
+  const hub = new VirtualHub(generateStock({ seed: 'baud', count: 1 })[0]!, {
+    ...INSTANT_HUB_PROFILE,
+    selectiveResend: true,
+    flashBytes: 128 * 1024,
+    ...profile,
+  });
   link = new FaultLink(hub, { seed: 7, faults: (rate) => ({ toHub: faultsAt(rate), toHost: faultsAt(rate) }), defaultBaudRate: BASE });
   return { hub, link };
 }

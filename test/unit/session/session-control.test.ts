@@ -30,7 +30,8 @@ describe('a session control port', () => {
     port1.on('message', (event: { t: string; seq: number; fact: { t: string } }) => {
       asked.push(event);
       if (event.fact.t === 'verified') port1.postMessage({ t: 'persisted', seq: event.seq });
-      if (event.fact.t === 'activating' && asked.length === 2) port1.postMessage({ t: 'persisted', seq: event.seq, error: { code: 'STORE_INVALID_STATE', message: 'disk full' } });
+      if (event.fact.t === 'activating' && asked.length === 2)
+        port1.postMessage({ t: 'persisted', seq: event.seq, error: { code: 'STORE_INVALID_STATE', message: 'disk full' } });
     });
     try {
       await control.persist({ t: 'verified', hubSha256: 'ab'.repeat(32) }, 5000);

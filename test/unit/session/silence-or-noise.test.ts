@@ -22,7 +22,12 @@ const prefs = { blockBytes: 4096, window: 4, deflate: false };
 
 function rig(drop: (direction: 'toHub' | 'toHost', frame: Buffer) => boolean): { hub: VirtualHub; link: FaultLink } {
   const hub = new VirtualHub(generateStock({ seed: 'silence-or-noise', count: 1 })[0]!, { ...INSTANT_HUB_PROFILE, maxWindow: 8, flashBytes: 64 * 1024 });
-  link = new FaultLink(hub, { seed: 3, faults: () => ({ toHub: NO_FAULTS, toHost: NO_FAULTS }), defaultBaudRate: IN_MEMORY_BAUD_RATE, drop: (direction, _n, frame) => drop(direction, frame) });
+  link = new FaultLink(hub, {
+    seed: 3,
+    faults: () => ({ toHub: NO_FAULTS, toHost: NO_FAULTS }),
+    defaultBaudRate: IN_MEMORY_BAUD_RATE,
+    drop: (direction, _n, frame) => drop(direction, frame),
+  });
   return { hub, link };
 }
 

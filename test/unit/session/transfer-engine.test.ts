@@ -62,7 +62,12 @@ describe('windowed transfer', () => {
 
   it('with a go-back-N hub, a resend lost again is reported again by the hub and resent at once, not after a timeout', async () => {
     const image = randomBytes(40 * BLOCK);
-    const hub = new VirtualHub(generateStock({ seed: 'engine', count: 1 })[0]!, { ...INSTANT_HUB_PROFILE, maxWindow: 8, flashBytes: 256 * 1024, selectiveResend: false });
+    const hub = new VirtualHub(generateStock({ seed: 'engine', count: 1 })[0]!, {
+      ...INSTANT_HUB_PROFILE,
+      maxWindow: 8,
+      flashBytes: 256 * 1024,
+      selectiveResend: false,
+    });
     let lost = 0;
     link = new FaultLink(hub, {
       seed: 1,

@@ -28,72 +28,87 @@ function image(bytes: number, compressible: boolean, seed: number): Uint8Array {
 }
 
 describe('the transfer engine over a lossy, corrupting, duplicating, reordering link', () => {
-  it('delivers exactly the image, or fails with a typed error and nothing verified', async () => {
+  it(
+    'delivers exactly the image, or fails with a typed error and nothing verified',
+    async () => {
+      const outcomes = { ok: 0, failed: 0 };
+      await fc.assert(
+        fc.asyncProperty(
+          fc.record({
+            seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+            toHub: faultModel,
+            toHost: faultModel,
+            imageBytes: fc.integer({ min: 1, max: 24_000 }),
+            blockBytes: fc.constantFrom(64, 256, 1000, 4096),
+            window: fc.integer({ min: 1, max: 12 }),
+            selective: fc.boolean(),
+            deflate: fc.boolean(),
+            compressible: fc.boolean(),
+          }),
+          async (p) => {
+            const spec = generateStock({ seed: `property-${p.seed}`, count: 1 })[0]!;
+            const hub = new VirtualHub(spec, { ...INSTANT_HUB_PROFILE, maxWindow: p.window, selectiveResend: p.selective, flashBytes: 32 * 1024 });
+            const faults = { toHub: p.toHub, toHost: p.toHost };
+            const link = new FaultLink(hub, { seed: p.seed, faults: () => faults, defaultBaudRate: IN_MEMORY_BAUD_RATE });
+            const data = image(p.imageBytes, p.compressible, p.seed);
+            try {
+              const result = await flashOverRig({ hub, link, image: data, prefs: { blockBytes: p.blockBytes, window: 16, deflate: p.deflate } });
+              expect(Buffer.from(hub.flash.subarray(0, data.length)).equals(Buffer.from(data))).toBe(true);
+              expect(hub.held?.verified).toBe(true);
+              expect(result.summary.sentBytes).toBeGreaterThanOrEqual(data.length);
+              outcomes.ok++;
+            } catch (err) {
+              if (!(err instanceof FlashdError)) throw err;
+              expect(CLEAN_FAILURES, `${err.code}: ${err.message}`).toContain(err.code);
+              outcomes.failed++;
+              if (hub.held?.verified) expect(Buffer.from(hub.flash.subarray(0, data.length)).equals(Buffer.from(data))).toBe(true);
+            } finally {
+              link.close();
+            }
+          },
+        ),
+        { numRuns: Number(process.env.PROPERTY_RUNS ?? 50) },
+      );
+      // The line is bad but not hopeless: most runs must get through, or the property proves little.
+      if (process.env.PROPERTY_RUNS) console.log(outcomes);
+      expect(outcomes.ok).toBeGreaterThan(outcomes.failed);
+    },
+    Number(process.env.PROPERTY_TIMEOUT_MS ?? 60_000),
+  );
+
+  it('on a hopeless line, fails with a typed error, and any success is still exactly the image', async () => {
     const outcomes = { ok: 0, failed: 0 };
     await fc.assert(
       fc.asyncProperty(
-        fc.record({
-          seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
-          toHub: faultModel,
-          toHost: faultModel,
-          imageBytes: fc.integer({ min: 1, max: 24_000 }),
-          blockBytes: fc.constantFrom(64, 256, 1000, 4096),
-          window: fc.integer({ min: 1, max: 12 }),
-          selective: fc.boolean(),
-          deflate: fc.boolean(),
-          compressible: fc.boolean(),
-        }),
-        async (p) => {
-          const spec = generateStock({ seed: `property-${p.seed}`, count: 1 })[0]!;
-          const hub = new VirtualHub(spec, { ...INSTANT_HUB_PROFILE, maxWindow: p.window, selectiveResend: p.selective, flashBytes: 32 * 1024 });
-          const faults = { toHub: p.toHub, toHost: p.toHost };
-          const link = new FaultLink(hub, { seed: p.seed, faults: () => faults, defaultBaudRate: IN_MEMORY_BAUD_RATE });
-          const data = image(p.imageBytes, p.compressible, p.seed);
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.double({ min: 0.5, max: 0.95, noNaN: true }),
+        fc.boolean(),
+        async (seed, loss, selective) => {
+          const spec = generateStock({ seed: `hopeless-${seed}`, count: 1 })[0]!;
+          const hub = new VirtualHub(spec, { ...INSTANT_HUB_PROFILE, maxWindow: 4, selectiveResend: selective, flashBytes: 32 * 1024 });
+          const model: FaultModel = { loss, corrupt: 0.2, duplicate: 0.1, reorder: 0.1 };
+          const link = new FaultLink(hub, { seed, faults: () => ({ toHub: model, toHost: model }), defaultBaudRate: IN_MEMORY_BAUD_RATE });
+          const data = image(8000, false, seed);
           try {
-            const result = await flashOverRig({ hub, link, image: data, prefs: { blockBytes: p.blockBytes, window: 16, deflate: p.deflate } });
+            await flashOverRig({
+              hub,
+              link,
+              image: data,
+              prefs: { blockBytes: 512, window: 4, deflate: false },
+              timeouts: { ...FAST_TIMEOUTS, requestRetries: 3, transferRetries: 3, ackTimeoutMs: 10, requestTimeoutMs: 10 },
+            });
             expect(Buffer.from(hub.flash.subarray(0, data.length)).equals(Buffer.from(data))).toBe(true);
-            expect(hub.held?.verified).toBe(true);
-            expect(result.summary.sentBytes).toBeGreaterThanOrEqual(data.length);
             outcomes.ok++;
           } catch (err) {
             if (!(err instanceof FlashdError)) throw err;
             expect(CLEAN_FAILURES, `${err.code}: ${err.message}`).toContain(err.code);
-            outcomes.failed++;
             if (hub.held?.verified) expect(Buffer.from(hub.flash.subarray(0, data.length)).equals(Buffer.from(data))).toBe(true);
+            outcomes.failed++;
           } finally {
             link.close();
           }
         },
       ),
-      { numRuns: Number(process.env.PROPERTY_RUNS ?? 50) },
-    );
-    // The line is bad but not hopeless: most runs must get through, or the property proves little.
-    if (process.env.PROPERTY_RUNS) console.log(outcomes);
-    expect(outcomes.ok).toBeGreaterThan(outcomes.failed);
-  }, Number(process.env.PROPERTY_TIMEOUT_MS ?? 60_000));
-
-  it('on a hopeless line, fails with a typed error, and any success is still exactly the image', async () => {
-    const outcomes = { ok: 0, failed: 0 };
-    await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.double({ min: 0.5, max: 0.95, noNaN: true }), fc.boolean(), async (seed, loss, selective) => {
-        const spec = generateStock({ seed: `hopeless-${seed}`, count: 1 })[0]!;
-        const hub = new VirtualHub(spec, { ...INSTANT_HUB_PROFILE, maxWindow: 4, selectiveResend: selective, flashBytes: 32 * 1024 });
-        const model: FaultModel = { loss, corrupt: 0.2, duplicate: 0.1, reorder: 0.1 };
-        const link = new FaultLink(hub, { seed, faults: () => ({ toHub: model, toHost: model }), defaultBaudRate: IN_MEMORY_BAUD_RATE });
-        const data = image(8000, false, seed);
-        try {
-          await flashOverRig({ hub, link, image: data, prefs: { blockBytes: 512, window: 4, deflate: false }, timeouts: { ...FAST_TIMEOUTS, requestRetries: 3, transferRetries: 3, ackTimeoutMs: 10, requestTimeoutMs: 10 } });
-          expect(Buffer.from(hub.flash.subarray(0, data.length)).equals(Buffer.from(data))).toBe(true);
-          outcomes.ok++;
-        } catch (err) {
-          if (!(err instanceof FlashdError)) throw err;
-          expect(CLEAN_FAILURES, `${err.code}: ${err.message}`).toContain(err.code);
-          if (hub.held?.verified) expect(Buffer.from(hub.flash.subarray(0, data.length)).equals(Buffer.from(data))).toBe(true);
-          outcomes.failed++;
-        } finally {
-          link.close();
-        }
-      }),
       { numRuns: 25 },
     );
     expect(outcomes.failed).toBeGreaterThan(0);

@@ -30,10 +30,14 @@ describe('interactive simulator commands', () => {
   });
 
   it('runs as a process: prints addresses and the control URL, then takes commands from a person', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(PACKAGE_ROOT, 'jig-sim/cli.ts'), '--jigs', '2', '--tcp', '--hubs', '1', '--profile', 'instant', '--interactive'], {
-      cwd: PACKAGE_ROOT,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(PACKAGE_ROOT, 'jig-sim/cli.ts'), '--jigs', '2', '--tcp', '--hubs', '1', '--profile', 'instant', '--interactive'],
+      {
+        cwd: PACKAGE_ROOT,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     const waitFor = async (pattern: RegExp): Promise<void> => {

@@ -21,7 +21,11 @@ afterEach(async () => {
 });
 
 async function post(body: unknown, contentType = 'application/json'): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${base}/actions`, { method: 'POST', headers: { 'content-type': contentType }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await fetch(`${base}/actions`, {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
@@ -77,7 +81,10 @@ describe('simulator control API (HTTP on 127.0.0.1)', () => {
     [{ action: 'press', jig: 3, slot: 1 }, /jigs 1\.\.2, not 3/],
     [{ action: 'power', jig: 1, slot: 9, on: true }, /\/slot: /],
     [{ action: 'insert', jig: 2, slot: 2 }, /stock list is empty/],
-    [{ action: 'insert', jig: 2, slot: 2, hub: { deviceId: '00-DB-12-34-56-78-90-A0', model: 'FFFFFFFF', firmwareVersion: '00000001' } }, /no Device Model FFFFFFFF/],
+    [
+      { action: 'insert', jig: 2, slot: 2, hub: { deviceId: '00-DB-12-34-56-78-90-A0', model: 'FFFFFFFF', firmwareVersion: '00000001' } },
+      /no Device Model FFFFFFFF/,
+    ],
     [{ action: 'fault', fault: { kind: 'brick', when: { phase: 'VERIFY' } } }, /happens now/],
     [{ action: 'fault', fault: { kind: 'bit-errors', ratePerBit: 5 } }, /\/fault\/ratePerBit/],
   ])('answers 400 with the problem for %j', async (body, problem) => {

@@ -10,7 +10,8 @@ const doc = readFileSync(join(PACKAGE_ROOT, 'docs/simulator.md'), 'utf8');
 describe('device profiles', () => {
   it('has one profile per Device Model, with the models hardware range', () => {
     expect([...DEVICE_PROFILES.keys()].sort()).toEqual(DEVICE_MODELS.map((m) => m.model).sort());
-    for (const m of DEVICE_MODELS) expect(DEVICE_PROFILES.get(m.model)).toMatchObject({ manufacturer: m.manufacturer, hardwareVersions: [m.hardwareMin, m.hardwareMax] });
+    for (const m of DEVICE_MODELS)
+      expect(DEVICE_PROFILES.get(m.model)).toMatchObject({ manufacturer: m.manufacturer, hardwareVersions: [m.hardwareMin, m.hardwareMax] });
     expect(deviceProfileFor('FFFFFFFF')).toBe(DEFAULT_HUB_PROFILE);
   });
 
@@ -18,7 +19,10 @@ describe('device profiles', () => {
     for (const [model, p] of DEVICE_PROFILES) {
       const row = doc.split('\n').find((line) => line.startsWith(`| ${model} |`));
       expect(row, `docs row for ${model}`).toBeDefined();
-      const cells = row!.split('|').slice(1, -1).map((c) => c.trim());
+      const cells = row!
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim());
       expect(cells.slice(3)).toEqual([
         String(p.unlockMs),
         String(p.sectorBytes),
@@ -40,7 +44,13 @@ describe('device profiles', () => {
     const p = DEFAULT_HUB_PROFILE;
     const msPerSector = p.eraseMsPerSector + (p.sectorBytes / p.writeBytesPerSecond) * 1000;
     expect((p.sectorBytes / msPerSector) * 1000).toBeGreaterThan(921_600 / 10);
-    expect(INSTANT_HUB_PROFILE).toMatchObject({ unlockMs: 0, eraseMsPerSector: 0, hashMsPerMiB: 0, rebootMs: 0, writeBytesPerSecond: Number.POSITIVE_INFINITY });
+    expect(INSTANT_HUB_PROFILE).toMatchObject({
+      unlockMs: 0,
+      eraseMsPerSector: 0,
+      hashMsPerMiB: 0,
+      rebootMs: 0,
+      writeBytesPerSecond: Number.POSITIVE_INFINITY,
+    });
   });
 
   it('scales device times, not what the hub advertises', () => {

@@ -26,7 +26,9 @@ describe('fault triggers', () => {
     const [spec] = generateStock({ seed: 'transfer-attempt', count: 1 });
     sim = new Simulator({ jigs: 1, profileFor: () => INSTANT_HUB_PROFILE });
     sim.jig(1).insert(1, spec!);
-    sim.startScenario(parseScenario({ faults: [{ kind: 'brick', untilPowerCycle: true, target: { jig: 1, slot: 1 }, when: { phase: 'TRANSFER', attempt: 2, percent: 30 } }] }));
+    sim.startScenario(
+      parseScenario({ faults: [{ kind: 'brick', untilPowerCycle: true, target: { jig: 1, slot: 1 }, when: { phase: 'TRANSFER', attempt: 2, percent: 30 } }] }),
+    );
     // Registered after the scenario's engine, so it sees the event the fault fired on.
     let firedAt: number | undefined;
     sim.on('phase', (_j, _s, hub, event) => {

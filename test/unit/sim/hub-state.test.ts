@@ -51,7 +51,13 @@ describe('simulated hub: only a complete, verified, activated image changes what
     const t = truth();
     expect(t.firmwareVersion).toBe(spec.firmwareVersion);
     expect(t.heldImage).toEqual({ sizeBytes: image.sizeBytes, committedBytes: 20 * BLOCK, verified: false });
-    expect(sim!.jig(1).slot(1).hub!.flash.subarray(0, 20 * BLOCK).equals(Buffer.from(image.data.subarray(0, 20 * BLOCK)))).toBe(true);
+    expect(
+      sim!
+        .jig(1)
+        .slot(1)
+        .hub!.flash.subarray(0, 20 * BLOCK)
+        .equals(Buffer.from(image.data.subarray(0, 20 * BLOCK))),
+    ).toBe(true);
     await sleep(5);
     const identity = await wire!.request({ kind: 'IDENTIFY' });
     expect(identity?.kind === 'IDENTITY' && identity.flags & IDENTITY_IMAGE_HELD).toBeTruthy();
@@ -130,7 +136,10 @@ describe('simulated hub: only a complete, verified, activated image changes what
     await unlockHub(wire!, spec);
     expect(await begin()).toMatchObject({ kind: 'READY', resumeOffset: 10 * BLOCK });
     const other = Buffer.alloc(32, 7);
-    expect(await wire!.request({ kind: 'BEGIN', sha256: other, imageSize: 1000, blockBytes: BLOCK, window: 8, flags: 0 })).toMatchObject({ kind: 'READY', resumeOffset: 0 });
+    expect(await wire!.request({ kind: 'BEGIN', sha256: other, imageSize: 1000, blockBytes: BLOCK, window: 8, flags: 0 })).toMatchObject({
+      kind: 'READY',
+      resumeOffset: 0,
+    });
     expect(truth().heldImage).toEqual({ sizeBytes: 1000, committedBytes: 0, verified: false });
   });
 

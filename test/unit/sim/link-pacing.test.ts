@@ -40,7 +40,10 @@ describe('SimLine pacing (8N1: baudRate / 10 bytes per second)', () => {
     const expectedBytesPerSecond = baudRate / 10;
     const { sentBytes, receivedBytes, bytesPerSecond } = await measureRawStream({ baudRate, latencyMs: 0, slot: 3, seconds: 1.5 });
     expect(receivedBytes).toBe(sentBytes);
-    expect(Math.abs(bytesPerSecond / expectedBytesPerSecond - 1), `measured ${bytesPerSecond.toFixed(0)} B/s, line rate ${expectedBytesPerSecond} B/s`).toBeLessThan(0.02);
+    expect(
+      Math.abs(bytesPerSecond / expectedBytesPerSecond - 1),
+      `measured ${bytesPerSecond.toFixed(0)} B/s, line rate ${expectedBytesPerSecond} B/s`,
+    ).toBeLessThan(0.02);
   });
 
   it('paces device → host on its own and at the same rate', async () => {
@@ -95,7 +98,9 @@ describe('SimLine pacing (8N1: baudRate / 10 bytes per second)', () => {
 
   it('takes timing per simulator and per slot from a scenario', async () => {
     const sim = new Simulator({ jigs: 1 });
-    sim.startScenario(parseScenario({ link: { paced: true, baudRate: 460_800, latencyMs: 3 }, slots: [{ jig: 1, slot: 8, link: { baudRate: 115_200 } }], faults: [] }));
+    sim.startScenario(
+      parseScenario({ link: { paced: true, baudRate: 460_800, latencyMs: 3 }, slots: [{ jig: 1, slot: 8, link: { baudRate: 115_200 } }], faults: [] }),
+    );
     expect(sim.jig(1).slot(1).line.timing).toEqual({ paced: true, baudRate: 460_800, latencyMs: 3 });
     expect(sim.jig(1).slot(8).line.timing).toEqual({ paced: true, baudRate: 115_200, latencyMs: 3 });
     expect(sim.jig(1).control.timing.paced).toBe(true);

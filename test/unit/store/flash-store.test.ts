@@ -18,7 +18,15 @@ const identity = (n: number, firmware = '0002012A'): HubIdentity => ({
   firmwareVersion: parseFirmwareVersion(firmware),
   locked: true,
 });
-const start = (n: number) => ({ identity: identity(n), benchId: 'B1', jigId: 'JIG-1', slot: 1, startedAt: new Date(), workOrderId: 'WO-1', operatorId: 'tech-1' });
+const start = (n: number) => ({
+  identity: identity(n),
+  benchId: 'B1',
+  jigId: 'JIG-1',
+  slot: 1,
+  startedAt: new Date(),
+  workOrderId: 'WO-1',
+  operatorId: 'tech-1',
+});
 const NUMBERS = [1, 2, 3, 4, 5, 30, ...Array.from({ length: 15 }, (_, i) => 10 + i)];
 const SHA = 'ab'.repeat(32);
 
@@ -66,10 +74,19 @@ describe('FlashStore', () => {
   it('refuses a REFLASHED attempt without matching hub hash or read-back, and stores nothing of it', () => {
     const id = store.beginAttempt(start(2));
     const before = JSON.stringify(store.getHub(identity(2).deviceId));
-    expect(() => store.finishAttempt(id, { result: 'REFLASHED', firmwareTarget: '0002012F', firmwareAfter: '0002012F', imageSha256: SHA, hubSha256: 'cd'.repeat(32), timings: {} })).toThrow(
-      /CHECK constraint/,
-    );
-    expect(() => store.finishAttempt(id, { result: 'REFLASHED', firmwareTarget: '0002012F', firmwareAfter: '0002012A', imageSha256: SHA, hubSha256: SHA, timings: {} })).toThrow(/CHECK constraint/);
+    expect(() =>
+      store.finishAttempt(id, {
+        result: 'REFLASHED',
+        firmwareTarget: '0002012F',
+        firmwareAfter: '0002012F',
+        imageSha256: SHA,
+        hubSha256: 'cd'.repeat(32),
+        timings: {},
+      }),
+    ).toThrow(/CHECK constraint/);
+    expect(() =>
+      store.finishAttempt(id, { result: 'REFLASHED', firmwareTarget: '0002012F', firmwareAfter: '0002012A', imageSha256: SHA, hubSha256: SHA, timings: {} }),
+    ).toThrow(/CHECK constraint/);
     expect(JSON.stringify(store.getHub(identity(2).deviceId))).toBe(before);
     expect(db.prepare("SELECT count(*) AS n FROM hub_events WHERE kind = 'attempt-finished'").get()).toEqual({ n: 0 });
   });
@@ -101,8 +118,20 @@ describe('FlashStore', () => {
     store.recordActivating(activated);
     const reopened = new FlashStore(db); // a restart: nothing of the first run's memory
     expect(reopened.recoverUnfinished()).toBe(2);
-    expect(reopened.getHub(identity(4).deviceId)!.attempts[0]).toMatchObject({ result: 'INTERRUPTED', hubSha256: SHA, imageSha256: SHA, firmwareTarget: '0002012F', error: { phase: 'VERIFYING' } });
-    expect(reopened.getHub(identity(5).deviceId)!.attempts[0]).toMatchObject({ result: 'INTERRUPTED', hubSha256: SHA, imageSha256: SHA, firmwareTarget: '0002012F', error: { phase: 'ACTIVATING' } });
+    expect(reopened.getHub(identity(4).deviceId)!.attempts[0]).toMatchObject({
+      result: 'INTERRUPTED',
+      hubSha256: SHA,
+      imageSha256: SHA,
+      firmwareTarget: '0002012F',
+      error: { phase: 'VERIFYING' },
+    });
+    expect(reopened.getHub(identity(5).deviceId)!.attempts[0]).toMatchObject({
+      result: 'INTERRUPTED',
+      hubSha256: SHA,
+      imageSha256: SHA,
+      firmwareTarget: '0002012F',
+      error: { phase: 'ACTIVATING' },
+    });
     expect(reopened.flashHistory('WO-1', identity(4).deviceId)).toEqual({ activations: [] }); // verified, never activated
     expect(reopened.flashHistory('WO-1', identity(5).deviceId)).toEqual({ activations: [{ attemptId: activated, version: '0002012F', sha256: SHA }] });
     expect(reopened.flashHistory('WO-2', identity(5).deviceId)).toEqual({ activations: [] });

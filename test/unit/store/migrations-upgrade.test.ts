@@ -11,7 +11,10 @@ const FIXTURES = join(import.meta.dirname, '../../fixtures/store-versions');
 const dir = mkdtempSync(join(tmpdir(), 'store-upgrade-'));
 
 const rowsOf = (db: Database.Database, table: string, cols: string[]): unknown[] =>
-  db.prepare(`SELECT ${cols.map((c) => `"${c}"`).join(', ')} FROM "${table}" ORDER BY rowid`).raw().all();
+  db
+    .prepare(`SELECT ${cols.map((c) => `"${c}"`).join(', ')} FROM "${table}" ORDER BY rowid`)
+    .raw()
+    .all();
 
 /**
  * Every earlier schema version has a committed dump (test/fixtures/store-versions/vN.sql, made by
@@ -50,7 +53,9 @@ describe('upgrading a store from every earlier schema version', () => {
         expect(rowsOf(db, table, cols), `${table} after upgrading from ${version}`).toEqual(held);
       }
       // Migration 4's backfill: a verified hash counts as verified, and a re-flash or an ending at read-back as activated.
-      const marks = db.prepare('SELECT id, verified_at IS NOT NULL AS verified, activate_at IS NOT NULL AS activated FROM attempts WHERE id <= 3 ORDER BY id').all();
+      const marks = db
+        .prepare('SELECT id, verified_at IS NOT NULL AS verified, activate_at IS NOT NULL AS activated FROM attempts WHERE id <= 3 ORDER BY id')
+        .all();
       expect(marks).toEqual([
         { id: 1, verified: 1, activated: 1 },
         { id: 2, verified: 0, activated: 0 },
@@ -58,14 +63,22 @@ describe('upgrading a store from every earlier schema version', () => {
       ]);
       // The upgraded store is used as any other: read through the repositories, written by a new work order.
       const stores = createStores(db);
-      if (version >= 2) expect(stores.workOrders.hubs('WO-2').map((h) => h.state)).toEqual(['REFLASHED', 'ALREADY_CURRENT', 'EXPECTED', ...(version >= 4 ? ['FLASHING'] : [])]);
+      if (version >= 2)
+        expect(stores.workOrders.hubs('WO-2').map((h) => h.state)).toEqual(['REFLASHED', 'ALREADY_CURRENT', 'EXPECTED', ...(version >= 4 ? ['FLASHING'] : [])]);
       // The attempt a crash left open after ACTIVATE (v4) is closed as INTERRUPTED, keeping its marks.
       if (version >= 4) {
         expect(stores.flash.recoverUnfinished()).toBe(1);
-        expect(db.prepare('SELECT result, verified_at IS NOT NULL AND activate_at IS NOT NULL AS marked FROM attempts WHERE id = 6').get()).toEqual({ result: 'INTERRUPTED', marked: 1 });
+        expect(db.prepare('SELECT result, verified_at IS NOT NULL AND activate_at IS NOT NULL AS marked FROM attempts WHERE id = 6').get()).toEqual({
+          result: 'INTERRUPTED',
+          marked: 1,
+        });
       }
       if (version >= 3) expect(stores.outbox.summary()).toMatchObject({ pending: 1, delivered: 1 });
-      const wo = stores.workOrders.create({ id: `WO-NEW-${version}`, secPartyId: 'PARTY-2', cspRegion: 'Central', source: 'api', operatorId: 'goods-in' }, { hubs: [{ deviceId: '00-DB-12-00-00-00-01-01' }] }, () => true);
+      const wo = stores.workOrders.create(
+        { id: `WO-NEW-${version}`, secPartyId: 'PARTY-2', cspRegion: 'Central', source: 'api', operatorId: 'goods-in' },
+        { hubs: [{ deviceId: '00-DB-12-00-00-00-01-01' }] },
+        () => true,
+      );
       expect(wo.hubCount).toBe(1);
     } finally {
       db.close();

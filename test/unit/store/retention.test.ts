@@ -35,21 +35,38 @@ function storeWithHistory(): Db {
     for (const [n, attempt, state, outcome] of rows) {
       const d = dev(n);
       const before = outcome === 'REFLASHED' ? '1.0.0' : '2.0.0';
-      db.prepare(`INSERT INTO hubs VALUES (?, 'GPF', '1086', 'MP155', 3, 'FINISHED', ?, ?, '2.0.0', 1, NULL, '2026-01-08T08:00:00.000Z', '2026-01-08T08:00:00.000Z')`).run(d, outcome, before);
-      db.prepare(`INSERT INTO work_order_hubs (work_order_id, device_id, line, smi_status, smets_version, state, outcome, firmware_before, firmware_after, target_version, attempt_count,
+      db.prepare(
+        `INSERT INTO hubs VALUES (?, 'GPF', '1086', 'MP155', 3, 'FINISHED', ?, ?, '2.0.0', 1, NULL, '2026-01-08T08:00:00.000Z', '2026-01-08T08:00:00.000Z')`,
+      ).run(d, outcome, before);
+      db.prepare(
+        `INSERT INTO work_order_hubs (work_order_id, device_id, line, smi_status, smets_version, state, outcome, firmware_before, firmware_after, target_version, attempt_count,
         received_at, received_by, outcome_at, returned_at, returned_by, updated_at) VALUES ('WO-OLD', ?, ?, 'INSTALLED', 'SMETS2', 'RETURNED', ?, ?, '2.0.0', '2.0.0', 2,
-        '2026-01-08T07:00:00.000Z', 'goods-in', '2026-01-08T08:00:00.000Z', '2026-01-09T08:00:00.000Z', 'dispatch', '2026-01-09T08:00:00.000Z')`).run(d, line++, outcome, before);
+        '2026-01-08T07:00:00.000Z', 'goods-in', '2026-01-08T08:00:00.000Z', '2026-01-09T08:00:00.000Z', 'dispatch', '2026-01-09T08:00:00.000Z')`,
+      ).run(d, line++, outcome, before);
       // An earlier failed try, then the attempt the report rests on.
-      db.prepare(`INSERT INTO attempts (id, device_id, bench_id, jig_id, slot, started_at, finished_at, result, firmware_before, firmware_target, timings_json, work_order_id, error_code)
-        VALUES (?, ?, 'BENCH-1', 'JIG-1', 1, '2026-01-08T07:50:00.000Z', '2026-01-08T07:55:00.000Z', 'FAILED', ?, '2.0.0', '{}', 'WO-OLD', 'TIMEOUT')`).run(attempt + 100, d, before);
-      db.prepare(`INSERT INTO attempts (id, device_id, bench_id, jig_id, slot, started_at, finished_at, result, firmware_before, firmware_target, firmware_after, image_sha256, hub_sha256,
-        timings_json, work_order_id, verified_at, activate_at) VALUES (?, ?, 'BENCH-1', 'JIG-1', 1, '2026-01-08T07:56:00.000Z', '2026-01-08T08:00:00.000Z', ?, ?, '2.0.0', '2.0.0', ?, ?, '{}', 'WO-OLD', ?, ?)`)
-        .run(attempt, d, outcome, before, IMG, IMG, '2026-01-08T07:59:00.000Z', outcome === 'REFLASHED' ? '2026-01-08T07:59:10.000Z' : null);
+      db.prepare(
+        `INSERT INTO attempts (id, device_id, bench_id, jig_id, slot, started_at, finished_at, result, firmware_before, firmware_target, timings_json, work_order_id, error_code)
+        VALUES (?, ?, 'BENCH-1', 'JIG-1', 1, '2026-01-08T07:50:00.000Z', '2026-01-08T07:55:00.000Z', 'FAILED', ?, '2.0.0', '{}', 'WO-OLD', 'TIMEOUT')`,
+      ).run(attempt + 100, d, before);
+      db.prepare(
+        `INSERT INTO attempts (id, device_id, bench_id, jig_id, slot, started_at, finished_at, result, firmware_before, firmware_target, firmware_after, image_sha256, hub_sha256,
+        timings_json, work_order_id, verified_at, activate_at) VALUES (?, ?, 'BENCH-1', 'JIG-1', 1, '2026-01-08T07:56:00.000Z', '2026-01-08T08:00:00.000Z', ?, ?, '2.0.0', '2.0.0', ?, ?, '{}', 'WO-OLD', ?, ?)`,
+      ).run(attempt, d, outcome, before, IMG, IMG, '2026-01-08T07:59:00.000Z', outcome === 'REFLASHED' ? '2026-01-08T07:59:10.000Z' : null);
       const body = JSON.stringify({ deviceId: d, outcome });
-      db.prepare(`INSERT INTO n3_outbox (idempotency_key, device_id, work_order_id, attempt_id, outcome, payload_json, payload_sha256, created_at, state, delivered_at, dead_at, dead_reason)
-        VALUES (?, ?, 'WO-OLD', ?, ?, ?, ?, '2026-01-08T08:00:00.000Z', ?, ?, ?, ?)`).run(
-        `flashd-BENCH-1-WO-OLD-${d}`, d, attempt, outcome, body, sha(body), state,
-        state === 'DELIVERED' ? '2026-01-08T08:00:01.000Z' : null, state === 'DEAD' ? '2026-01-08T09:00:00.000Z' : null, state === 'DEAD' ? 'HTTP 422' : null,
+      db.prepare(
+        `INSERT INTO n3_outbox (idempotency_key, device_id, work_order_id, attempt_id, outcome, payload_json, payload_sha256, created_at, state, delivered_at, dead_at, dead_reason)
+        VALUES (?, ?, 'WO-OLD', ?, ?, ?, ?, '2026-01-08T08:00:00.000Z', ?, ?, ?, ?)`,
+      ).run(
+        `flashd-BENCH-1-WO-OLD-${d}`,
+        d,
+        attempt,
+        outcome,
+        body,
+        sha(body),
+        state,
+        state === 'DELIVERED' ? '2026-01-08T08:00:01.000Z' : null,
+        state === 'DEAD' ? '2026-01-08T09:00:00.000Z' : null,
+        state === 'DEAD' ? 'HTTP 422' : null,
       );
     }
   })();

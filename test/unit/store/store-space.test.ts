@@ -12,7 +12,9 @@ describe('a store at its size limit', () => {
     const db = openDatabase(file, { maxSizeMiB: 1 });
     const space = new StoreSpace(db, file);
     expect(space.recheck()).toBe(true);
-    db.prepare("INSERT INTO hubs VALUES ('00-DB-12-00-00-00-00-01', 'GPF', '1086', 'MP155', 3, 'FINISHED', 'REFLASHED', '1.0.0', '2.0.0', 1, NULL, 'x', 'x')").run();
+    db.prepare(
+      "INSERT INTO hubs VALUES ('00-DB-12-00-00-00-00-01', 'GPF', '1086', 'MP155', 3, 'FINISHED', 'REFLASHED', '1.0.0', '2.0.0', 1, NULL, 'x', 'x')",
+    ).run();
     const journal = db.prepare("INSERT INTO hub_events (device_id, at, kind, data_json) VALUES ('00-DB-12-00-00-00-00-01', 'x', 'note', ?)");
     const blob = JSON.stringify({ pad: 'p'.repeat(8000) });
     let committed = 0;

@@ -15,7 +15,9 @@ const csv = (...ns: number[]) => ['deviceId,model', ...ns.map((n) => `${ID(n)},0
 
 /** Every row of every table the process writes, to prove a refused request stored nothing. */
 function snapshot(db: Db): string {
-  return JSON.stringify(['work_orders', 'work_order_hubs', 'work_order_events', 'attempts', 'hubs'].map((t) => db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()));
+  return JSON.stringify(
+    ['work_orders', 'work_order_hubs', 'work_order_events', 'attempts', 'hubs'].map((t) => db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()),
+  );
 }
 function thrown(fn: () => unknown): FlashdError {
   try {
@@ -52,7 +54,9 @@ describe('work orders in the store', () => {
   it('imports all or nothing: one bad line stores nothing and every bad line is reported', () => {
     s.workOrders.create(order('WO-1'), { csv: csv(1, 2) }, known);
     const before = snapshot(db);
-    const err = thrown(() => s.workOrders.create(order('WO-2'), { csv: `${csv(3, 4)}\n${ID(5)},0999999X\nnot-an-id,0101030B\n${ID(3)},0101030B\n${ID(1)},0101030B` }, known));
+    const err = thrown(() =>
+      s.workOrders.create(order('WO-2'), { csv: `${csv(3, 4)}\n${ID(5)},0999999X\nnot-an-id,0101030B\n${ID(3)},0101030B\n${ID(1)},0101030B` }, known),
+    );
     expect(err.code).toBe('WORK_ORDER_INVALID');
     expect((err.details!.problems as Array<{ line: number; code: string }>).map((p) => [p.line, p.code])).toEqual([
       [4, 'MODEL_UNKNOWN'],
@@ -68,19 +72,44 @@ describe('work orders in the store', () => {
     s.workOrders.create(order('WO-1', 'P1'), { csv: csv(1) }, known);
     const before = snapshot(db);
     const err = thrown(() => s.workOrders.create(order('WO-2', 'P2'), { hubs: [{ deviceId: ID(2) }, { deviceId: ID(1) }] }, known));
-    expect(err.details!.problems).toEqual([expect.objectContaining({ line: 2, code: 'HUB_ON_OPEN_WORK_ORDER', message: expect.stringContaining('of SEC Party P1') })]);
+    expect(err.details!.problems).toEqual([
+      expect.objectContaining({ line: 2, code: 'HUB_ON_OPEN_WORK_ORDER', message: expect.stringContaining('of SEC Party P1') }),
+    ]);
     expect(thrown(() => s.workOrders.create(order('WO-1'), { csv: csv(9) }, known)).code).toBe('WORK_ORDER_EXISTS');
     expect(snapshot(db)).toBe(before);
     // The database itself refuses a hub live twice, whatever the code above it does.
-    expect(() => db.prepare("INSERT INTO work_orders (id, sec_party_id, csp_region, state, source, created_at, created_by) VALUES ('X', 'P', 'South', 'OPEN', 'api', 't', 'o')").run()).not.toThrow();
-    expect(() => db.prepare(`INSERT INTO work_order_hubs (work_order_id, device_id, line, smi_status, smets_version, state, updated_at) VALUES ('X', ?, 1, 'Pending', 'SMETS2', 'EXPECTED', 't')`).run(ID(1))).toThrow(/UNIQUE/);
+    expect(() =>
+      db
+        .prepare(
+          "INSERT INTO work_orders (id, sec_party_id, csp_region, state, source, created_at, created_by) VALUES ('X', 'P', 'South', 'OPEN', 'api', 't', 'o')",
+        )
+        .run(),
+    ).not.toThrow();
+    expect(() =>
+      db
+        .prepare(
+          `INSERT INTO work_order_hubs (work_order_id, device_id, line, smi_status, smets_version, state, updated_at) VALUES ('X', ?, 1, 'Pending', 'SMETS2', 'EXPECTED', 't')`,
+        )
+        .run(ID(1)),
+    ).toThrow(/UNIQUE/);
   });
 
   it('takes hubs in, journals every scan and reports each transition to the sinks', () => {
     s.workOrders.create(order('WO-1'), { hubs: [{ deviceId: ID(1) }, { deviceId: ID(2), smiStatus: 'Withdrawn' }] }, known);
-    expect(s.intake.scan({ deviceId: ` ${ID(1).toLowerCase()}\n`, operatorId: 'gi-1' })).toMatchObject({ decision: 'ACCEPTED', hub: { state: 'ACCEPTED', receivedBy: 'gi-1' } });
-    expect(s.intake.scan({ deviceId: ID(2), operatorId: 'gi-1' })).toMatchObject({ decision: 'REJECTED', code: 'SMI_STATUS_NOT_PENDING', hub: { state: 'REJECTED', outcome: 'REJECTED' } });
-    expect(s.intake.scan({ deviceId: ID(1), operatorId: 'gi-1' })).toMatchObject({ decision: 'REJECTED', code: 'HUB_ALREADY_RECEIVED', hub: { state: 'ACCEPTED' } });
+    expect(s.intake.scan({ deviceId: ` ${ID(1).toLowerCase()}\n`, operatorId: 'gi-1' })).toMatchObject({
+      decision: 'ACCEPTED',
+      hub: { state: 'ACCEPTED', receivedBy: 'gi-1' },
+    });
+    expect(s.intake.scan({ deviceId: ID(2), operatorId: 'gi-1' })).toMatchObject({
+      decision: 'REJECTED',
+      code: 'SMI_STATUS_NOT_PENDING',
+      hub: { state: 'REJECTED', outcome: 'REJECTED' },
+    });
+    expect(s.intake.scan({ deviceId: ID(1), operatorId: 'gi-1' })).toMatchObject({
+      decision: 'REJECTED',
+      code: 'HUB_ALREADY_RECEIVED',
+      hub: { state: 'ACCEPTED' },
+    });
     expect(s.intake.scan({ deviceId: ID(7), operatorId: 'gi-1' })).toMatchObject({ decision: 'REJECTED', code: 'HUB_NOT_ON_WORK_ORDER', hub: null });
     expect(changes.map((c) => [c.hub.deviceId, c.event, c.to.state])).toEqual([
       [ID(1), 'intake-accepted', 'ACCEPTED'],
@@ -107,14 +136,28 @@ describe('work orders in the store', () => {
   it('finishes attempts into process states, counting failures toward scrap', () => {
     s.workOrders.create(order('WO-1'), { hubs: [{ deviceId: ID(1) }] }, known);
     s.intake.scan({ deviceId: ID(1), operatorId: 'gi-1' });
-    const identity = { deviceId: ID(1), gpfDeviceId: ID(101), manufacturer: '1086', model: '0101030B', hardwareVersion: 2, firmwareVersion: parseFirmwareVersion('0002012A'), locked: true };
+    const identity = {
+      deviceId: ID(1),
+      gpfDeviceId: ID(101),
+      manufacturer: '1086',
+      model: '0101030B',
+      hardwareVersion: 2,
+      firmwareVersion: parseFirmwareVersion('0002012A'),
+      locked: true,
+    };
     const begin = () => s.flash.beginAttempt({ identity, benchId: 'B', jigId: 'J', slot: 1, startedAt: new Date(), workOrderId: 'WO-1', operatorId: 'tech-1' });
     for (let n = 1; n <= 3; n++) {
       const id = begin();
       expect(thrown(() => begin()).code).toBe('HUB_TRANSITION_ILLEGAL'); // one attempt at a time, and nothing stored by the refused one
       s.flash.finishAttemptOnWorkOrder(id, { result: 'FAILED', error: { code: 'HUB_TIMEOUT', message: 'x', phase: 'TRANSFERRING' }, timings: {} });
     }
-    expect(s.workOrders.liveHub(ID(1))).toMatchObject({ state: 'SCRAP_PROPOSED', outcome: 'SCRAP', reasonCode: 'ATTEMPTS_EXHAUSTED', attemptCount: 3, failedAttempts: 3 });
+    expect(s.workOrders.liveHub(ID(1))).toMatchObject({
+      state: 'SCRAP_PROPOSED',
+      outcome: 'SCRAP',
+      reasonCode: 'ATTEMPTS_EXHAUSTED',
+      attemptCount: 3,
+      failedAttempts: 3,
+    });
     expect(s.flash.getHub(ID(1))).toMatchObject({ outcome: 'SCRAP', attemptCount: 3 });
     expect(db.prepare('SELECT count(*) AS n FROM attempts').get()).toEqual({ n: 3 });
     expect(thrown(() => s.settlement.confirmScrap(ID(9), 'tech-1')).code).toBe('HUB_NOT_ON_WORK_ORDER');
@@ -133,7 +176,15 @@ describe('work orders in the store', () => {
     const other = thrown(() => s.settlement.markReturned('WO-1', { deviceIds: [ID(1), ID(4)], operatorId: 'o' }));
     expect(other).toMatchObject({ code: 'HUB_NOT_ON_THIS_WORK_ORDER', message: expect.stringContaining('1 of 2') });
     expect(thrown(() => s.settlement.markReturned('WO-1', { deviceIds: [ID(1), ID(2)], operatorId: 'o' })).code).toBe('HUB_TRANSITION_ILLEGAL');
-    expect(thrown(() => s.settlement.close('WO-1', 'o'))).toMatchObject({ code: 'WORK_ORDER_NOT_SETTLED', details: { hubs: [{ deviceId: ID(1), state: 'REJECTED' }, { deviceId: ID(2), state: 'ACCEPTED' }] } });
+    expect(thrown(() => s.settlement.close('WO-1', 'o'))).toMatchObject({
+      code: 'WORK_ORDER_NOT_SETTLED',
+      details: {
+        hubs: [
+          { deviceId: ID(1), state: 'REJECTED' },
+          { deviceId: ID(2), state: 'ACCEPTED' },
+        ],
+      },
+    });
     expect(thrown(() => s.settlement.cancel('WO-1', 'o')).code).toBe('WORK_ORDER_HAS_RECEIVED_HUBS');
     expect(snapshot(db)).toBe(before);
 
@@ -158,12 +209,16 @@ describe('work orders in the store', () => {
     s.workOrders.create(order('WO-1', 'P1'), { hubs: [1, 2, 3, 4].map((n) => ({ deviceId: ID(n) })) }, known);
     s.workOrders.create(order('WO-2', 'P1'), { hubs: [{ deviceId: ID(5) }] }, known);
     const set = (n: number, state: string, outcome: string | null) =>
-      db.prepare("UPDATE work_order_hubs SET state = ?, outcome = ?, firmware_after = 'A', target_version = 'A', returned_by = 'o' WHERE device_id = ?").run(state, outcome, ID(n));
+      db
+        .prepare("UPDATE work_order_hubs SET state = ?, outcome = ?, firmware_after = 'A', target_version = 'A', returned_by = 'o' WHERE device_id = ?")
+        .run(state, outcome, ID(n));
     set(1, 'RETURNED', 'REFLASHED');
     set(2, 'REFLASHED', 'REFLASHED');
     set(3, 'ALREADY_CURRENT', 'ALREADY_CURRENT');
     set(5, 'FAILED', 'FAILED');
-    expect(s.charges.byWorkOrder().map((r) => [r.workOrderId, r.hubs, r.reflashed, r.alreadyCurrent, r.rejected, r.scrapped, r.inProcess, r.notReceived])).toEqual([
+    expect(
+      s.charges.byWorkOrder().map((r) => [r.workOrderId, r.hubs, r.reflashed, r.alreadyCurrent, r.rejected, r.scrapped, r.inProcess, r.notReceived]),
+    ).toEqual([
       ['WO-1', 4, 2, 1, 0, 0, 0, 1],
       ['WO-2', 1, 0, 0, 0, 0, 1, 0],
     ]);
@@ -179,7 +234,16 @@ describe('work orders in the store', () => {
         .prepare(
           "UPDATE work_order_hubs SET state = ?, outcome = ?, outcome_at = ?, received_at = ?, scrap_confirmed_at = ?, scrap_confirmed_by = ?, returned_by = ?, firmware_after = 'A', target_version = 'A' WHERE device_id = ?",
         )
-        .run(state, outcome, at.outcome ?? null, at.received ?? null, at.scrap ?? null, at.scrap ? 'tech' : null, state === 'RETURNED' ? 'office' : null, ID(n));
+        .run(
+          state,
+          outcome,
+          at.outcome ?? null,
+          at.received ?? null,
+          at.scrap ?? null,
+          at.scrap ? 'tech' : null,
+          state === 'RETURNED' ? 'office' : null,
+          ID(n),
+        );
     set(1, 'RETURNED', 'REFLASHED', { outcome: '2026-10-31T23:59:59.999Z' }); // October
     set(2, 'REFLASHED', 'REFLASHED', { outcome: '2026-11-01T00:00:00.000Z' }); // first instant of November
     set(3, 'ALREADY_CURRENT', 'ALREADY_CURRENT', { outcome: '2026-11-15T10:00:00.000Z' });
@@ -188,9 +252,9 @@ describe('work orders in the store', () => {
     set(6, 'FAILED', 'FAILED', { outcome: '2026-11-03T10:00:00.000Z' });
     set(7, 'REFLASHED', 'REFLASHED', { outcome: '2026-12-01T00:00:00.000Z' }); // December: WO-2 has nothing in November
     const november = { from: '2026-11-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z' };
-    expect(s.charges.byWorkOrder({ period: november }).map((r) => [r.workOrderId, r.hubs, r.reflashed, r.alreadyCurrent, r.rejected, r.scrapped, r.inProcess])).toEqual([
-      ['WO-1', 6, 1, 1, 1, 1, 1],
-    ]);
+    expect(
+      s.charges.byWorkOrder({ period: november }).map((r) => [r.workOrderId, r.hubs, r.reflashed, r.alreadyCurrent, r.rejected, r.scrapped, r.inProcess]),
+    ).toEqual([['WO-1', 6, 1, 1, 1, 1, 1]]);
     expect(s.charges.byParty({ period: { from: november.to, to: null } })).toEqual([expect.objectContaining({ secPartyId: 'P2', reflashed: 1 })]);
     expect(s.charges.byWorkOrder({ period: { from: null, to: november.from } }).map((r) => [r.workOrderId, r.reflashed, r.scrapped])).toEqual([['WO-1', 1, 0]]);
   });

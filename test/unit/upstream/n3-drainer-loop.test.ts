@@ -16,9 +16,22 @@ function memoryOutbox() {
       return dueCalls;
     },
     add(deviceId: string) {
-      rows.push({ id: rows.length + 1, idempotencyKey: `key-${rows.length + 1}-0000000000`, deviceId, payloadJson: '{}', attempts: 0, state: 'PENDING', next: 0 });
+      rows.push({
+        id: rows.length + 1,
+        idempotencyKey: `key-${rows.length + 1}-0000000000`,
+        deviceId,
+        payloadJson: '{}',
+        attempts: 0,
+        state: 'PENDING',
+        next: 0,
+      });
     },
-    due: (now: number, limit: number) => (dueCalls++, heads().filter((r) => r.next <= now).slice(0, limit)),
+    due: (now: number, limit: number) => (
+      dueCalls++,
+      heads()
+        .filter((r) => r.next <= now)
+        .slice(0, limit)
+    ),
     nextDueMs: () => (heads().length ? Math.min(...heads().map((r) => r.next)) : undefined),
     markDelivered: (id: number) => void (rows[id - 1]!.state = 'DELIVERED'),
     markRetry: (id: number, _a: unknown, next: number) => void Object.assign(rows[id - 1]!, { next, attempts: rows[id - 1]!.attempts + 1 }),
@@ -37,7 +50,13 @@ describe('N3 drainer loop (fake timers)', () => {
     vi.useFakeTimers();
     const outbox = memoryOutbox();
     const sent: string[] = [];
-    const transport = { send: async (r: { idempotencyKey: string }): Promise<N3Answer> => (sent.push(r.idempotencyKey), { kind: 'response', status: 201, retryAfter: undefined, body: JSON.stringify({ idempotencyKey: r.idempotencyKey }) }), close: () => undefined };
+    const transport = {
+      send: async (r: { idempotencyKey: string }): Promise<N3Answer> => (
+        sent.push(r.idempotencyKey),
+        { kind: 'response', status: 201, retryAfter: undefined, body: JSON.stringify({ idempotencyKey: r.idempotencyKey }) }
+      ),
+      close: () => undefined,
+    };
     drainer = new N3Drainer({ outbox, transport, policy: DEFAULT_RETRY_POLICY, pollIntervalMs: 1000, log: pino({ level: 'silent' }) });
     drainer.start();
     await vi.advanceTimersByTimeAsync(10_000);

@@ -101,7 +101,14 @@ describe('N3 drainer against a local N3 server', () => {
     bench.flash('WO-1', 5, 'REFLASHED');
     faults.set(1, { kind: 'status', status: 429, retryAfter: '30' });
     faults.set(2, { kind: 'status', status: 503, retryAfter: new Date(now + 90_000).toUTCString() });
-    drainer = new N3Drainer({ outbox: bench.stores.outbox, transport: new N3HttpTransport({ url: server.url, token: TOKEN }), policy, log: pino({ level: 'silent' }), now: () => now, concurrency: 1 });
+    drainer = new N3Drainer({
+      outbox: bench.stores.outbox,
+      transport: new N3HttpTransport({ url: server.url, token: TOKEN }),
+      policy,
+      log: pino({ level: 'silent' }),
+      now: () => now,
+      concurrency: 1,
+    });
     expect(await drainer.pass()).toMatchObject({ retried: 2, retryAfterMs: 90_000 });
     const [a, b] = ids();
     expect(bench.db.prepare('SELECT next_attempt_ms FROM n3_outbox ORDER BY id').pluck().all()).toEqual([now + 30_000, now + 90_000]);
@@ -139,10 +146,16 @@ describe('N3 drainer against a local N3 server', () => {
       bench.returnReady(wo);
     }
     const [a1, b1, a2, b2] = ids();
-    server.options.plan = (r) => (r.key === row(a1!).idempotencyKey && r.seq < 10 ? { kind: 'reject', status: 422, message: 'hardwareVersion out of range' } : undefined);
+    server.options.plan = (r) =>
+      r.key === row(a1!).idempotencyKey && r.seq < 10 ? { kind: 'reject', status: 422, message: 'hardwareVersion out of range' } : undefined;
     await drainer.pass();
     await drainer.pass();
-    expect(row(a1!)).toMatchObject({ state: 'DEAD', deadReason: 'HTTP 422: INVALID hardwareVersion out of range', lastStatus: 422, lastErrorCode: 'N3_REJECTED' });
+    expect(row(a1!)).toMatchObject({
+      state: 'DEAD',
+      deadReason: 'HTTP 422: INVALID hardwareVersion out of range',
+      lastStatus: 422,
+      lastErrorCode: 'N3_REJECTED',
+    });
     expect([row(b1!).state, row(b2!).state, row(a2!).state]).toEqual(['DELIVERED', 'DELIVERED', 'PENDING']);
     expect(await drainer.pass()).toMatchObject({ sent: 0 });
     server.options.plan = undefined; // fixed upstream
@@ -163,6 +176,11 @@ describe('N3 drainer against a local N3 server', () => {
     await server.down();
     now += 10_000;
     await drainer.pass();
-    expect(row(ids()[0]!)).toMatchObject({ state: 'PENDING', lastStatus: null, lastErrorCode: 'N3_UNREACHABLE', lastError: expect.stringMatching(/ECONNREFUSED|ECONNRESET/) });
+    expect(row(ids()[0]!)).toMatchObject({
+      state: 'PENDING',
+      lastStatus: null,
+      lastErrorCode: 'N3_UNREACHABLE',
+      lastError: expect.stringMatching(/ECONNREFUSED|ECONNRESET/),
+    });
   });
 });

@@ -20,11 +20,42 @@ function hasOpenssl(): boolean {
 /** A throwaway CA, a server certificate for 127.0.0.1 and a client certificate, all signed by the CA. */
 function makePki(dir: string): void {
   const ssl = (...args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  ssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=test N3 CA');
+  ssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=test N3 CA',
+  );
   writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
   for (const name of ['server', 'client']) {
     ssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
-    ssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', ...(name === 'server' ? ['-extfile', 'san.ext'] : []));
+    ssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '2',
+      ...(name === 'server' ? ['-extfile', 'san.ext'] : []),
+    );
   }
 }
 
@@ -43,7 +74,10 @@ describe.skipIf(!hasOpenssl())('N3 over mTLS (openssl makes the certificates)', 
 
   it('delivers with the client certificate, key and CA from the config files', async () => {
     writeFileSync(join(dir, 'flashd.json'), '{}');
-    const { upstream } = validateConfig({ upstream: { mode: 'n3', n3: { url: server.url, tls: { certFile: 'client.pem', keyFile: 'client.key', caFile: 'ca.pem' } } } }, 't');
+    const { upstream } = validateConfig(
+      { upstream: { mode: 'n3', n3: { url: server.url, tls: { certFile: 'client.pem', keyFile: 'client.key', caFile: 'ca.pem' } } } },
+      't',
+    );
     const transport = new N3HttpTransport(await loadN3Transport(upstream, join(dir, 'flashd.json')));
     const answer = await transport.send(request, new AbortController().signal);
     transport.close();
@@ -55,7 +89,9 @@ describe.skipIf(!hasOpenssl())('N3 over mTLS (openssl makes the certificates)', 
     const noCert = new N3HttpTransport({ url: server.url, tls: { ca: readFileSync(join(dir, 'ca.pem')) } });
     const noCa = new N3HttpTransport({ url: server.url, tls: { cert: readFileSync(join(dir, 'client.pem')), key: readFileSync(join(dir, 'client.key')) } });
     for (const transport of [noCert, noCa]) {
-      expect(await transport.send({ ...request, idempotencyKey: '00000000-0000-4000-8000-000000000002' }, new AbortController().signal)).toMatchObject({ kind: 'error' });
+      expect(await transport.send({ ...request, idempotencyKey: '00000000-0000-4000-8000-000000000002' }, new AbortController().signal)).toMatchObject({
+        kind: 'error',
+      });
       transport.close();
     }
   });

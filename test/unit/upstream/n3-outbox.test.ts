@@ -64,7 +64,13 @@ describe('N3 outbox sink', () => {
     const all = rows(bench);
     expect(all.map((r) => [r.deviceId, r.outcome])).toEqual([[deviceIdOf(4), 'ALREADY_CURRENT']]);
     const image = bench.catalog.latestFor(bench.model(4).manufacturer, bench.model(4).model)!;
-    expect(all[0]!.payload).toMatchObject({ firmwareVersion: image.version, previousFirmwareVersion: image.version, imageSha256: image.sha256, hanVariant: 'Single Band', smetsChtsVersion: 'V1.2' });
+    expect(all[0]!.payload).toMatchObject({
+      firmwareVersion: image.version,
+      previousFirmwareVersion: image.version,
+      imageSha256: image.sha256,
+      hanVariant: 'Single Band',
+      smetsChtsVersion: 'V1.2',
+    });
   });
 
   it('reports SCRAP when a technician confirms it, with the last version read and the image tried', async () => {
@@ -76,7 +82,12 @@ describe('N3 outbox sink', () => {
     bench.stores.settlement.confirmScrap(before.deviceId, 'tech-anna');
     const [row] = rows(bench);
     expect(row).toMatchObject({ outcome: 'SCRAP', attemptId });
-    expect(row!.payload).toMatchObject({ outcome: 'SCRAP', firmwareVersion: before.firmwareVersion, previousFirmwareVersion: before.firmwareVersion, smetsChtsVersion: 'V1.2' });
+    expect(row!.payload).toMatchObject({
+      outcome: 'SCRAP',
+      firmwareVersion: before.firmwareVersion,
+      previousFirmwareVersion: before.firmwareVersion,
+      smetsChtsVersion: 'V1.2',
+    });
   });
 
   it('reports REJECTED only when configured', async () => {
@@ -112,7 +123,8 @@ describe('N3 outbox sink', () => {
     bench.order('WO-1', [8, 9]);
     bench.flash('WO-1', 8, 'REFLASHED');
     const [row] = rows(bench);
-    const insert = bench.db.prepare(`INSERT INTO n3_outbox (idempotency_key, device_id, work_order_id, attempt_id, outcome, payload_json, payload_sha256, created_at)
+    const insert = bench.db
+      .prepare(`INSERT INTO n3_outbox (idempotency_key, device_id, work_order_id, attempt_id, outcome, payload_json, payload_sha256, created_at)
       VALUES (?, ?, 'WO-1', ?, 'REFLASHED', '{"other":1}', ?, 'now')`);
     const otherAttempt = bench.flash('WO-1', 9, 'FAILED');
     expect(() => insert.run(row!.idempotencyKey, deviceIdOf(9), otherAttempt, 'c'.repeat(64))).toThrow(/UNIQUE constraint failed: n3_outbox.idempotency_key/);

@@ -32,7 +32,10 @@ describe('N3Reporter', () => {
     const log = createLogger('info', new Writable({ write: (c: Buffer, _e, done) => ((out += c.toString()), done()) }));
     const known = bench.catalog.list();
     // A catalogue that has lost model 0 (e.g. a new manifest between the attempt and the scrap confirmation).
-    const catalogue = { list: () => known, latestFor: (m: string, model: string) => (model === bench.model(0).model ? undefined : bench.catalog.latestFor(m, model)) };
+    const catalogue = {
+      list: () => known,
+      latestFor: (m: string, model: string) => (model === bench.model(0).model ? undefined : bench.catalog.latestFor(m, model)),
+    };
     const reporter = new N3Reporter({ db: bench.db, n3, transport: never, catalogue, log });
     const stores = createStores(bench.db, { sinks: [reporter.sink] });
     const other = new OutboxBench(bench.db, stores, bench.catalog);
@@ -43,6 +46,12 @@ describe('N3Reporter', () => {
     expect(stores.workOrders.hubs('WO-9').map((h) => h.state)).toEqual(['SCRAPPED', 'REFLASHED']);
     expect(bench.db.prepare('SELECT device_id FROM n3_outbox').pluck().all()).toEqual([other.identity(1).deviceId]);
     const line = JSON.parse(out.split('\n').find((l) => l.includes('N3_FACTS_MISSING'))!) as Record<string, unknown>;
-    expect(line).toMatchObject({ level: 50, code: 'N3_FACTS_MISSING', outcome: 'SCRAP', deviceId: other.identity(0).deviceId, missing: ['smetsChtsVersion', 'hanVariant'] }); // the image it tried is known
+    expect(line).toMatchObject({
+      level: 50,
+      code: 'N3_FACTS_MISSING',
+      outcome: 'SCRAP',
+      deviceId: other.identity(0).deviceId,
+      missing: ['smetsChtsVersion', 'hanVariant'],
+    }); // the image it tried is known
   });
 });

@@ -43,12 +43,31 @@ describe('the N3 bearer token', () => {
     await server.up();
     bench = await OutboxBench.open(join(mkdtempSync(join(tmpdir(), 'flashd-canary-')), 'f.db'));
     const { upstream } = validateConfig(
-      { upstream: { mode: 'n3', n3: { url: server.url, token: CANARY, concurrency: 1, pollIntervalMs: 20, summaryIntervalMs: 1000, retry: { minTimeoutMs: 10, maxTimeoutMs: 40 } } } },
+      {
+        upstream: {
+          mode: 'n3',
+          n3: { url: server.url, token: CANARY, concurrency: 1, pollIntervalMs: 20, summaryIntervalMs: 1000, retry: { minTimeoutMs: 10, maxTimeoutMs: 40 } },
+        },
+      },
       'canary',
     );
     log.info({ config: { upstream } }, 'config as a careless caller might log it');
-    log.error({ err: Object.assign(new Error('request failed'), { headers: { authorization: `Bearer ${CANARY}` }, config: { headers: { Authorization: `Bearer ${CANARY}` } } }) }, 'a failing request with headers attached');
-    reporter = new N3Reporter({ db: bench.db, n3: upstream.n3, transport: { url: server.url, token: CANARY, requestTimeoutMs: 100 }, catalogue: bench.catalog, log });
+    log.error(
+      {
+        err: Object.assign(new Error('request failed'), {
+          headers: { authorization: `Bearer ${CANARY}` },
+          config: { headers: { Authorization: `Bearer ${CANARY}` } },
+        }),
+      },
+      'a failing request with headers attached',
+    );
+    reporter = new N3Reporter({
+      db: bench.db,
+      n3: upstream.n3,
+      transport: { url: server.url, token: CANARY, requestTimeoutMs: 100 },
+      catalogue: bench.catalog,
+      log,
+    });
     bench.order('WO-1', [0, 1, 2, 3]);
     for (const n of [0, 1, 2, 3]) bench.flash('WO-1', n, 'REFLASHED');
     reporter.start();
@@ -65,13 +84,22 @@ describe('the N3 bearer token', () => {
     reporter = undefined;
 
     expect(server.received.filter((r) => r.authorization === `Bearer ${CANARY}`).length).toBeGreaterThanOrEqual(faults.length); // it was sent
-    for (const line of ['n3 client refused the request', 'n3 notification dead-lettered', 'n3 notification not delivered', 'backing off', 'n3 outbox summary']) {
+    for (const line of [
+      'n3 client refused the request',
+      'n3 notification dead-lettered',
+      'n3 notification not delivered',
+      'backing off',
+      'n3 outbox summary',
+    ]) {
       expect(out, line).toContain(line);
     }
     expect(out).toContain('[redacted]');
     expect(out).not.toContain(CANARY);
     expect(out).not.toContain('canary-7d1e0f');
-    const stored = bench.db.prepare('SELECT group_concat(coalesce(last_error, \'\') || coalesce(dead_reason, \'\') || payload_json) FROM n3_outbox').pluck().get() as string;
+    const stored = bench.db
+      .prepare("SELECT group_concat(coalesce(last_error, '') || coalesce(dead_reason, '') || payload_json) FROM n3_outbox")
+      .pluck()
+      .get() as string;
     expect(stored).toContain('HTTP 400');
     expect(stored).not.toContain(CANARY);
   });

@@ -36,10 +36,14 @@ describe('retry policy', () => {
   });
 
   it('classifies answers: 2xx echoing the key delivers; 400/422 dead-letter; the rest retries', () => {
-    const ok = (status: number, body: unknown, retryAfter?: string) => classify({ kind: 'response', status, retryAfter, body: JSON.stringify(body) }, 'k-1', policy, NOW);
+    const ok = (status: number, body: unknown, retryAfter?: string) =>
+      classify({ kind: 'response', status, retryAfter, body: JSON.stringify(body) }, 'k-1', policy, NOW);
     expect(ok(201, { idempotencyKey: 'k-1' })).toEqual({ kind: 'delivered', status: 201 });
     expect(ok(200, { idempotencyKey: 'k-2' })).toMatchObject({ kind: 'retry', code: 'N3_ACK_INVALID' });
-    expect(classify({ kind: 'response', status: 200, retryAfter: undefined, body: '<html>captive portal</html>' }, 'k-1', policy, NOW)).toMatchObject({ kind: 'retry', code: 'N3_ACK_INVALID' });
+    expect(classify({ kind: 'response', status: 200, retryAfter: undefined, body: '<html>captive portal</html>' }, 'k-1', policy, NOW)).toMatchObject({
+      kind: 'retry',
+      code: 'N3_ACK_INVALID',
+    });
     expect(ok(422, { error: { code: 'KEY_REUSED', message: 'key reused with a different payload' } })).toEqual({
       kind: 'dead',
       status: 422,
@@ -52,7 +56,13 @@ describe('retry policy', () => {
     expect(ok(503, {}, 'Sat, 28 Nov 2026 12:01:00 GMT')).toMatchObject({ kind: 'retry', code: 'N3_RETRY_LATER', retryAfterMs: 60_000 });
     expect(ok(500, {})).toMatchObject({ kind: 'retry', code: 'N3_RETRY_LATER', retryAfterMs: undefined });
     for (const status of [401, 403, 404, 301]) expect(ok(status, {}), String(status)).toMatchObject({ kind: 'retry', code: 'N3_REFUSED' });
-    expect(classify({ kind: 'error', message: 'ECONNREFUSED: connect' }, 'k-1', policy, NOW)).toMatchObject({ kind: 'retry', code: 'N3_UNREACHABLE', status: null });
-    expect(classify({ kind: 'response', status: 403, retryAfter: undefined, body: 'x'.repeat(2000) }, 'k', policy, NOW)).toMatchObject({ message: expect.stringMatching(/^HTTP 403: x{297}\.\.\.$/) });
+    expect(classify({ kind: 'error', message: 'ECONNREFUSED: connect' }, 'k-1', policy, NOW)).toMatchObject({
+      kind: 'retry',
+      code: 'N3_UNREACHABLE',
+      status: null,
+    });
+    expect(classify({ kind: 'response', status: 403, retryAfter: undefined, body: 'x'.repeat(2000) }, 'k', policy, NOW)).toMatchObject({
+      message: expect.stringMatching(/^HTTP 403: x{297}\.\.\.$/),
+    });
   });
 });

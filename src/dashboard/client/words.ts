@@ -82,6 +82,15 @@ export function tileWords(tile: SlotTile, jigConnected: boolean): TileWords {
     return { kind: 'scrapped', word: 'Scrapped', icon: '✖', detail: 'Put in the scrap bin', action: 'set-aside' };
   switch (tile.result) {
     case 'REFLASHED':
+      // Got through a noisy line (blocks cut): the hub is fine, the slot's contacts are suspect.
+      if (tile.lineSuspect)
+        return {
+          kind: 'done',
+          word: 'Done',
+          icon: '✔',
+          detail: `v${tile.firmwareVersion ?? '?'} · unload, pack · noisy line: check this slot`,
+          action: 'unload',
+        };
       return { kind: 'done', word: 'Done', icon: '✔', detail: `v${tile.firmwareVersion ?? '?'} · unload, pack`, action: 'unload' };
     case 'ALREADY_CURRENT':
       return { kind: 'current', word: 'Done', icon: '★', detail: `already v${tile.firmwareVersion ?? '?'} · unload`, action: 'unload' };

@@ -39,4 +39,12 @@ describe('quality guard alarms, LEDs and words', () => {
     // Anything else is unchanged: a plain rejection is still "Set aside".
     expect(tileWords(tile(view({ result: 'REJECTED', error: { code: 'MODEL_UNKNOWN', message: 'm' } })), true)).toMatchObject({ word: 'Set aside' });
   });
+
+  it('a hub that got through a noisy line is done, and the tile says to check the slot', () => {
+    expect(tileWords(tile(view({ result: 'REFLASHED', firmwareVersion: '00020000', lineSuspect: true })), true)).toMatchObject({
+      word: 'Done',
+      detail: 'v00020000 · unload, pack · noisy line: check this slot',
+    });
+    expect(tileWords(tile(view({ result: 'REFLASHED', firmwareVersion: '00020000' })), true).detail).toBe('v00020000 · unload, pack');
+  });
 });

@@ -17,7 +17,7 @@ import { decideForHub, type BenchDecision } from './decide.js';
 import { guardDecision, type SessionGuards } from './guard-hold.js';
 import type { JigStation } from './jig-station.js';
 import type { SessionPool } from './session-pool.js';
-import type { SlotView } from './slot-view.js';
+import { NO_HUB_FACTS, type SlotView } from './slot-view.js';
 
 /** What the bench shares with every session it starts. */
 export interface SlotSessionDeps {
@@ -145,20 +145,7 @@ function sessionTask(deps: SlotSessionDeps, target: SlotSessionTarget, bytePort:
 
 /** A new session: the view forgets the last hub's facts, and the LED says a session runs. */
 function showStarted(target: SlotSessionTarget): void {
-  const shown: SlotView = {
-    ...target.view(),
-    phase: 'IDENTIFYING',
-    progress: 0,
-    deviceId: null,
-    model: null,
-    firmwareVersion: null,
-    targetVersion: null,
-    result: null,
-    error: null,
-    workOrderId: null,
-    hubState: null,
-    lineSuspect: false,
-  };
+  const shown: SlotView = { ...target.view(), ...NO_HUB_FACTS, phase: 'IDENTIFYING' };
   target.update(shown);
   setLed(target, shown);
 }

@@ -72,13 +72,14 @@ export class ApiClient {
 
   /** A POST whose answer is a binary file (a store backup), as bytes. */
   async bytes(path: string): Promise<Uint8Array> {
+    // The same access as any mutation: JSON media type, the token, the sign-in cookie.
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/vnd.sqlite3, application/json' };
+    if (this.#token) headers.authorization = `Bearer ${this.#token}`;
+    const cookie = await (this.#cookie ??= this.#signIn());
+    if (cookie) headers.cookie = cookie;
     let res: Response;
     try {
-      res = await fetch(`${this.#base}/api/v1${path}`, {
-        method: 'POST',
-        headers: this.#operatorId ? { 'x-operator-id': this.#operatorId } : {},
-        signal: AbortSignal.timeout(10 * this.#timeoutMs),
-      });
+      res = await fetch(`${this.#base}/api/v1${path}`, { method: 'POST', headers, signal: AbortSignal.timeout(10 * this.#timeoutMs) });
     } catch (err) {
       throw new ConnectionError(this.#base, err);
     }

@@ -175,6 +175,21 @@ export async function sendImage(o: SendImageOptions): Promise<void> {
       throw err;
     }
   };
+  /**
+   * One rate step down; on a noisy line the SET_BAUD exchange itself may be lost, leaving the hub
+   * at either rate: then both ends meet at the base rate (ours set there, the hub's by its idle
+   * revert) and the transfer resumes, rather than calling the line suspect over one lost exchange.
+   */
+  const stepDownOrFallBack = async (): Promise<boolean> => {
+    try {
+      return await o.rate.stepDown(o.signal);
+    } catch (err) {
+      if (!isFlashdError(err, 'HUB_TIMEOUT')) throw err;
+      await o.rate.fallBack(o.signal, { askHub: false });
+      offset = await start();
+      return true;
+    }
+  };
   let offset = resumedFrom;
   try {
     for (;;) {
@@ -233,7 +248,7 @@ export async function sendImage(o: SendImageOptions): Promise<void> {
       // through where long ones did not, the errors come per bit, not from the rate: cut further
       // here first (a quarter of the bits, at eight times the wire speed of the base rate).
       if (summary.blockSteps && (await shrinkHere())) continue;
-      if (await o.rate.stepDown(o.signal)) continue;
+      if (await stepDownOrFallBack()) continue;
       o.rate.stopSteppingDown();
       await shrink();
     }

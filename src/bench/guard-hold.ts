@@ -1,4 +1,3 @@
-import type { LedColour } from '../jig/control-protocol.js';
 import type { Admission } from '../domain/quality-guards.js';
 import type { BenchDecision } from './decide.js';
 
@@ -27,9 +26,4 @@ export function guardDecision(guards: SessionGuards | undefined, hub: { jig: str
       error: { code: admission.code, message: admission.reason, details: { model: hub.model, version: decided.targetVersion } },
     },
   };
-}
-
-/** Steady blue: the hub waits for the guards (blinking blue is a running session). */
-export function heldLed(code: string | undefined): LedColour | undefined {
-  return code !== undefined && HELD_CODES.has(code) ? 'BLUE' : undefined;
 }

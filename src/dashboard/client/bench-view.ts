@@ -124,7 +124,7 @@ export class BenchView {
     const panel = this.#panels.get(id);
     if (!panel) return;
     panel.classList.toggle('offline', !connected);
-    setText(panel.querySelector('.jig-link')!, connected ? '● Connected' : '⛔ Offline: check the cable and power');
+    setText(panel.querySelector('.jig-link')!, connected ? '● Connected' : '✖ Offline: check the cable and power');
   }
 
   #draw(t: { data: SlotTile; els: TileEls }): void {

@@ -69,7 +69,7 @@ export function nextStep(code: string): string {
 }
 
 export function tileWords(tile: SlotTile, jigConnected: boolean): TileWords {
-  if (!jigConnected) return { kind: 'offline', word: 'Jig offline', icon: '⛔', detail: 'Check the cable and power', action: null };
+  if (!jigConnected) return { kind: 'offline', word: 'Jig offline', icon: '✖', detail: 'Check the cable and power', action: null };
   const guard = guardWords(tile);
   if (guard) return guard;
   if (!tile.present) return { kind: 'empty', word: 'Empty', icon: '○', detail: 'Ready: seat a hub', action: null };
@@ -116,7 +116,7 @@ export function tileWords(tile: SlotTile, jigConnected: boolean): TileWords {
 function guardWords(tile: SlotTile): TileWords | undefined {
   if (tile.phase !== 'DONE' && tile.phase !== 'EMPTY') return undefined;
   const code = tile.error?.code;
-  if (code === 'SLOT_SUSPECT') return { kind: 'failed', word: 'Slot out of service', icon: '⛔', detail: nextStep(code), action: null };
+  if (code === 'SLOT_SUSPECT') return { kind: 'failed', word: 'Slot out of service', icon: '✖', detail: nextStep(code), action: null };
   if (!tile.present || tile.result !== 'REJECTED') return undefined;
   if (code === 'WAITING_CANARY') return { kind: 'waiting', word: 'Waiting for canary', icon: '…', detail: nextStep(code), action: null };
   if (code === 'MODEL_HALTED') return { kind: 'waiting', word: 'Model halted', icon: '⏸', detail: nextStep(code), action: null };

@@ -55,18 +55,27 @@ const thresholds = fc.record({
 });
 
 describe('quality guards (property)', () => {
-  it('a halted model starts no new session until a supervisor resumes it, across restarts that replay the record', () => {
+  it('a halted model starts no new session until a supervisor resumes it (or releases the canary that halted it), across restarts that replay the record', () => {
     fc.assert(
       fc.property(thresholds, fc.array(command, { maxLength: 300 }), (t, commands) => {
         let guards = new QualityGuards(t);
         const recorded: GuardAction[] = [];
-        const halted = new Set<string>();
+        // A model halts two ways: its window (MODEL_HALTED, only a resume lifts it) or its failed
+        // canary (CANARY_FAILED, lifted by a resume or a canary release: docs/quality-guards.md §1).
+        const windowHalted = new Set<string>();
+        const canaryFailed = new Set<string>();
         const suspect = new Set<number>();
         const running = new Map<number, string>();
         const record = (actions: GuardAction[]): void => {
           for (const a of actions) {
             recorded.push(a);
-            if ((a.kind === 'MODEL_HALTED' || a.kind === 'CANARY_FAILED') && a.model) halted.add(a.model);
+            if (a.kind === 'MODEL_HALTED' && a.model) windowHalted.add(a.model);
+            if (a.kind === 'CANARY_FAILED' && a.model) canaryFailed.add(a.model);
+            if (a.kind === 'CANARY_RELEASED' && a.model) canaryFailed.delete(a.model);
+            if (a.kind === 'MODEL_RESUMED' && a.model) {
+              windowHalted.delete(a.model);
+              canaryFailed.delete(a.model);
+            }
             if (a.kind === 'SLOT_SUSPECT' && a.slot !== undefined) suspect.add(a.slot);
             if (a.kind === 'SLOT_RELEASED' && a.slot !== undefined) suspect.delete(a.slot);
           }
@@ -81,7 +90,7 @@ describe('quality guards (property)', () => {
               if (suspect.has(c.slot)) expect(open.allowed).toBe(false);
               if (!open.allowed) break;
               const admission = guards.admit({ jig: 'J1', slot: c.slot, model, version: V });
-              if (halted.has(model)) expect(admission).toMatchObject({ allowed: false, code: 'MODEL_HALTED' });
+              if (windowHalted.has(model) || canaryFailed.has(model)) expect(admission).toMatchObject({ allowed: false, code: 'MODEL_HALTED' });
               if (admission.allowed) running.set(c.slot, model);
               break;
             }
@@ -97,7 +106,6 @@ describe('quality guards (property)', () => {
               break;
             case 'resume':
               supervisor({ kind: 'MODEL_RESUMED', model: MODELS[c.model]!, version: V });
-              halted.delete(MODELS[c.model]!);
               break;
             case 'release-slot':
               supervisor({ kind: 'SLOT_RELEASED', jig: 'J1', slot: c.slot });

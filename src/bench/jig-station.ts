@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { JigConfig } from '../config/schema.js';
 import { onAbort, throwIfAborted } from '../domain/abort.js';
@@ -66,6 +66,9 @@ export class JigStation extends EventEmitter<JigStationEvents> {
   #leds: WantedLed[] = [];
   #reconcileTimer: NodeJS.Timeout | undefined;
   #reconciling = false;
+  /** Occupancy events handled so far, and per slot the count at its last one: what a reconciliation's STATUS may be older than. */
+  #occupancyEvents = 0;
+  #slotEventAt: number[] = [];
 
   /**
    * `reconcileMs`: how often the jig's slots are read back and unacknowledged LEDs re-sent; default {@link DEFAULT_RECONCILE_MS}.
@@ -87,6 +90,10 @@ export class JigStation extends EventEmitter<JigStationEvents> {
     this.#inProcess = options.inProcess;
     this.#reconnect = options.reconnect ?? { control: DEFAULT_JIG_RECONNECT, slot: DEFAULT_SLOT_RECONNECT };
     this.#leds = options.config.slots.map(() => ({ colour: 'OFF', blink: false, applied: false }));
+    // Every open and command of the jig carries this signal and drops its listener when it settles;
+    // with eight slots' LED commands, their retries and a STATUS in flight at once, more than
+    // Node's default of 10 listen legitimately (no leak: the count falls back as they settle).
+    setMaxListeners(8 * (options.config.slots.length + 1), this.#abort.signal);
   }
 
   get connected(): boolean {
@@ -296,6 +303,7 @@ export class JigStation extends EventEmitter<JigStationEvents> {
     }
     if (present) this.#insertions[slot - 1] = insertions;
     this.#occupied[slot - 1] = present;
+    this.#slotEventAt[slot - 1] = ++this.#occupancyEvents;
     // The jig darkens a slot's LED when its hub is taken out.
     if (!present) this.#leds[slot - 1] = { colour: 'OFF', blink: false, applied: true };
     this.emit(present ? 'present' : 'removed', slot);
@@ -304,17 +312,22 @@ export class JigStation extends EventEmitter<JigStationEvents> {
   /**
    * Heals what line noise lost: reads the slots and raises the PRESENT/REMOVED the jig sent but we
    * never parsed, then re-sends every LED the jig has not acknowledged. The control line is
-   * ordered, so events sent before the STATUS reply have been handled by the time it arrives.
+   * ordered, so events sent before the STATUS reply have been handled by the time it arrives; but
+   * events read after it in the same chunk are handled before this resumes, so the reply can be
+   * older than what we know. A slot with an event during the exchange is left to the next period:
+   * healing it from the stale reply would invent a swap (a REMOVED and PRESENT the technician never
+   * made) and cancel the session the real event started.
    */
   async #reconcile(): Promise<void> {
     const controller = this.#controller;
     if (!controller || this.#reconciling || this.#stopped) return;
     this.#reconciling = true;
     try {
+      const asked = this.#occupancyEvents;
       const status = await controller.status({ signal: this.#abort.signal });
       if (this.#controller !== controller) return;
       for (const { slot, present, insertions } of status) {
-        if (slot > this.#leds.length) continue;
+        if (slot > this.#leds.length || (this.#slotEventAt[slot - 1] ?? 0) > asked) continue;
         const swapped = present && insertions !== undefined && this.#insertions[slot - 1] !== undefined && insertions !== this.#insertions[slot - 1];
         if (this.#occupied[slot - 1] === present && !swapped) continue;
         this.#log.warn({ slot, present, swapped }, 'slot state differs from the events received (an event was lost); healing');

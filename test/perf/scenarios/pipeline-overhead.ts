@@ -51,6 +51,8 @@ export async function pipelineOverhead(o: PipelineOptions): Promise<Metric[]> {
         const code = event.result.error?.code ?? event.result.result;
         failures.set(code, (failures.get(code) ?? 0) + 1);
       }
+      // A session our own swap cut short already has its successor seated: swapping again would cut that one too.
+      if (event.result.error?.code === 'HUB_REMOVED') return;
       const next = queue.shift();
       if (next && !stopping) sim.swap(event.jig, event.slot, next).catch(() => undefined);
     });

@@ -235,13 +235,9 @@ function recordFact(run: SlotRun, seq: number, fact: DurableFact): void {
   let error: ReturnType<typeof toErrorRecord> | undefined;
   try {
     if (attemptId === undefined || decided?.reply.action !== 'flash') throw new FlashdError('INTERNAL', `no open flash attempt to record "${fact.t}" on`);
-    if (fact.t === 'verified') {
-      const { image } = decided.reply;
-      run.deps.store.recordVerified(attemptId, { firmwareTarget: image.version, imageSha256: image.sha256, hubSha256: fact.hubSha256 });
-      run.verifiedSha256 = fact.hubSha256;
-    } else {
-      run.deps.store.recordActivating(attemptId);
-    }
+    const { image } = decided.reply;
+    run.deps.store.recordVerifiedActivating(attemptId, { firmwareTarget: image.version, imageSha256: image.sha256, hubSha256: fact.hubSha256 });
+    run.verifiedSha256 = fact.hubSha256;
   } catch (err) {
     run.log.error({ err, attemptId, fact: fact.t }, 'could not record a session fact; the session stops before the step that needs it');
     error = toErrorRecord(err);

@@ -151,16 +151,15 @@ class HubSession {
         details: { expected: image.sha256, actual: this.#hubSha256 },
       });
     }
-    // On disk before anything rests on it: a daemon killed from here on still knows the hub holds the image.
-    await this.#o.control.persist({ t: 'verified', hubSha256: this.#hubSha256 }, this.#o.timeouts.decisionTimeoutMs);
   }
 
   async #activate(): Promise<number> {
     const t = this.#o.timeouts;
     this.#o.control.signal.throwIfAborted();
-    // "ACTIVATE sent" is on disk before it can be true: a daemon killed during the reboot or the
-    // read-back leaves an attempt that says the hub may now run the target (issue 9).
-    await this.#o.control.persist({ t: 'activating' }, t.decisionTimeoutMs);
+    // The verified hash and "ACTIVATE sent" are on disk, in one commit, before either can matter: a
+    // daemon killed from here on still knows the hub holds the image and may now run the target
+    // (issue 9), during the reboot or the read-back alike.
+    await this.#o.control.persist({ t: 'activating', hubSha256: this.#hubSha256! }, t.decisionTimeoutMs);
     this.#o.control.signal.throwIfAborted();
     this.#committed = true;
     return this.#driver.activate(this.#signal);

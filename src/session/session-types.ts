@@ -51,7 +51,12 @@ export type SessionNotice =
  * `verified`: the hub's SHA-256 equals the image's. `activating`: ACTIVATE is about to leave the
  * wire, after which the hub may boot the target.
  */
-export type DurableFact = { t: 'verified'; hubSha256: string } | { t: 'activating' };
+/**
+ * A fact the session waits to see on disk before its next step. One, committed once: the hub
+ * verified the image (its SHA-256) and ACTIVATE is about to be sent. Two commits in a row cost a
+ * second fsync and main-thread round trip per hub for no window in which the first alone is needed.
+ */
+export type DurableFact = { t: 'activating'; hubSha256: string };
 export type SessionEvent = SessionNotice | { t: 'durable'; seq: number; fact: DurableFact };
 
 /** Bench → session messages on the control port. */

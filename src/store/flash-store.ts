@@ -174,6 +174,14 @@ export class FlashStore {
     this.#openAttemptFact(attemptId, 'activate-sent', () => this.#stmts.activating.run({ id: attemptId, at: this.#now().toISOString() }).changes, {});
   }
 
+  /** {@link recordVerified} and {@link recordActivating} in one commit: what a session stores just before it sends ACTIVATE. */
+  recordVerifiedActivating(attemptId: number, image: VerifiedImage): void {
+    this.#db.transaction(() => {
+      this.recordVerified(attemptId, image);
+      this.recordActivating(attemptId);
+    })();
+  }
+
   /** Images the bench verified and activated on the hub on this work order (its proof for a later read-back). */
   flashHistory(workOrderId: string, deviceId: string): FlashHistory {
     const rows = this.#stmts.activations.all(workOrderId, deviceId);

@@ -12,6 +12,7 @@ import { linkNoisy } from './scenarios/link-noisy.js';
 import { pipelineOverhead } from './scenarios/pipeline-overhead.js';
 import { resume } from './scenarios/resume.js';
 import { scale } from './scenarios/scale.js';
+import { sessionPhases } from './scenarios/session-phases.js';
 import { shift } from './scenarios/shift.js';
 
 /**
@@ -65,6 +66,7 @@ const scenarios: Array<[string, () => Promise<Metric[]>]> = [
   ['image', () => eachImage(imageFiles, jigs)],
   ['resume', () => resume()],
   ['link-noisy', () => linkNoisy()],
+  ['session-phases', () => sessionPhases()],
   ['pipeline-overhead', () => pipelineOverhead({ jigs, durationMs: quick ? 3000 : 10_000 })],
   ['scale', () => scale({ jigs: quick ? 8 : 64 })],
   ['shift', () => shift({ quick })],

@@ -27,20 +27,20 @@ describe('a session control port', () => {
     const { port1, port2 } = new MessageChannel();
     const control = new SessionControl(port2);
     const asked: unknown[] = [];
-    port1.on('message', (event: { t: string; seq: number; fact: { t: string } }) => {
+    const fact = { t: 'activating' as const, hubSha256: 'ab'.repeat(32) };
+    port1.on('message', (event: { t: string; seq: number }) => {
       asked.push(event);
-      if (event.fact.t === 'verified') port1.postMessage({ t: 'persisted', seq: event.seq });
-      if (event.fact.t === 'activating' && asked.length === 2)
-        port1.postMessage({ t: 'persisted', seq: event.seq, error: { code: 'STORE_INVALID_STATE', message: 'disk full' } });
+      if (event.seq === 1) port1.postMessage({ t: 'persisted', seq: event.seq });
+      if (event.seq === 2) port1.postMessage({ t: 'persisted', seq: event.seq, error: { code: 'STORE_INVALID_STATE', message: 'disk full' } });
     });
     try {
-      await control.persist({ t: 'verified', hubSha256: 'ab'.repeat(32) }, 5000);
-      await expect(control.persist({ t: 'activating' }, 5000)).rejects.toMatchObject({ code: 'STORE_WRITE_FAILED', message: 'disk full' });
-      await expect(control.persist({ t: 'activating' }, 50)).rejects.toMatchObject({ code: 'STORE_WRITE_FAILED' });
+      await control.persist(fact, 5000);
+      await expect(control.persist(fact, 5000)).rejects.toMatchObject({ code: 'STORE_WRITE_FAILED', message: 'disk full' });
+      await expect(control.persist(fact, 50)).rejects.toMatchObject({ code: 'STORE_WRITE_FAILED' });
       expect(asked).toEqual([
-        { t: 'durable', seq: 1, fact: { t: 'verified', hubSha256: 'ab'.repeat(32) } },
-        { t: 'durable', seq: 2, fact: { t: 'activating' } },
-        { t: 'durable', seq: 3, fact: { t: 'activating' } },
+        { t: 'durable', seq: 1, fact },
+        { t: 'durable', seq: 2, fact },
+        { t: 'durable', seq: 3, fact },
       ]);
     } finally {
       control.close();

@@ -147,6 +147,23 @@ describe('FlashStore', () => {
     expect(db.prepare('SELECT count(*) AS n FROM attempts WHERE activate_at IS NOT NULL').get()).toEqual({ n: 0 });
   });
 
+  it('stores the verified hash and "ACTIVATE sent" in one commit, or neither', () => {
+    const id = store.beginAttempt(start(3));
+    expect(() => store.recordVerifiedActivating(id, { firmwareTarget: '0002012F', imageSha256: SHA, hubSha256: 'cd'.repeat(32) })).toThrow(
+      /is not the image's/,
+    );
+    const none = db.prepare('SELECT verified_at, activate_at FROM attempts WHERE id = ?').get(id);
+    expect(none).toEqual({ verified_at: null, activate_at: null });
+    store.recordVerifiedActivating(id, { firmwareTarget: '0002012F', imageSha256: SHA, hubSha256: SHA });
+    const both = db
+      .prepare<[number], { verified_at: string | null; activate_at: string | null }>('SELECT verified_at, activate_at FROM attempts WHERE id = ?')
+      .get(id)!;
+    expect(both.verified_at).not.toBeNull();
+    expect(both.activate_at).not.toBeNull();
+    store.finishAttempt(id, { result: 'FAILED', timings: {} });
+    expect(() => store.recordVerifiedActivating(id, { firmwareTarget: '0002012F', imageSha256: SHA, hubSha256: SHA })).toThrow(/not open/);
+  });
+
   it('pages through hubs in Device ID order and filters by outcome', () => {
     for (let n = 10; n < 25; n++) {
       const id = store.beginAttempt(start(n));

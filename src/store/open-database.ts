@@ -44,6 +44,24 @@ export function openDatabase(path: string, options: { maxSizeMiB?: number } = {}
   }
 }
 
+/**
+ * Runs `commit` (one transaction) with `synchronous=NORMAL`, then puts FULL back. In WAL mode a
+ * NORMAL commit survives a crash of flashd (SIGKILL, OOM) but may be lost with the machine's power
+ * until the next FULL commit, whose fsync of the write-ahead log makes every frame before it
+ * durable too. Only for facts nothing outside the store rests on before that next FULL commit: a
+ * power cut then loses them together with everything that could have depended on them.
+ */
+export function commitWithoutFsync<T>(db: Db, commit: () => T): T {
+  // Inside an outer transaction the commit is the outer one's, and keeps its durability.
+  if (db.inTransaction) return commit();
+  db.pragma('synchronous = NORMAL');
+  try {
+    return commit();
+  } finally {
+    db.pragma('synchronous = FULL');
+  }
+}
+
 function migrate(db: Db, path: string): void {
   const current = Number(db.pragma('user_version', { simple: true }));
   if (current > MIGRATIONS.length) {

@@ -55,6 +55,25 @@ describe('FlashStore', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
   });
 
+  it('opens an attempt without an fsync and is back at synchronous=FULL after it, whether it stored or refused', () => {
+    const pragmas: string[] = [];
+    const pragma = db.pragma.bind(db);
+    db.pragma = ((source: string, options?: Parameters<typeof db.pragma>[1]) => {
+      if (source.startsWith('synchronous =')) pragmas.push(source);
+      return pragma(source, options);
+    }) as typeof db.pragma;
+    const id = store.beginAttempt(start(2));
+    expect(pragmas).toEqual(['synchronous = NORMAL', 'synchronous = FULL']);
+    expect(db.pragma('synchronous', { simple: true })).toBe(2);
+    expect(() => store.beginAttempt(start(2))).toThrow(); // an attempt is already open on the hub
+    expect(db.pragma('synchronous', { simple: true })).toBe(2);
+    // What the session rests on next, the verified hash before ACTIVATE, is a FULL commit.
+    pragmas.length = 0;
+    store.recordVerifiedActivating(id, { firmwareTarget: '0002012F', imageSha256: SHA, hubSha256: SHA });
+    expect(pragmas).toEqual([]);
+    expect(db.pragma('synchronous', { simple: true })).toBe(2);
+  });
+
   it('records an attempt and its hub outcome together', () => {
     const id = store.beginAttempt(start(1));
     expect(store.getHub(identity(1).deviceId)).toMatchObject({ state: 'FLASHING', outcome: null });

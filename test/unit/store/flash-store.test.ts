@@ -58,10 +58,10 @@ describe('FlashStore', () => {
   it('opens an attempt without an fsync and is back at synchronous=FULL after it, whether it stored or refused', () => {
     const pragmas: string[] = [];
     const pragma = db.pragma.bind(db);
-    db.pragma = ((source: string, options?: Parameters<typeof db.pragma>[1]) => {
+    db.pragma = (source: string, options?: Parameters<typeof db.pragma>[1]) => {
       if (source.startsWith('synchronous =')) pragmas.push(source);
       return pragma(source, options);
-    }) as typeof db.pragma;
+    };
     const id = store.beginAttempt(start(2));
     expect(pragmas).toEqual(['synchronous = NORMAL', 'synchronous = FULL']);
     expect(db.pragma('synchronous', { simple: true })).toBe(2);

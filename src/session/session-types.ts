@@ -47,14 +47,10 @@ export type SessionNotice =
 /**
  * Facts the bench must have on disk before the session takes the step that rests on them (issue
  * 9), so they outlive a thread or a daemon killed later: the session posts one with a sequence
- * number and waits for its `persisted` answer.
- * `verified`: the hub's SHA-256 equals the image's. `activating`: ACTIVATE is about to leave the
- * wire, after which the hub may boot the target.
- */
-/**
- * A fact the session waits to see on disk before its next step. One, committed once: the hub
- * verified the image (its SHA-256) and ACTIVATE is about to be sent. Two commits in a row cost a
- * second fsync and main-thread round trip per hub for no window in which the first alone is needed.
+ * number and waits for its `persisted` answer. There is one, committed once: the hub's SHA-256
+ * equals the image's and ACTIVATE is about to leave the wire, after which the hub may boot the
+ * target. (They were two commits in a row: a second fsync and main-thread round trip per hub, with
+ * no window in which the first alone was needed.)
  */
 export type DurableFact = { t: 'activating'; hubSha256: string };
 export type SessionEvent = SessionNotice | { t: 'durable'; seq: number; fact: DurableFact };

@@ -22,6 +22,16 @@ export interface RunningTransfer {
  * order, the bench's decision, the durable facts, the checks (hash, version, Device ID) and the
  * result; a driver only talks to the hub. Every call takes the session's signal.
  */
+/** What {@link HubDriver.transfer} is given: the image, its prepared blocks and what the hub offers. */
+export interface TransferRequest {
+  image: SessionImage;
+  blocks: PreparedBlocks;
+  capabilities: HubCapabilities;
+  signal: AbortSignal;
+  /** Called with the bytes the hub has acknowledged. */
+  onProgress: (ackedBytes: number) => void;
+}
+
 export interface HubDriver {
   /** IDENTIFY. `first`: the session's opening one, which also finds a hub still booting or left at a raised rate. */
   identify(options: { first: boolean; signal: AbortSignal }): Promise<Identified>;
@@ -30,13 +40,7 @@ export interface HubDriver {
   /** Opens the hub for writing with the manufacturer's master key. */
   unlock(identity: HubIdentity, masterKey: Uint8Array, signal: AbortSignal): Promise<void>;
   /** Writes the image; `onProgress` gets the bytes the hub has acknowledged. */
-  transfer(options: {
-    image: SessionImage;
-    blocks: PreparedBlocks;
-    capabilities: HubCapabilities;
-    signal: AbortSignal;
-    onProgress: (ackedBytes: number) => void;
-  }): RunningTransfer;
+  transfer(options: TransferRequest): RunningTransfer;
   /** Ends the transfer and has the hub hash what it holds: the SHA-256 (hex) it computed. */
   verify(image: SessionImage, signal: AbortSignal): Promise<string>;
   /** Tells the hub to boot the new image: how long it says its reboot takes, in ms. */

@@ -1,16 +1,14 @@
 import { FlashdError, isFlashdError } from '../domain/errors.js';
-import { firmwareVersionFromNumber, type FirmwareVersion } from '../domain/identifiers.js';
+import { deviceIdToBytes, firmwareVersionFromNumber, type FirmwareVersion } from '../domain/identifiers.js';
 import { HUB_STATUS } from './hub-status.js';
 import type { HubIdentity } from '../domain/hub-identity.js';
-import { deviceIdToBytes } from '../domain/identifiers.js';
 import type { PortLink } from '../link/port-link.js';
 import { HubClient } from './hub-client.js';
-import type { HubDriver, HubDriverFactory, HubDriverOptions, Identified, RunningTransfer } from './hub-driver.js';
+import type { HubDriver, HubDriverFactory, HubDriverOptions, Identified, RunningTransfer, TransferRequest } from './hub-driver.js';
 import { identityFromPayload } from './identity.js';
-import type { PreparedBlocks } from './image-blocks.js';
 import { emptyTransferSummary, sendImage } from './image-sender.js';
 import { LineRate } from './line-rate.js';
-import type { HubCapabilities, SessionImage } from './session-types.js';
+import type { SessionImage } from './session-types.js';
 import { planTransfer } from './transfer-plan.js';
 import { deriveHubKey, unlockResponse } from './unlock.js';
 
@@ -58,13 +56,7 @@ export class ReferenceHubDriver implements HubDriver {
     await this.#client.request({ kind: 'UNLOCK', mac }, 'UNLOCKED', { timeoutMs: t.unlockTimeoutMs, retries: t.requestRetries, signal });
   }
 
-  transfer(options: {
-    image: SessionImage;
-    blocks: PreparedBlocks;
-    capabilities: HubCapabilities;
-    signal: AbortSignal;
-    onProgress: (ackedBytes: number) => void;
-  }): RunningTransfer {
+  transfer(options: TransferRequest): RunningTransfer {
     const plan = planTransfer(this.#o.transfer, options.capabilities);
     const summary = emptyTransferSummary(options.image.sizeBytes, plan, this.#rate.baudRate);
     const done = sendImage({

@@ -14,9 +14,9 @@ export function drawAlarms(alarms: Alarm[]): void {
       h(
         'a',
         { class: `alarm ${a.severity}`, href: `#${a.help}`, 'data-code': a.code },
-        h('span', { 'aria-hidden': 'true' }, a.severity === 'critical' ? '✖ ' : '⚠ '),
+        h('span', { 'aria-hidden': 'true' }, a.severity === 'critical' ? '✖' : '⚠'),
         a.message,
-        h('span', { class: 'alarm-help' }, ' · what to do'),
+        h('span', { class: 'alarm-help' }, '· what to do'),
       ),
     ),
   );

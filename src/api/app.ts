@@ -117,6 +117,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     'onRequest',
     accessHook(access, () => deps.bench.operatorId),
   );
+  // A session's result commits before its fsync ends (store/wal-durability.ts): no answer shows it until it is on disk.
+  app.addHook('preHandler', () => deps.store.synced().catch(() => undefined));
   if (deps.audit) app.addHook('onResponse', auditHook(deps.audit));
   app.setErrorHandler(sendErrorReply);
   // Every route, as it registers, for the OpenAPI document; the access hook enforces their roles.

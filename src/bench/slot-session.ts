@@ -229,20 +229,23 @@ function showIdentified(run: SlotRun, identity: HubIdentity): void {
   });
 }
 
-/** Commits a fact the session waits for before its next step, and answers whether it is on disk. */
+/** Commits a fact the session waits for before its next step, and answers once it is on disk (or why not). */
 function recordFact(run: SlotRun, seq: number, fact: DurableFact): void {
   const { attemptId, decided } = run;
-  let error: ReturnType<typeof toErrorRecord> | undefined;
+  const failed = (err: unknown): void => {
+    run.log.error({ err, attemptId, fact: fact.t }, 'could not record a session fact; the session stops before the step that needs it');
+    post(run, { t: 'persisted', seq, error: toErrorRecord(err) });
+  };
   try {
     if (attemptId === undefined || decided?.reply.action !== 'flash') throw new FlashdError('INTERNAL', `no open flash attempt to record "${fact.t}" on`);
     const { image } = decided.reply;
     run.deps.store.recordVerifiedActivating(attemptId, { firmwareTarget: image.version, imageSha256: image.sha256, hubSha256: fact.hubSha256 });
     run.verifiedSha256 = fact.hubSha256;
   } catch (err) {
-    run.log.error({ err, attemptId, fact: fact.t }, 'could not record a session fact; the session stops before the step that needs it');
-    error = toErrorRecord(err);
+    failed(err);
+    return;
   }
-  post(run, { t: 'persisted', seq, ...(error ? { error } : {}) });
+  run.deps.store.synced().then(() => post(run, { t: 'persisted', seq }), failed);
 }
 
 /** Posts to the session; one that already ended waits for nothing. */
@@ -301,8 +304,18 @@ async function withBlocks(deps: SlotSessionDeps, reply: BenchDecision['reply'], 
   return { ...reply, blocks: await deps.blocks.get(reply.image, plan.blockBytes, plan.deflate, plan.dictionary) };
 }
 
-/** Closes the attempt (hub outcome, work order state and any outbox row in one transaction) and shows the result. */
-function record(deps: SlotSessionDeps, target: SlotSessionTarget, attemptId: number | undefined, ended: SessionResult, log: Logger): SlotSessionEnd {
+/**
+ * Closes the attempt (hub outcome, work order state and any outbox row in one transaction) and,
+ * once that is on disk, shows the result: a technician must not take a green LED for a result a
+ * power cut could still lose.
+ */
+async function record(
+  deps: SlotSessionDeps,
+  target: SlotSessionTarget,
+  attemptId: number | undefined,
+  ended: SessionResult,
+  log: Logger,
+): Promise<SlotSessionEnd> {
   const { station, slot } = target;
   let result = ended;
   let hub: HubRecord | undefined;
@@ -319,10 +332,11 @@ function record(deps: SlotSessionDeps, target: SlotSessionTarget, attemptId: num
         timings: result.timings,
         transfer: result.transfer,
       }));
+      await deps.store.synced();
     } catch (err) {
-      // The attempt stays open and is closed as INTERRUPTED at the next start. Until then the slot,
-      // the API and the metrics say FAILED: a technician must not take a green LED for a result
-      // that is on no record.
+      // Not stored (the attempt stays open and is closed as INTERRUPTED at the next start) or not
+      // on disk. Either way the slot, the API and the metrics say FAILED: a technician must not
+      // take a green LED for a result that is on no record.
       log.error({ err, attemptId, result: result.result }, 'could not record attempt');
       const error = new FlashdError(
         'STORE_WRITE_FAILED',

@@ -14,6 +14,7 @@ import { n3Enabled } from '../config/upstream-schema.js';
 import { FlashdError } from '../domain/errors.js';
 import { ImageCatalog } from '../images/catalog.js';
 import { BenchEventBus } from '../live/bench-event-bus.js';
+import { durabilityFor } from '../store/wal-durability.js';
 import { openDatabase, type Db } from '../store/open-database.js';
 import { RetentionSweep } from '../store/retention.js';
 import { StoreSpace } from '../store/store-space.js';
@@ -41,6 +42,8 @@ export interface DaemonDeps {
   signal?: AbortSignal;
   /** Node process metrics on /metrics (default on; tests with many daemons in one process turn them off). */
   processMetrics?: boolean;
+  /** Replaces the store log's `fdatasync` (tests: a disk that is slow or fails). */
+  syncLog?: () => Promise<void>;
 }
 
 /** Everything a running daemon is made of, for the tests, the benchmark and the API's neighbours. */
@@ -98,13 +101,19 @@ export async function createDaemon(config: Readonly<Config>, deps: DaemonDeps): 
     checkAborted();
     const db = openDatabase(config.store.path, { maxSizeMiB: config.store.maxSizeMiB });
     steps.push('store', () => void db.close());
+    // A session's commits leave their fsync to libuv's pool; whoever acts on them waits for it.
+    const durability = durabilityFor(db, config.store.path, deps.syncLog);
+    steps.push('store sync', () => durability.close?.());
     // The N3 sink joins the stores before anything can commit a result: each outcome and its outbox row commit together.
     if (n3Enabled(config.upstream) && !deps.n3Transport) throw new FlashdError('CONFIG_INVALID', 'upstream.mode reports to N3, but no N3 transport was given');
-    const reporter = deps.n3Transport ? new N3Reporter({ db, n3: config.upstream.n3, transport: deps.n3Transport, catalogue: catalog, log }) : undefined;
+    const reporter = deps.n3Transport
+      ? new N3Reporter({ db, n3: config.upstream.n3, transport: deps.n3Transport, catalogue: catalog, log, synced: () => durability.synced() })
+      : undefined;
     const stores = createStores(db, {
       maxAttempts: config.process.maxAttempts,
       sinks: reporter ? [reporter.sink] : [],
       workOrderLimits: config.limits,
+      durability,
       ...(deps.clock ? { now: deps.clock } : {}),
     });
     const recovered = stores.flash.recoverUnfinished();

@@ -7,6 +7,8 @@ import type { AttemptResult, Outcome, PhaseTimings } from '../domain/outcomes.js
 import { toAttempt, toHub, type AttemptRow, type HubRow } from './flash-rows.js';
 import { HubTransitions } from './hub-transitions.js';
 import { commitWithoutFsync, type Db } from './open-database.js';
+import { inTransaction } from './transaction.js';
+import { FullCommits, type Durability } from './wal-durability.js';
 import type { HubDetail, HubRecord } from '../records/hub.js';
 import type { WorkOrderHubRecord } from '../records/work-order-hub.js';
 
@@ -52,6 +54,8 @@ export interface FlashStoreOptions {
   maxAttempts?: number;
   /** Shared with the other stores so every hub transition reaches the same sinks. */
   transitions?: HubTransitions;
+  /** How the commits a session waits on reach the disk; default each FULL ({@link FullCommits}). */
+  durability?: Durability;
 }
 
 /**
@@ -64,6 +68,7 @@ export class FlashStore {
   readonly #now: () => Date;
   readonly #maxAttempts: number;
   readonly #transitions: HubTransitions;
+  readonly #durability: Durability;
   readonly #stmts;
 
   constructor(db: Db, options: FlashStoreOptions = {}) {
@@ -71,6 +76,7 @@ export class FlashStore {
     this.#now = options.now ?? (() => new Date());
     this.#maxAttempts = options.maxAttempts ?? 3;
     this.#transitions = options.transitions ?? new HubTransitions(db);
+    this.#durability = options.durability ?? new FullCommits(db);
     this.#stmts = {
       hub: db.prepare<[string], HubRow>('SELECT * FROM hubs WHERE device_id = ?'),
       insertHub: db.prepare(`INSERT INTO hubs (device_id, gpf_device_id, manufacturer, model, hardware_version, state, outcome,
@@ -123,7 +129,7 @@ export class FlashStore {
   }
 
   #begin(start: AttemptStart, identity: AttemptStart['identity'], now: string): number {
-    return this.#db.transaction(() => {
+    return inTransaction(this.#db, () => {
       const existing = this.#stmts.hub.get(identity.deviceId);
       const params = { ...identity, now };
       if (existing) this.#stmts.startHub.run(params);
@@ -158,7 +164,7 @@ export class FlashStore {
         JSON.stringify({ attemptId: id, jigId: start.jigId, slot: start.slot, workOrderId: start.workOrderId }),
       );
       return id;
-    })();
+    });
   }
 
   /**
@@ -181,12 +187,24 @@ export class FlashStore {
     this.#openAttemptFact(attemptId, 'activate-sent', () => this.#stmts.activating.run({ id: attemptId, at: this.#now().toISOString() }).changes, {});
   }
 
-  /** {@link recordVerified} and {@link recordActivating} in one commit: what a session stores just before it sends ACTIVATE. */
+  /**
+   * {@link recordVerified} and {@link recordActivating} in one commit: what a session stores just
+   * before it sends ACTIVATE, which it may only do once {@link synced} says the commit is on disk.
+   */
   recordVerifiedActivating(attemptId: number, image: VerifiedImage): void {
-    this.#db.transaction(() => {
+    this.#durability.commit(() => {
       this.recordVerified(attemptId, image);
       this.recordActivating(attemptId);
-    })();
+    });
+  }
+
+  /**
+   * Settles once every commit so far is on disk. {@link recordVerifiedActivating} and
+   * {@link finishAttemptOnWorkOrder} commit without waiting for the disk (the store's
+   * {@link Durability}): whoever acts on them outside the store waits for this first.
+   */
+  synced(): Promise<void> {
+    return this.#durability.synced();
   }
 
   /** Images the bench verified and activated on the hub on this work order (its proof for a later read-back). */
@@ -196,11 +214,11 @@ export class FlashStore {
   }
 
   #openAttemptFact(attemptId: number, kind: string, write: () => number, data: Record<string, unknown>): void {
-    this.#db.transaction(() => {
+    inTransaction(this.#db, () => {
       if (write() !== 1) throw new FlashdError('STORE_INVALID_STATE', `attempt ${attemptId} is not open (or not verified) for "${kind}"`);
       const { device_id } = this.#stmts.attempt.get(attemptId)!;
       this.#stmts.journal.run(device_id, this.#now().toISOString(), kind, JSON.stringify({ attemptId, ...data }));
-    })();
+    });
   }
 
   /**
@@ -211,10 +229,10 @@ export class FlashStore {
     return this.finishAttemptOnWorkOrder(attemptId, finish).hub;
   }
 
-  /** {@link finishAttempt}, also returning the hub's new state on its work order. */
+  /** {@link finishAttempt}, also returning the hub's new state on its work order; on disk once {@link synced} settles. */
   finishAttemptOnWorkOrder(attemptId: number, finish: AttemptFinish): { hub: HubRecord; workOrderHub: WorkOrderHubRecord | undefined } {
     const now = this.#now().toISOString();
-    return this.#db.transaction(() => {
+    return this.#durability.commit(() => {
       const attempt = this.#stmts.attempt.get(attemptId);
       if (!attempt) throw new FlashdError('NOT_FOUND', `no attempt ${attemptId}`);
       if (attempt.finished_at !== null) throw new FlashdError('STORE_INVALID_STATE', `attempt ${attemptId} is already finished (${attempt.result})`);
@@ -249,7 +267,7 @@ export class FlashStore {
         JSON.stringify({ attemptId, result: finish.result, outcome, ...(finish.error ? { error: finish.error.code } : {}) }),
       );
       return { hub: toHub(this.#stmts.hub.get(attempt.device_id)!), workOrderHub };
-    })();
+    });
   }
 
   #moveWorkOrderHub(attempt: AttemptRow, finish: AttemptFinish, at: string): WorkOrderHubRecord {

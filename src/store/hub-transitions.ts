@@ -1,6 +1,7 @@
 import { FlashdError } from '../domain/errors.js';
 import { transition, type HubEvent, type HubProcess } from '../domain/hub-state.js';
 import type { Db } from './open-database.js';
+import { inTransaction } from './transaction.js';
 import type { WorkOrderHubRecord } from '../records/work-order-hub.js';
 import { toWorkOrderHub, type WorkOrderHubRow } from './work-order-records.js';
 
@@ -74,7 +75,7 @@ export class HubTransitions {
 
   /** Applies `event` to the hub or throws (HUB_TRANSITION_ILLEGAL, NOT_FOUND) having changed nothing. */
   apply(workOrderId: string, deviceId: string, event: HubEvent, ctx: TransitionContext): WorkOrderHubRecord {
-    return this.#db.transaction(() => {
+    return inTransaction(this.#db, () => {
       const before = this.get(workOrderId, deviceId);
       if (!before) throw new FlashdError('NOT_FOUND', `${deviceId} is not on work order ${workOrderId}`);
       const from: HubProcess = { state: before.state, outcome: before.outcome, reasonCode: before.reasonCode };
@@ -111,7 +112,7 @@ export class HubTransitions {
       const change: HubTransitionRecord = { event: event.type, from, to, at: ctx.at, operatorId: ctx.operatorId, attemptId: ctx.attemptId ?? null, hub };
       for (const sink of this.#sinks) sink.committed(change);
       return hub;
-    })();
+    });
   }
 
   /** Appends a journal row that is not a hub transition (work order created, a scan refused). */

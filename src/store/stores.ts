@@ -5,6 +5,7 @@ import { HubTransitions, type HubTransitionSink } from './hub-transitions.js';
 import { IntakeStore } from './intake-store.js';
 import { OutboxStore } from './outbox-store.js';
 import type { Db } from './open-database.js';
+import type { Durability } from './wal-durability.js';
 import { SettlementStore } from './settlement-store.js';
 import { WorkOrderStore } from './work-order-store.js';
 import type { WorkOrderLimits } from '../domain/work-order.js';
@@ -17,6 +18,8 @@ export interface StoreOptions {
   sinks?: readonly HubTransitionSink[];
   /** `limits`: bounds on open work orders and hubs listed per hour; defaults in DEFAULT_WORK_ORDER_LIMITS. */
   workOrderLimits?: Readonly<WorkOrderLimits>;
+  /** How a session's commits reach the disk (store/wal-durability.ts); default each FULL. */
+  durability?: Durability;
 }
 
 /** Every repository over one connection, sharing one {@link HubTransitions} so all changes reach the same sinks. */
@@ -38,7 +41,7 @@ export function createStores(db: Db, options: StoreOptions = {}): Stores {
   const transitions = new HubTransitions(db, options.sinks);
   const workOrders = new WorkOrderStore(db, transitions, now, options.workOrderLimits);
   return {
-    flash: new FlashStore(db, { now, maxAttempts: options.maxAttempts, transitions }),
+    flash: new FlashStore(db, { now, maxAttempts: options.maxAttempts, transitions, durability: options.durability }),
     workOrders,
     intake: new IntakeStore(db, transitions, now),
     settlement: new SettlementStore(db, workOrders, transitions, now),

@@ -15,6 +15,8 @@ export interface N3DrainerOptions {
   /** Longest idle sleep: the safety net if a wake-up is missed. Default 5,000 ms. */
   pollIntervalMs?: number;
   log: Logger;
+  /** Settles once every commit so far is on disk: no row is sent before its outcome is (store/wal-durability.ts). */
+  synced?: () => Promise<void>;
   now?: () => number;
   random?: () => number;
 }
@@ -49,7 +51,7 @@ export class N3Drainer {
   #wakeUp: (() => void) | undefined;
 
   constructor(options: N3DrainerOptions) {
-    this.#o = { batchSize: 50, concurrency: 4, pollIntervalMs: 5000, ...options };
+    this.#o = { batchSize: 50, concurrency: 4, pollIntervalMs: 5000, synced: () => Promise.resolve(), ...options };
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
   }
@@ -103,6 +105,7 @@ export class N3Drainer {
   /** One pass over the due rows. Public for tests; the loop is the only other caller. */
   async pass(): Promise<PassReport> {
     const items = this.#o.outbox.due(this.#now(), this.#o.batchSize);
+    if (items.length > 0) await this.#o.synced();
     const report: PassReport = { sent: items.length, delivered: 0, dead: 0, retried: 0, retryAfterMs: undefined };
     let next = 0;
     const worker = async (): Promise<void> => {

@@ -19,6 +19,8 @@ export interface N3ReporterOptions {
   transport: N3HttpOptions | N3Transport;
   catalogue: { latestFor(manufacturer: string, model: string): CatalogImage | undefined; list(): readonly CatalogImage[] };
   log: Logger;
+  /** Settles once every commit so far is on disk (the store's durability); default: every commit is. */
+  synced?: (() => Promise<void>) | undefined;
 }
 
 /**
@@ -58,6 +60,7 @@ export class N3Reporter {
       concurrency: options.n3.concurrency,
       pollIntervalMs: options.n3.pollIntervalMs,
       log,
+      ...(options.synced ? { synced: options.synced } : {}),
     });
     this.sink = new N3OutboxSink(options.db, {
       catalogue: (manufacturer, model) => catalogueFacts(options.catalogue.latestFor(manufacturer, model)),

@@ -57,6 +57,8 @@ export interface HarnessOptions {
   log?: Logger;
   /** Period of the bench's slot reconciliation against each jig; default the bench's. */
   jigReconcileMs?: number;
+  /** Replaces the store log's `fdatasync` (a disk that is slow or fails). */
+  syncLog?: () => Promise<void>;
 }
 
 /**
@@ -148,6 +150,7 @@ export class BenchHarness {
       n3Transport: n3Enabled(this.config.upstream) ? await loadN3Transport(this.config.upstream, undefined) : undefined,
       catalog: this.#catalog,
       processMetrics: false,
+      ...(this.#options.syncLog ? { syncLog: this.#options.syncLog } : {}),
     });
     if (!this.#started && this.#options.workOrder) this.#takeInStock(this.#options.workOrder === true ? {} : this.#options.workOrder);
     this.#started = true;

@@ -92,3 +92,33 @@ describe('N3 drainer loop (fake timers)', () => {
     expect(outbox.rows.every((r) => r.state === 'PENDING')).toBe(true);
   });
 });
+
+describe('N3 drainer and the store’s durability', () => {
+  it('sends no row before the commits it came with are on disk, and none when the disk failed', async () => {
+    const outbox = memoryOutbox();
+    outbox.add('00-DB-12-00-00-00-00-01');
+    const sent: string[] = [];
+    const transport = {
+      send: async (r: { idempotencyKey: string }): Promise<N3Answer> => (
+        sent.push(r.idempotencyKey),
+        { kind: 'response', status: 201, retryAfter: undefined, body: JSON.stringify({ idempotencyKey: r.idempotencyKey }) }
+      ),
+      close: () => undefined,
+    };
+    let onDisk: (err?: Error) => void = () => undefined;
+    const synced = () => new Promise<void>((resolve, reject) => (onDisk = (err) => (err ? reject(err) : resolve())));
+    const drainer = new N3Drainer({ outbox, transport, policy: DEFAULT_RETRY_POLICY, log: pino({ level: 'silent' }), synced });
+    const pass = drainer.pass();
+    await new Promise((r) => setImmediate(r));
+    expect(sent).toEqual([]);
+    onDisk();
+    expect(await pass).toMatchObject({ sent: 1, delivered: 1 });
+    expect(sent).toHaveLength(1);
+    outbox.add('00-DB-12-00-00-00-00-02');
+    const failing = drainer.pass();
+    onDisk(new Error('STORE_WRITE_FAILED'));
+    await expect(failing).rejects.toThrow('STORE_WRITE_FAILED');
+    expect(sent).toHaveLength(1);
+    await drainer.stop();
+  });
+});

@@ -1,6 +1,6 @@
 import { DEVICE_MODELS } from '../../../firmware-images/models.js';
 import { DEFAULT_HUB_PROFILE } from '../../../jig-sim/index.js';
-import { metric, type Metric } from '../metrics.js';
+import { LAG_NOTE, metric, type Metric } from '../metrics.js';
 import { randomBody } from '../perf-catalog.js';
 import { LAG_P99_TARGET_MS, RSS_TARGET_MB } from './pipeline-overhead.js';
 import { lineBytesPerSecond, runLinkScenario } from './link-run.js';
@@ -60,7 +60,7 @@ export async function linkIncompressible(o: { jigs: number }): Promise<Metric[]>
         run.load.lagP99Ms,
         'ms',
         LAG_P99_TARGET_MS,
-        `main thread while ${run.load.concurrent} transfers ran at once; max ${run.load.lagMaxMs.toFixed(1)} ms`,
+        `main thread while ${run.load.concurrent} transfers ran at once; max ${run.load.lagMaxMs.toFixed(1)} ms; ${LAG_NOTE(run.load.rawP99Ms)}`,
       ),
       metric(
         'memory',

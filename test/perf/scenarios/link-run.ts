@@ -28,7 +28,7 @@ export interface LinkRun {
   results: Array<{ jig: string; slot: number; result: SessionResult }>;
   catalog: PerfCatalog;
   /** Main-thread lag and peak RSS while every slot was transferring at once. */
-  load: { lagP99Ms: number; lagMaxMs: number; peakRssMb: number; concurrent: number };
+  load: { lagP99Ms: number; lagMaxMs: number; rawP99Ms: number; peakRssMb: number; concurrent: number };
   /** Raw bytes/s one paced line carried just before the run, if asked for. */
   lineBytesPerSecond?: number;
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { INSTANT_HUB_PROFILE, generateStock } from '../../../jig-sim/index.js';
 import { PACKAGE_ROOT } from '../../../src/config/package-root.js';
-import { LoadProbe, metric, type Metric } from '../metrics.js';
+import { LAG_NOTE, LoadProbe, metric, type Metric } from '../metrics.js';
 import { PerfDaemon } from '../perf-daemon.js';
 import { SimProcess } from '../sim-protocol.js';
 import { WindowProfiler } from '../window-profiler.js';
@@ -102,7 +102,7 @@ export async function pipelineOverhead(o: PipelineOptions): Promise<Metric[]> {
         load.lagP99Ms,
         'ms',
         LAG_P99_TARGET_MS,
-        `main thread, ${slots} slots busy; max ${load.lagMaxMs.toFixed(1)} ms`,
+        `main thread, ${slots} slots busy; max ${load.lagMaxMs.toFixed(1)} ms; ${LAG_NOTE(load.rawP99Ms)}`,
       ),
       metric('memory', 'rss-mb-pipeline', load.peakRssMb, 'MB', RSS_TARGET_MB, `peak RSS, ${slots} sessions active (pipeline-overhead)`),
     ];

@@ -247,13 +247,15 @@ export class JigStation extends EventEmitter<JigStationEvents> {
       // The jig rebooted under us: its hubs lost power and its LEDs went dark. Read its slots again.
       this.#log.warn('jig announced READY on a live link: it rebooted');
       this.emit('rebooted');
+      const asked = this.#occupancyEvents;
       controller.status({ signal: this.#abort.signal }).then(
         (status) => {
           if (this.#controller !== controller) return;
-          this.#adopt(status);
+          // A slot with an event since the STATUS went out knows more than the reply (see #reconcile): it keeps what the event said.
+          this.#adopt(status.filter((s) => (this.#slotEventAt[s.slot - 1] ?? 0) <= asked));
           this.emit(
             'connected',
-            status.filter((s) => s.present && s.slot <= this.#links.length).map((s) => s.slot),
+            this.#occupied.flatMap((present, i) => (present && i < this.#links.length ? [i + 1] : [])),
           );
         },
         (err: Error) => this.#log.warn({ err }, 'could not read slots after jig reset; the reconciliation reads them'),
@@ -282,8 +284,12 @@ export class JigStation extends EventEmitter<JigStationEvents> {
    * and the periodic reconciliation running.
    */
   #adopt(status: SlotStatus[]): void {
-    this.#occupied = this.#leds.map((_, i) => status.find((s) => s.slot === i + 1)?.present ?? false);
-    this.#insertions = this.#leds.map((_, i) => status.find((s) => s.slot === i + 1)?.insertions);
+    // A slot the STATUS leaves out keeps what the bench knows of it.
+    this.#occupied = this.#leds.map((_, i) => status.find((s) => s.slot === i + 1)?.present ?? this.#occupied[i] ?? false);
+    this.#insertions = this.#leds.map((_, i) => {
+      const read = status.find((s) => s.slot === i + 1);
+      return read ? read.insertions : this.#insertions[i];
+    });
     for (const [i, led] of this.#leds.entries()) {
       if (!this.#occupied[i]) this.#leds[i] = { colour: 'OFF', blink: false, applied: false };
       else led.applied = false;

@@ -1,7 +1,8 @@
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import type { MessagePort } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Config, JigConfig } from '../config/schema.js';
+import { onAbort } from '../domain/abort.js';
 import { FlashdError } from '../domain/errors.js';
 import type { ImageCatalog } from '../images/catalog.js';
 import { UsbHotplug, type HotplugSource } from '../jig/usb-hotplug.js';
@@ -227,7 +228,16 @@ export class Bench extends EventEmitter<BenchEvents> {
     });
     this.#hotplug.on('detach', (jigId) => this.#o.log.warn({ jig: jigId }, 'jig adapter detached'));
     await this.#hotplug.start();
-    await Promise.all([...this.#stations.values()].map((s) => s.start(options)));
+    // The caller's signal gets one listener however many jigs there are; each station listens on ours.
+    const connecting = new AbortController();
+    setMaxListeners(this.#stations.size + 1, connecting.signal);
+    const forget = onAbort(options.signal, () => connecting.abort(options.signal?.reason));
+    if (options.signal?.aborted) connecting.abort(options.signal.reason);
+    try {
+      await Promise.all([...this.#stations.values()].map((s) => s.start({ signal: connecting.signal })));
+    } finally {
+      forget();
+    }
   }
 
   /**

@@ -49,11 +49,17 @@ describe('a simulator of 64 jigs × 8 slots', () => {
   it('the daemon drives all 64 jigs and flashes a hub in the very last slot', async () => {
     const [spec] = generateStock({ seed: '64-bench', count: 1 });
     harness = new BenchHarness({ jigs: 64, transport: 'tcp', stock: [], reserve: [spec!], workOrder: true, profile: INSTANT_HUB_PROFILE });
+    // 64 stations connecting at once must not look like a listener leak on the start signal.
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(`${warning.name}: ${warning.message}`);
+    process.on('warning', onWarning);
     await harness.start();
     harness.simulator.jig(64).insert(8, spec!);
     const [done] = await harness.finished(1, 30_000);
     expect(done).toMatchObject({ jig: 'JIG-64', slot: 8, result: { result: 'REFLASHED' } });
     expect(harness.simulator.truth()[0]).toMatchObject({ jigId: 'JIG-64', slot: 8, flashCount: 1 });
     expect(harness.simulator.jigs.every((j) => j.control.connected)).toBe(true);
+    process.off('warning', onWarning);
+    expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([]);
   });
 });

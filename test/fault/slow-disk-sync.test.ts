@@ -31,7 +31,8 @@ describe('a disk that is slow to sync the store', () => {
     };
   }
 
-  it('holds ACTIVATE until the verified hash is on disk, and the green result until the attempt is', async () => {
+  /** One hub on a bench whose disk holds every sync: returns once the verified hash waits for one. */
+  async function untilVerifiedWaitsForDisk() {
     const disk = slowDisk();
     const h = new BenchHarness({ hubs: 1, workOrder: true, profile: INSTANT_HUB_PROFILE, syncLog: disk.syncLog });
     harness = h;
@@ -39,6 +40,11 @@ describe('a disk that is slow to sync the store', () => {
     const deviceId = h.stock[0]!.deviceId;
     const truth = () => h.simulator.truth().find((t) => t.deviceId === deviceId)!;
     await waitFor('the verified hash to wait for its sync', () => disk.waiting.length > 0 && truth().heldImage?.verified === true, { timeoutMs: 20_000 });
+    return { disk, h, truth };
+  }
+
+  it('holds ACTIVATE until the verified hash is on disk, and the green result until the attempt is', async () => {
+    const { disk, h, truth } = await untilVerifiedWaitsForDisk();
     // Committed, not yet on disk: the hub is not told to activate.
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(truth()).toMatchObject({ pendingActivation: false, flashCount: 0 });
@@ -57,13 +63,7 @@ describe('a disk that is slow to sync the store', () => {
   }, 60_000);
 
   it('stops the session before ACTIVATE when the disk fails the sync, and never shows green after', async () => {
-    const disk = slowDisk();
-    const h = new BenchHarness({ hubs: 1, workOrder: true, profile: INSTANT_HUB_PROFILE, syncLog: disk.syncLog });
-    harness = h;
-    await h.start();
-    const deviceId = h.stock[0]!.deviceId;
-    const truth = () => h.simulator.truth().find((t) => t.deviceId === deviceId)!;
-    await waitFor('the verified hash to wait for its sync', () => disk.waiting.length > 0 && truth().heldImage?.verified === true, { timeoutMs: 20_000 });
+    const { disk, h, truth } = await untilVerifiedWaitsForDisk();
     disk.release(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
     await waitFor('the result', () => h.results.length === 1, { timeoutMs: 20_000 });
     expect(truth()).toMatchObject({ pendingActivation: false, flashCount: 0 });

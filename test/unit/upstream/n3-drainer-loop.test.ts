@@ -39,6 +39,17 @@ function memoryOutbox() {
   };
 }
 
+/** An N3 client that accepts every notification, noting its key in `sent`. */
+function acceptingTransport(sent: string[]) {
+  return {
+    send: async (r: { idempotencyKey: string }): Promise<N3Answer> => (
+      sent.push(r.idempotencyKey),
+      { kind: 'response', status: 201, retryAfter: undefined, body: JSON.stringify({ idempotencyKey: r.idempotencyKey }) }
+    ),
+    close: () => undefined,
+  };
+}
+
 describe('N3 drainer loop (fake timers)', () => {
   let drainer: N3Drainer | undefined;
   afterEach(async () => {
@@ -50,13 +61,7 @@ describe('N3 drainer loop (fake timers)', () => {
     vi.useFakeTimers();
     const outbox = memoryOutbox();
     const sent: string[] = [];
-    const transport = {
-      send: async (r: { idempotencyKey: string }): Promise<N3Answer> => (
-        sent.push(r.idempotencyKey),
-        { kind: 'response', status: 201, retryAfter: undefined, body: JSON.stringify({ idempotencyKey: r.idempotencyKey }) }
-      ),
-      close: () => undefined,
-    };
+    const transport = acceptingTransport(sent);
     drainer = new N3Drainer({ outbox, transport, policy: DEFAULT_RETRY_POLICY, pollIntervalMs: 1000, log: pino({ level: 'silent' }) });
     drainer.start();
     await vi.advanceTimersByTimeAsync(10_000);
@@ -98,13 +103,7 @@ describe('N3 drainer and the store’s durability', () => {
     const outbox = memoryOutbox();
     outbox.add('00-DB-12-00-00-00-00-01');
     const sent: string[] = [];
-    const transport = {
-      send: async (r: { idempotencyKey: string }): Promise<N3Answer> => (
-        sent.push(r.idempotencyKey),
-        { kind: 'response', status: 201, retryAfter: undefined, body: JSON.stringify({ idempotencyKey: r.idempotencyKey }) }
-      ),
-      close: () => undefined,
-    };
+    const transport = acceptingTransport(sent);
     let onDisk: (err?: Error) => void = () => undefined;
     const synced = () => new Promise<void>((resolve, reject) => (onDisk = (err) => (err ? reject(err) : resolve())));
     const drainer = new N3Drainer({ outbox, transport, policy: DEFAULT_RETRY_POLICY, log: pino({ level: 'silent' }), synced });

@@ -16,12 +16,6 @@ export interface RunningTransfer {
   done: Promise<void>;
 }
 
-/**
- * The hub-facing half of a session: every exchange with the hub, in the hub's own protocol
- * (docs/protocol.md part 2 for the reference driver). The session (hub-session.ts) keeps the
- * order, the bench's decision, the durable facts, the checks (hash, version, Device ID) and the
- * result; a driver only talks to the hub. Every call takes the session's signal.
- */
 /** What {@link HubDriver.transfer} is given: the image, its prepared blocks and what the hub offers. */
 export interface TransferRequest {
   image: SessionImage;
@@ -32,6 +26,12 @@ export interface TransferRequest {
   onProgress: (ackedBytes: number) => void;
 }
 
+/**
+ * The hub-facing half of a session: every exchange with the hub, in the hub's own protocol
+ * (docs/protocol.md part 2 for the reference driver). The session (hub-session.ts) keeps the
+ * order, the bench's decision, the durable facts, the checks (hash, version, Device ID) and the
+ * result; a driver only talks to the hub. Every call takes the session's signal.
+ */
 export interface HubDriver {
   /** IDENTIFY. `first`: the session's opening one, which also finds a hub still booting or left at a raised rate. */
   identify(options: { first: boolean; signal: AbortSignal }): Promise<Identified>;

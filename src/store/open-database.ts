@@ -47,8 +47,8 @@ export function openDatabase(path: string, options: { maxSizeMiB?: number } = {}
 /**
  * Runs `commit` (one transaction) with `synchronous=NORMAL`, then puts FULL back. In WAL mode a
  * NORMAL commit survives a crash of flashd (SIGKILL, OOM) but may be lost with the machine's power
- * until the next FULL commit, whose fsync of the write-ahead log makes every frame before it
- * durable too. Only for facts nothing outside the store rests on before that next FULL commit: a
+ * until the next FULL commit or sync of the log (store/wal-durability.ts), whose fsync makes every
+ * frame before it durable too. Only for facts nothing outside the store rests on before then: a
  * power cut then loses them together with everything that could have depended on them.
  */
 export function commitWithoutFsync<T>(db: Db, commit: () => T): T {

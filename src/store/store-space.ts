@@ -36,13 +36,12 @@ export class StoreSpace {
     this.#measuring = true;
     try {
       const underLimit = this.#roomUnderLimit();
-      const disk =
-        this.#dir === '.' && this.#db.name === ':memory:'
-          ? Infinity
-          : await statfs(this.#dir).then(
-              (s) => s.bavail * s.bsize,
-              () => Infinity,
-            );
+      const disk = this.#inMemory
+        ? Infinity
+        : await statfs(this.#dir).then(
+            (s) => s.bavail * s.bsize,
+            () => Infinity,
+          );
       this.#checkedAt = Date.now();
       this.#full = Math.min(underLimit, disk) < STORE_RESERVE_BYTES;
     } catch {
@@ -66,13 +65,18 @@ export class StoreSpace {
   /** The smaller of the room under the size limit and the room on the disk. */
   roomBytes(): number {
     const underLimit = this.#roomUnderLimit();
-    if (this.#dir === '.' && this.#db.name === ':memory:') return underLimit;
+    if (this.#inMemory) return underLimit;
     try {
       const s = statfsSync(this.#dir);
       return Math.min(underLimit, s.bavail * s.bsize);
     } catch {
       return underLimit;
     }
+  }
+
+  /** A `:memory:` store has no disk to measure. */
+  get #inMemory(): boolean {
+    return this.#dir === '.' && this.#db.name === ':memory:';
   }
 
   #roomUnderLimit(): number {

@@ -2,7 +2,7 @@ import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { FlashdError } from '../domain/errors.js';
-import type { Db } from './open-database.js';
+import { commitWithoutFsync, type Db } from './open-database.js';
 import { inTransaction } from './transaction.js';
 
 /**
@@ -72,15 +72,9 @@ export class WalDurability implements Durability {
   commit<T>(transaction: () => T): T {
     // Inside an outer transaction the commit is the outer one's, and keeps its durability.
     if (this.#db.inTransaction) return transaction();
-    // Not a prepared statement: SQLite applies `PRAGMA synchronous` when it compiles it, not when it runs.
-    this.#db.pragma('synchronous = NORMAL');
-    try {
-      const value = inTransaction(this.#db, transaction);
-      this.#committed++;
-      return value;
-    } finally {
-      this.#db.pragma('synchronous = FULL');
-    }
+    const value = commitWithoutFsync(this.#db, () => inTransaction(this.#db, transaction));
+    this.#committed++;
+    return value;
   }
 
   synced(): Promise<void> {

@@ -10,6 +10,8 @@ export interface SessionPoolOptions {
   maxThreads: number;
   /** Sessions wait on their links most of the time, so one thread serves several at once. */
   concurrentTasksPerThread: number;
+  /** Nice steps the session threads run below the main thread (Linux); 0: the same priority. */
+  threadNice: number;
   unlockKeys: ReadonlyMap<string, Uint8Array>;
 }
 
@@ -26,7 +28,7 @@ export class SessionPool {
     const here = fileURLToPath(import.meta.url);
     const ext = extname(here);
     const filename = fileURLToPath(new URL(`../session/worker${ext}`, import.meta.url));
-    const workerData: SessionWorkerData = { unlockKeys: Object.fromEntries(options.unlockKeys) };
+    const workerData: SessionWorkerData = { unlockKeys: Object.fromEntries(options.unlockKeys), niceIncrement: options.threadNice };
     this.#keyed = new Set(options.unlockKeys.keys());
     this.#pool = new Piscina({
       filename,

@@ -158,6 +158,13 @@ export const ConfigSchema = Type.Object(
       {
         maxThreads: Type.Integer({ minimum: 1, maximum: 64, default: 2 }),
         concurrentTasksPerThread: Type.Integer({ minimum: 1, maximum: 64, default: 16 }),
+        threadNice: Type.Integer({
+          minimum: 0,
+          maximum: 19,
+          default: 10,
+          description:
+            "Linux: nice steps the session threads run below the main thread, which moves every line's bytes and answers the API; 0 = the same priority",
+        }),
         timeouts: Timeouts,
         transfer: Type.Object(
           {

@@ -131,6 +131,7 @@ export async function createDaemon(config: Readonly<Config>, deps: DaemonDeps): 
     const pool = new SessionPool({
       maxThreads: config.sessions.maxThreads,
       concurrentTasksPerThread: config.sessions.concurrentTasksPerThread,
+      threadNice: config.sessions.threadNice,
       unlockKeys: deps.unlockKeys,
     });
     steps.push('session pool', () => pool.close());

@@ -157,6 +157,12 @@ problems=()
 [ -n "$health" ] || problems+=("GET /api/v1/health did not answer on 127.0.0.1:8080 inside the container")
 [ "$flashed" -ge 1 ] || problems+=("no simulated hub was re-flashed (session workers, store)")
 if grep -Eq 'status=31/SYS|signal=SYS|SIGSYS' <<<"$journal"; then problems+=("a process was killed by the seccomp filter (SIGSYS)"); fi
+# sessions.threadNice: the session threads run 10 nice steps below the main thread (field 19 of
+# each thread's stat), which setpriority under the unit's seccomp filter must allow.
+main_pid=$(in_container systemctl show -p MainPID --value flashd.service 2>/dev/null || echo 0)
+nices=$(in_container sh -c "for t in /proc/$main_pid/task/*; do sed 's/.*) //' \$t/stat | cut -d' ' -f17; done" 2>/dev/null | sort | uniq -c | tr -s ' \n' ' ' || true)
+main_nice=$(in_container sh -c "sed 's/.*) //' /proc/$main_pid/stat | cut -d' ' -f17" 2>/dev/null || echo '?')
+[ "$main_nice" = 0 ] && grep -Eq '(^| )[0-9]+ 10( |$)' <<<"$nices" || problems+=("no session thread at nice 10 below a main thread at 0 (thread nice values:$nices; main: $main_nice)")
 owner=$(in_container stat -c %U /var/lib/flashd/flashd.db 2>/dev/null || echo missing)
 [ "$owner" = flashd ] || problems+=("the store is owned by $owner, not flashd (User=, StateDirectory=)")
 
@@ -181,4 +187,4 @@ if [ ${#problems[@]} -gt 0 ]; then
   grep -E 'flashd|SYS' <<<"$journal" | tail -n 20 >&2 || true
   fail "$(printf '%s; ' "${problems[@]}")"
 fi
-say "OK: flashd.service active under systemd $(in_container systemctl --version | awk 'NR==1{print $2}') (Type=notify, status \"$status_text\"), health $health, $flashed hubs re-flashed, no SIGSYS, a stalled daemon restarted by the watchdog ($((SECONDS - START)) s)"
+say "OK: flashd.service active under systemd $(in_container systemctl --version | awk 'NR==1{print $2}') (Type=notify, status \"$status_text\"), health $health, $flashed hubs re-flashed, session threads at nice 10 (threads by nice:$nices), no SIGSYS, a stalled daemon restarted by the watchdog ($((SECONDS - START)) s)"

@@ -10,6 +10,8 @@ export interface SessionPoolOptions {
   maxThreads: number;
   /** Sessions wait on their links most of the time, so one thread serves several at once. */
   concurrentTasksPerThread: number;
+  /** Slots on the bench: the threads take at least this many sessions at once between them. */
+  slots: number;
   /** Nice steps the session threads run below the main thread (Linux); 0: the same priority. */
   threadNice: number;
   unlockKeys: ReadonlyMap<string, Uint8Array>;
@@ -34,11 +36,16 @@ export class SessionPool {
       filename,
       maxThreads: Math.max(1, options.maxThreads),
       minThreads: Math.min(options.maxThreads, Math.max(1, Math.min(2, availableParallelism()))),
-      concurrentTasksPerWorker: options.concurrentTasksPerThread,
+      concurrentTasksPerWorker: sessionsPerThread(options),
       idleTimeout: 60_000,
       workerData,
       execArgv: ext === '.ts' ? [...process.execArgv, '--import', 'tsx'] : process.execArgv,
     });
+  }
+
+  /** Sessions the threads run at once between them (more wait in the pool's queue). */
+  get capacity(): number {
+    return this.#pool.options.maxThreads * this.#pool.options.concurrentTasksPerWorker;
   }
 
   /** Whether the sessions hold an unlock key for this manufacturer; without one a hub is refused before unlock. */
@@ -63,4 +70,13 @@ export class SessionPool {
     this.#closing ??= this.#pool.destroy();
     return this.#closing;
   }
+}
+
+/**
+ * Sessions one thread takes at once: as configured, or more if the threads would otherwise take
+ * fewer sessions than the bench has slots. A session waiting in the pool's queue is a seated hub
+ * that nothing happens to (it shows IDENTIFYING and no timer of its runs), so the bench's size wins.
+ */
+export function sessionsPerThread(options: Pick<SessionPoolOptions, 'maxThreads' | 'concurrentTasksPerThread' | 'slots'>): number {
+  return Math.max(options.concurrentTasksPerThread, Math.ceil(options.slots / Math.max(1, options.maxThreads)));
 }

@@ -128,13 +128,18 @@ export async function createDaemon(config: Readonly<Config>, deps: DaemonDeps): 
     const hardware = await deps.hardware({ config, stores, catalog, log, signal });
     steps.push('hardware', () => hardware.close());
     checkAborted();
+    const slots = hardware.jigs.reduce((n, jig) => n + jig.slots.length, 0);
     const pool = new SessionPool({
       maxThreads: config.sessions.maxThreads,
       concurrentTasksPerThread: config.sessions.concurrentTasksPerThread,
+      slots,
       threadNice: config.sessions.threadNice,
       unlockKeys: deps.unlockKeys,
     });
     steps.push('session pool', () => pool.close());
+    if (pool.capacity > config.sessions.maxThreads * config.sessions.concurrentTasksPerThread) {
+      log.info({ slots, sessionsAtOnce: pool.capacity }, `the session threads take ${pool.capacity} sessions at once, for the bench's ${slots} slots`);
+    }
     // The guards replay their record before the bench can start a session (docs/quality-guards.md).
     const guards = new GuardKeeper({
       thresholds: config.guards,

@@ -41,7 +41,7 @@ describe.runIf(process.platform === 'linux')('session threads run below the main
     const mainNice = getPriority(0);
     const before = threadNices();
     expect(mainNice).toBeLessThan(19 - 7);
-    pool = new SessionPool({ maxThreads: 2, concurrentTasksPerThread: 4, threadNice: 7, unlockKeys: new Map() });
+    pool = new SessionPool({ maxThreads: 2, concurrentTasksPerThread: 4, slots: 8, threadNice: 7, unlockKeys: new Map() });
     expect(await threadsAt(mainNice + 7, 2)).toBe(2);
     expect(pool.threads).toBe(2);
     // This thread, and every thread that was here before the pool, keep their priority.
@@ -54,7 +54,7 @@ describe.runIf(process.platform === 'linux')('session threads run below the main
     const mainNice = getPriority(0);
     const others = (nices: Map<number, number>): number => [...nices.values()].filter((n) => n !== mainNice).length;
     const unchanged = others(threadNices());
-    pool = new SessionPool({ maxThreads: 2, concurrentTasksPerThread: 4, threadNice: 0, unlockKeys: new Map() });
+    pool = new SessionPool({ maxThreads: 2, concurrentTasksPerThread: 4, slots: 8, threadNice: 0, unlockKeys: new Map() });
     // Both threads are up once the pool has started them; none of them may sit at another priority.
     const deadline = Date.now() + 15_000;
     while (pool.threads < 2 && Date.now() < deadline) await sleep(50);

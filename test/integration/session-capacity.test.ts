@@ -11,9 +11,9 @@ describe('a bench with more slots than the default session threads take', () => 
   });
 
   it('unlocks all 40 hubs of five jigs at once: no seated hub waits for a thread', async () => {
-    // Defaults: 2 threads × 16 sessions. Unlocking takes each hub 3 s, so every session that runs
+    // Defaults: 2 threads × 16 sessions. Unlocking takes each hub 6 s, so every session that runs
     // is seen in UNLOCKING together; one left in a thread's queue would still show IDENTIFYING.
-    harness = new BenchHarness({ jigs: 5, hubs: 40, workOrder: true, profile: { ...INSTANT_HUB_PROFILE, unlockMs: 3_000 } });
+    harness = new BenchHarness({ jigs: 5, hubs: 40, workOrder: true, profile: { ...INSTANT_HUB_PROFILE, unlockMs: 6_000 } });
     await harness.start();
     const finished = harness.finished(40, 60_000);
     let most = 0;

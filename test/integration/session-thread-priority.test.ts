@@ -52,14 +52,15 @@ describe.runIf(process.platform === 'linux')('session threads run below the main
 
   it('leaves every thread at the daemon priority with threadNice 0', async () => {
     const mainNice = getPriority(0);
-    const others = (nices: Map<number, number>): number => [...nices.values()].filter((n) => n !== mainNice).length;
-    const unchanged = others(threadNices());
+    const before = new Set(threadNices().keys());
     pool = new SessionPool({ maxThreads: 2, concurrentTasksPerThread: 4, slots: 8, threadNice: 0, unlockKeys: new Map() });
-    // Both threads are up once the pool has started them; none of them may sit at another priority.
+    // The threads this pool started (and whatever they started) once both are up and loaded.
     const deadline = Date.now() + 15_000;
     while (pool.threads < 2 && Date.now() < deadline) await sleep(50);
     await sleep(500);
-    expect(others(threadNices())).toBe(unchanged);
+    const added = [...threadNices()].filter(([tid]) => !before.has(tid));
+    expect(added.length).toBeGreaterThanOrEqual(2);
+    expect(added.filter(([, nice]) => nice !== mainNice)).toEqual([]);
   });
 });
 

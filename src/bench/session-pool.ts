@@ -30,7 +30,7 @@ export class SessionPool {
     const here = fileURLToPath(import.meta.url);
     const ext = extname(here);
     const filename = fileURLToPath(new URL(`../session/worker${ext}`, import.meta.url));
-    const workerData: SessionWorkerData = { unlockKeys: Object.fromEntries(options.unlockKeys), niceIncrement: options.threadNice };
+    const workerData: SessionWorkerData = { unlockKeys: Object.fromEntries(options.unlockKeys), threadNice: options.threadNice };
     this.#keyed = new Set(options.unlockKeys.keys());
     this.#pool = new Piscina({
       filename,

@@ -137,7 +137,7 @@ export async function createDaemon(config: Readonly<Config>, deps: DaemonDeps): 
       unlockKeys: deps.unlockKeys,
     });
     steps.push('session pool', () => pool.close());
-    if (pool.capacity > config.sessions.maxThreads * config.sessions.concurrentTasksPerThread) {
+    if (slots > config.sessions.maxThreads * config.sessions.concurrentTasksPerThread) {
       log.info({ slots, sessionsAtOnce: pool.capacity }, `the session threads take ${pool.capacity} sessions at once, for the bench's ${slots} slots`);
     }
     // The guards replay their record before the bench can start a session (docs/quality-guards.md).

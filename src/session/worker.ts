@@ -10,14 +10,14 @@ export interface SessionWorkerData {
   /** Manufacturer master keys (4-hex code → key bytes). */
   unlockKeys: Record<string, Uint8Array>;
   /** Nice steps this thread runs below the main thread (sessions.threadNice). */
-  niceIncrement: number;
+  threadNice: number;
 }
 
-const workerData = (Piscina.workerData ?? { unlockKeys: {}, niceIncrement: 0 }) as SessionWorkerData;
+const workerData = (Piscina.workerData ?? { unlockKeys: {}, threadNice: 0 }) as SessionWorkerData;
 const unlockKeys = new Map(Object.entries(workerData.unlockKeys));
 // The main thread moves every slot's bytes and answers the API: when the CPU is short it runs
 // first, and a session waits its turn instead of every line and the dashboard waiting for it.
-lowerThreadPriority(workerData.niceIncrement);
+lowerThreadPriority(workerData.threadNice);
 
 /** Piscina task: one hub session over the ports the bench transferred in. */
 export default async function runSessionTask(task: SessionTask): Promise<SessionResult> {

@@ -238,4 +238,26 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER guard_actions_append_only_update BEFORE UPDATE ON guard_actions BEGIN SELECT RAISE(ABORT, 'guard_actions is append-only'); END;
   CREATE TRIGGER guard_actions_append_only_delete BEFORE DELETE ON guard_actions BEGIN SELECT RAISE(ABORT, 'guard_actions is append-only'); END;
   `,
+  // 8: what is read often reads in time independent of the store's age (docs/performance.md, "A year
+  // of records"). The outbox figures (after every session, every log interval, each watchdog status)
+  // counted every row: the counts per state are kept by triggers instead, and the last delivery has
+  // its own index. The shift panel and the batch failures read today's attempts by start or finish
+  // time: indexed, not a scan of every attempt ever made.
+  `
+  CREATE TABLE n3_outbox_counts (
+    state TEXT PRIMARY KEY CHECK (state IN ('PENDING', 'DELIVERED', 'DEAD')),
+    n INTEGER NOT NULL CHECK (n >= 0)
+  ) STRICT, WITHOUT ROWID;
+  INSERT INTO n3_outbox_counts (state, n)
+    SELECT s.state, (SELECT count(*) FROM n3_outbox o WHERE o.state = s.state) FROM (SELECT 'PENDING' AS state UNION ALL SELECT 'DELIVERED' UNION ALL SELECT 'DEAD') s;
+  CREATE TRIGGER n3_outbox_count_insert AFTER INSERT ON n3_outbox
+    BEGIN UPDATE n3_outbox_counts SET n = n + 1 WHERE state = NEW.state; END;
+  CREATE TRIGGER n3_outbox_count_state AFTER UPDATE OF state ON n3_outbox WHEN OLD.state <> NEW.state
+    BEGIN UPDATE n3_outbox_counts SET n = n - 1 WHERE state = OLD.state; UPDATE n3_outbox_counts SET n = n + 1 WHERE state = NEW.state; END;
+  CREATE TRIGGER n3_outbox_count_delete AFTER DELETE ON n3_outbox
+    BEGIN UPDATE n3_outbox_counts SET n = n - 1 WHERE state = OLD.state; END;
+  CREATE INDEX n3_outbox_delivered_at ON n3_outbox(delivered_at) WHERE state = 'DELIVERED';
+  CREATE INDEX attempts_by_start ON attempts(started_at);
+  CREATE INDEX attempts_by_finish ON attempts(finished_at) WHERE finished_at IS NOT NULL;
+  `,
 ];

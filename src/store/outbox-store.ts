@@ -41,11 +41,15 @@ export class OutboxStore {
       requeue: db.prepare(`UPDATE n3_outbox SET state = 'PENDING', dead_at = NULL, next_attempt_ms = 0, requeue_count = requeue_count + 1
         WHERE id = ? AND state = 'DEAD'`),
       journal: db.prepare("INSERT INTO work_order_events (work_order_id, device_id, at, kind, operator_id, data_json) VALUES (?, ?, ?, 'n3-requeued', ?, ?)"),
-      counts: db.prepare<[], { state: string; n: number }>('SELECT state, count(*) AS n FROM n3_outbox GROUP BY state'),
+      // Kept by triggers (migration 8): counting the rows would read every notification ever made.
+      counts: db.prepare<[], { state: string; n: number }>('SELECT state, n FROM n3_outbox_counts'),
       blocked: db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM n3_outbox o WHERE o.state = 'PENDING'
         AND EXISTS (SELECT 1 FROM n3_outbox p WHERE p.device_id = o.device_id AND p.id < o.id AND p.state = 'DEAD')`),
       oldestPending: db.prepare<[], { at: string | null }>("SELECT min(created_at) AS at FROM n3_outbox WHERE state = 'PENDING'"),
-      lastDelivered: db.prepare<[], { at: string | null }>("SELECT max(delivered_at) AS at FROM n3_outbox WHERE state = 'DELIVERED'"),
+      // The planner would walk n3_outbox_by_state over every delivered row for the max.
+      lastDelivered: db.prepare<[], { at: string | null }>(
+        "SELECT max(delivered_at) AS at FROM n3_outbox INDEXED BY n3_outbox_delivered_at WHERE state = 'DELIVERED'",
+      ),
       deadLetters: db.prepare<[number], OutboxRow>("SELECT * FROM n3_outbox WHERE state = 'DEAD' ORDER BY id LIMIT ?"),
     };
   }

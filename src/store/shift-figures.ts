@@ -45,7 +45,7 @@ export class ShiftFigureReader {
     const fpy = this.#db
       .prepare<[string], { passed: number; total: number }>(
         `SELECT COALESCE(SUM(a.result IN ${DONE}), 0) AS passed, COUNT(*) AS total FROM attempts a
-         WHERE a.id IN (SELECT MIN(id) FROM attempts WHERE started_at >= ? GROUP BY device_id)
+         WHERE a.id IN (SELECT MIN(id) FROM attempts INDEXED BY attempts_by_start WHERE started_at >= ? GROUP BY device_id)
            AND a.result IS NOT NULL AND a.result NOT IN ('REJECTED', 'INTERRUPTED')`,
       )
       .get(since)!;

@@ -8,7 +8,8 @@ import { validateConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/schema.js';
 import { createDaemon, type Daemon } from '../../src/daemon/create-daemon.js';
 import { takeInStock } from '../helpers/take-in.js';
-import type { Db } from '../../src/store/open-database.js';
+import { openDatabase, type Db } from '../../src/store/open-database.js';
+import { fillAgedStore } from '../helpers/aged-store.js';
 import type { Stores } from '../../src/store/stores.js';
 import { demoUnlockKeys, type HubSpec, type JigAddresses } from '../../jig-sim/index.js';
 
@@ -19,6 +20,8 @@ export interface PerfDaemonOptions {
   /** Every hub the run will see, taken in on one work order before the bench starts. */
   stock: readonly HubSpec[];
   config?: Record<string, unknown>;
+  /** A store that already holds this many hubs' past (test/perf/aged-store.ts) before the daemon opens it. */
+  agedHubs?: number;
 }
 
 /**
@@ -62,6 +65,14 @@ export class PerfDaemon {
   }
 
   async start(onFinished: (event: BenchEvents['finished'][0]) => void): Promise<void> {
+    if (this.#o.agedHubs) {
+      const db = openDatabase(this.config.store.path);
+      try {
+        fillAgedStore(db, { hubs: this.#o.agedHubs });
+      } finally {
+        db.close();
+      }
+    }
     const jigs = this.#o.jigs.map((a) => ({ id: a.id, control: a.control, slots: a.slots, baudRate: 115_200 }));
     this.daemon = await createDaemon(this.config, {
       hardware: async () => ({ jigs, commit: () => {}, close: async () => {} }),

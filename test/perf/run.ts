@@ -10,6 +10,7 @@ import { linkImage } from './scenarios/link-image.js';
 import { linkIncompressible } from './scenarios/link-incompressible.js';
 import { linkNoisy } from './scenarios/link-noisy.js';
 import { pipelineOverhead } from './scenarios/pipeline-overhead.js';
+import { storeAge } from './scenarios/store-age.js';
 import { resume } from './scenarios/resume.js';
 import { scale } from './scenarios/scale.js';
 import { sessionPhases } from './scenarios/session-phases.js';
@@ -68,6 +69,7 @@ const scenarios: Array<[string, () => Promise<Metric[]>]> = [
   ['link-noisy', () => linkNoisy()],
   ['session-phases', () => sessionPhases()],
   ['pipeline-overhead', () => pipelineOverhead({ jigs, durationMs: quick ? 3000 : 10_000 })],
+  ['store-age', () => storeAge({ jigs, durationMs: quick ? 3000 : 10_000, agedHubs: quick ? 25_000 : 256_000 })],
   ['scale', () => scale({ jigs: quick ? 8 : 64 })],
   ['shift', () => shift({ quick })],
 ];

@@ -6,24 +6,50 @@ import { PACKAGE_ROOT } from '../../../src/config/package-root.js';
 import { LAG_NOTE, LoadProbe, metric, type Metric } from '../metrics.js';
 import { PerfDaemon } from '../perf-daemon.js';
 import { SimProcess } from '../sim-protocol.js';
+import { BatchFailureReader } from '../../../src/store/batch-failures.js';
+import { ShiftFigureReader } from '../../../src/store/shift-figures.js';
 import { WindowProfiler } from '../window-profiler.js';
 
 export interface PipelineOptions {
   jigs: number;
   durationMs: number;
+  /** Hubs of past the store holds before the run (test/perf/aged-store.ts); 0: a new store. */
+  agedHubs?: number;
 }
 
 export const SESSIONS_PER_SECOND_TARGET = 100;
 export const LAG_P99_TARGET_MS = 20;
 export const RSS_TARGET_MB = 250;
 
+export type DashboardRead = 'outboxFigures' | 'shiftFigures' | 'batchFailures';
+
+/** What one pipeline run measured over its window. */
+export interface PipelineFigures {
+  slots: number;
+  sessions: number;
+  sessionsPerSecond: number;
+  /** Sessions that ended otherwise in the window, and every failure code of the run. */
+  failedInWindow: number;
+  failures: Map<string, number>;
+  cpuMsPerSession: number;
+  simCpuMsPerSession: number;
+  lagP99Ms: number;
+  rawLagP99Ms: number;
+  lagMaxMs: number;
+  peakRssMb: number;
+  /** Each read an open dashboard makes after results, timed once a second in the window (ms, in order). */
+  readMs: Record<DashboardRead, number[]>;
+}
+
 /**
  * Link and device cost nothing (unpaced lines, a hub whose flash, hash and reboot take no time):
  * what is left is flashd's own pipeline per hub: worker session, protocol round trips, shared
  * blocks, SQLite commits, events. Every slot gets a new hub as soon as its last one finished, so
- * all slots stay busy; the rate is counted after the first round.
+ * all slots stay busy; the rate is counted after the first round. Once a second in the window the
+ * reads of an open dashboard run as its refresh after a result would (outbox figures, shift
+ * figures, batch failures), on the daemon's main thread.
  */
-export async function pipelineOverhead(o: PipelineOptions): Promise<Metric[]> {
+export async function measurePipeline(o: PipelineOptions): Promise<PipelineFigures> {
   const slots = o.jigs * 8;
   const stock = generateStock({ seed: 'perf-pipeline', count: slots + Math.ceil((o.durationMs / 1000) * 400) });
   const queue = stock.slice(slots);
@@ -36,6 +62,7 @@ export async function pipelineOverhead(o: PipelineOptions): Promise<Metric[]> {
     trustedKeyFile: join(PACKAGE_ROOT, 'firmware-images/keys/demo-signing.pub.pem'),
     jigs,
     stock,
+    agedHubs: o.agedHubs,
   });
   let reflashed = 0;
   let failed = 0;
@@ -57,58 +84,95 @@ export async function pipelineOverhead(o: PipelineOptions): Promise<Metric[]> {
       if (next && !stopping) sim.swap(event.jig, event.slot, next).catch(() => undefined);
     });
     while (reflashed + failed < slots) await sleep(20);
+    const shift = new ShiftFigureReader(daemon.db);
+    const batches = new BatchFailureReader(daemon.db);
+    const readMs: Record<DashboardRead, number[]> = { outboxFigures: [], shiftFigures: [], batchFailures: [] };
+    const timed = (key: DashboardRead, read: () => unknown): void => {
+      const started = performance.now();
+      read();
+      readMs[key].push(performance.now() - started);
+    };
+    const dashboard = setInterval(() => {
+      timed('outboxFigures', () => daemon.stores.outbox.summary());
+      timed('shiftFigures', () => shift.read());
+      timed('batchFailures', () => batches.read(startOfToday(), 6));
+    }, 1000);
     probe.reset();
     profiler.start();
     const from = { at: performance.now(), reflashed, failed, cpu: process.cpuUsage(), simCpu: await sim.cpuMicros() };
     await sleep(o.durationMs);
+    clearInterval(dashboard);
     const elapsedS = (performance.now() - from.at) / 1000;
     const cpu = process.cpuUsage(from.cpu);
     const simCpuMs = ((await sim.cpuMicros()) - from.simCpu) / 1000;
     const load = probe.stop();
     await profiler.stop();
     const sessions = reflashed - from.reflashed;
-    const rate = sessions / elapsedS;
-    // All the daemon's threads together: what one session costs in CPU, and what that allows on this machine's cores.
-    const cpuMsPerSession = (cpu.user + cpu.system) / 1000 / sessions;
-    const cores = availableParallelism();
-    return [
-      metric(
-        'pipeline-overhead',
-        'daemon-cpu-ms-per-session',
-        cpuMsPerSession,
-        'ms',
-        1000 / SESSIONS_PER_SECOND_TARGET,
-        `CPU of all daemon threads per session; simulator used ${(simCpuMs / sessions).toFixed(1)} ms more`,
-      ),
-      metric(
-        'pipeline-overhead',
-        'sessions-per-second-cpu-bound',
-        (cores * 1000) / cpuMsPerSession,
-        'sessions/s',
-        SESSIONS_PER_SECOND_TARGET,
-        `${cores} cores at that cost, no simulator or other load`,
-      ),
-      metric(
-        'pipeline-overhead',
-        'sessions-per-second',
-        rate,
-        'sessions/s',
-        SESSIONS_PER_SECOND_TARGET,
-        `target ≥ ${SESSIONS_PER_SECOND_TARGET}; ${failed - from.failed} failed in the window${failures.size > 0 ? ` (all run: ${[...failures].map(([c, n]) => `${c} ×${n}`).join(', ')})` : ''}`,
-      ),
-      metric(
-        'pipeline-overhead',
-        'event-loop-lag-p99-ms',
-        load.lagP99Ms,
-        'ms',
-        LAG_P99_TARGET_MS,
-        `main thread, ${slots} slots busy; max ${load.lagMaxMs.toFixed(1)} ms; ${LAG_NOTE(load.rawP99Ms)}`,
-      ),
-      metric('memory', 'rss-mb-pipeline', load.peakRssMb, 'MB', RSS_TARGET_MB, `peak RSS, ${slots} sessions active (pipeline-overhead)`),
-    ];
+    return {
+      slots,
+      sessions,
+      sessionsPerSecond: sessions / elapsedS,
+      failedInWindow: failed - from.failed,
+      failures,
+      // All the daemon's threads together: what one session costs in CPU.
+      cpuMsPerSession: (cpu.user + cpu.system) / 1000 / sessions,
+      simCpuMsPerSession: simCpuMs / sessions,
+      lagP99Ms: load.lagP99Ms,
+      rawLagP99Ms: load.rawP99Ms,
+      lagMaxMs: load.lagMaxMs,
+      peakRssMb: load.peakRssMb,
+      readMs,
+    };
   } finally {
     stopping = true;
     await daemon.stop();
     await sim.close();
   }
+}
+
+export async function pipelineOverhead(o: PipelineOptions): Promise<Metric[]> {
+  const f = await measurePipeline(o);
+  const cores = availableParallelism();
+  return [
+    metric(
+      'pipeline-overhead',
+      'daemon-cpu-ms-per-session',
+      f.cpuMsPerSession,
+      'ms',
+      1000 / SESSIONS_PER_SECOND_TARGET,
+      `CPU of all daemon threads per session; simulator used ${f.simCpuMsPerSession.toFixed(1)} ms more`,
+    ),
+    metric(
+      'pipeline-overhead',
+      'sessions-per-second-cpu-bound',
+      (cores * 1000) / f.cpuMsPerSession,
+      'sessions/s',
+      SESSIONS_PER_SECOND_TARGET,
+      `${cores} cores at that cost, no simulator or other load`,
+    ),
+    metric(
+      'pipeline-overhead',
+      'sessions-per-second',
+      f.sessionsPerSecond,
+      'sessions/s',
+      SESSIONS_PER_SECOND_TARGET,
+      `target ≥ ${SESSIONS_PER_SECOND_TARGET}; ${f.failedInWindow} failed in the window${f.failures.size > 0 ? ` (all run: ${[...f.failures].map(([c, n]) => `${c} ×${n}`).join(', ')})` : ''}`,
+    ),
+    metric(
+      'pipeline-overhead',
+      'event-loop-lag-p99-ms',
+      f.lagP99Ms,
+      'ms',
+      LAG_P99_TARGET_MS,
+      `main thread, ${f.slots} slots busy; max ${f.lagMaxMs.toFixed(1)} ms; ${LAG_NOTE(f.rawLagP99Ms)}`,
+    ),
+    metric('memory', 'rss-mb-pipeline', f.peakRssMb, 'MB', RSS_TARGET_MB, `peak RSS, ${f.slots} sessions active (pipeline-overhead)`),
+  ];
+}
+
+/** Local midnight, as the dashboard's batch panel asks for "today". */
+function startOfToday(): string {
+  const midnight = new Date();
+  midnight.setHours(0, 0, 0, 0);
+  return midnight.toISOString();
 }

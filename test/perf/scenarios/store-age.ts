@@ -1,0 +1,57 @@
+import { LAG_NOTE, metric, type Metric } from '../metrics.js';
+import { LAG_P99_TARGET_MS, measurePipeline } from './pipeline-overhead.js';
+
+export interface StoreAgeOptions {
+  jigs: number;
+  durationMs: number;
+  /** Hubs of past in the aged store: a bench's year (128 hubs/h, 8 h, 250 days ≈ 256,000). */
+  agedHubs: number;
+}
+
+/**
+ * The daemon's cost must not grow with what its store holds. The pipeline run twice in a row, on
+ * a new store and on one holding a year of a bench's records (test/helpers/aged-store.ts): CPU per
+ * session and sessions a second against the new store's, measured in the same run; the event loop
+ * against its target; and the reads an open dashboard makes after results, against the same reads
+ * on the new store.
+ */
+export async function storeAge(o: StoreAgeOptions): Promise<Metric[]> {
+  const fresh = await measurePipeline({ jigs: o.jigs, durationMs: o.durationMs });
+  const aged = await measurePipeline({ jigs: o.jigs, durationMs: o.durationMs, agedHubs: o.agedHubs });
+  const held = `store holding ${o.agedHubs.toLocaleString('en-GB')} hubs' records`;
+  const reads = (['outboxFigures', 'shiftFigures', 'batchFailures'] as const).map((key) =>
+    metric(
+      'store-age',
+      `read-ms-${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+      median(aged.readMs[key]),
+      'ms',
+      median(fresh.readMs[key]),
+      `median of ${aged.readMs[key].length}, once a second while ${aged.slots} slots work (max ${Math.max(...aged.readMs[key]).toFixed(1)} ms); limit: the same on a new store`,
+    ),
+  );
+  return [
+    metric(
+      'store-age',
+      'daemon-cpu-ms-per-session',
+      aged.cpuMsPerSession,
+      'ms',
+      fresh.cpuMsPerSession,
+      `${held}; limit: the same run on a new store (the ratio is the growth)`,
+    ),
+    metric('store-age', 'sessions-per-second', aged.sessionsPerSecond, 'sessions/s', fresh.sessionsPerSecond, `${held}; limit: the new store's rate`),
+    metric(
+      'store-age',
+      'event-loop-lag-p99-ms',
+      aged.lagP99Ms,
+      'ms',
+      LAG_P99_TARGET_MS,
+      `${held}; max ${aged.lagMaxMs.toFixed(1)} ms; new store ${fresh.lagP99Ms.toFixed(1)} ms; ${LAG_NOTE(aged.rawLagP99Ms)}`,
+    ),
+    ...reads,
+  ];
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? 0 : sorted[Math.floor(sorted.length / 2)]!;
+}

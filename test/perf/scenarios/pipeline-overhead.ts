@@ -113,7 +113,8 @@ export async function measurePipeline(o: PipelineOptions): Promise<PipelineFigur
       sessions,
       sessionsPerSecond: sessions / elapsedS,
       failedInWindow: failed - from.failed,
-      failures,
+      // A copy: stopping the daemon below interrupts the sessions still running, which are not the window's.
+      failures: new Map(failures),
       // All the daemon's threads together: what one session costs in CPU.
       cpuMsPerSession: (cpu.user + cpu.system) / 1000 / sessions,
       simCpuMsPerSession: simCpuMs / sessions,

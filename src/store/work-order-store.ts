@@ -44,8 +44,9 @@ export class WorkOrderStore {
     this.#limits = limits;
     this.#s = {
       openOrders: db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM work_orders WHERE state = 'OPEN'`),
+      // The recent orders first, then their hubs by key: a join would read every hub ever listed.
       hubsSince: db.prepare<[string], { n: number }>(
-        'SELECT count(*) AS n FROM work_order_hubs h JOIN work_orders w ON w.id = h.work_order_id WHERE w.created_at > ?',
+        'SELECT count(*) AS n FROM work_order_hubs WHERE work_order_id IN (SELECT id FROM work_orders WHERE created_at > ?)',
       ),
       order: db.prepare<[string], WorkOrderRow>('SELECT * FROM work_orders WHERE id = ?'),
       counts: db.prepare<[string], { state: HubState; n: number }>('SELECT state, count(*) AS n FROM work_order_hubs WHERE work_order_id = ? GROUP BY state'),

@@ -242,7 +242,8 @@ export const MIGRATIONS: readonly string[] = [
   // of records"). The outbox figures (after every session, every log interval, each watchdog status)
   // counted every row: the counts per state are kept by triggers instead, and the last delivery has
   // its own index. The shift panel and the batch failures read today's attempts by start or finish
-  // time: indexed, not a scan of every attempt ever made.
+  // time: indexed, not a scan of every attempt ever made; the attempts a crash left open (read at
+  // every start) have their own index.
   `
   CREATE TABLE n3_outbox_counts (
     state TEXT PRIMARY KEY CHECK (state IN ('PENDING', 'DELIVERED', 'DEAD')),
@@ -259,5 +260,6 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX n3_outbox_delivered_at ON n3_outbox(delivered_at) WHERE state = 'DELIVERED';
   CREATE INDEX attempts_by_start ON attempts(started_at);
   CREATE INDEX attempts_by_finish ON attempts(finished_at) WHERE finished_at IS NOT NULL;
+  CREATE INDEX attempts_open ON attempts(id) WHERE finished_at IS NULL;
   `,
 ];

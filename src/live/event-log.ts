@@ -7,7 +7,12 @@ export interface StampedEvent {
   seq: number;
   type: string;
   data: unknown;
+  /** `data` as JSON, made once for every client that receives it. */
+  json: string;
 }
+
+/** An event as the ring keeps it for resuming clients: its JSON only. */
+export type KeptEvent = Omit<StampedEvent, 'data'>;
 
 export interface EventLogOptions {
   /** Events kept for a reconnecting client's `Last-Event-ID`. Default 4096. */
@@ -19,12 +24,14 @@ export interface EventLogOptions {
 /**
  * The bench's events in order, numbered, with the newest `capacity` kept in a ring so a client that
  * reconnects with `Last-Event-ID` gets what it missed; anything older, or from another run, is
- * answered with a fresh snapshot instead (see {@link EventLog.since}).
+ * answered with a fresh snapshot instead (see {@link EventLog.since}). The ring keeps each event's
+ * JSON, not its objects: 4,096 slot tiles and results held for minutes would otherwise all outlive
+ * the young generation and be traced by every full GC of the main thread (issue 14, item 4).
  */
 export class EventLog extends EventEmitter<{ event: [event: StampedEvent] }> {
   readonly bootId: string;
   readonly #capacity: number;
-  readonly #ring: StampedEvent[] = [];
+  readonly #ring: KeptEvent[] = [];
   #seq = 0;
 
   constructor(options: EventLogOptions = {}) {
@@ -43,9 +50,11 @@ export class EventLog extends EventEmitter<{ event: [event: StampedEvent] }> {
 
   publish(type: string, data: unknown): StampedEvent {
     const seq = ++this.#seq;
-    const event: StampedEvent = { id: `${this.bootId}.${seq}`, seq, type, data };
-    this.#ring.push(event);
+    const id = `${this.bootId}.${seq}`;
+    const json = JSON.stringify(data);
+    this.#ring.push({ id, seq, type, json });
     if (this.#ring.length > this.#capacity) this.#ring.shift();
+    const event: StampedEvent = { id, seq, type, data, json };
     this.emit('event', event);
     return event;
   }
@@ -54,7 +63,7 @@ export class EventLog extends EventEmitter<{ event: [event: StampedEvent] }> {
    * The events after `lastEventId`, oldest first; `undefined` when the id is not one of this run's,
    * or the events after it are no longer all kept: the client then needs a snapshot.
    */
-  since(lastEventId: string): StampedEvent[] | undefined {
+  since(lastEventId: string): KeptEvent[] | undefined {
     const match = /^([^.]+)\.(\d+)$/.exec(lastEventId.trim());
     if (!match || match[1] !== this.bootId) return undefined;
     const seq = Number(match[2]);

@@ -1,5 +1,4 @@
 import type { ServerResponse } from 'node:http';
-import type { StampedEvent } from './event-log.js';
 
 export interface SseClientOptions {
   /** Bytes queued for a client that does not read before it is dropped and told to resync. Default 1 MiB. */
@@ -10,9 +9,13 @@ export interface SseClientOptions {
   onClose?: () => void;
 }
 
+/** An event to frame: its data as JSON already (an event of the log), or as a value. */
+export type FrameEvent = { type: string; id?: string } & ({ json: string } | { data: unknown });
+
 /** One frame of the text/event-stream format; `data` is JSON on one line. */
-export function sseFrame(event: Pick<StampedEvent, 'type' | 'data'> & { id?: string }): string {
-  return `${event.id === undefined ? '' : `id: ${event.id}\n`}event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
+export function sseFrame(event: FrameEvent): string {
+  const json = 'json' in event ? event.json : JSON.stringify(event.data);
+  return `${event.id === undefined ? '' : `id: ${event.id}\n`}event: ${event.type}\ndata: ${json}\n\n`;
 }
 
 /**
@@ -42,7 +45,7 @@ export class SseClient {
     return this.#open;
   }
 
-  send(event: StampedEvent | { type: string; data: unknown; id?: string }): void {
+  send(event: FrameEvent): void {
     this.#write(sseFrame(event));
   }
 

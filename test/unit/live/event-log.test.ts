@@ -22,6 +22,20 @@ describe('event log', () => {
     expect(log.since('b2.2')?.map((e) => e.seq)).toEqual([3, 4, 5]);
   });
 
+  it('keeps each event as the JSON it had when published, the one live clients got, not its objects', () => {
+    const log = new EventLog({ bootId: 'b3', capacity: 4 });
+    const live: string[] = [];
+    log.on('event', (e) => live.push(e.json));
+    const tile = { slot: 1, phase: 'TRANSFERRING', progress: 0.5 };
+    const published = log.publish('slot', tile);
+    expect(published.data).toBe(tile);
+    tile.progress = 0.9; // the bench's next view of the slot: a replay must not show it under the old id
+    const [kept] = log.since('b3.0')!;
+    expect(kept).toEqual({ id: 'b3.1', seq: 1, type: 'slot', json: '{"slot":1,"phase":"TRANSFERRING","progress":0.5}' });
+    expect(kept).not.toHaveProperty('data');
+    expect(live).toEqual([kept!.json]);
+  });
+
   it('refuses a capacity that cannot hold an event', () => {
     expect(() => new EventLog({ capacity: 0 })).toThrow(RangeError);
   });

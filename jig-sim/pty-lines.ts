@@ -68,15 +68,18 @@ export class PtyLines {
     entry.process = child;
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+    let exitedEarly: ((code: number | null) => void) | undefined;
     const failed = new Promise<never>((_, reject) => {
       child.once('error', (err) =>
         reject(new FlashdError('SIM_PTY_FAILED', `cannot run socat for ${entry.path}: ${err.message} (install the Debian package "socat")`, { cause: err })),
       );
-      child.once('exit', (code) => reject(new FlashdError('SIM_PTY_FAILED', `socat for ${entry.path} exited with ${code}: ${stderr.trim()}`)));
+      exitedEarly = (code) => reject(new FlashdError('SIM_PTY_FAILED', `socat for ${entry.path} exited with ${code}: ${stderr.trim()}`));
+      child.once('exit', exitedEarly);
     });
     failed.catch(() => undefined);
     await Promise.race([this.#linkReady(entry.path), failed]);
-    child.removeAllListeners('exit');
+    // Only our own listener: close() may have started waiting for this child's exit meanwhile.
+    child.off('exit', exitedEarly!);
     child.once('exit', () => {
       // The daemon closed the port (or the line dropped its host): plug the adapter back in.
       if (!this.#closed) void delay(20).then(() => (this.#closed ? undefined : this.#spawn(entry).catch(() => undefined)));

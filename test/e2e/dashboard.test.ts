@@ -1,5 +1,4 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDashboard } from '../../src/dashboard/build.js';
 import { startDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
+import { freePort } from '../helpers/free-port.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { CHROMIUM_PATH, launchChromium, type PageDocument } from './browser.js';
 
@@ -24,14 +24,6 @@ interface SlotJson {
   deviceId: string | null;
   result: string | null;
   firmwareVersion: string | null;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** This file's pages are slow to settle under a loaded browser: a minute by default, probed every 100 ms. */

@@ -1,18 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnCaptured, startDaemon, type CapturedProcess, type DaemonProcess } from '../helpers/daemon-process.js';
+import { freePort } from '../helpers/free-port.js';
 import { FakeNotifySocket } from '../helpers/notify-socket.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * Type=notify as systemd runs it, with a fake NOTIFY_SOCKET: the real daemon (with the built-in

@@ -27,6 +27,13 @@ export function metric(scenario: string, name: string, value: number, unit: stri
   };
 }
 
+/** The nearest-rank percentile `p` (0–1) of `values`; NaN when there are none. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
+}
+
 /** Period of the timer that samples the event loop (monitorEventLoopDelay's default). */
 export const LAG_PROBE_PERIOD_MS = 10;
 

@@ -20,7 +20,7 @@ export interface PerfDaemonOptions {
   /** Every hub the run will see, taken in on one work order before the bench starts. */
   stock: readonly HubSpec[];
   config?: Record<string, unknown>;
-  /** A store that already holds this many hubs' past (test/perf/aged-store.ts) before the daemon opens it. */
+  /** A store that already holds this many hubs' past (test/helpers/aged-store.ts) before the daemon opens it. */
   agedHubs?: number;
 }
 

@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { DEVICE_MODELS } from '../../../firmware-images/models.js';
-import { LAG_NOTE, metric, type Metric } from '../metrics.js';
+import { LAG_NOTE, metric, percentile, type Metric } from '../metrics.js';
 import { randomBody } from '../perf-catalog.js';
 import type { PerfDaemon } from '../perf-daemon.js';
 import type { SimProcess } from '../sim-protocol.js';
@@ -151,10 +151,4 @@ async function pollSlots(sim: SimProcess, daemon: PerfDaemon, slots: number): Pr
   const all = answer.samples.map((s) => s.ms);
   const whileFull = from === undefined ? [] : answer.samples.filter((s) => s.at >= from && s.at < (to ?? Number.POSITIVE_INFINITY)).map((s) => s.ms);
   return { all, whileFull, ...cores };
-}
-
-function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
 }

@@ -1,4 +1,4 @@
-import { LAG_NOTE, metric, type Metric } from '../metrics.js';
+import { LAG_NOTE, metric, percentile, type Metric } from '../metrics.js';
 import { LAG_P99_TARGET_MS, measurePipeline } from './pipeline-overhead.js';
 
 export interface StoreAgeOptions {
@@ -23,9 +23,9 @@ export async function storeAge(o: StoreAgeOptions): Promise<Metric[]> {
     metric(
       'store-age',
       `read-ms-${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
-      median(aged.readMs[key]),
+      percentile(aged.readMs[key], 0.5),
       'ms',
-      median(fresh.readMs[key]),
+      percentile(fresh.readMs[key], 0.5),
       `median of ${aged.readMs[key].length}, once a second while ${aged.slots} slots work (max ${Math.max(...aged.readMs[key]).toFixed(1)} ms); limit: the same on a new store`,
     ),
   );
@@ -49,9 +49,4 @@ export async function storeAge(o: StoreAgeOptions): Promise<Metric[]> {
     ),
     ...reads,
   ];
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length === 0 ? 0 : sorted[Math.floor(sorted.length / 2)]!;
 }

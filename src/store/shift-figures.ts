@@ -21,14 +21,30 @@ export interface ShiftFigures {
 
 const DONE = "('REFLASHED', 'ALREADY_CURRENT')";
 
-/** Reads the shift figures from the attempts table; read-only, one short query each. */
+/** Reads the shift figures from the attempts table; read-only, one short query each, prepared once. */
 export class ShiftFigureReader {
-  readonly #db: Db;
   readonly #now: () => Date;
+  readonly #s;
 
   constructor(db: Db, now: () => Date = () => new Date()) {
-    this.#db = db;
     this.#now = now;
+    this.#s = {
+      done: db.prepare<[string], { n: number }>(`SELECT COUNT(*) AS n FROM attempts WHERE result IN ${DONE} AND finished_at >= ?`),
+      firstStart: db.prepare<[string], { t: string | null }>('SELECT MIN(started_at) AS t FROM attempts WHERE started_at >= ?'),
+      firstPass: db.prepare<[string], { passed: number; total: number }>(
+        `SELECT COALESCE(SUM(a.result IN ${DONE}), 0) AS passed, COUNT(*) AS total FROM attempts a
+         WHERE a.id IN (SELECT MIN(id) FROM attempts INDEXED BY attempts_by_start WHERE started_at >= ? GROUP BY device_id)
+           AND a.result IS NOT NULL AND a.result NOT IN ('REJECTED', 'INTERRUPTED')`,
+      ),
+      failures: db.prepare<[string], { code: string; count: number }>(
+        `SELECT COALESCE(error_code, 'UNKNOWN') AS code, COUNT(*) AS count FROM attempts
+         WHERE result IN ('FAILED', 'SCRAP') AND finished_at >= ? GROUP BY code ORDER BY count DESC, code LIMIT 8`,
+      ),
+      hourly: db.prepare<[string], { hour: string; done: number }>(
+        `SELECT substr(finished_at, 1, 13) || ':00:00.000Z' AS hour, COUNT(*) AS done FROM attempts
+         WHERE result IN ${DONE} AND finished_at >= ? GROUP BY hour ORDER BY hour`,
+      ),
+    };
   }
 
   read(): ShiftFigures {
@@ -37,40 +53,20 @@ export class ShiftFigureReader {
     midnight.setHours(0, 0, 0, 0);
     const since = midnight.toISOString();
     const hourAgo = new Date(now.getTime() - 3_600_000).toISOString();
-    const count = (from: string): number =>
-      this.#db.prepare<[string], { n: number }>(`SELECT COUNT(*) AS n FROM attempts WHERE result IN ${DONE} AND finished_at >= ?`).get(from)!.n;
-    const today = count(since);
-    const first = this.#db.prepare<[string], { t: string | null }>('SELECT MIN(started_at) AS t FROM attempts WHERE started_at >= ?').get(since)!.t;
+    const today = this.#s.done.get(since)!.n;
+    const first = this.#s.firstStart.get(since)!.t;
     const hours = first === null ? 0 : Math.max(5 / 60, (now.getTime() - Date.parse(first)) / 3_600_000);
-    const fpy = this.#db
-      .prepare<[string], { passed: number; total: number }>(
-        `SELECT COALESCE(SUM(a.result IN ${DONE}), 0) AS passed, COUNT(*) AS total FROM attempts a
-         WHERE a.id IN (SELECT MIN(id) FROM attempts INDEXED BY attempts_by_start WHERE started_at >= ? GROUP BY device_id)
-           AND a.result IS NOT NULL AND a.result NOT IN ('REJECTED', 'INTERRUPTED')`,
-      )
-      .get(since)!;
-    const failures = this.#db
-      .prepare<[string], { code: string; count: number }>(
-        `SELECT COALESCE(error_code, 'UNKNOWN') AS code, COUNT(*) AS count FROM attempts
-         WHERE result IN ('FAILED', 'SCRAP') AND finished_at >= ? GROUP BY code ORDER BY count DESC, code LIMIT 8`,
-      )
-      .all(since);
-    const hourly = this.#db
-      .prepare<[string], { hour: string; done: number }>(
-        `SELECT substr(finished_at, 1, 13) || ':00:00.000Z' AS hour, COUNT(*) AS done FROM attempts
-         WHERE result IN ${DONE} AND finished_at >= ? GROUP BY hour ORDER BY hour`,
-      )
-      .all(since);
+    const fpy = this.#s.firstPass.get(since)!;
     return {
       since,
       at: now.toISOString(),
-      lastHour: count(hourAgo),
+      lastHour: this.#s.done.get(hourAgo)!.n,
       today,
       perHourToday: hours === 0 ? 0 : Math.round(today / hours),
       firstPassYield: fpy.total === 0 ? null : fpy.passed / fpy.total,
       firstAttempts: fpy.total,
-      failures,
-      hourly,
+      failures: this.#s.failures.all(since),
+      hourly: this.#s.hourly.all(since),
     };
   }
 }

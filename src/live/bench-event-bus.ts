@@ -41,6 +41,11 @@ export interface BenchEventBusOptions {
   progressIntervalMs?: number;
   /** How often dead letters and disk space are looked at. Default 10 s. */
   checkIntervalMs?: number;
+  /**
+   * After a result they are looked at again, at most once per this many ms: the first result
+   * after a quiet spell at once, the others of the spell together at its end. Default 1 s.
+   */
+  resultCheckMs?: number;
   now?: () => number;
   /** The quality guards: their halts and suspect slots are alarms; each of their actions re-reads them. */
   guards?:
@@ -69,6 +74,8 @@ export class BenchEventBus {
   #facts: Pick<AlarmFacts, 'deadLetters' | 'disk'> = { deadLetters: 0, disk: null };
   #unknownAdapters: string[] = [];
   #timer: NodeJS.Timeout | undefined;
+  #resultCheck: NodeJS.Timeout | undefined;
+  #lastCheckMs = -Infinity;
   #started = false;
   readonly #onSlot = (view: SlotView): void => this.#slot(view);
   readonly #onFinished = (end: SlotSessionEnd): void => this.#finished(end);
@@ -111,6 +118,8 @@ export class BenchEventBus {
     this.#o.bench.off('jig', this.#onJig);
     this.#o.guards?.off('action', this.#onGuard);
     clearInterval(this.#timer);
+    clearTimeout(this.#resultCheck);
+    this.#resultCheck = undefined;
     this.#progress.stop();
   }
 
@@ -186,7 +195,26 @@ export class BenchEventBus {
       workOrderId: end.workOrderHub?.workOrderId ?? null,
       hubState: end.workOrderHub?.state ?? null,
     });
-    void this.#check();
+    this.#checkAfterResult();
+  }
+
+  /**
+   * A result may come with a dead letter or a fuller disk, but a busy bench finishes dozens of
+   * sessions a second: one look (outbox figures, a `statfs`, the alarm list) per second of results
+   * shows the change as soon, without one per hub on the event loop every slot's transfer shares.
+   */
+  #checkAfterResult(): void {
+    if (this.#resultCheck) return;
+    const waitMs = this.#lastCheckMs + (this.#o.resultCheckMs ?? 1_000) - this.#now();
+    if (waitMs <= 0) {
+      void this.#check();
+      return;
+    }
+    this.#resultCheck = setTimeout(() => {
+      this.#resultCheck = undefined;
+      void this.#check();
+    }, waitMs);
+    this.#resultCheck.unref();
   }
 
   #tile(view: SlotView): SlotTile {
@@ -212,6 +240,7 @@ export class BenchEventBus {
   }
 
   async #check(): Promise<void> {
+    this.#lastCheckMs = this.#now();
     try {
       const deadLetters = this.#o.outbox.summary().dead;
       const disk = await diskSpace(this.#o.storeDir);

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { SlotSessionEnd } from '../../../src/bench/slot-session.js';
 import { emptySlot, type SlotView } from '../../../src/bench/slot-view.js';
@@ -71,5 +72,41 @@ describe('bench event bus', () => {
     bench.emit('jig', 'JIG-1', true, null);
     expect(events.at(-1)).toMatchObject({ type: 'alarms', data: { items: [] } });
     bus.stop();
+  });
+
+  it('looks at dead letters and disk space once per spell of results, not once per hub', async () => {
+    const bench = new FakeBench();
+    let looks = 0;
+    let dead = 0;
+    const outbox = {
+      summary: () => {
+        looks++;
+        return { dead } as never;
+      },
+    };
+    const bus = new BenchEventBus({ bench, outbox, storeDir: '.', resultCheckMs: 200 });
+    const events: StampedEvent[] = [];
+    bus.subscribe((e) => events.push(e));
+    bus.start();
+    expect(looks).toBe(1); // at start
+    const end: SlotSessionEnd = { jig: 'JIG-1', slot: 1, result: { result: 'REFLASHED' } as SlotSessionEnd['result'], hub: undefined };
+    dead = 2;
+    for (let i = 0; i < 40; i++) bench.emit('finished', end);
+    expect(looks).toBe(1); // the start's look was just now: the spell's results wait for one look together
+    expect(events.filter((e) => e.type === 'result')).toHaveLength(40);
+    await sleep(400);
+    expect(looks).toBe(2);
+    expect(events.filter((e) => e.type === 'alarms').at(-1)).toMatchObject({ data: { items: [{ code: 'N3_DEAD_LETTERS' }] } });
+
+    await sleep(250); // a quiet spell: the next result is looked at at once
+    dead = 0;
+    bench.emit('finished', end);
+    expect(looks).toBe(3);
+    await sleep(50);
+    expect(events.filter((e) => e.type === 'alarms').at(-1)).toMatchObject({ data: { items: [] } });
+    bench.emit('finished', end);
+    bus.stop(); // a look still due is dropped with the bus
+    await sleep(400);
+    expect(looks).toBe(3);
   });
 });

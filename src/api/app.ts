@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Bench } from '../bench/bench.js';
-import type { ChargesStore } from '../store/charges-store.js';
+import type { ReportReader } from '../store/report-reader.js';
 import type { FlashStore } from '../store/flash-store.js';
 import type { IntakeStore } from '../store/intake-store.js';
 import type { OutboxStore } from '../store/outbox-store.js';
@@ -22,7 +22,6 @@ import { backupRoutes } from './routes/backup.js';
 import type { Db } from '../store/open-database.js';
 import { guardRoutes } from './routes/guards.js';
 import type { GuardKeeper } from '../bench/guard-keeper.js';
-import type { BatchFailureReader } from '../store/batch-failures.js';
 import { BODY_LIMIT_BYTES, MAX_PARAM_LENGTH, clientErrorHandler, sendErrorReply } from './error-replies.js';
 import type { FlashdMetrics } from './metrics.js';
 import { refuseNonFinite, requireRouteMediaType } from './request-guards.js';
@@ -49,7 +48,6 @@ export interface ApiDeps extends AdapterDeps {
   workOrders: WorkOrderStore;
   intake: IntakeStore;
   settlement: SettlementStore;
-  charges: ChargesStore;
   /** The N3 outbox table; read and re-queued through the API whatever `upstream.mode` says. */
   outbox: OutboxStore;
   /** `upstream.mode`, and the drainer's wake-up when N3 reporting runs. Default `ssmi`. */
@@ -71,8 +69,11 @@ export interface ApiDeps extends AdapterDeps {
   backup?: { db: Db; dir: string } | undefined;
   /** The quality guards: `GET /api/v1/guards` and a supervisor's releases (docs/quality-guards.md). */
   guards?: Pick<GuardKeeper, 'view' | 'supervise'> | undefined;
-  /** Failures grouped by batch: `GET /api/v1/batches`. */
-  batches?: Pick<BatchFailureReader, 'read'> | undefined;
+  /**
+   * The reads that grow with what is asked (charges, failures by batch, a work order's hubs and
+   * its exports): in the report thread of a daemon, on the daemon's connection in a test app.
+   */
+  reports: ReportReader;
 }
 
 /** The access of a default `npm start`: loopback only, every local client an admin, no tokens. */

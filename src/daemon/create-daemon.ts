@@ -8,7 +8,7 @@ import { Bench } from '../bench/bench.js';
 import { SessionPool } from '../bench/session-pool.js';
 import { GuardKeeper } from '../bench/guard-keeper.js';
 import { GuardStore } from '../store/guard-store.js';
-import { BatchFailureReader } from '../store/batch-failures.js';
+import { ReportThread, inlineReports } from '../store/report-reader.js';
 import type { Config } from '../config/schema.js';
 import { n3Enabled } from '../config/upstream-schema.js';
 import { FlashdError } from '../domain/errors.js';
@@ -173,6 +173,13 @@ export async function createDaemon(config: Readonly<Config>, deps: DaemonDeps): 
     const upstream = { mode: config.upstream.mode, wake: () => reporter?.wake() };
     const adapters = watchAdapters(config, events, log);
     if (adapters.watch) steps.push('adapter watch', () => adapters.watch?.stop());
+    // A year's export reads for a second or so: in a thread of its own, not on the one moving every slot's bytes.
+    const reports =
+      config.store.path === ':memory:'
+        ? inlineReports(db)
+        : new ReportThread({ path: config.store.path, threadNice: config.sessions.threadNice, synced: () => durability.synced() });
+    // Before the store closes (the steps run last to first): no read is left on the file.
+    steps.push('reports', () => reports.close());
     const app = await buildApp({
       adapters: adapters.list,
       benchId: config.benchId,
@@ -190,7 +197,7 @@ export async function createDaemon(config: Readonly<Config>, deps: DaemonDeps): 
       https: readTls(config.api.tls),
       ...(config.store.path === ':memory:' ? {} : { backup: { db, dir: dirname(config.store.path) } }),
       guards,
-      batches: new BatchFailureReader(db),
+      reports,
     });
     steps.push('api', () => app.close());
     checkAborted();

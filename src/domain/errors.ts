@@ -132,6 +132,8 @@ export const ERROR_CODES = {
   STORE_INVALID_STATE: 'the store refused a change that would break its invariants',
   STORE_UNUSABLE: 'the store cannot be opened at store.path (a file where its folder should be, unreadable, not SQLite, or a newer schema)',
   STORE_WRITE_FAILED: 'an attempt could not be recorded in the store (disk full, I/O error); the slot shows it until the hub is taken out',
+  STORE_READ_FAILED:
+    'a report could not be read from the store (its reader thread failed or SQLite refused the read); nothing was changed, asking again may work',
   // serial adapters (jig discovery)
   ADAPTERS_UNAVAILABLE: 'the serial adapters cannot be listed (sysfs unreadable on Linux, serialport list() failed elsewhere)',
   BACKUP_FAILED: 'a backup of the store could not be written (the message names the file and why)',

@@ -1,7 +1,7 @@
 import { validateConfig } from '../../src/config/load-config.js';
 import { GuardKeeper } from '../../src/bench/guard-keeper.js';
 import { GuardStore } from '../../src/store/guard-store.js';
-import { BatchFailureReader } from '../../src/store/batch-failures.js';
+import { ReportThread } from '../../src/store/report-reader.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +33,7 @@ export async function startApiApp(options: StoreOptions = {}, access?: ApiAccess
   const dir = mkdtempSync(join(tmpdir(), 'flashd-api-'));
   const db = openDatabase(join(dir, 'f.db'));
   const stores = createStores(db, options);
+  const reports = new ReportThread({ path: join(dir, 'f.db') });
   let operatorId = 'bench';
   const bench = {
     slots: () => [],
@@ -63,7 +64,7 @@ export async function startApiApp(options: StoreOptions = {}, access?: ApiAccess
     access,
     backup: { db, dir },
     guards: new GuardKeeper({ thresholds: validateConfig({}, 'defaults').guards, store: new GuardStore(db), log: pino({ level: 'silent' }) }),
-    batches: new BatchFailureReader(db),
+    reports,
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const port = (app.server.address() as { port: number }).port;
@@ -74,6 +75,7 @@ export async function startApiApp(options: StoreOptions = {}, access?: ApiAccess
     port,
     close: async () => {
       await app.close();
+      await reports.close();
       db.close();
     },
   };

@@ -77,20 +77,18 @@ const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
 /** The quality guards (docs/quality-guards.md): their state, a supervisor's releases, and failures by batch. */
 export const guardRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { deps }) => {
-  const { guards, batches } = deps;
-  if (batches) {
-    app.get<{ Querystring: Static<typeof BatchQuery> }>(
-      '/batches',
-      {
-        config: { role: 'viewer' },
-        schema: { querystring: BatchQuery, response: { 200: Type.Object({ since: Type.String(), items: Type.Array(BatchSchema) }), ...errors } },
-      },
-      async (request) => {
-        const since = request.query.since ?? startOfToday();
-        return { since, items: batches.read(new Date(since).toISOString(), request.query.limit) };
-      },
-    );
-  }
+  const { guards, reports } = deps;
+  app.get<{ Querystring: Static<typeof BatchQuery> }>(
+    '/batches',
+    {
+      config: { role: 'viewer' },
+      schema: { querystring: BatchQuery, response: { 200: Type.Object({ since: Type.String(), items: Type.Array(BatchSchema) }), ...errors } },
+    },
+    async (request) => {
+      const since = request.query.since ?? startOfToday();
+      return { since, items: await reports.read('batchFailures', new Date(since).toISOString(), request.query.limit ?? 50) };
+    },
+  );
   if (!guards) return;
   app.get('/guards', { config: { role: 'viewer' }, schema: { response: { 200: GuardsSchema } } }, async () => guards.view());
 

@@ -57,7 +57,8 @@ export const reportRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, {
     { config: { role: 'viewer' }, schema: { params: IdParams, querystring: ManifestQuery, response: { 200: ManifestSchema, ...errors } } },
     async (request, reply) => {
       const { id } = request.params;
-      const manifest = buildManifest(deps.workOrders.require(id), deps.workOrders.hubs(id), new Date().toISOString());
+      const { order, hubs } = await deps.reports.read('workOrderWithHubs', id);
+      const manifest = buildManifest(order, hubs, new Date().toISOString());
       return request.query.format === 'csv' ? sendCsv(reply, `manifest-${id}.csv`, manifestCsv(manifest)) : manifest;
     },
   );
@@ -67,7 +68,7 @@ export const reportRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, {
     { config: { role: 'viewer' }, schema: { params: IdParams, response: errors } },
     async (request, reply) => {
       const { id } = request.params;
-      return sendCsv(reply, `ssmi-${id}.csv`, ssmiFile(deps.workOrders.hubs(id)));
+      return sendCsv(reply, `ssmi-${id}.csv`, ssmiFile(await deps.reports.read('workOrderHubs', [id])));
     },
   );
 
@@ -77,7 +78,8 @@ export const reportRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, {
     { config: { role: 'viewer' }, schema: { querystring: SsmiQuery, response: errors } },
     async (request, reply) => {
       const ids = [...new Set(request.query.workOrderId)];
-      return sendCsv(reply, `ssmi-${ids.length === 1 ? ids[0] : `batch-${ids.length}`}.csv`, ssmiFile(ids.flatMap((id) => deps.workOrders.hubs(id))));
+      const hubs = await deps.reports.read('workOrderHubs', ids);
+      return sendCsv(reply, `ssmi-${ids.length === 1 ? ids[0] : `batch-${ids.length}`}.csv`, ssmiFile(hubs));
     },
   );
 
@@ -89,10 +91,10 @@ export const reportRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, {
       const period = parsePeriod({ from, to });
       const suffix = period.from || period.to ? `-${(period.from ?? 'start').slice(0, 10)}-${(period.to ?? 'now').slice(0, 10)}` : '';
       if (by === 'party') {
-        const items = deps.charges.byParty({ secPartyId, period });
+        const items = await deps.reports.read('chargesByParty', { secPartyId, period });
         return format === 'csv' ? sendCsv(reply, `charges-by-party${suffix}.csv`, partyChargesCsv(items)) : { by, period, items };
       }
-      const items = deps.charges.byWorkOrder({ secPartyId, workOrderId, period });
+      const items = await deps.reports.read('chargesByWorkOrder', { secPartyId, workOrderId, period });
       return format === 'csv' ? sendCsv(reply, `charges-by-work-order${suffix}.csv`, workOrderChargesCsv(items)) : { by, period, items };
     },
   );

@@ -58,10 +58,10 @@ export const workOrderRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app
   app.get<{ Params: Static<typeof IdParams> }>(
     '/work-orders/:id',
     { config: { role: 'viewer' }, schema: { params: IdParams, response: { 200: WorkOrderDetailSchema, ...errors } } },
-    async (request) => ({
-      ...deps.workOrders.require(request.params.id),
-      hubs: deps.workOrders.hubs(request.params.id),
-    }),
+    async (request) => {
+      const { order, hubs } = await deps.reports.read('workOrderWithHubs', request.params.id);
+      return { ...order, hubs };
+    },
   );
 
   app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof HubsQuery> }>(
@@ -70,7 +70,7 @@ export const workOrderRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app
       config: { role: 'viewer' },
       schema: { params: IdParams, querystring: HubsQuery, response: { 200: Type.Object({ items: Type.Array(WorkOrderHubSchema) }), ...errors } },
     },
-    async (request) => ({ items: deps.workOrders.hubs(request.params.id, request.query.state) }),
+    async (request) => ({ items: await deps.reports.read('workOrderHubs', [request.params.id], request.query.state) }),
   );
 
   for (const action of ['close', 'cancel'] as const) {

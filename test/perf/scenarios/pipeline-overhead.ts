@@ -15,7 +15,19 @@ export interface PipelineOptions {
   durationMs: number;
   /** Hubs of past the store holds before the run (test/perf/aged-store.ts); 0: a new store. */
   agedHubs?: number;
+  /**
+   * The back-office's year-long exports through the API meanwhile, one every this many ms in turn
+   * (`EXPORTS`); their time is `exportMs`. Default: none.
+   */
+  exportsEveryMs?: number;
 }
+
+/** A year's exports as the back-office asks for them: all charges, and failures by batch since a year ago. */
+export const EXPORTS = {
+  charges: '/api/v1/charges?format=csv',
+  batches: `/api/v1/batches?since=${encodeURIComponent(new Date(Date.now() - 366 * 86_400_000).toISOString())}`,
+} as const;
+export type ExportName = keyof typeof EXPORTS;
 
 export const SESSIONS_PER_SECOND_TARGET = 100;
 export const LAG_P99_TARGET_MS = 20;
@@ -39,6 +51,8 @@ export interface PipelineFigures {
   peakRssMb: number;
   /** Each read an open dashboard makes after results, timed once a second in the window (ms, in order). */
   readMs: Record<DashboardRead, number[]>;
+  /** Each export's time from request to full answer, when {@link PipelineOptions.exportsEveryMs} asked for them (ms, in order). */
+  exportMs: Record<ExportName, number[]>;
 }
 
 /**
@@ -97,11 +111,16 @@ export async function measurePipeline(o: PipelineOptions): Promise<PipelineFigur
       timed('shiftFigures', () => shift.read());
       timed('batchFailures', () => batches.read(startOfToday(), 6));
     }, 1000);
+    const exportMs: Record<ExportName, number[]> = { charges: [], batches: [] };
+    // The daemon's API compiles its routes' schemas once, at listen; the benchmark's does not listen.
+    if (o.exportsEveryMs) await daemon.daemon.app.ready();
+    const exports = o.exportsEveryMs ? exportInTurn(daemon, exportMs, o.exportsEveryMs) : undefined;
     probe.reset();
     profiler.start();
     const from = { at: performance.now(), reflashed, failed, cpu: process.cpuUsage(), simCpu: await sim.cpuMicros() };
     await sleep(o.durationMs);
     clearInterval(dashboard);
+    await exports?.stop();
     const elapsedS = (performance.now() - from.at) / 1000;
     const cpu = process.cpuUsage(from.cpu);
     const simCpuMs = ((await sim.cpuMicros()) - from.simCpu) / 1000;
@@ -123,6 +142,7 @@ export async function measurePipeline(o: PipelineOptions): Promise<PipelineFigur
       lagMaxMs: load.lagMaxMs,
       peakRssMb: load.peakRssMb,
       readMs,
+      exportMs,
     };
   } finally {
     stopping = true;
@@ -169,6 +189,29 @@ export async function pipelineOverhead(o: PipelineOptions): Promise<Metric[]> {
     ),
     metric('memory', 'rss-mb-pipeline', f.peakRssMb, 'MB', RSS_TARGET_MB, `peak RSS, ${f.slots} sessions active (pipeline-overhead)`),
   ];
+}
+
+/** Asks for the exports in turn, one every `everyMs`, each through the daemon's API as a client would; `stop` waits for the one running. */
+function exportInTurn(daemon: PerfDaemon, into: Record<ExportName, number[]>, everyMs: number): { stop(): Promise<void> } {
+  const names = Object.keys(EXPORTS) as ExportName[];
+  let n = 0;
+  let running: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    if (running) return;
+    const name = names[n++ % names.length]!;
+    const started = performance.now();
+    running = daemon.daemon.app.inject({ method: 'GET', url: EXPORTS[name] }).then((reply) => {
+      if (reply.statusCode !== 200) throw new Error(`${EXPORTS[name]} answered ${reply.statusCode}: ${reply.body.slice(0, 200)}`);
+      into[name].push(performance.now() - started);
+      running = undefined;
+    });
+  }, everyMs);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }
 
 /** Local midnight, as the dashboard's batch panel asks for "today". */

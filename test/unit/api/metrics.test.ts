@@ -9,6 +9,7 @@ import { FlashdMetrics } from '../../../src/api/metrics.js';
 import type { SlotSessionEnd } from '../../../src/bench/slot-session.js';
 import { emptySlot } from '../../../src/bench/slot-view.js';
 import { OutboxBench } from '../../helpers/outbox-bench.js';
+import { inlineReports } from '../../../src/store/report-reader.js';
 
 /** `name{labels} value` lines of a Prometheus text page, keyed by everything before the value. */
 function samples(text: string): Map<string, number> {
@@ -63,6 +64,7 @@ describe('GET /metrics', () => {
       isKnownModel: () => true,
       metrics,
       log: pino({ level: 'silent' }),
+      reports: inlineReports(bench.db),
     });
   });
   afterAll(async () => {

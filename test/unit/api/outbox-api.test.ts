@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/api/app.js';
 import { apiMetrics } from '../../helpers/api-metrics.js';
 import { OutboxBench } from '../../helpers/outbox-bench.js';
+import { inlineReports } from '../../../src/store/report-reader.js';
 
 describe('outbox API', () => {
   let bench: OutboxBench;
@@ -33,6 +34,7 @@ describe('outbox API', () => {
       isKnownModel: () => true,
       metrics: apiMetrics(api, bench.stores.outbox, true),
       log: pino({ level: 'silent' }),
+      reports: inlineReports(bench.db),
     });
   });
   afterAll(async () => {

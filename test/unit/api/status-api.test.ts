@@ -9,6 +9,7 @@ import { emptySlot } from '../../../src/bench/slot-view.js';
 import { parseDeviceId, parseFirmwareVersion } from '../../../src/domain/identifiers.js';
 import { openDatabase, type Db } from '../../../src/store/open-database.js';
 import { createStores } from '../../../src/store/stores.js';
+import { inlineReports } from '../../../src/store/report-reader.js';
 
 describe('status API', () => {
   let db: Db;
@@ -52,7 +53,16 @@ describe('status API', () => {
     ];
     const bench = { slots: () => slots, activeSessions: 0, operatorId: 't', setOperator: () => {}, retry: () => ({ jig: 'JIG-1', slot: 4 }) };
     const metrics = apiMetrics(bench, stores.outbox);
-    app = await buildApp({ benchId: 'B', bench, store, ...stores, isKnownModel: () => true, metrics, log: pino({ level: 'silent' }) });
+    app = await buildApp({
+      benchId: 'B',
+      bench,
+      store,
+      ...stores,
+      isKnownModel: () => true,
+      metrics,
+      log: pino({ level: 'silent' }),
+      reports: inlineReports(db),
+    });
   });
   afterAll(async () => {
     await app.close();

@@ -7,6 +7,7 @@ import { buildApp } from '../../../src/api/app.js';
 import { apiMetrics } from '../../helpers/api-metrics.js';
 import { FlashdError } from '../../../src/domain/errors.js';
 import { openDatabase, type Db } from '../../../src/store/open-database.js';
+import { ReportThread } from '../../../src/store/report-reader.js';
 import { createStores, type Stores } from '../../../src/store/stores.js';
 
 const ID = (n: number) => `00-DB-12-00-00-00-02-${n.toString(16).toUpperCase().padStart(2, '0')}`;
@@ -19,13 +20,17 @@ function snapshot(db: Db): string {
 
 describe('work order API', () => {
   let db: Db;
+  let reports: ReportThread;
   let stores: Stores;
   let app: App;
   let benchOperator = 'bench';
   const retried: string[] = [];
 
   beforeEach(async () => {
-    db = openDatabase(join(mkdtempSync(join(tmpdir(), 'flashd-woapi-')), 'f.db'));
+    const path = join(mkdtempSync(join(tmpdir(), 'flashd-woapi-')), 'f.db');
+    db = openDatabase(path);
+    // The exports and a work order's hubs are read in the report thread, over its own connection.
+    reports = new ReportThread({ path });
     stores = createStores(db);
     retried.length = 0;
     benchOperator = 'bench';
@@ -50,10 +55,12 @@ describe('work order API', () => {
       isKnownModel: (m) => m === MODEL,
       metrics: apiMetrics(bench, stores.outbox),
       log: pino({ level: 'silent' }),
+      reports,
     });
   });
   afterEach(async () => {
     await app.close();
+    await reports.close();
     db.close();
   });
 

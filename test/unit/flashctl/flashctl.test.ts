@@ -8,6 +8,7 @@ import { apiMetrics } from '../../helpers/api-metrics.js';
 import { runFlashctl } from '../../../src/flashctl/cli.js';
 import type { HubIdentity } from '../../../src/domain/hub-identity.js';
 import { openDatabase, type Db } from '../../../src/store/open-database.js';
+import { ReportThread } from '../../../src/store/report-reader.js';
 import { createStores } from '../../../src/store/stores.js';
 import { N3OutboxSink } from '../../../src/upstream/n3-outbox-sink.js';
 
@@ -17,6 +18,7 @@ const ID = (n: number) => `00-DB-12-00-00-00-03-${n.toString(16).toUpperCase().p
 describe('flashctl', () => {
   const dir = mkdtempSync(join(tmpdir(), 'flashctl-'));
   let db: Db;
+  let reports: ReportThread;
   let app: Awaited<ReturnType<typeof buildApp>>;
   let url: string;
   let operator = 'bench';
@@ -41,11 +43,13 @@ describe('flashctl', () => {
       isKnownModel: () => true,
       metrics: apiMetrics(bench, stores.outbox),
       log: pino({ level: 'silent' }),
+      reports: (reports = new ReportThread({ path: join(dir, 'f.db') })),
     });
     url = await app.listen({ host: '127.0.0.1', port: 0 });
   });
   afterAll(async () => {
     await app.close();
+    await reports.close();
     db.close();
   });
 

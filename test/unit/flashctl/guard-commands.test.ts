@@ -8,7 +8,7 @@ import { GuardKeeper } from '../../../src/bench/guard-keeper.js';
 import { DEFAULT_GUARD_THRESHOLDS } from '../../../src/domain/quality-guards.js';
 import type { HubIdentity } from '../../../src/domain/hub-identity.js';
 import { runFlashctl } from '../../../src/flashctl/cli.js';
-import { BatchFailureReader } from '../../../src/store/batch-failures.js';
+import { ReportThread } from '../../../src/store/report-reader.js';
 import { GuardStore } from '../../../src/store/guard-store.js';
 import { createStores } from '../../../src/store/stores.js';
 import { openDatabase, type Db } from '../../../src/store/open-database.js';
@@ -20,6 +20,7 @@ const ID = (n: number) => `00-DB-12-00-00-00-04-${n.toString(16).toUpperCase().p
 describe('flashctl guards', () => {
   const dir = mkdtempSync(join(tmpdir(), 'flashctl-guards-'));
   let db: Db;
+  let reports: ReportThread;
   let app: Awaited<ReturnType<typeof buildApp>>;
   let url: string;
 
@@ -78,12 +79,13 @@ describe('flashctl guards', () => {
       metrics: apiMetrics(bench, stores.outbox),
       log: pino({ level: 'silent' }),
       guards,
-      batches: new BatchFailureReader(db),
+      reports: (reports = new ReportThread({ path: join(dir, 'f.db') })),
     });
     url = await app.listen({ host: '127.0.0.1', port: 0 });
   });
   afterAll(async () => {
     await app.close();
+    await reports.close();
     db.close();
   });
 

@@ -11,6 +11,7 @@ import { udevRules } from '../../../src/jig/udev-rules.js';
 import { createStores } from '../../../src/store/stores.js';
 import { openDatabase, type Db } from '../../../src/store/open-database.js';
 import { apiMetrics } from '../../helpers/api-metrics.js';
+import { inlineReports } from '../../../src/store/report-reader.js';
 
 const FTDI = (n: number, iface = '00'): ListedPort => ({
   path: `/dev/ttyUSB${n}`,
@@ -58,6 +59,7 @@ describe('serial adapters: listing, flashctl adapters and udev-rules', () => {
       isKnownModel: () => true,
       metrics: apiMetrics(bench, stores.outbox),
       log: pino({ level: 'silent' }),
+      reports: inlineReports(db),
       adapters: () => listAdapters(jigs, async () => listed),
     });
     url = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -159,6 +161,7 @@ describe('serial adapters: listing, flashctl adapters and udev-rules', () => {
       isKnownModel: () => true,
       metrics: apiMetrics(bench, stores.outbox),
       log: pino({ level: 'silent' }),
+      reports: inlineReports(db),
     };
   }
 });

@@ -1,0 +1,56 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { FlashdError, toErrorRecord, type ErrorRecord } from '../domain/errors.js';
+import { lowerThreadPriority } from '../session/thread-priority.js';
+import type { Db } from './open-database.js';
+import { isReportName, reportsOn, type ReportName } from './report-reads.js';
+
+/** What the report thread is started with. */
+export interface ReportWorkerData {
+  /** The store file; opened read-only beside the daemon's own connection (WAL: neither blocks the other). */
+  path: string;
+  /** Nice steps this thread runs below the main thread (sessions.threadNice). */
+  threadNice: number;
+}
+
+export interface ReportRequest {
+  id: number;
+  name: ReportName;
+  args: unknown[];
+}
+
+export type ReportReply = { id: number; value: unknown } | { id: number; error: ErrorRecord };
+
+const data = workerData as ReportWorkerData;
+// The main thread moves every slot's bytes: a year's report waits for the CPU, not the slots.
+lowerThreadPriority(data.threadNice);
+const db = openReadOnly(data.path);
+const run = reportsOn(db);
+
+parentPort!.on('message', (request: ReportRequest) => {
+  parentPort!.postMessage(answer(request) satisfies ReportReply);
+});
+
+function answer({ id, name, args }: ReportRequest): ReportReply {
+  try {
+    if (!isReportName(name)) throw new FlashdError('INTERNAL', `no report read is called ${String(name)}`);
+    return { id, value: run(name, args) };
+  } catch (err) {
+    // A FlashdError (an unknown work order) is the caller's answer; anything else is the read's failure.
+    if (err instanceof FlashdError) return { id, error: toErrorRecord(err) };
+    const code = (err as { code?: unknown }).code;
+    const message = `the report ${name} could not be read: ${(err as Error).message}${typeof code === 'string' ? ` (${code})` : ''}`;
+    return { id, error: { code: 'STORE_READ_FAILED', message } };
+  }
+}
+
+function openReadOnly(path: string): Db {
+  try {
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    db.pragma('busy_timeout = 5000');
+    return db;
+  } catch (err) {
+    // The thread ends with this; its reads fail naming it.
+    throw new Error(`cannot open the store ${path} to read: ${(err as Error).message}`, { cause: err });
+  }
+}

@@ -39,6 +39,16 @@ describe('report thread', () => {
     await Promise.all(threads.splice(0).map((t) => t.close()));
   });
 
+  /** A new store another connection holds exclusively: its readers wait (busy_timeout) until it lets go. */
+  function lockedStore(name: string): { other: string; lock: Db } {
+    const other = join(dir, name);
+    openDatabase(other).close();
+    const lock = new Database(other);
+    lock.pragma('locking_mode = EXCLUSIVE');
+    lock.exec('BEGIN EXCLUSIVE; COMMIT');
+    return { other, lock };
+  }
+
   /** Every read, as the API asks for them. */
   async function everything(reports: ReportReader): Promise<unknown[]> {
     return [
@@ -60,12 +70,7 @@ describe('report thread', () => {
   });
 
   it('reads on a thread of its own: a read that waits leaves the main thread running', async () => {
-    // A store another connection holds exclusively: its readers wait (busy_timeout) until it lets go.
-    const other = join(dir, 'locked.db');
-    openDatabase(other).close();
-    const lock = new Database(other);
-    lock.pragma('locking_mode = EXCLUSIVE');
-    lock.exec('BEGIN EXCLUSIVE; COMMIT');
+    const { other, lock } = lockedStore('locked.db');
     let ticks = 0;
     const timer = setInterval(() => ticks++, 10);
     try {
@@ -126,11 +131,7 @@ describe('report thread', () => {
   });
 
   it('refuses reads once closed, and fails the ones it held', async () => {
-    const other = join(dir, 'held.db');
-    openDatabase(other).close();
-    const lock = new Database(other);
-    lock.pragma('locking_mode = EXCLUSIVE');
-    lock.exec('BEGIN EXCLUSIVE; COMMIT');
+    const { other, lock } = lockedStore('held.db');
     try {
       const t = thread({ path: other });
       const held = t.read('chargesByParty', { period: ALL_TIME }).catch((e: unknown) => e);

@@ -1,9 +1,11 @@
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { dirname, extname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { FlashdError } from '../domain/errors.js';
 import type { Db } from './open-database.js';
-import { reportsOn, type ReportArgs, type ReportName, type ReportValue } from './report-reads.js';
+import { REPORT_BUSY_TIMEOUT_MS, reportsOn, type ReportArgs, type ReportName, type ReportValue } from './report-reads.js';
 import type { ReportReply, ReportRequest, ReportWorkerData } from './report-worker.js';
 
 /** Runs the back-office's long reads (report-reads.ts); each answer shows only commits already on disk. */
@@ -68,34 +70,36 @@ export class ReportThread implements ReportReader {
     const thread = this.#thread ?? this.#start();
     const id = this.#nextId++;
     const value = await new Promise<unknown>((resolve, reject) => {
+      // Posted first: arguments that cannot be copied reject here and leave nothing pending.
+      thread.worker.postMessage({ t: 'read', id, name, args } satisfies ReportRequest);
       thread.pending.set(id, { resolve, reject });
-      thread.worker.postMessage({ id, name, args } satisfies ReportRequest);
     });
+    // Everything the thread saw was committed before its answer came back: all of it synced now.
     await this.#o.synced?.().catch(() => undefined);
     return value as ReportValue<N>;
   }
 
+  /**
+   * Fails the reads not answered yet and ends the thread between reads: a read inside SQLite
+   * finishes first (at most its query or {@link REPORT_BUSY_TIMEOUT_MS}), since a thread terminated
+   * inside a SQLite call can abort the whole process. Terminated only if it has not ended in
+   * {@link CLOSE_GRACE_MS}.
+   */
   async close(): Promise<void> {
     this.#closed = true;
     const thread = this.#thread;
     this.#thread = undefined;
-    if (!thread) return;
-    fail(thread, 'flashd is stopping');
-    await thread.worker.terminate();
+    if (thread) await end(thread, 'flashd is stopping');
   }
 
   #start(): ReaderThread {
     const ext = extname(fileURLToPath(import.meta.url));
     const entry = new URL(`./report-worker${ext}`, import.meta.url);
     const workerData: ReportWorkerData = { path: this.#o.path, threadNice: this.#o.threadNice ?? 0 };
-    // From TypeScript sources (tests, tsx) the entry is imported once tsx's loader is in place.
-    const worker =
-      ext === '.ts'
-        ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, workerData })
-        : new Worker(entry, { workerData });
+    const worker = ext === '.ts' ? fromTypeScript(entry, workerData) : new Worker(entry, { workerData });
     // Idle between reads; never what keeps flashd running.
     worker.unref();
-    const thread: ReaderThread = { worker, pending: new Map() };
+    const thread: ReaderThread = { worker, pending: new Map(), exited: new Promise((resolve) => worker.once('exit', () => resolve())) };
     worker.on('message', (reply: ReportReply) => {
       const pending = thread.pending.get(reply.id);
       thread.pending.delete(reply.id);
@@ -109,19 +113,54 @@ export class ReportThread implements ReportReader {
     };
     worker.on('error', (err) => lost(`failed: ${err.message}`));
     worker.on('exit', (code) => lost(`exited with code ${code}`));
+    worker.on('messageerror', (err) => {
+      // A reply that cannot be read back: which read it answered is unknown, so none of them is awaited.
+      lost(`sent a reply that could not be read: ${err.message}`);
+      void end(thread, 'its thread sent a reply that could not be read');
+    });
     this.#thread = thread;
     return thread;
   }
 }
 
-/** A report thread and the reads it has not answered yet. */
+/** How long {@link ReportThread.close} waits for a read in progress before it terminates the thread. */
+export const CLOSE_GRACE_MS = REPORT_BUSY_TIMEOUT_MS + 8000;
+
+/** A report thread, the reads it has not answered yet, and its end. */
 interface ReaderThread {
   worker: Worker;
   pending: Map<number, Pending>;
+  exited: Promise<void>;
 }
 
 function fail(thread: ReaderThread, why: string): void {
   const err = new FlashdError('STORE_READ_FAILED', `the report could not be read: ${why}`);
   for (const pending of thread.pending.values()) pending.reject(err);
   thread.pending.clear();
+}
+
+async function end(thread: ReaderThread, why: string): Promise<void> {
+  fail(thread, why);
+  try {
+    thread.worker.postMessage({ t: 'close' } satisfies ReportRequest);
+  } catch {
+    // Already gone.
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), CLOSE_GRACE_MS)));
+  if ((await Promise.race([thread.exited, late])) === 'late') await thread.worker.terminate();
+  clearTimeout(timer);
+}
+
+/**
+ * From TypeScript sources (tests, tsx) the entry is imported once tsx's loader is in place in the
+ * thread; tsx is found from this file, wherever flashd was started from.
+ */
+function fromTypeScript(entry: URL, workerData: ReportWorkerData): Worker {
+  // The ESM build of tsx's API (a resolve from here would give its CommonJS one).
+  const manifest = createRequire(import.meta.url).resolve('tsx/package.json');
+  const { exports } = JSON.parse(readFileSync(manifest, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
+  const tsx = pathToFileURL(join(dirname(manifest), exports['./esm/api']!.import.default)).href;
+  const code = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`;
+  return new Worker(code, { eval: true, workerData });
 }

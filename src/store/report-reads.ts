@@ -1,3 +1,4 @@
+import { FlashdError } from '../domain/errors.js';
 import type { HubState } from '../domain/hub-state.js';
 import { BatchFailureReader } from './batch-failures.js';
 import { ChargesStore } from './charges-store.js';
@@ -37,6 +38,12 @@ export const REPORT_READS = {
 } satisfies Record<string, (db: Db) => (...args: never[]) => unknown>;
 
 export type ReportName = keyof typeof REPORT_READS;
+
+/**
+ * How long a read in the report thread waits for a lock before it fails (STORE_READ_FAILED). A WAL
+ * reader rarely waits at all; the bound also bounds how long a stop waits for a read in progress.
+ */
+export const REPORT_BUSY_TIMEOUT_MS = 2000;
 export type ReportArgs<N extends ReportName> = Parameters<ReturnType<(typeof REPORT_READS)[N]>>;
 export type ReportValue<N extends ReportName> = ReturnType<ReturnType<(typeof REPORT_READS)[N]>>;
 
@@ -44,17 +51,42 @@ export function isReportName(name: unknown): name is ReportName {
   return typeof name === 'string' && Object.hasOwn(REPORT_READS, name);
 }
 
-/** Runs the reads by name on one connection; each is made the first time it is asked for. */
+/**
+ * Runs the reads by name on one connection; each is made the first time it is asked for. A read
+ * is one read transaction: a work order's counts and its hubs' rows come from the same commit,
+ * whatever the daemon commits meanwhile on its own connection. Its failure is as
+ * {@link readFailure} names it.
+ */
 export function reportsOn(db: Db): (name: ReportName, args: readonly unknown[]) => unknown {
   const made = new Map<ReportName, (...args: unknown[]) => unknown>();
   return (name, args) => {
-    let read = made.get(name);
-    if (!read) {
-      read = REPORT_READS[name](db) as unknown as (...args: unknown[]) => unknown;
-      made.set(name, read);
+    try {
+      let read = made.get(name);
+      if (!read) {
+        // Preparing reads the schema: it can meet a lock too.
+        const query = REPORT_READS[name](db) as unknown as (...args: unknown[]) => unknown;
+        read = db.transaction((...a: unknown[]) => query(...a));
+        made.set(name, read);
+      }
+      return read(...args);
+    } catch (err) {
+      throw readFailure(name, err);
     }
-    return read(...args);
   };
+}
+
+/**
+ * What a report's error is to its caller: a FlashdError (an unknown work order) is its answer;
+ * SQLite refusing the read (busy, I/O) is STORE_READ_FAILED, which asking again may cure; anything
+ * else is a defect and stays as it is (INTERNAL to a client).
+ */
+export function readFailure(name: ReportName, err: unknown): Error {
+  if (err instanceof FlashdError) return err;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && code.startsWith('SQLITE_')) {
+    return new FlashdError('STORE_READ_FAILED', `the report ${name} could not be read: ${(err as Error).message} (${code})`, { cause: err });
+  }
+  return err instanceof Error ? err : new Error(String(err));
 }
 
 /** The work-order repository for its reads only: no sinks, nothing it could write reaches anyone. */

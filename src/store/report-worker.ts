@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { FlashdError, toErrorRecord, type ErrorRecord } from '../domain/errors.js';
 import { lowerThreadPriority } from '../session/thread-priority.js';
 import type { Db } from './open-database.js';
-import { isReportName, reportsOn, type ReportName } from './report-reads.js';
+import { REPORT_BUSY_TIMEOUT_MS, isReportName, reportsOn, type ReportName } from './report-reads.js';
 
 /** What the report thread is started with. */
 export interface ReportWorkerData {
@@ -13,11 +13,8 @@ export interface ReportWorkerData {
   threadNice: number;
 }
 
-export interface ReportRequest {
-  id: number;
-  name: ReportName;
-  args: unknown[];
-}
+/** A read to answer, or the end: the thread closes its connection between reads and exits. */
+export type ReportRequest = { t: 'read'; id: number; name: ReportName; args: unknown[] } | { t: 'close' };
 
 export type ReportReply = { id: number; value: unknown } | { id: number; error: ErrorRecord };
 
@@ -28,26 +25,29 @@ const db = openReadOnly(data.path);
 const run = reportsOn(db);
 
 parentPort!.on('message', (request: ReportRequest) => {
+  if (request.t === 'close') {
+    // A SQLite call cannot be interrupted, and a thread terminated inside one can take the process
+    // with it: the thread ends here, between reads, instead.
+    db.close();
+    parentPort!.close();
+    return;
+  }
   parentPort!.postMessage(answer(request) satisfies ReportReply);
 });
 
-function answer({ id, name, args }: ReportRequest): ReportReply {
+function answer({ id, name, args }: Extract<ReportRequest, { t: 'read' }>): ReportReply {
   try {
     if (!isReportName(name)) throw new FlashdError('INTERNAL', `no report read is called ${String(name)}`);
     return { id, value: run(name, args) };
   } catch (err) {
-    // A FlashdError (an unknown work order) is the caller's answer; anything else is the read's failure.
-    if (err instanceof FlashdError) return { id, error: toErrorRecord(err) };
-    const code = (err as { code?: unknown }).code;
-    const message = `the report ${name} could not be read: ${(err as Error).message}${typeof code === 'string' ? ` (${code})` : ''}`;
-    return { id, error: { code: 'STORE_READ_FAILED', message } };
+    return { id, error: toErrorRecord(err) };
   }
 }
 
 function openReadOnly(path: string): Db {
   try {
     const db = new Database(path, { readonly: true, fileMustExist: true });
-    db.pragma('busy_timeout = 5000');
+    db.pragma(`busy_timeout = ${REPORT_BUSY_TIMEOUT_MS}`);
     return db;
   } catch (err) {
     // The thread ends with this; its reads fail naming it.

@@ -6,7 +6,8 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isFlashdError } from '../../../src/domain/errors.js';
 import { openDatabase, type Db } from '../../../src/store/open-database.js';
-import { ReportThread, inlineReports, type ReportReader } from '../../../src/store/report-reader.js';
+import { CLOSE_GRACE_MS, ReportThread, inlineReports, type ReportReader } from '../../../src/store/report-reader.js';
+import { REPORT_BUSY_TIMEOUT_MS, readFailure } from '../../../src/store/report-reads.js';
 import { fillAgedStore } from '../../helpers/aged-store.js';
 
 const YEAR_AGO = '2000-01-01T00:00:00.000Z';
@@ -103,21 +104,58 @@ describe('report thread', () => {
   });
 
   it('answers only once every commit made before the answer came back is on disk', async () => {
+    const { other, lock } = lockedStore('synced.db');
     let release = (): void => undefined;
     let syncs = 0;
-    const t = thread({
-      synced: () => {
-        syncs++;
-        return new Promise<void>((resolve) => (release = resolve));
-      },
-    });
-    let answered = false;
-    const read = t.read('chargesByParty', { period: ALL_TIME }).then((v) => ((answered = true), v));
-    while (syncs === 0) await sleep(5);
-    await sleep(20);
-    expect(answered).toBe(false);
-    release();
-    expect(await read).toHaveLength(1);
+    try {
+      const t = thread({
+        path: other,
+        synced: () => {
+          syncs++;
+          return new Promise<void>((resolve) => (release = resolve));
+        },
+      });
+      let answered = false;
+      const read = t.read('chargesByParty', { period: ALL_TIME }).then((v) => ((answered = true), v));
+      // While the thread cannot read, nothing is synced for it: the sync must cover what it will see.
+      await sleep(800);
+      expect(syncs).toBe(0);
+      lock.close();
+      while (syncs === 0) await sleep(5);
+      await sleep(20);
+      expect(answered).toBe(false);
+      release();
+      expect(await read).toEqual([]);
+    } finally {
+      lock.close();
+    }
+  });
+
+  it('reads a work order and its hubs from one commit while the daemon writes', async () => {
+    const t = thread();
+    // Hubs move between two states on the daemon's connection, one commit at a time, all through the reads.
+    const flip = db.prepare(`UPDATE work_order_hubs SET state = CASE state WHEN 'RETURNED' THEN 'REFLASHED' ELSE 'RETURNED' END
+      WHERE work_order_id = 'WO-AGED-00002' AND line = ?`);
+    let writing = true;
+    let commits = 0;
+    const writer = (async () => {
+      while (writing) {
+        flip.run((commits++ % 100) + 1);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
+    try {
+      for (let i = 0; i < 15; i++) {
+        const { order, hubs } = await t.read('workOrderWithHubs', 'WO-AGED-00002');
+        const tally: Record<string, number> = {};
+        for (const h of hubs) tally[h.state] = (tally[h.state] ?? 0) + 1;
+        expect(order.counts).toEqual(tally);
+      }
+    } finally {
+      writing = false;
+      await writer;
+    }
+    expect(commits).toBeGreaterThan(15);
   });
 
   it('fails the reads of a thread that cannot open the store with STORE_READ_FAILED, and starts a new thread for the next', async () => {
@@ -130,17 +168,34 @@ describe('report thread', () => {
     expect(await t.read('chargesByParty', { period: ALL_TIME })).toEqual([]);
   });
 
-  it('refuses reads once closed, and fails the ones it held', async () => {
+  it('refuses reads once closed, and ends a thread held inside SQLite between reads, not in the middle', async () => {
     const { other, lock } = lockedStore('held.db');
     try {
       const t = thread({ path: other });
+      // The first read waits out the lock (busy_timeout) and fails: the thread is up and reading.
+      const first: unknown = await t.read('chargesByParty', { period: ALL_TIME }).catch((e: unknown) => e);
+      expect(isFlashdError(first, 'STORE_READ_FAILED')).toBe(true);
+      expect((first as Error).message).toMatch(/SQLITE_BUSY/);
       const held = t.read('chargesByParty', { period: ALL_TIME }).catch((e: unknown) => e);
-      await sleep(100);
-      await t.close();
+      await sleep(200); // the second read now waits on the lock inside SQLite
+      const started = Date.now();
+      await t.close(); // terminating the thread now could abort this process
+      const tookMs = Date.now() - started;
+      expect(tookMs).toBeGreaterThan(REPORT_BUSY_TIMEOUT_MS - 600); // it let the read in progress end
+      expect(tookMs).toBeLessThan(CLOSE_GRACE_MS); // and the thread ended by itself
       expect(isFlashdError(await held, 'STORE_READ_FAILED')).toBe(true);
       await expect(t.read('chargesByParty', { period: ALL_TIME })).rejects.toThrow(/stopping/);
     } finally {
       lock.close();
     }
+  });
+
+  it('names a SQLite refusal STORE_READ_FAILED and leaves any other error as it is', () => {
+    const busy = Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+    const failure = readFailure('batchFailures', busy);
+    expect(isFlashdError(failure, 'STORE_READ_FAILED')).toBe(true);
+    expect(failure.message).toBe('the report batchFailures could not be read: database is locked (SQLITE_BUSY)');
+    const defect = new TypeError('x is not a function');
+    expect(readFailure('batchFailures', defect)).toBe(defect);
   });
 });

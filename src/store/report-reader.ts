@@ -45,7 +45,7 @@ interface Pending {
 
 /**
  * The long reads in a thread of their own, over a read-only connection of their own: a year of
- * charges or of batch failures takes the SQLite time on that thread (0.2–0.5 s on a year-old
+ * charges or of batch failures takes the SQLite time on that thread (0.2–1.6 s on a year-old
  * store), not on the main thread that moves every slot's bytes. In WAL mode the daemon's commits
  * go on meanwhile; each read sees the store as of one commit. The thread starts with the first
  * read and stays; if it dies, the reads it held fail with STORE_READ_FAILED and the next read

@@ -23,7 +23,7 @@ export const REPORT_READS = {
   },
   batchFailures: (db: Db) => {
     const batches = new BatchFailureReader(db);
-    return (since: string, limit: number) => batches.read(since, limit);
+    return (since: string, limit?: number) => batches.read(since, limit);
   },
   /** A work order and its hubs in file order (NOT_FOUND when there is no such order). */
   workOrderWithHubs: (db: Db) => {
@@ -38,14 +38,14 @@ export const REPORT_READS = {
 } satisfies Record<string, (db: Db) => (...args: never[]) => unknown>;
 
 export type ReportName = keyof typeof REPORT_READS;
+export type ReportArgs<N extends ReportName> = Parameters<ReturnType<(typeof REPORT_READS)[N]>>;
+export type ReportValue<N extends ReportName> = ReturnType<ReturnType<(typeof REPORT_READS)[N]>>;
 
 /**
  * How long a read in the report thread waits for a lock before it fails (STORE_READ_FAILED). A WAL
  * reader rarely waits at all; the bound also bounds how long a stop waits for a read in progress.
  */
 export const REPORT_BUSY_TIMEOUT_MS = 2000;
-export type ReportArgs<N extends ReportName> = Parameters<ReturnType<(typeof REPORT_READS)[N]>>;
-export type ReportValue<N extends ReportName> = ReturnType<ReturnType<(typeof REPORT_READS)[N]>>;
 
 export function isReportName(name: unknown): name is ReportName {
   return typeof name === 'string' && Object.hasOwn(REPORT_READS, name);

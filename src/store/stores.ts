@@ -1,5 +1,4 @@
 import { AuditStore } from './audit-store.js';
-import { ChargesStore } from './charges-store.js';
 import { FlashStore } from './flash-store.js';
 import { HubTransitions, type HubTransitionSink } from './hub-transitions.js';
 import { IntakeStore } from './intake-store.js';
@@ -28,7 +27,6 @@ export interface Stores {
   workOrders: WorkOrderStore;
   intake: IntakeStore;
   settlement: SettlementStore;
-  charges: ChargesStore;
   /** The N3 outbox; rows arrive through the N3 sink (src/upstream/), the drainer and the API move them. */
   outbox: OutboxStore;
   transitions: HubTransitions;
@@ -45,7 +43,6 @@ export function createStores(db: Db, options: StoreOptions = {}): Stores {
     workOrders,
     intake: new IntakeStore(db, transitions, now),
     settlement: new SettlementStore(db, workOrders, transitions, now),
-    charges: new ChargesStore(db),
     outbox: new OutboxStore(db),
     transitions,
     audit: new AuditStore(db),

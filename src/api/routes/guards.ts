@@ -86,7 +86,7 @@ export const guardRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { 
     },
     async (request) => {
       const since = request.query.since ?? startOfToday();
-      return { since, items: await reports.read('batchFailures', new Date(since).toISOString(), request.query.limit ?? 50) };
+      return { since, items: await reports.read('batchFailures', new Date(since).toISOString(), request.query.limit) };
     },
   );
   if (!guards) return;

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { buildManifest } from '../../../src/domain/manifest.js';
 import { openDatabase, type Db } from '../../../src/store/open-database.js';
 import { pruneRecords, RetentionSweep } from '../../../src/store/retention.js';
+import { ChargesStore } from '../../../src/store/charges-store.js';
 import { createStores } from '../../../src/store/stores.js';
 
 const FIXTURE = join(import.meta.dirname, '../../fixtures/store-versions/v4.sql');
@@ -86,7 +87,7 @@ describe('retention', () => {
     const db = storeWithHistory();
     const stores = createStores(db);
     const manifest = (): unknown => buildManifest(stores.workOrders.require('WO-OLD'), stores.workOrders.hubs('WO-OLD'), '2026-06-01T00:00:00.000Z');
-    const before = { manifest: manifest(), charges: stores.charges.byWorkOrder(), open: stores.workOrders.hubs('WO-2'), outbox: stores.outbox.summary() };
+    const before = { manifest: manifest(), charges: new ChargesStore(db).byWorkOrder(), open: stores.workOrders.hubs('WO-2'), outbox: stores.outbox.summary() };
 
     const pruned = pruneRecords(db, { deliveredReportsDays: 30, attemptsDays: 30 }, new Date('2026-06-01T00:00:00Z'));
 
@@ -96,7 +97,7 @@ describe('retention', () => {
     // Kept: WO-2 is open (its attempts 4-6, delivered report 1 included); H's pending and J's dead report with their attempts.
     expect(ids(db, 'SELECT id FROM attempts ORDER BY id')).toEqual([4, 5, 6, 12, 13]);
     expect(manifest()).toEqual(before.manifest);
-    expect(stores.charges.byWorkOrder()).toEqual(before.charges);
+    expect(new ChargesStore(db).byWorkOrder()).toEqual(before.charges);
     expect(stores.workOrders.hubs('WO-2')).toEqual(before.open);
     expect(stores.outbox.summary()).toEqual({ ...before.outbox, delivered: before.outbox.delivered - 1 });
     expect(db.pragma('foreign_key_check')).toEqual([]);

@@ -6,6 +6,7 @@ import { isFlashdError, type FlashdError } from '../../../src/domain/errors.js';
 import { parseDeviceId, parseFirmwareVersion } from '../../../src/domain/identifiers.js';
 import type { HubTransitionRecord } from '../../../src/store/hub-transitions.js';
 import { openDatabase, type Db } from '../../../src/store/open-database.js';
+import { ChargesStore } from '../../../src/store/charges-store.js';
 import { createStores, type Stores } from '../../../src/store/stores.js';
 
 const ID = (n: number) => parseDeviceId(`00-DB-12-00-00-00-01-${n.toString(16).toUpperCase().padStart(2, '0')}`);
@@ -32,12 +33,14 @@ function thrown(fn: () => unknown): FlashdError {
 describe('work orders in the store', () => {
   let db: Db;
   let s: Stores;
+  let charges: ChargesStore;
   const changes: HubTransitionRecord[] = [];
   let failSink = false;
   beforeEach(() => {
     db = openDatabase(join(mkdtempSync(join(tmpdir(), 'flashd-wo-')), 'f.db'));
     changes.length = 0;
     failSink = false;
+    charges = new ChargesStore(db);
     s = createStores(db, {
       sinks: [
         {
@@ -217,13 +220,13 @@ describe('work orders in the store', () => {
     set(3, 'ALREADY_CURRENT', 'ALREADY_CURRENT');
     set(5, 'FAILED', 'FAILED');
     expect(
-      s.charges.byWorkOrder().map((r) => [r.workOrderId, r.hubs, r.reflashed, r.alreadyCurrent, r.rejected, r.scrapped, r.inProcess, r.notReceived]),
+      charges.byWorkOrder().map((r) => [r.workOrderId, r.hubs, r.reflashed, r.alreadyCurrent, r.rejected, r.scrapped, r.inProcess, r.notReceived]),
     ).toEqual([
       ['WO-1', 4, 2, 1, 0, 0, 0, 1],
       ['WO-2', 1, 0, 0, 0, 0, 1, 0],
     ]);
-    expect(s.charges.byParty()).toEqual([expect.objectContaining({ secPartyId: 'P1', workOrders: 2, hubs: 5, reflashed: 2 })]);
-    expect(s.charges.byParty({ secPartyId: 'P9' })).toEqual([]);
+    expect(charges.byParty()).toEqual([expect.objectContaining({ secPartyId: 'P1', workOrders: 2, hubs: 5, reflashed: 2 })]);
+    expect(charges.byParty({ secPartyId: 'P9' })).toEqual([]);
   });
 
   it('charges a billing period by when each hub reached its disposition', () => {
@@ -253,9 +256,9 @@ describe('work orders in the store', () => {
     set(7, 'REFLASHED', 'REFLASHED', { outcome: '2026-12-01T00:00:00.000Z' }); // December: WO-2 has nothing in November
     const november = { from: '2026-11-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z' };
     expect(
-      s.charges.byWorkOrder({ period: november }).map((r) => [r.workOrderId, r.hubs, r.reflashed, r.alreadyCurrent, r.rejected, r.scrapped, r.inProcess]),
+      charges.byWorkOrder({ period: november }).map((r) => [r.workOrderId, r.hubs, r.reflashed, r.alreadyCurrent, r.rejected, r.scrapped, r.inProcess]),
     ).toEqual([['WO-1', 6, 1, 1, 1, 1, 1]]);
-    expect(s.charges.byParty({ period: { from: november.to, to: null } })).toEqual([expect.objectContaining({ secPartyId: 'P2', reflashed: 1 })]);
-    expect(s.charges.byWorkOrder({ period: { from: null, to: november.from } }).map((r) => [r.workOrderId, r.reflashed, r.scrapped])).toEqual([['WO-1', 1, 0]]);
+    expect(charges.byParty({ period: { from: november.to, to: null } })).toEqual([expect.objectContaining({ secPartyId: 'P2', reflashed: 1 })]);
+    expect(charges.byWorkOrder({ period: { from: null, to: november.from } }).map((r) => [r.workOrderId, r.reflashed, r.scrapped])).toEqual([['WO-1', 1, 0]]);
   });
 });

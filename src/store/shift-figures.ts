@@ -1,4 +1,5 @@
 import type { Db } from './open-database.js';
+import { startOfLocalDay } from '../domain/shift-day.js';
 
 /** The shift panel's figures (docs/dashboard.md, "Shift"): throughput, first-pass yield, what fails. */
 export interface ShiftFigures {
@@ -49,9 +50,7 @@ export class ShiftFigureReader {
 
   read(): ShiftFigures {
     const now = this.#now();
-    const midnight = new Date(now);
-    midnight.setHours(0, 0, 0, 0);
-    const since = midnight.toISOString();
+    const since = startOfLocalDay(now);
     const hourAgo = new Date(now.getTime() - 3_600_000).toISOString();
     const today = this.#s.done.get(since)!.n;
     const first = this.#s.firstStart.get(since)!.t;

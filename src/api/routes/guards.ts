@@ -6,6 +6,7 @@ import type { ApiDeps } from '../app.js';
 import { operatorOf } from '../operator.js';
 import { OperatorId } from '../process-schemas.js';
 import { ErrorBody, Nullable, literals } from '../schemas.js';
+import { startOfLocalDay } from '../../domain/shift-day.js';
 
 const Hex8 = Type.String({ pattern: '^[0-9A-F]{8}$' });
 const ModelParams = Type.Object({ model: Hex8, version: Hex8 });
@@ -85,7 +86,7 @@ export const guardRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { 
       schema: { querystring: BatchQuery, response: { 200: Type.Object({ since: Type.String(), items: Type.Array(BatchSchema) }), ...errors } },
     },
     async (request) => {
-      const since = request.query.since ?? startOfToday();
+      const since = request.query.since ?? startOfLocalDay();
       return { since, items: await reports.read('batchFailures', new Date(since).toISOString(), request.query.limit) };
     },
   );
@@ -120,10 +121,4 @@ function knownModel<T extends { model: string }>(deps: ApiDeps, params: T): T {
   if (!deps.isKnownModel(params.model))
     throw new FlashdError('NOT_FOUND', `no image is catalogued for Device Model ${params.model}`, { details: { model: params.model } });
   return params;
-}
-
-function startOfToday(): string {
-  const midnight = new Date();
-  midnight.setHours(0, 0, 0, 0);
-  return midnight.toISOString();
 }

@@ -9,6 +9,7 @@ import { SimProcess } from '../sim-protocol.js';
 import { BatchFailureReader } from '../../../src/store/batch-failures.js';
 import { ShiftFigureReader } from '../../../src/store/shift-figures.js';
 import { WindowProfiler } from '../window-profiler.js';
+import { startOfLocalDay } from '../../../src/domain/shift-day.js';
 
 export interface PipelineOptions {
   jigs: number;
@@ -109,7 +110,7 @@ export async function measurePipeline(o: PipelineOptions): Promise<PipelineFigur
     const dashboard = setInterval(() => {
       timed('outboxFigures', () => daemon.stores.outbox.summary());
       timed('shiftFigures', () => shift.read());
-      timed('batchFailures', () => batches.read(startOfToday(), 6));
+      timed('batchFailures', () => batches.read(startOfLocalDay(), 6));
     }, 1000);
     const exportMs: Record<ExportName, number[]> = { charges: [], batches: [] };
     // The daemon's API compiles its routes' schemas once, at listen; the benchmark's does not listen.
@@ -212,11 +213,4 @@ function exportInTurn(daemon: PerfDaemon, into: Record<ExportName, number[]>, ev
       await running;
     },
   };
-}
-
-/** Local midnight, as the dashboard's batch panel asks for "today". */
-function startOfToday(): string {
-  const midnight = new Date();
-  midnight.setHours(0, 0, 0, 0);
-  return midnight.toISOString();
 }

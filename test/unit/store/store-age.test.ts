@@ -10,6 +10,7 @@ import { pruneRecords } from '../../../src/store/retention.js';
 import { ShiftFigureReader } from '../../../src/store/shift-figures.js';
 import { createStores } from '../../../src/store/stores.js';
 import { fillAgedStore } from '../../helpers/aged-store.js';
+import { startOfLocalDay } from '../../../src/domain/shift-day.js';
 
 let db: Db | undefined;
 afterEach(() => {
@@ -67,8 +68,6 @@ describe('a store holding a bench’s history', () => {
   it('answers the reads made at start, after every session, every second and on every dashboard refresh without walking that history', () => {
     const store = agedStore(2000);
     const stores = createStores(store);
-    const midnight = new Date();
-    midnight.setHours(0, 0, 0, 0);
     const shift = new ShiftFigureReader(store);
     const batches = new BatchFailureReader(store);
     const statements = statementsOf(() => {
@@ -77,7 +76,7 @@ describe('a store holding a bench’s history', () => {
       stores.outbox.due(Date.now(), 50);
       stores.outbox.nextDueMs();
       shift.read();
-      batches.read(midnight.toISOString(), 6);
+      batches.read(startOfLocalDay(), 6);
       stores.workOrders.liveHub('A9-00-00-00-00-00-00-05');
       stores.workOrders.history('A9-00-00-00-00-00-00-05');
     });
